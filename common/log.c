@@ -1,0 +1,194 @@
+/* log - the severity ladder, to syslog or standard error; see log.h. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static const char *log_ident = "relayguard";
+static enum log_target log_target = LOG_TO_STDERR;
+static volatile enum log_level log_threshold = LOG_LVL_INFO;
+
+static const char *const level_names[] = {
+	[LOG_LVL_ERROR] = "error",
+	[LOG_LVL_WARNING] = "warning",
+	[LOG_LVL_NOTICE] = "notice",
+	[LOG_LVL_INFO] = "info",
+	[LOG_LVL_DEBUG] = "debug",
+};
+
+static const int level_priority[] = {
+	[LOG_LVL_ERROR] = LOG_ERR,
+	[LOG_LVL_WARNING] = LOG_WARNING,
+	[LOG_LVL_NOTICE] = LOG_NOTICE,
+	[LOG_LVL_INFO] = LOG_INFO,
+	[LOG_LVL_DEBUG] = LOG_DEBUG,
+};
+
+static const struct {
+	const char *name;
+	int value;
+} facilities[] = {
+	{ "mail", LOG_MAIL },	{ "daemon", LOG_DAEMON }, { "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+
+void log_open(const char *ident, enum log_target target, int facility)
+{
+	log_ident = ident;
+	log_target = target;
+	if (target == LOG_TO_SYSLOG)
+		openlog(ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+void log_set_level(enum log_level level)
+{
+	log_threshold = level;
+}
+
+enum log_level log_get_level(void)
+{
+	return log_threshold;
+}
+
+bool log_enabled(enum log_level level)
+{
+	return level <= log_threshold;
+}
+
+int log_level_parse(const char *s, enum log_level *level_r)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*level_r = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *log_level_name(enum log_level level)
+{
+	return level <= LOG_LVL_DEBUG ? level_names[level] : "unknown";
+}
+
+int log_facility_parse(const char *s, int *facility_r)
+{
+	for (size_t i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++) {
+		if (strcasecmp(s, facilities[i].name) == 0) {
+			*facility_r = facilities[i].value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	struct buf line = BUF_INIT;
+
+	if (!log_enabled(level))
+		return;
+	if (log_target == LOG_TO_SYSLOG) {
+		buf_vprintf(&line, fmt, ap);
+		syslog(level_priority[level], "%s: %s", level_names[level], buf_cstr(&line));
+	} else {
+		struct timespec ts;
+		struct tm tm;
+		char stamp[32];
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		buf_printf(&line, "%s.%03ld %s[%ld]: %s: ", stamp, ts.tv_nsec / 1000000L,
+			   log_ident, (long)getpid(), level_names[level]);
+		buf_vprintf(&line, fmt, ap);
+		buf_putc(&line, '\n');
+		(void)!write(STDERR_FILENO, line.data, line.len);
+	}
+	buf_free(&line);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}
+
+#define LOG_AT(fn, lvl)                      \
+	void fn(const char *fmt, ...)        \
+	{                                    \
+		va_list ap;                  \
+		va_start(ap, fmt);           \
+		log_vmsg(lvl, fmt, ap);      \
+		va_end(ap);                  \
+	}
+LOG_AT(log_error, LOG_LVL_ERROR)
+LOG_AT(log_warning, LOG_LVL_WARNING)
+LOG_AT(log_notice, LOG_LVL_NOTICE)
+LOG_AT(log_info, LOG_LVL_INFO)
+LOG_AT(log_debug, LOG_LVL_DEBUG)
+#undef LOG_AT
+
+void log_fatal(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vmsg(LOG_LVL_ERROR, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void log_kv_quote(struct buf *line, const char *value)
+{
+	bool plain = value[0] != '\0';
+
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if (*p <= ' ' || *p == '"' || *p == '\\' || *p >= 0x7f) {
+			plain = false;
+			break;
+		}
+	}
+	if (plain) {
+		buf_puts(line, value);
+		return;
+	}
+	buf_putc(line, '"');
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf_putc(line, '\\');
+			buf_putc(line, (char)*p);
+		} else if (*p < ' ' || *p == 0x7f) {
+			buf_printf(line, "\\x%02x", *p);
+		} else {
+			buf_putc(line, (char)*p);
+		}
+	}
+	buf_putc(line, '"');
+}
+
+void log_kv_str(struct buf *line, const char *key, const char *value)
+{
+	if (line->len > 0)
+		buf_putc(line, ' ');
+	buf_puts(line, key);
+	buf_putc(line, '=');
+	log_kv_quote(line, value != NULL ? value : "");
+}
+
+void log_kv_int(struct buf *line, const char *key, long long value)
+{
+	if (line->len > 0)
+		buf_putc(line, ' ');
+	buf_printf(line, "%s=%lld", key, value);
+}

@@ -1,0 +1,72 @@
+/*
+ * log - the severity ladder, to syslog or to standard error.
+ *
+ * Levels, most to least severe: error, warning, notice, info, debug.  A
+ * message is emitted when its level is at or above the configured one
+ * (log_level).  Daemons in the background log to syslog (facility from
+ * syslog_facility, default mail); in the foreground, and for relayguard-ctl,
+ * to standard error with a timestamp.
+ *
+ * Decisions are logged as one line of key=value pairs (Postfix style) built
+ * with log_kv_*() into a struct buf; values with spaces, quotes or controls
+ * are quoted and escaped so that a line stays one line and greppable.
+ *
+ * Secrets (a Redis password, a feed key in a zone name) must never be passed
+ * here; callers hide them first.
+ *
+ * Thread-safe: each message is formatted privately and written with one
+ * write(2) or one syslog(3) call.  log_open()/log_set_level() are meant for
+ * startup and reload, from one thread.
+ *
+ * Nothing here exits except log_fatal(), which is for startup only: nothing
+ * on a per-message path may call it.
+ */
+#ifndef RELAYGUARD_LOG_H
+#define RELAYGUARD_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "buf.h"
+
+enum log_level {
+	LOG_LVL_ERROR = 0,
+	LOG_LVL_WARNING,
+	LOG_LVL_NOTICE,
+	LOG_LVL_INFO,
+	LOG_LVL_DEBUG,
+};
+
+/* Where messages go: LOG_TO_STDERR (foreground, tools) or LOG_TO_SYSLOG. */
+enum log_target { LOG_TO_STDERR, LOG_TO_SYSLOG };
+
+/* Start logging as program ident (static string) to target; facility is a
+ * syslog LOG_* facility value, ignored for stderr. */
+void log_open(const char *ident, enum log_target target, int facility);
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+bool log_enabled(enum log_level level);
+
+/* Parse "error|warning|notice|info|debug"; 0 on success, -1 otherwise. */
+int log_level_parse(const char *s, enum log_level *level_r) __attribute__((warn_unused_result));
+const char *log_level_name(enum log_level level);
+/* Parse a syslog facility name ("mail", "daemon", "local0".."local7", ...). */
+int log_facility_parse(const char *s, int *facility_r) __attribute__((warn_unused_result));
+
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_vmsg(enum log_level level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Startup only: log at error level and exit(1). */
+void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* key=value line building.  A leading space separates pairs after the first. */
+void log_kv_str(struct buf *line, const char *key, const char *value);
+void log_kv_int(struct buf *line, const char *key, long long value);
+/* Append value quoted when needed: "a b" -> "\"a b\"", controls as \xNN. */
+void log_kv_quote(struct buf *line, const char *value);
+
+#endif

@@ -1,0 +1,13 @@
+# Foundation: buffers, logging, addresses, CIDR sets, configuration, list files.
+common_librelayguard_a_SOURCES += \
+	common/mem.c common/mem.h \
+	common/buf.c common/buf.h \
+	common/log.c common/log.h \
+	common/addr.c common/addr.h
+
+EXTRA_DIST += tests/unit/tap.h
+
+check_PROGRAMS += tests/unit/test_buf tests/unit/test_addr
+TESTS += tests/unit/test_buf tests/unit/test_addr
+tests_unit_test_buf_SOURCES = tests/unit/test_buf.c tests/unit/tap.h
+tests_unit_test_addr_SOURCES = tests/unit/test_addr.c tests/unit/tap.h
