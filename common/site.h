@@ -1,0 +1,58 @@
+/*
+ * site - the postscreen DNSBL site syntax: zone[=filter][*weight].
+ *
+ * Used by dnsbl_sites, rhsbl_helo_sites, rhsbl_sender_sites and redis_lists
+ * (where "zone" is a list name).  Examples:
+ *   zen.example.org=127.0.0.[2..11]*3
+ *   bl.example.net*2
+ *   wl.example.org=127.0.[0..255].[1..3]*-2
+ *   list.example=127.0.0.[2;4;7]
+ * A filter is four dot-separated octet patterns; each pattern is a decimal
+ * number, a range [a..b], or a list [a;b;c] whose items may themselves be
+ * ranges ([1;3..5]).  Without a filter every answer code matches.  Weight defaults
+ * to 1 and may be negative (allowlists).
+ *
+ * A site_filter is a plain value (no pointers): copy it freely.
+ * Pure, allocation-free except site_parse's zone copy; thread-safe.
+ */
+#ifndef RELAYGUARD_SITE_H
+#define RELAYGUARD_SITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest zone or list name we accept (DNS name limit). */
+#define SITE_ZONE_MAX 253
+
+struct site_filter {
+	bool any;		/* no filter given: every code matches */
+	uint8_t octet[4][32];	/* bitmap of allowed values per octet */
+};
+
+struct site {
+	char zone[SITE_ZONE_MAX + 1];	/* lower-cased, no trailing dot */
+	struct site_filter filter;
+	int weight;			/* default 1 */
+	char text[SITE_ZONE_MAX + 64];	/* the site as written, for messages */
+};
+
+/*
+ * Parse one site spec (no surrounding white space) into *site_r.  On error
+ * returns -1 and points *error_r at a static description of what was
+ * expected ("filter octet must be a number 0..255, [a..b] or [a;b]").
+ */
+int site_parse(const char *spec, struct site *site_r, const char **error_r)
+	__attribute__((warn_unused_result));
+
+/*
+ * Parse a bare filter "127.0.0.[2..11]" (used for error-code lists).
+ * Same error convention.
+ */
+int site_filter_parse(const char *spec, struct site_filter *filter_r, const char **error_r)
+	__attribute__((warn_unused_result));
+
+/* Does the 127.x.y.z answer code (host byte order, 0x7f000002 = 127.0.0.2) pass? */
+bool site_filter_match(const struct site_filter *f, uint32_t code);
+
+#endif

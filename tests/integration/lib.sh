@@ -1,0 +1,163 @@
+# lib.sh - shared helpers for integration tests (sourced, POSIX sh + bash).
+#
+# Each test gets a private run folder ($RUN) and starts the real servers it
+# needs on loopback high ports chosen free at run time.  Every server started
+# here is recorded by PID and stopped by rg_cleanup, which runs on exit,
+# also when the test fails.  Nothing here kills a process it did not start.
+#
+# TAP: rg_ok COND_STATUS "name", rg_skip_all "why", rg_done.
+
+set -u
+
+RG_TOP_SRCDIR=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+RG_TOP_BUILDDIR=${top_builddir:-$RG_TOP_SRCDIR}
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/relayguard-test.XXXXXX")
+chmod 755 "$RUN"
+RG_PIDS=""
+RG_TESTS=0
+RG_FAILED=0
+
+rg_cleanup() {
+	for pid in $RG_PIDS; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in $RG_PIDS; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$pid" 2>/dev/null
+	done
+	if [ -n "${RG_KEEP_RUN:-}" ]; then
+		echo "# run folder kept: $RUN"
+	else
+		rm -rf "$RUN"
+	fi
+}
+trap rg_cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Record a PID we started so that cleanup stops it.
+rg_track() { RG_PIDS="$RG_PIDS $1"; }
+
+# rg_free_port: print a loopback TCP+UDP port nothing listens on.
+rg_free_port() {
+	python3 - <<'PY' 2>/dev/null || /usr/bin/python3 - <<'PY'
+import socket
+while True:
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.bind(("127.0.0.1", 0))
+    port = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", port))
+    except OSError:
+        t.close(); u.close(); continue
+    t.close(); u.close()
+    print(port)
+    break
+PY
+import socket
+t = socket.socket(); t.bind(("127.0.0.1", 0)); print(t.getsockname()[1])
+PY
+}
+
+# rg_wait_port PORT [tcp|udp]: wait up to 10 s for something to listen.
+rg_wait_port() {
+	_proto=${2:-tcp}
+	for _ in $(seq 1 100); do
+		if [ "$_proto" = udp ]; then
+			ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
+		else
+			ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# TAP output --------------------------------------------------------------
+rg_ok() {	# rg_ok STATUS "description"   (STATUS 0 = pass)
+	RG_TESTS=$((RG_TESTS + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $RG_TESTS - $2"
+	else
+		RG_FAILED=$((RG_FAILED + 1))
+		echo "not ok $RG_TESTS - $2"
+	fi
+}
+rg_is() {	# rg_is GOT WANT "description"
+	if [ "$1" = "$2" ]; then
+		rg_ok 0 "$3"
+	else
+		rg_ok 1 "$3"
+		echo "#   got:      '$1'"
+		echo "#   expected: '$2'"
+	fi
+}
+rg_like() {	# rg_like GOT REGEX "description"
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		rg_ok 0 "$3"
+	else
+		rg_ok 1 "$3"
+		echo "#   got:      '$1'"
+		echo "#   expected to match: '$2'"
+	fi
+}
+rg_skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+rg_bail() { echo "Bail out! $1"; exit 1; }
+rg_done() {
+	echo "1..$RG_TESTS"
+	[ "$RG_FAILED" -eq 0 ]
+}
+
+# rg_require CMD...: without the command the test cannot run.  In CI (CI set)
+# that is a failure, not a skip: .ci/run installs every package.
+rg_require() {
+	for _cmd in "$@"; do
+		if ! command -v "$_cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$_cmd" ]; then
+			if [ -n "${CI:-}" ]; then
+				rg_bail "$_cmd not installed (CI must install it)"
+			fi
+			rg_skip_all "$_cmd not installed"
+		fi
+	done
+}
+
+# Servers -----------------------------------------------------------------
+
+# rg_start_rbldnsd PORT ZONESPEC...: rbldnsd on 127.0.0.1:PORT (UDP+TCP),
+# every query logged to $RUN/rbldnsd.log (one line per query).
+# Dataset files must be readable by the rbldns user: keep them under $RUN.
+rg_start_rbldnsd() {
+	_port=$1; shift
+	rg_require rbldnsd
+	_bin=$(command -v rbldnsd || echo /usr/sbin/rbldnsd)
+	_user=rbldns
+	id rbldns >/dev/null 2>&1 || _user=nobody
+	( cd "$RUN" && exec "$_bin" -n -u "$_user" -b "127.0.0.1/$_port" -4 -t 60 -c 0 \
+		-p "$RUN/rbldnsd.pid" -l +- "$@" >"$RUN/rbldnsd.log" 2>"$RUN/rbldnsd.err" ) &
+	RG_RBLDNSD_PID=$!
+	rg_track "$RG_RBLDNSD_PID"
+	rg_wait_port "$_port" udp || rg_bail "rbldnsd did not start: $(cat "$RUN/rbldnsd.err")"
+}
+
+# rg_start_redis PORT: a throwaway redis-server on 127.0.0.1:PORT.
+rg_start_redis() {
+	rg_require redis-server
+	redis-server --bind 127.0.0.1 --port "$1" --save '' --appendonly no --daemonize no \
+		--dir "$RUN" --logfile "$RUN/redis-$1.log" &
+	RG_REDIS_PID=$!
+	rg_track "$RG_REDIS_PID"
+	rg_wait_port "$1" tcp || rg_bail "redis-server did not start"
+}
+
+# rg_stop PID: stop one server we started, and wait for it.
+rg_stop() {
+	kill "$1" 2>/dev/null
+	for _ in $(seq 1 50); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -9 "$1" 2>/dev/null
+}
