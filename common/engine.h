@@ -1,0 +1,161 @@
+/*
+ * engine - the one place where a decision about an SMTP client is made.
+ *
+ * engine_check() takes a request (client address; optional HELO name,
+ * sender, authenticated user) and calls back with a verdict:
+ *
+ *   1. skip     authenticated clients (skip_authenticated), allow_networks,
+ *               special addresses (skip_special: loopback, private, ...)
+ *   2. sources  local list files (CIDR sets, answered at once); every other
+ *               source through the in-process LRU, then Redis (all sources
+ *               of the request in ONE round trip), then the network: DNSBL
+ *               zones, RHSBL zones for the HELO name and sender domain, all in
+ *               parallel under ONE deadline (dnsbl_timeout)
+ *   3. score    the sum of the weights of the sources that matched;
+ *               verdict_decide() turns it into an action
+ *   4. remember fresh answers go to both caches, TTL from DNS clamped to
+ *               [dnsbl_min_ttl, dnsbl_max_ttl]; negative ones dnsbl_negative_ttl
+ *
+ * Concurrent checks of the same subject share one in-flight lookup.
+ *
+ * Threads: an engine belongs to the thread that runs its event_base; every
+ * call here except the engine_thread_*() wrapper must come from that thread.
+ * The engine_thread_*() wrapper runs an engine in a thread of its own, for
+ * callers that block (libmilter's per-connection threads).
+ *
+ * Ownership: the engine holds a reference to its cfg_t; a verdict passed to a
+ * callback is valid only during the callback (engine_verdict_copy() keeps it).
+ */
+#ifndef RELAYGUARD_ENGINE_H
+#define RELAYGUARD_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "cfg.h"
+#include "verdict.h"
+
+struct event_base;
+
+typedef struct engine engine_t;
+typedef struct engine_check engine_check_t;
+
+struct engine_request {
+	addr_t client;
+	const char *helo;	/* may be NULL or "" */
+	const char *sender;	/* envelope sender address, may be NULL or "" (null sender) */
+	const char *sasl_user;	/* non-empty = authenticated */
+	const char *queue_id;	/* for reply templates and logs; may be NULL */
+};
+
+enum engine_source_kind {
+	ENGINE_SOURCE_DNSBL,	/* dnsbl_sites: the client address */
+	ENGINE_SOURCE_RHSBL_HELO,	/* rhsbl_helo_sites: the HELO name */
+	ENGINE_SOURCE_RHSBL_SENDER,	/* rhsbl_sender_sites: the sender domain */
+	ENGINE_SOURCE_FILE,	/* file_lists */
+	ENGINE_SOURCE_REDIS_LIST,	/* redis_lists (imported with relayguard-ctl import) */
+};
+
+enum engine_answer {
+	ENGINE_NOT_LISTED,
+	ENGINE_LISTED,
+	ENGINE_ERROR,
+	ENGINE_SKIPPED,		/* not asked: suspended zone, no HELO, IPv6 disabled ... */
+};
+
+/* Where an answer came from. */
+enum engine_layer { ENGINE_LAYER_NONE, ENGINE_LAYER_LRU, ENGINE_LAYER_REDIS, ENGINE_LAYER_LOOKUP };
+
+struct engine_source_result {
+	const char *name;	/* zone or list name as configured (may hold a key: never in replies) */
+	const char *display;	/* name shown to clients (dnsbl_reply_map) */
+	enum engine_source_kind kind;
+	enum engine_answer answer;
+	enum engine_layer layer;
+	int weight;		/* the configured weight; counts only when listed */
+	uint32_t code;		/* 127.x.y.z, host order, when listed */
+	const char *txt;	/* reply text with $ expanded, or NULL */
+	const char *error;	/* why, when answer is ENGINE_ERROR or ENGINE_SKIPPED */
+	unsigned latency_us;	/* time to this answer */
+};
+
+enum engine_skip {
+	ENGINE_SKIP_NONE,
+	ENGINE_SKIP_AUTHENTICATED,
+	ENGINE_SKIP_ALLOW_NETWORKS,
+	ENGINE_SKIP_SPECIAL,
+};
+
+struct engine_verdict {
+	enum verdict_action action;
+	enum engine_skip skip;
+	bool allowlisted;	/* score at or below allowlist_threshold */
+	int score;
+	size_t n_answered, n_failed;
+	size_t n_sources;
+	const struct engine_source_result *sources;
+	const char *first_list;	/* display name of the first listed source, or NULL */
+	const char *reply;	/* "550 5.7.1 text" for reject/tempfail, else NULL */
+	int reply_code;		/* 550 / 450 or 0 */
+	const char *reply_dsn;	/* "5.7.1" or NULL */
+	const char *reply_text;	/* the templated text alone, cleaned */
+	const char *header;	/* tag header value for tag/quarantine/log, else NULL */
+	enum engine_layer layer;	/* the slowest layer any source needed */
+	unsigned elapsed_us;
+};
+
+typedef void engine_cb(const struct engine_verdict *verdict, void *ctx);
+
+/*
+ * Create an engine on base with the settings of cfg (a reference is taken).
+ * Loads file lists, starts the resolver, the Redis cache and the health
+ * probes.  Returns 0, or -1 with *error_r (caller frees).
+ */
+int engine_new(struct event_base *base, cfg_t *cfg, engine_t **engine_r, char **error_r)
+	__attribute__((warn_unused_result));
+/* Cancel every check in flight (their callbacks are not called) and free. */
+void engine_free(engine_t **engine);
+
+/*
+ * Start a check.  The request's strings are copied.  The callback is never
+ * called from inside engine_check(); it is called exactly once unless the
+ * check is cancelled.  Never fails: internal errors become verdicts.
+ */
+engine_check_t *engine_check(engine_t *engine, const struct engine_request *req, engine_cb *cb,
+			     void *ctx);
+/* The callback will not be called; the shared lookup goes on for others. */
+void engine_check_cancel(engine_check_t *check);
+
+/* The configuration the engine runs on (borrowed). */
+const cfg_t *engine_cfg(const engine_t *engine);
+
+/* Human/JSON helpers for logs and relayguard-ctl. */
+const char *engine_answer_name(enum engine_answer a);
+const char *engine_layer_name(enum engine_layer l);
+const char *engine_skip_name(enum engine_skip s);
+const char *engine_kind_name(enum engine_source_kind k);
+/* One key=value decision line (no newline) for the log. */
+void engine_verdict_log_line(const struct engine_verdict *v, const struct engine_request *req,
+			     struct buf *out);
+
+/* A deep copy of a verdict that outlives the callback; free with engine_verdict_free. */
+struct engine_verdict *engine_verdict_copy(const struct engine_verdict *v);
+void engine_verdict_free(struct engine_verdict **v);
+
+/*
+ * The blocking wrapper: an engine running on its own thread and event loop.
+ * engine_thread_check() may be called from any thread; it submits the
+ * request and waits at most timeout_ms.  Returns 0 with *verdict_r (caller
+ * frees with engine_verdict_free), or -1 on timeout or shutdown (the check
+ * goes on and its verdict is dropped).
+ */
+typedef struct engine_thread engine_thread_t;
+int engine_thread_start(cfg_t *cfg, engine_thread_t **et_r, char **error_r)
+	__attribute__((warn_unused_result));
+int engine_thread_check(engine_thread_t *et, const struct engine_request *req, unsigned timeout_ms,
+			struct engine_verdict **verdict_r) __attribute__((warn_unused_result));
+void engine_thread_stop(engine_thread_t **et);
+
+#endif

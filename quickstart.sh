@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# quickstart.sh - install what relayguard needs, build it, and run or test it.
+#
+#   ./quickstart.sh run    install deps if missing, build, run relayguard in the
+#                          foreground on the embedded default configuration
+#                          (no Redis), logging every decision to the terminal
+#   ./quickstart.sh test   install deps if missing, build (warnings are errors),
+#                          run every test, then again under ASan+UBSan; the last
+#                          line is "N passed, N failed, N skipped"
+#
+# Debian 12; run as root, or with sudo available for the package step.
+set -euo pipefail
+cd "$(dirname "$0")"
+TOP=$(pwd)
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+# Packages to build and to test (the tests start real servers).
+BUILD_PKGS="build-essential autoconf automake libtool pkg-config
+  libmilter-dev libspf2-dev libhiredis-dev libc-ares-dev libevent-dev"
+TEST_PKGS="redis-server redis-tools rbldnsd postfix swaks miltertest bind9-dnsutils
+  python3 iproute2 procps valgrind"
+
+need_pkgs() {
+	local missing=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing="$missing $p"
+	done
+	echo "$missing"
+}
+
+install_pkgs() {
+	local missing
+	# shellcheck disable=SC2086
+	missing=$(need_pkgs $*)
+	[ -z "$missing" ] && return 0
+	echo "quickstart: installing:$missing" >&2
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -q
+	# Postfix must not ask questions nor configure the system instance: the
+	# tests run a private instance of their own.
+	echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+	# shellcheck disable=SC2086
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
+}
+
+# build DIR CONFIGURE-ARGS...: out-of-tree build under $TOP/DIR.
+build() {
+	local dir=$1
+	shift
+	[ -x configure ] || ./autogen.sh >/dev/null
+	mkdir -p "$dir"
+	(cd "$dir" && { [ -f Makefile ] || "$TOP/configure" -q "$@"; } && make -j"$JOBS" >/dev/null)
+}
+
+# Count TAP results of every .trs file under the given build folders.
+summarize() {
+	local pass=0 fail=0 skip=0 n
+	for dir in "$@"; do
+		n=$(find "$dir" -name '*.trs' -exec cat {} + 2>/dev/null | grep -c '^:test-result: PASS' || true)
+		pass=$((pass + n))
+		n=$(find "$dir" -name '*.trs' -exec cat {} + 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)' || true)
+		fail=$((fail + n))
+		n=$(find "$dir" -name '*.trs' -exec cat {} + 2>/dev/null | grep -c '^:test-result: SKIP' || true)
+		skip=$((skip + n))
+	done
+	# In CI a skip means a missing server or package: it counts as a failure.
+	if [ -n "${CI:-}" ] && [ "$skip" -gt 0 ]; then
+		echo "quickstart: $skip test(s) skipped in CI; counted as failed" >&2
+		fail=$((fail + skip))
+	fi
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ "$fail" -eq 0 ]
+}
+
+# check DIR: run the test suite of one build; show the logs of what failed.
+check() {
+	local dir=$1 rc=0
+	find "$dir" -name '*.trs' -delete 2>/dev/null || true
+	(cd "$dir" && make -j"$JOBS" check >"$dir/check.out" 2>&1) || rc=1
+	grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS|XFAIL):' "$dir/check.out" | grep -vE '^PASS:' || true
+	if [ $rc -ne 0 ]; then
+		echo "quickstart: failures in $dir; their logs:" >&2
+		for log in $(grep -lE '^(not ok|Bail out)' $(find "$dir" -name '*.log' ! -name test-suite.log ! -name config.log) 2>/dev/null); do
+			echo "---- $log" >&2
+			tail -n 60 "$log" >&2
+		done
+		tail -n 30 "$dir/check.out" >&2
+	fi
+	return $rc
+}
+
+# The main job on the embedded default configuration: the policy server in
+# the foreground when it is built, else what exists so far.
+run_main() {
+	local b="$TOP/build"
+	if [ -x "$b/policy/relayguard-policyd" ]; then
+		echo "quickstart: relayguard-policyd in the foreground on the embedded defaults" >&2
+		echo "quickstart: Postfix: check_policy_service inet:127.0.0.1:10040 (Ctrl-C stops)" >&2
+		exec "$b/policy/relayguard-policyd" -f -o log_level=info
+	fi
+	echo "quickstart: checking the sample configuration conf/relayguard.conf" >&2
+	"$b/ctl/relayguard-ctl" -c "$TOP/conf/relayguard.conf" check-config
+	echo "quickstart: the embedded default configuration:" >&2
+	"$b/ctl/relayguard-ctl" show-config
+}
+
+cmd=${1:-}
+case "$cmd" in
+run)
+	# shellcheck disable=SC2086
+	install_pkgs $BUILD_PKGS
+	build build --enable-werror
+	run_main
+	;;
+test)
+	# shellcheck disable=SC2086
+	install_pkgs $BUILD_PKGS $TEST_PKGS
+	rc=0
+	build build --enable-werror
+	check "$TOP/build" || rc=1
+	build build-san --enable-werror --enable-sanitizers
+	check "$TOP/build-san" || rc=1
+	summarize "$TOP/build" "$TOP/build-san" || rc=1
+	exit $rc
+	;;
+*)
+	echo "usage: $0 run|test" >&2
+	exit 2
+	;;
+esac
