@@ -98,7 +98,7 @@ run_main() {
 	if [ -x "$b/policy/relayguard-policyd" ]; then
 		echo "quickstart: relayguard-policyd in the foreground on the embedded defaults" >&2
 		echo "quickstart: Postfix: check_policy_service inet:127.0.0.1:10040 (Ctrl-C stops)" >&2
-		exec "$b/policy/relayguard-policyd" -f -o log_level=info
+		exec "$b/policy/relayguard-policyd" -f
 	fi
 	echo "quickstart: checking the sample configuration conf/relayguard.conf" >&2
 	"$b/ctl/relayguard-ctl" -c "$TOP/conf/relayguard.conf" check-config

@@ -1,0 +1,920 @@
+/*
+ * engine - one check: skip, caches, sources under one deadline, remember;
+ * in-flight sharing.  See engine.h for the contract.  Scoring and the
+ * verdict itself are in engine_verdict.c, the threaded wrapper in
+ * engine_thread.c.
+ *
+ * A check joins a "lookup": the shared work for one subject (client address
+ * plus, when domain lists are configured, the HELO name and sender domain).
+ * A lookup answers what it can at once (file lists, the in-process LRU),
+ * asks Redis for the rest in one round trip per subject, sends the misses to
+ * DNS in parallel, and finishes when every source has answered or the one
+ * deadline (dnsbl_timeout) fires.  Finishing always goes through the event
+ * loop, so no callback runs inside engine_check().
+ */
+#include "config.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "dnsbl.h"
+#include "engine_int.h"
+#include "listfile.h"
+#include "log.h"
+#include "lru.h"
+#include "mem.h"
+#include "rcache.h"
+#include "resolver.h"
+
+/* In-flight lookups are found through a small chained hash table. */
+#define ENGINE_INFLIGHT_BUCKETS 1024u
+
+/* Source groups that share a subject (and so one Redis round trip). */
+enum engine_group { GROUP_ADDR, GROUP_HELO, GROUP_SENDER, GROUP_COUNT };
+
+struct engine {
+	struct event_base *base;
+	cfg_t *cfg;
+	resolver_t *resolver;
+	dnsbl_t *dnsbl[GROUP_COUNT];	/* IP lists, HELO lists, sender lists; NULL if none */
+	rcache_t *rcache;		/* NULL without redis_server */
+	lru_t *lru;
+	struct engine_source *sources;
+	size_t n_sources;
+	bool has_group[GROUP_COUNT];
+	struct verdict_policy policy;
+	verdict_template_t *reject_tpl;
+	verdict_template_t *tempfail_tpl;
+	unsigned long long timeout_ms;
+	unsigned min_ttl_s, max_ttl_s, negative_ttl_s;
+	struct lookup *inflight[ENGINE_INFLIGHT_BUCKETS];	/* unfinished, by key */
+	struct lookup *live;		/* every lookup not yet freed */
+};
+
+struct engine_check {
+	struct lookup *lookup;
+	engine_cb *cb;		/* NULL once cancelled */
+	void *ctx;
+	struct engine_request req;	/* own copies of the strings */
+	struct engine_check *next;
+};
+
+/* One DNS or Redis operation of a lookup, the context of its callback. */
+struct lookup_op {
+	struct lookup *lookup;
+	size_t source;		/* index into engine->sources (DNS ops) */
+	enum engine_group group;	/* Redis ops */
+	dnsbl_query_t *query;
+	rcache_req_t *rreq;
+};
+
+struct lookup {
+	engine_t *engine;
+	struct lookup *hnext;
+	struct lookup *live_prev, *live_next;
+	char *key;
+	unsigned bucket;
+	addr_t client;
+	char client_text[ADDR_STRLEN];
+	char *subject[GROUP_COUNT];	/* addr text, HELO name, sender domain; NULL if absent */
+	struct engine_source_result *results;
+	bool *answered;			/* results[i] is final */
+	char **txt;			/* owned texts behind results[i].txt */
+	struct lookup_op *dns_ops;	/* one per source */
+	struct lookup_op redis_ops[GROUP_COUNT];
+	size_t pending;			/* DNS queries and Redis requests outstanding */
+	struct event *deadline;
+	struct event *done_ev;
+	struct engine_check *waiters;
+	enum engine_skip skip;
+	enum engine_layer layer;
+	uint64_t start_us;
+	bool shared;		/* in the in-flight table */
+	bool finished;
+};
+
+/* Cached answer in the LRU. */
+struct cached_answer {
+	enum engine_answer answer;
+	uint32_t code;
+	char *txt;
+};
+
+static void cached_answer_free(void *p)
+{
+	struct cached_answer *c = p;
+	free(c->txt);
+	free(c);
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static unsigned hash_str(const char *s)
+{
+	unsigned h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s != NULL && *s ? xstrdup(s) : NULL;
+}
+
+static void copy_request(struct engine_request *dst, const struct engine_request *src)
+{
+	dst->client = src->client;
+	dst->helo = dup_or_null(src->helo);
+	dst->sender = dup_or_null(src->sender);
+	dst->sasl_user = dup_or_null(src->sasl_user);
+	dst->queue_id = dup_or_null(src->queue_id);
+}
+
+static void free_request(struct engine_request *r)
+{
+	free((char *)r->helo);
+	free((char *)r->sender);
+	free((char *)r->sasl_user);
+	free((char *)r->queue_id);
+}
+
+/* The domain of an envelope sender ("<u@Example.ORG>" -> "example.org"), or NULL. */
+static char *sender_domain(const char *sender)
+{
+	const char *at;
+	size_t len;
+
+	if (sender == NULL || (at = strrchr(sender, '@')) == NULL || at[1] == '\0')
+		return NULL;
+	at++;
+	len = strlen(at);
+	if (len > 0 && at[len - 1] == '>')
+		len--;
+	if (len == 0)
+		return NULL;
+	char *d = xstrndup(at, len);
+	for (char *p = d; *p; p++)
+		*p = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
+	return d;
+}
+
+static char *lower_dup(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return NULL;
+	char *d = xstrdup(s);
+	for (char *p = d; *p; p++)
+		*p = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
+	return d;
+}
+
+static enum engine_group group_of(enum engine_source_kind k)
+{
+	switch (k) {
+	case ENGINE_SOURCE_RHSBL_HELO:
+		return GROUP_HELO;
+	case ENGINE_SOURCE_RHSBL_SENDER:
+		return GROUP_SENDER;
+	default:
+		return GROUP_ADDR;
+	}
+}
+
+/* The LRU key of one source for one subject: kind, name, NUL, subject. */
+static size_t cache_key(const struct engine_source *s, const char *subject, struct buf *key)
+{
+	buf_reset(key);
+	buf_putc(key, (char)('0' + s->kind));
+	buf_puts(key, s->name);
+	buf_putc(key, '\0');
+	buf_puts(key, subject);
+	return key->len;
+}
+
+static void result_set(struct lookup *lk, size_t i, enum engine_answer answer, uint32_t code,
+		       const char *txt, const char *error, enum engine_layer layer)
+{
+	struct engine_source_result *r = &lk->results[i];
+
+	r->answer = answer;
+	r->code = code;
+	free(lk->txt[i]);
+	lk->txt[i] = txt != NULL && *txt ? xstrdup(txt) : NULL;
+	r->txt = lk->txt[i];
+	r->error = error;
+	r->layer = layer;
+	r->latency_us = (unsigned)(clock_now_us() - lk->start_us);
+	lk->answered[i] = true;
+	if (layer > lk->layer)
+		lk->layer = layer;
+}
+
+static unsigned clamp_ttl(const engine_t *e, unsigned ttl)
+{
+	if (ttl < e->min_ttl_s)
+		return e->min_ttl_s;
+	if (ttl > e->max_ttl_s)
+		return e->max_ttl_s;
+	return ttl;
+}
+
+/* Remember a fresh answer in both caches.  Errors are never cached. */
+static void remember(struct lookup *lk, size_t i, unsigned dns_ttl)
+{
+	engine_t *e = lk->engine;
+	const struct engine_source_result *r = &lk->results[i];
+	const struct engine_source *s = &e->sources[i];
+	const char *subject = lk->subject[group_of(s->kind)];
+	unsigned ttl;
+	struct buf key = BUF_INIT;
+
+	if (r->answer == ENGINE_LISTED)
+		ttl = clamp_ttl(e, dns_ttl);
+	else if (r->answer == ENGINE_NOT_LISTED)
+		ttl = e->negative_ttl_s;
+	else
+		return;
+	if (ttl == 0)
+		return;
+	struct cached_answer *c = xcalloc(1, sizeof(*c));
+	c->answer = r->answer;
+	c->code = r->code;
+	c->txt = r->txt ? xstrdup(r->txt) : NULL;
+	size_t klen = cache_key(s, subject, &key);
+	lru_put(e->lru, key.data, klen, c, clock_now_ms() + (uint64_t)ttl * 1000u);
+	buf_free(&key);
+	if (e->rcache != NULL) {
+		struct rcache_entry re = {
+			.state = r->answer == ENGINE_LISTED ? RCACHE_LISTED : RCACHE_NOT_LISTED,
+			.code = r->code,
+			.txt = r->txt,
+		};
+		rcache_put(e->rcache, subject, s->name, &re, ttl);
+	}
+}
+
+/* ---- finishing ------------------------------------------------------ */
+
+/* Take a lookup out of the in-flight table: no new check joins it. */
+static void lookup_unlink(struct lookup *lk)
+{
+	struct lookup **pp;
+
+	if (!lk->shared)
+		return;
+	for (pp = &lk->engine->inflight[lk->bucket]; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == lk) {
+			*pp = lk->hnext;
+			break;
+		}
+	}
+	lk->shared = false;
+}
+
+/* Cancel what is still outstanding; with why != NULL mark those sources as errors. */
+static void lookup_cancel_ops(struct lookup *lk, const char *why)
+{
+	engine_t *e = lk->engine;
+
+	for (int g = 0; g < GROUP_COUNT; g++) {
+		if (lk->redis_ops[g].rreq != NULL) {
+			rcache_cancel(lk->redis_ops[g].rreq);
+			lk->redis_ops[g].rreq = NULL;
+			lk->pending--;
+		}
+	}
+	for (size_t i = 0; i < e->n_sources; i++) {
+		if (lk->dns_ops[i].query != NULL) {
+			dnsbl_query_cancel(lk->dns_ops[i].query);
+			lk->dns_ops[i].query = NULL;
+			lk->pending--;
+		}
+		if (why != NULL && !lk->answered[i])
+			result_set(lk, i, ENGINE_ERROR, 0, NULL, why, ENGINE_LAYER_LOOKUP);
+	}
+}
+
+static void lookup_free(struct lookup *lk)
+{
+	struct engine_check *c, *next;
+
+	lookup_unlink(lk);
+	lookup_cancel_ops(lk, NULL);
+	if (lk->live_prev != NULL)
+		lk->live_prev->live_next = lk->live_next;
+	else
+		lk->engine->live = lk->live_next;
+	if (lk->live_next != NULL)
+		lk->live_next->live_prev = lk->live_prev;
+	for (c = lk->waiters; c != NULL; c = next) {
+		next = c->next;
+		free_request(&c->req);
+		free(c);
+	}
+	if (lk->deadline != NULL)
+		event_free(lk->deadline);
+	if (lk->done_ev != NULL)
+		event_free(lk->done_ev);
+	for (size_t i = 0; i < lk->engine->n_sources; i++)
+		free(lk->txt[i]);
+	for (int g = 0; g < GROUP_COUNT; g++)
+		free(lk->subject[g]);
+	free(lk->txt);
+	free(lk->answered);
+	free(lk->results);
+	free(lk->dns_ops);
+	free(lk->key);
+	free(lk);
+}
+
+/* done_ev: deliver the verdict to every waiter, then free the lookup. */
+static void lookup_deliver(evutil_socket_t fd, short what, void *arg)
+{
+	struct lookup *lk = arg;
+	engine_t *e = lk->engine;
+
+	(void)fd;
+	(void)what;
+	for (struct engine_check *c = lk->waiters; c != NULL; c = c->next) {
+		if (c->cb == NULL)
+			continue;
+		struct engine_outcome out = {
+			.req = &c->req,
+			.results = lk->results,
+			.n_sources = lk->skip == ENGINE_SKIP_NONE ? e->n_sources : 0,
+			.skip = lk->skip,
+			.layer = lk->layer,
+			.elapsed_us = (unsigned)(clock_now_us() - lk->start_us),
+		};
+		struct engine_verdict *v = engine_verdict_build(e, &out);
+		c->cb(v, c->ctx);
+		engine_verdict_free(&v);
+	}
+	lookup_free(lk);
+}
+
+/* Every source has answered, or the deadline fired: finish through the loop. */
+static void lookup_finish(struct lookup *lk)
+{
+	if (lk->finished)
+		return;
+	lk->finished = true;
+	lookup_unlink(lk);
+	event_active(lk->done_ev, EV_TIMEOUT, 0);
+}
+
+static void lookup_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct lookup *lk = arg;
+
+	(void)fd;
+	(void)what;
+	lookup_cancel_ops(lk, "timeout");
+	lookup_finish(lk);
+}
+
+static void lookup_op_done(struct lookup *lk)
+{
+	if (--lk->pending == 0)
+		lookup_finish(lk);
+}
+
+/* ---- DNS ----------------------------------------------------------------- */
+
+static void dns_answered(const struct dnsbl_result *res, void *arg)
+{
+	struct lookup_op *op = arg;
+	struct lookup *lk = op->lookup;
+	size_t i = op->source;
+
+	op->query = NULL;
+	switch (res->status) {
+	case DNSBL_LISTED:
+		result_set(lk, i, ENGINE_LISTED, res->code, res->txt, NULL, ENGINE_LAYER_LOOKUP);
+		remember(lk, i, res->ttl);
+		break;
+	case DNSBL_NOT_LISTED:
+		result_set(lk, i, ENGINE_NOT_LISTED, 0, NULL, NULL, ENGINE_LAYER_LOOKUP);
+		remember(lk, i, res->ttl);
+		break;
+	case DNSBL_SKIPPED:
+		result_set(lk, i, ENGINE_SKIPPED, 0, NULL, res->error ? res->error : "skipped",
+			   ENGINE_LAYER_NONE);
+		break;
+	default:
+		result_set(lk, i, ENGINE_ERROR, 0, NULL, res->error ? res->error : "lookup failed",
+			   ENGINE_LAYER_LOOKUP);
+		break;
+	}
+	lookup_op_done(lk);
+}
+
+/* Send every source of group g that has no answer yet to DNS. */
+static void lookup_start_dns(struct lookup *lk, enum engine_group g)
+{
+	engine_t *e = lk->engine;
+
+	for (size_t i = 0; i < e->n_sources; i++) {
+		const struct engine_source *s = &e->sources[i];
+		struct lookup_op *op = &lk->dns_ops[i];
+
+		if (group_of(s->kind) != g || lk->answered[i])
+			continue;
+		op->lookup = lk;
+		op->source = i;
+		if (g == GROUP_ADDR)
+			op->query = dnsbl_query_addr(e->dnsbl[g], s->index, &lk->client, dns_answered, op);
+		else
+			op->query = dnsbl_query_domain(e->dnsbl[g], s->index, lk->subject[g], dns_answered, op);
+		if (op->query != NULL)
+			lk->pending++;
+		else
+			result_set(lk, i, ENGINE_ERROR, 0, NULL, "query not started", ENGINE_LAYER_NONE);
+	}
+}
+
+/* ---- Redis ------------------------------------------------------------- */
+
+static void redis_answered(int status, const struct rcache_entry *entries, size_t n, void *arg)
+{
+	struct lookup_op *op = arg;
+	struct lookup *lk = op->lookup;
+	engine_t *e = lk->engine;
+	size_t k = 0;
+
+	op->rreq = NULL;
+	for (size_t i = 0; i < e->n_sources && status == 0; i++) {
+		const struct engine_source *s = &e->sources[i];
+		if (group_of(s->kind) != op->group || lk->answered[i])
+			continue;
+		if (k >= n)
+			break;
+		const struct rcache_entry *re = &entries[k++];
+		if (re->state != RCACHE_LISTED && re->state != RCACHE_NOT_LISTED)
+			continue;
+		enum engine_answer a = re->state == RCACHE_LISTED ? ENGINE_LISTED : ENGINE_NOT_LISTED;
+		result_set(lk, i, a, re->code, re->txt, NULL, ENGINE_LAYER_REDIS);
+		/* Keep it close for a while; Redis keeps the authoritative TTL. */
+		struct cached_answer *c = xcalloc(1, sizeof(*c));
+		struct buf key = BUF_INIT;
+		c->answer = a;
+		c->code = re->code;
+		c->txt = re->txt ? xstrdup(re->txt) : NULL;
+		size_t klen = cache_key(s, lk->subject[op->group], &key);
+		lru_put(e->lru, key.data, klen, c, clock_now_ms() + (uint64_t)e->min_ttl_s * 1000u);
+		buf_free(&key);
+	}
+	lookup_start_dns(lk, op->group);
+	lookup_op_done(lk);
+}
+
+/* Ask Redis for the unanswered sources of group g in one round trip. */
+static bool lookup_start_redis(struct lookup *lk, enum engine_group g)
+{
+	engine_t *e = lk->engine;
+	const char *names[64];
+	size_t n = 0;
+
+	if (e->rcache == NULL || !rcache_up(e->rcache))
+		return false;
+	for (size_t i = 0; i < e->n_sources && n < sizeof(names) / sizeof(names[0]); i++) {
+		const struct engine_source *s = &e->sources[i];
+		if (group_of(s->kind) == g && !lk->answered[i])
+			names[n++] = s->name;
+	}
+	if (n == 0)
+		return true;
+	struct lookup_op *op = &lk->redis_ops[g];
+	op->lookup = lk;
+	op->group = g;
+	op->rreq = rcache_get(e->rcache, lk->subject[g], names, n, redis_answered, op);
+	if (op->rreq == NULL)
+		return false;
+	lk->pending++;
+	return true;
+}
+
+/* ---- starting a lookup -------------------------------------------------- */
+
+/* Answer a source from a file list or the LRU; false if it needs a lookup. */
+static bool answer_locally(struct lookup *lk, size_t i, struct buf *key)
+{
+	engine_t *e = lk->engine;
+	const struct engine_source *s = &e->sources[i];
+	const char *subject = lk->subject[group_of(s->kind)];
+
+	if (subject == NULL) {
+		result_set(lk, i, ENGINE_SKIPPED, 0, NULL,
+			   s->kind == ENGINE_SOURCE_RHSBL_HELO ? "no HELO name" : "no sender domain",
+			   ENGINE_LAYER_NONE);
+		return true;
+	}
+	if (s->kind == ENGINE_SOURCE_FILE) {
+		struct listfile_hit hit;
+		if (listfile_lookup(s->list, &lk->client, &hit)) {
+			struct buf txt = BUF_INIT;
+			if (hit.text != NULL)
+				listfile_expand_text(hit.text, &lk->client, &txt);
+			result_set(lk, i, ENGINE_LISTED, hit.code, hit.text ? buf_cstr(&txt) : NULL, NULL,
+				   ENGINE_LAYER_NONE);
+			buf_free(&txt);
+		} else {
+			result_set(lk, i, ENGINE_NOT_LISTED, 0, NULL, NULL, ENGINE_LAYER_NONE);
+		}
+		return true;
+	}
+	size_t klen = cache_key(s, subject, key);
+	const struct cached_answer *c = lru_get(e->lru, key->data, klen, clock_now_ms());
+	if (c == NULL)
+		return false;
+	result_set(lk, i, c->answer, c->code, c->txt, NULL, ENGINE_LAYER_LRU);
+	return true;
+}
+
+static enum engine_skip skip_reason(const engine_t *e, const struct engine_request *req)
+{
+	if (req->sasl_user != NULL && *req->sasl_user && cfg_bool(e->cfg, CFG_SKIP_AUTHENTICATED))
+		return ENGINE_SKIP_AUTHENTICATED;
+	if (cfg_netlist_match(cfg_netlist(e->cfg, CFG_ALLOW_NETWORKS), &req->client))
+		return ENGINE_SKIP_ALLOW_NETWORKS;
+	if (cfg_bool(e->cfg, CFG_SKIP_SPECIAL) && addr_is_special(&req->client))
+		return ENGINE_SKIP_SPECIAL;
+	return ENGINE_SKIP_NONE;
+}
+
+static struct lookup *lookup_new(engine_t *e, const struct engine_request *req, const char *key)
+{
+	struct lookup *lk = xcalloc(1, sizeof(*lk));
+
+	lk->engine = e;
+	lk->live_next = e->live;
+	if (e->live != NULL)
+		e->live->live_prev = lk;
+	e->live = lk;
+	lk->client = req->client;
+	lk->start_us = clock_now_us();
+	addr_format(&req->client, lk->client_text);
+	lk->subject[GROUP_ADDR] = xstrdup(lk->client_text);
+	if (e->has_group[GROUP_HELO])
+		lk->subject[GROUP_HELO] = lower_dup(req->helo);
+	if (e->has_group[GROUP_SENDER])
+		lk->subject[GROUP_SENDER] = sender_domain(req->sender);
+	lk->results = xcalloc(e->n_sources ? e->n_sources : 1, sizeof(*lk->results));
+	lk->txt = xcalloc(e->n_sources ? e->n_sources : 1, sizeof(*lk->txt));
+	lk->answered = xcalloc(e->n_sources ? e->n_sources : 1, sizeof(*lk->answered));
+	lk->dns_ops = xcalloc(e->n_sources ? e->n_sources : 1, sizeof(*lk->dns_ops));
+	for (size_t i = 0; i < e->n_sources; i++) {
+		struct engine_source_result *r = &lk->results[i];
+		r->name = e->sources[i].name;
+		r->display = e->sources[i].display;
+		r->kind = e->sources[i].kind;
+		r->weight = e->sources[i].weight;
+		r->answer = ENGINE_SKIPPED;
+	}
+	lk->done_ev = event_new(e->base, -1, 0, lookup_deliver, lk);
+	if (key != NULL) {
+		lk->key = xstrdup(key);
+		lk->bucket = hash_str(key) % ENGINE_INFLIGHT_BUCKETS;
+		lk->hnext = e->inflight[lk->bucket];
+		e->inflight[lk->bucket] = lk;
+		lk->shared = true;
+	}
+	return lk;
+}
+
+static void lookup_run(struct lookup *lk)
+{
+	engine_t *e = lk->engine;
+	struct buf key = BUF_INIT;
+	bool need[GROUP_COUNT] = { false, false, false };
+
+	for (size_t i = 0; i < e->n_sources; i++) {
+		if (!answer_locally(lk, i, &key))
+			need[group_of(e->sources[i].kind)] = true;
+	}
+	buf_free(&key);
+	for (int g = 0; g < GROUP_COUNT; g++) {
+		if (need[g] && !lookup_start_redis(lk, (enum engine_group)g))
+			lookup_start_dns(lk, (enum engine_group)g);
+	}
+	if (lk->pending == 0) {
+		lookup_finish(lk);
+		return;
+	}
+	struct timeval tv = { (time_t)(e->timeout_ms / 1000), (suseconds_t)(e->timeout_ms % 1000) * 1000 };
+	lk->deadline = evtimer_new(e->base, lookup_deadline, lk);
+	evtimer_add(lk->deadline, &tv);
+}
+
+static struct lookup *lookup_find(engine_t *e, const char *key)
+{
+	unsigned b = hash_str(key) % ENGINE_INFLIGHT_BUCKETS;
+
+	for (struct lookup *lk = e->inflight[b]; lk != NULL; lk = lk->hnext) {
+		if (!lk->finished && strcmp(lk->key, key) == 0)
+			return lk;
+	}
+	return NULL;
+}
+
+engine_check_t *engine_check(engine_t *e, const struct engine_request *req, engine_cb *cb, void *ctx)
+{
+	struct engine_check *c = xcalloc(1, sizeof(*c));
+	struct lookup *lk;
+	enum engine_skip skip = skip_reason(e, req);
+
+	c->cb = cb;
+	c->ctx = ctx;
+	copy_request(&c->req, req);
+	if (skip != ENGINE_SKIP_NONE) {
+		lk = lookup_new(e, req, NULL);
+		lk->skip = skip;
+		lk->waiters = c;
+		c->lookup = lk;
+		lookup_finish(lk);
+		return c;
+	}
+
+	/* The subject of a lookup: every input some configured source reads. */
+	struct buf key = BUF_INIT;
+	char text[ADDR_STRLEN];
+	buf_puts(&key, addr_format(&req->client, text));
+	if (e->has_group[GROUP_HELO]) {
+		buf_putc(&key, '|');
+		buf_puts(&key, req->helo ? req->helo : "");
+	}
+	if (e->has_group[GROUP_SENDER]) {
+		char *d = sender_domain(req->sender);
+		buf_putc(&key, '|');
+		buf_puts(&key, d ? d : "");
+		free(d);
+	}
+	lk = lookup_find(e, buf_cstr(&key));
+	if (lk != NULL) {
+		c->next = lk->waiters;
+		lk->waiters = c;
+		c->lookup = lk;
+		buf_free(&key);
+		return c;
+	}
+	lk = lookup_new(e, req, buf_cstr(&key));
+	buf_free(&key);
+	lk->waiters = c;
+	c->lookup = lk;
+	lookup_run(lk);
+	return c;
+}
+
+void engine_check_cancel(engine_check_t *check)
+{
+	if (check != NULL)
+		check->cb = NULL;
+}
+
+/* ---- setup ---------------------------------------------------------- */
+
+/* "HOST:PORT,[V6]:PORT" for the resolver from dns_servers; "" = resolv.conf. */
+static void dns_servers_text(const cfg_t *cfg, struct buf *out)
+{
+	const struct cfg_hostports *hp = cfg_hostports(cfg, CFG_DNS_SERVERS);
+
+	for (size_t i = 0; i < hp->n; i++) {
+		bool v6 = strchr(hp->items[i].host, ':') != NULL;
+		buf_printf(out, "%s%s%s%s:%u", i ? "," : "", v6 ? "[" : "", hp->items[i].host,
+			   v6 ? "]" : "", hp->items[i].port);
+	}
+}
+
+static void add_source(engine_t *e, enum engine_source_kind kind, const char *name, int weight,
+		       size_t index)
+{
+	const struct cfg_map *map = cfg_map(e->cfg, CFG_DNSBL_REPLY_MAP);
+	const char *shown = cfg_map_get(map, name);
+	struct engine_source *s;
+
+	e->sources = xreallocarray(e->sources, e->n_sources + 1, sizeof(*e->sources));
+	s = &e->sources[e->n_sources++];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->name = xstrdup(name);
+	s->display = xstrdup(shown != NULL ? shown : name);
+	s->weight = weight;
+	s->index = index;
+}
+
+/* One dnsbl_t for a group of DNS lists, and their sources. */
+static int setup_dns_group(engine_t *e, enum engine_group g, enum cfg_id id, char **error_r)
+{
+	static const enum engine_source_kind kinds[GROUP_COUNT] = {
+		ENGINE_SOURCE_DNSBL, ENGINE_SOURCE_RHSBL_HELO, ENGINE_SOURCE_RHSBL_SENDER
+	};
+	const struct cfg_sitelist *sites = cfg_sites(e->cfg, id);
+	const struct cfg_codelist *codes = cfg_codes(e->cfg, CFG_DNSBL_ERROR_CODES);
+	struct dnsbl_error_code *ec;
+
+	if (sites->n == 0)
+		return 0;
+	ec = xcalloc(codes->n ? codes->n : 1, sizeof(*ec));
+	for (size_t i = 0; i < codes->n; i++) {
+		memcpy(ec[i].zone, codes->items[i].zone, sizeof(ec[i].zone));
+		ec[i].filter = codes->items[i].filter;
+	}
+	struct dnsbl_opts opts = {
+		.sites = sites->items,
+		.n_sites = sites->n,
+		.kind = g == GROUP_ADDR ? DNSBL_KIND_IP : DNSBL_KIND_DOMAIN,
+		.error_codes = ec,
+		.n_error_codes = codes->n,
+		.want_txt = cfg_bool(e->cfg, CFG_DNSBL_TXT),
+		.ipv6 = cfg_bool(e->cfg, CFG_DNSBL_IPV6),
+		.probe_interval_ms = (unsigned)cfg_ms(e->cfg, CFG_DNSBL_PROBE_INTERVAL),
+	};
+	int rc = dnsbl_new(e->base, e->resolver, &opts, &e->dnsbl[g], error_r);
+	free(ec);
+	if (rc != 0)
+		return -1;
+	for (size_t i = 0; i < sites->n; i++)
+		add_source(e, kinds[g], sites->items[i].zone, sites->items[i].weight, i);
+	e->has_group[g] = g != GROUP_ADDR;
+	return 0;
+}
+
+static int setup_file_lists(engine_t *e, char **error_r)
+{
+	const struct cfg_filelists *fl = cfg_file_lists(e->cfg, CFG_FILE_LISTS);
+	struct listfile_opts opts = {
+		.format = LISTFILE_AUTO,
+		.abort_on_bad_line = cfg_enum(e->cfg, CFG_LIST_BAD_LINE_ACTION) == CFG_BAD_LINE_ABORT,
+	};
+
+	for (size_t i = 0; i < fl->n; i++) {
+		listfile_t *list = NULL;
+		if (listfile_load(fl->items[i].path, &opts, &list, error_r) != 0)
+			return -1;
+		log_info("file list %s: %zu entries from %s", fl->items[i].name, listfile_entries(list),
+			 fl->items[i].path);
+		add_source(e, ENGINE_SOURCE_FILE, fl->items[i].name, fl->items[i].weight, i);
+		e->sources[e->n_sources - 1].list = list;
+	}
+	return 0;
+}
+
+static int setup_templates(engine_t *e, char **error_r)
+{
+	static const struct {
+		enum cfg_id id;
+		size_t offset;
+	} tpls[] = {
+		{ CFG_REJECT_MESSAGE, offsetof(engine_t, reject_tpl) },
+		{ CFG_TEMPFAIL_MESSAGE, offsetof(engine_t, tempfail_tpl) },
+	};
+
+	for (size_t i = 0; i < sizeof(tpls) / sizeof(tpls[0]); i++) {
+		char *why = NULL;
+		verdict_template_t **slot = (verdict_template_t **)(void *)((char *)e + tpls[i].offset);
+		if (verdict_template_compile(cfg_str(e->cfg, tpls[i].id), slot, &why) != 0) {
+			struct buf msg = BUF_INIT;
+			buf_printf(&msg, "%s: %s", cfg_name(tpls[i].id), why);
+			free(why);
+			*error_r = buf_detach(&msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int setup_redis(engine_t *e, char **error_r)
+{
+	const char *server = cfg_str(e->cfg, CFG_REDIS_SERVER);
+
+	if (cfg_sites(e->cfg, CFG_REDIS_LISTS)->n > 0) {
+		*error_r = xstrdup("redis_lists: Redis range lists are not available in this version");
+		return -1;
+	}
+	if (*server == '\0')
+		return 0;
+	struct rcache_opts ro = {
+		.server = server,
+		.db = (int)cfg_int(e->cfg, CFG_REDIS_DB),
+		.password = *cfg_str(e->cfg, CFG_REDIS_PASSWORD) ? cfg_str(e->cfg, CFG_REDIS_PASSWORD) : NULL,
+		.prefix = cfg_str(e->cfg, CFG_REDIS_PREFIX),
+		.timeout_ms = (unsigned)cfg_ms(e->cfg, CFG_REDIS_TIMEOUT),
+	};
+	return rcache_new(e->base, &ro, &e->rcache, error_r);
+}
+
+static void setup_policy(engine_t *e)
+{
+	static const enum verdict_action actions[] = {
+		[CFG_ACTION_REJECT] = VERDICT_REJECT,
+		[CFG_ACTION_TEMPFAIL] = VERDICT_TEMPFAIL,
+		[CFG_ACTION_TAG] = VERDICT_TAG,
+		[CFG_ACTION_QUARANTINE] = VERDICT_QUARANTINE,
+		[CFG_ACTION_LOG] = VERDICT_LOG,
+	};
+
+	e->policy.threshold = (int)cfg_int(e->cfg, CFG_DNSBL_THRESHOLD);
+	e->policy.allowlist_threshold = (int)cfg_int(e->cfg, CFG_ALLOWLIST_THRESHOLD);
+	e->policy.listed_action = actions[cfg_enum(e->cfg, CFG_DNSBL_ACTION)];
+	e->policy.error_action = cfg_enum(e->cfg, CFG_LOOKUP_ERROR_ACTION) == CFG_LOOKUP_ERROR_TEMPFAIL
+					 ? VERDICT_TEMPFAIL
+					 : VERDICT_PASS;
+	e->timeout_ms = cfg_ms(e->cfg, CFG_DNSBL_TIMEOUT);
+	e->min_ttl_s = (unsigned)(cfg_ms(e->cfg, CFG_DNSBL_MIN_TTL) / 1000);
+	e->max_ttl_s = (unsigned)(cfg_ms(e->cfg, CFG_DNSBL_MAX_TTL) / 1000);
+	e->negative_ttl_s = (unsigned)(cfg_ms(e->cfg, CFG_DNSBL_NEGATIVE_TTL) / 1000);
+}
+
+int engine_new(struct event_base *base, cfg_t *cfg, engine_t **engine_r, char **error_r)
+{
+	engine_t *e = xcalloc(1, sizeof(*e));
+	struct buf servers = BUF_INIT;
+	char public_server[ADDR_STRLEN + 8];
+
+	*engine_r = NULL;
+	e->base = base;
+	e->cfg = cfg_ref(cfg);
+	setup_policy(e);
+	e->lru = lru_new((size_t)cfg_int(cfg, CFG_CACHE_SIZE), cached_answer_free);
+	dns_servers_text(cfg, &servers);
+	/* Two tries inside the one deadline: a lost UDP packet gets a second chance. */
+	struct resolver_opts ro = {
+		.servers = buf_cstr(&servers),
+		.timeout_ms = (unsigned)(e->timeout_ms / 2 ? e->timeout_ms / 2 : 1),
+		.tries = 2,
+	};
+	int rc = resolver_new(base, &ro, &e->resolver, error_r);
+	buf_free(&servers);
+	if (rc != 0 || setup_templates(e, error_r) != 0 ||
+	    setup_dns_group(e, GROUP_ADDR, CFG_DNSBL_SITES, error_r) != 0 ||
+	    setup_dns_group(e, GROUP_HELO, CFG_RHSBL_HELO_SITES, error_r) != 0 ||
+	    setup_dns_group(e, GROUP_SENDER, CFG_RHSBL_SENDER_SITES, error_r) != 0 ||
+	    setup_file_lists(e, error_r) != 0 || setup_redis(e, error_r) != 0) {
+		engine_free(&e);
+		return -1;
+	}
+	if (e->dnsbl[GROUP_ADDR] != NULL &&
+	    resolver_uses_public_server(e->resolver, public_server, sizeof(public_server)))
+		log_warning("resolver %s is a public DNS service: large DNSBLs refuse queries from "
+			    "public resolvers; use a local resolver (dns_servers)",
+			    public_server);
+	*engine_r = e;
+	return 0;
+}
+
+void engine_free(engine_t **ep)
+{
+	engine_t *e = *ep;
+
+	if (e == NULL)
+		return;
+	while (e->live != NULL)
+		lookup_free(e->live);
+	for (int g = 0; g < GROUP_COUNT; g++)
+		dnsbl_free(&e->dnsbl[g]);
+	rcache_free(&e->rcache);
+	resolver_free(&e->resolver);
+	lru_free(&e->lru);
+	for (size_t i = 0; i < e->n_sources; i++) {
+		free(e->sources[i].name);
+		free(e->sources[i].display);
+		listfile_free(&e->sources[i].list);
+	}
+	free(e->sources);
+	verdict_template_free(&e->reject_tpl);
+	verdict_template_free(&e->tempfail_tpl);
+	cfg_unref(&e->cfg);
+	free(e);
+	*ep = NULL;
+}
+
+const cfg_t *engine_cfg(const engine_t *e)
+{
+	return e->cfg;
+}
+
+const struct verdict_policy *engine_policy(const engine_t *e)
+{
+	return &e->policy;
+}
+
+const verdict_template_t *engine_reject_template(const engine_t *e)
+{
+	return e->reject_tpl;
+}
+
+const verdict_template_t *engine_tempfail_template(const engine_t *e)
+{
+	return e->tempfail_tpl;
+}
+
+const char *engine_hostname(const engine_t *e)
+{
+	return cfg_str(e->cfg, CFG_MYHOSTNAME);
+}

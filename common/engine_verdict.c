@@ -1,0 +1,265 @@
+/*
+ * engine_verdict - from the answers of one lookup to a verdict: the score,
+ * the action, the reply text and the tag header; deep copies of verdicts;
+ * the key=value decision line.  See engine.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "log.h"
+#include "mem.h"
+
+const char *engine_answer_name(enum engine_answer a)
+{
+	switch (a) {
+	case ENGINE_NOT_LISTED: return "not-listed";
+	case ENGINE_LISTED: return "listed";
+	case ENGINE_ERROR: return "error";
+	case ENGINE_SKIPPED: return "skipped";
+	}
+	return "unknown";
+}
+
+const char *engine_layer_name(enum engine_layer l)
+{
+	switch (l) {
+	case ENGINE_LAYER_NONE: return "none";
+	case ENGINE_LAYER_LRU: return "memory";
+	case ENGINE_LAYER_REDIS: return "redis";
+	case ENGINE_LAYER_LOOKUP: return "lookup";
+	}
+	return "unknown";
+}
+
+const char *engine_skip_name(enum engine_skip s)
+{
+	switch (s) {
+	case ENGINE_SKIP_NONE: return "none";
+	case ENGINE_SKIP_AUTHENTICATED: return "authenticated";
+	case ENGINE_SKIP_ALLOW_NETWORKS: return "allow_networks";
+	case ENGINE_SKIP_SPECIAL: return "special";
+	}
+	return "unknown";
+}
+
+const char *engine_kind_name(enum engine_source_kind k)
+{
+	switch (k) {
+	case ENGINE_SOURCE_DNSBL: return "dnsbl";
+	case ENGINE_SOURCE_RHSBL_HELO: return "rhsbl-helo";
+	case ENGINE_SOURCE_RHSBL_SENDER: return "rhsbl-sender";
+	case ENGINE_SOURCE_FILE: return "file";
+	case ENGINE_SOURCE_REDIS_LIST: return "redis-list";
+	}
+	return "unknown";
+}
+
+static char *dup_opt(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* Deep-copy the source array; the copy owns every string. */
+static struct engine_source_result *copy_sources(const struct engine_source_result *src, size_t n)
+{
+	struct engine_source_result *dst = xcalloc(n ? n : 1, sizeof(*dst));
+
+	for (size_t i = 0; i < n; i++) {
+		dst[i] = src[i];
+		dst[i].name = dup_opt(src[i].name);
+		dst[i].display = dup_opt(src[i].display);
+		dst[i].txt = dup_opt(src[i].txt);
+		dst[i].error = dup_opt(src[i].error);
+	}
+	return dst;
+}
+
+static void code_text(uint32_t code, char out[16])
+{
+	snprintf(out, 16, "%u.%u.%u.%u", code >> 24, (code >> 16) & 0xff, (code >> 8) & 0xff, code & 0xff);
+}
+
+/* The listed sources' display names, comma-separated. */
+static void listed_names(const struct engine_source_result *r, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].answer != ENGINE_LISTED)
+			continue;
+		if (out->len > 0)
+			buf_putc(out, ',');
+		buf_puts(out, r[i].display);
+	}
+}
+
+/* Render the reply text for a reject or tempfail verdict. */
+static void render_reply(const engine_t *engine, const struct engine_outcome *out,
+			 const struct engine_verdict *v, const struct engine_source_result *first,
+			 struct buf *text)
+{
+	const verdict_template_t *tpl = v->action == VERDICT_REJECT ? engine_reject_template(engine)
+								     : engine_tempfail_template(engine);
+	struct verdict_fields f;
+	char client[ADDR_STRLEN], score[16], code[16];
+	struct buf lists = BUF_INIT;
+	const char *sender = out->req->sender ? out->req->sender : "";
+	const char *at = strrchr(sender, '@');
+	char *domain = at != NULL ? xstrdup(at + 1) : xstrdup("");
+	size_t dlen = strlen(domain);
+
+	if (dlen > 0 && domain[dlen - 1] == '>')
+		domain[dlen - 1] = '\0';
+	memset(&f, 0, sizeof(f));
+	snprintf(score, sizeof(score), "%d", v->score);
+	listed_names(out->results, out->n_sources, &lists);
+	code[0] = '\0';
+	if (first != NULL)
+		code_text(first->code, code);
+	f.values[VERDICT_FIELD_CLIENT] = addr_format(&out->req->client, client);
+	f.values[VERDICT_FIELD_HELO] = out->req->helo;
+	f.values[VERDICT_FIELD_SENDER] = out->req->sender;
+	f.values[VERDICT_FIELD_SENDER_DOMAIN] = domain;
+	f.values[VERDICT_FIELD_LIST] = first != NULL ? first->display : "";
+	f.values[VERDICT_FIELD_LISTS] = buf_cstr(&lists);
+	f.values[VERDICT_FIELD_SCORE] = score;
+	f.values[VERDICT_FIELD_CODE] = code;
+	f.values[VERDICT_FIELD_TXT] = first != NULL ? first->txt : NULL;
+	f.values[VERDICT_FIELD_ACTION] = verdict_action_name(v->action);
+	f.values[VERDICT_FIELD_HOST] = engine_hostname(engine);
+	f.values[VERDICT_FIELD_QUEUE_ID] = out->req->queue_id;
+	verdict_template_render(tpl, &f, text);
+	buf_free(&lists);
+	free(domain);
+}
+
+struct engine_verdict *engine_verdict_build(const engine_t *engine, const struct engine_outcome *out)
+{
+	struct engine_verdict *v = xcalloc(1, sizeof(*v));
+	const struct engine_source_result *first = NULL;
+	const cfg_t *cfg = engine_cfg(engine);
+
+	v->skip = out->skip;
+	v->layer = out->layer;
+	v->elapsed_us = out->elapsed_us;
+	v->n_sources = out->n_sources;
+	v->sources = copy_sources(out->results, out->n_sources);
+	for (size_t i = 0; i < out->n_sources; i++) {
+		const struct engine_source_result *r = &out->results[i];
+		if (r->answer == ENGINE_LISTED) {
+			v->score += r->weight;
+			if (first == NULL && r->weight > 0)
+				first = r;
+		}
+		if (r->answer == ENGINE_LISTED || r->answer == ENGINE_NOT_LISTED)
+			v->n_answered++;
+		else if (r->answer == ENGINE_ERROR)
+			v->n_failed++;
+	}
+	if (out->skip != ENGINE_SKIP_NONE) {
+		v->action = VERDICT_PASS;
+		return v;
+	}
+	v->action = verdict_decide(engine_policy(engine), v->score, v->n_answered, v->n_failed,
+				   &v->allowlisted);
+	if (first != NULL)
+		v->first_list = xstrdup(first->display);
+
+	if (v->action == VERDICT_REJECT || v->action == VERDICT_TEMPFAIL) {
+		struct buf text = BUF_INIT, reply = BUF_INIT;
+		bool reject = v->action == VERDICT_REJECT;
+		render_reply(engine, out, v, first, &text);
+		v->reply_code = (int)cfg_int(cfg, reject ? CFG_REJECT_CODE : CFG_TEMPFAIL_CODE);
+		v->reply_dsn = xstrdup(cfg_str(cfg, reject ? CFG_REJECT_DSN : CFG_TEMPFAIL_DSN));
+		verdict_reply(&reply, v->reply_code, v->reply_dsn, buf_cstr(&text));
+		v->reply_text = buf_detach(&text);
+		v->reply = buf_detach(&reply);
+	} else if (v->action != VERDICT_PASS || v->score != 0) {
+		struct buf header = BUF_INIT;
+		const char *names[64];
+		size_t n = 0;
+		for (size_t i = 0; i < out->n_sources && n < 64; i++) {
+			if (out->results[i].answer == ENGINE_LISTED)
+				names[n++] = out->results[i].display;
+		}
+		verdict_header_value(&header, v->action, v->score, names, n, engine_hostname(engine));
+		v->header = buf_detach(&header);
+	}
+	return v;
+}
+
+struct engine_verdict *engine_verdict_copy(const struct engine_verdict *src)
+{
+	struct engine_verdict *v = xmalloc(sizeof(*v));
+
+	*v = *src;
+	v->sources = copy_sources(src->sources, src->n_sources);
+	v->first_list = dup_opt(src->first_list);
+	v->reply = dup_opt(src->reply);
+	v->reply_dsn = dup_opt(src->reply_dsn);
+	v->reply_text = dup_opt(src->reply_text);
+	v->header = dup_opt(src->header);
+	return v;
+}
+
+void engine_verdict_free(struct engine_verdict **vp)
+{
+	struct engine_verdict *v = *vp;
+
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < v->n_sources; i++) {
+		free((char *)v->sources[i].name);
+		free((char *)v->sources[i].display);
+		free((char *)v->sources[i].txt);
+		free((char *)v->sources[i].error);
+	}
+	free((void *)v->sources);
+	free((char *)v->first_list);
+	free((char *)v->reply);
+	free((char *)v->reply_dsn);
+	free((char *)v->reply_text);
+	free((char *)v->header);
+	free(v);
+	*vp = NULL;
+}
+
+void engine_verdict_log_line(const struct engine_verdict *v, const struct engine_request *req,
+			     struct buf *out)
+{
+	char client[ADDR_STRLEN];
+	struct buf lists = BUF_INIT, errors = BUF_INIT;
+
+	log_kv_str(out, "client", addr_format(&req->client, client));
+	if (req->helo != NULL && *req->helo)
+		log_kv_str(out, "helo", req->helo);
+	if (req->queue_id != NULL && *req->queue_id)
+		log_kv_str(out, "queue_id", req->queue_id);
+	log_kv_str(out, "verdict", verdict_action_name(v->action));
+	if (v->skip != ENGINE_SKIP_NONE)
+		log_kv_str(out, "skip", engine_skip_name(v->skip));
+	log_kv_int(out, "score", v->score);
+	for (size_t i = 0; i < v->n_sources; i++) {
+		const struct engine_source_result *r = &v->sources[i];
+		if (r->answer == ENGINE_LISTED) {
+			char code[16];
+			code_text(r->code, code);
+			buf_printf(&lists, "%s%s=%s", lists.len ? "," : "", r->display, code);
+		} else if (r->answer == ENGINE_ERROR) {
+			buf_printf(&errors, "%s%s:%s", errors.len ? "," : "", r->display,
+				   r->error ? r->error : "error");
+		}
+	}
+	if (lists.len > 0)
+		log_kv_str(out, "lists", buf_cstr(&lists));
+	if (errors.len > 0)
+		log_kv_str(out, "errors", buf_cstr(&errors));
+	if (v->allowlisted)
+		log_kv_str(out, "allowlisted", "yes");
+	log_kv_str(out, "cache", engine_layer_name(v->layer));
+	log_kv_int(out, "ms", v->elapsed_us / 1000);
+	buf_free(&lists);
+	buf_free(&errors);
+}

@@ -1,0 +1,10 @@
+# The core engine: one check from skip to verdict, and its blocking wrapper.
+common_librelayguard_a_SOURCES += \
+	common/clock.h \
+	common/engine.c common/engine.h common/engine_int.h \
+	common/engine_verdict.c common/engine_thread.c
+
+EXTRA_DIST += tests/data/engine tests/integration/engine.sh
+check_PROGRAMS += tests/integration/engine_driver
+tests_integration_engine_driver_SOURCES = tests/integration/engine_driver.c tests/unit/tap.h
+TESTS += tests/integration/engine.sh

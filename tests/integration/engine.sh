@@ -1,0 +1,21 @@
+#!/bin/sh
+# engine.sh - the core engine against a real rbldnsd and a real redis-server.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+rg_require rbldnsd redis-server python3
+
+D="$RG_TOP_SRCDIR/tests/data/engine"
+cp "$D"/* "$RUN/"
+DNS_PORT=$(rg_free_port)
+rg_start_rbldnsd "$DNS_PORT" \
+	bl1.test:ip4set:bl1.ip4set bl1.test:ip6trie:bl1.ip6trie bl1.test:generic:common.generic \
+	bl2.test:ip4set:bl2.ip4set wl.test:ip4set:wl.ip4set dom.test:dnset:dom.dnset
+
+# A DNS server that never answers: a UDP socket bound and never read.
+BH_PORT=$(rg_free_port)
+python3 -c "import socket,time,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('127.0.0.1',int(sys.argv[1]))); time.sleep(600)" "$BH_PORT" &
+rg_track $!
+
+REDIS_PORT=$(rg_free_port)
+rg_start_redis "$REDIS_PORT"
+
+"$RG_TOP_BUILDDIR/tests/integration/engine_driver" "$DNS_PORT" "$BH_PORT" "$RUN/rbldnsd.log" "$REDIS_PORT"

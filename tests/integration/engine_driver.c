@@ -1,0 +1,333 @@
+/*
+ * engine_driver - drives the real engine against a real rbldnsd (and, when
+ * given, a real redis-server) started by tests/integration/engine.sh; prints
+ * TAP.  Zones: tests/data/engine/ (bl1.test weight 2 with the filter
+ * 127.0.0.[2..4], bl2.test weight 1, wl.test weight -5, dom.test for HELO).
+ *
+ * usage: engine_driver DNS_PORT BLACKHOLE_PORT QUERY_LOG [REDIS_PORT]
+ */
+#include "config.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cfg.h"
+#include "clock.h"
+#include "engine.h"
+#include "log.h"
+#include "mem.h"
+#include "tap.h"
+
+static const char *dns_port, *blackhole_port, *query_log, *redis_port;
+
+/* How many queries for name rbldnsd has logged so far. */
+static int queries_for(const char *name)
+{
+	FILE *f = fopen(query_log, "r");
+	char line[1024];
+	int n = 0;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strstr(line, name) != NULL)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static cfg_t *make_cfg(const char *extra)
+{
+	struct buf text = BUF_INIT;
+	cfg_t *cfg = NULL;
+	char *error = NULL;
+
+	buf_printf(&text,
+		   "dns_servers = 127.0.0.1:%s\n"
+		   "dnsbl_sites = bl1.test=127.0.0.[2..4]*2, bl2.test*1, wl.test=127.0.10.[0..255]*-5\n"
+		   "rhsbl_helo_sites = dom.test*2\n"
+		   "dnsbl_threshold = 2\n"
+		   "allowlist_threshold = -1\n"
+		   "dnsbl_timeout = 2s\n"
+		   "dnsbl_probe_interval = 0\n"
+		   "dnsbl_reply_map = bl2.test=Second-List\n"
+		   "%s",
+		   dns_port, extra);
+	if (cfg_load_mem("engine-test.conf", text.data, text.len, &cfg, &error) != 0) {
+		printf("Bail out! config: %s\n", error);
+		exit(1);
+	}
+	buf_free(&text);
+	return cfg;
+}
+
+/* ---- running checks on our own loop ------------------------------------ */
+
+struct pending {
+	struct event_base *base;
+	struct engine_verdict *verdict;
+	int outstanding;
+};
+
+static void on_verdict(const struct engine_verdict *v, void *ctx)
+{
+	struct pending *p = ctx;
+
+	if (p->verdict == NULL)
+		p->verdict = engine_verdict_copy(v);
+	if (--p->outstanding == 0)
+		event_base_loopbreak(p->base);
+}
+
+/* Run n identical checks at once; returns the first verdict (caller frees). */
+static struct engine_verdict *run_checks(engine_t *e, struct event_base *base, const char *ip,
+					 const char *helo, int n)
+{
+	struct pending p = { base, NULL, n };
+	struct engine_request req = { .helo = helo };
+
+	if (addr_parse(ip, &req.client) != 0) {
+		printf("Bail out! bad address %s\n", ip);
+		exit(1);
+	}
+	for (int i = 0; i < n; i++)
+		(void)engine_check(e, &req, on_verdict, &p);
+	event_base_dispatch(base);
+	return p.verdict;
+}
+
+static struct engine_verdict *run_check(engine_t *e, struct event_base *base, const char *ip,
+					const char *helo)
+{
+	return run_checks(e, base, ip, helo, 1);
+}
+
+static const struct engine_source_result *source(const struct engine_verdict *v, const char *name)
+{
+	for (size_t i = 0; i < v->n_sources; i++) {
+		if (strcmp(v->sources[i].name, name) == 0)
+			return &v->sources[i];
+	}
+	return NULL;
+}
+
+static void test_scoring(engine_t *e, struct event_base *base)
+{
+	struct engine_verdict *v;
+
+	v = run_check(e, base, "192.0.2.5", NULL);
+	is_str(verdict_action_name(v->action), "reject", "192.0.2.5 listed in bl1 (weight 2) is rejected");
+	is_int(v->score, 2, "its score is bl1's weight");
+	is_str(v->reply, "550 5.7.1 Service unavailable; client [192.0.2.5] blocked using bl1.test: "
+			 "Open relay 192.0.2.5 listed in bl1",
+	       "reply text from the default template, with the TXT text");
+	is_str(engine_layer_name(v->layer), "lookup", "first check went to DNS");
+	engine_verdict_free(&v);
+
+	v = run_check(e, base, "192.0.2.6", NULL);
+	is_int(v->score, 3, "192.0.2.6: bl1 (2) + bl2 (1) add up to 3");
+	ok(v->sources != NULL && source(v, "bl1.test")->code == 0x7f000003, "bl1 answered 127.0.0.3");
+	is_str(v->first_list, "bl1.test", "the first listed source is named");
+	engine_verdict_free(&v);
+
+	v = run_check(e, base, "192.0.2.20", NULL);
+	is_int(v->score, -2, "192.0.2.20: 2 + 1 - 5 (allowlist) = -2");
+	is_str(verdict_action_name(v->action), "pass", "an allowlisted client passes");
+	ok(v->allowlisted, "and is marked allowlisted");
+	engine_verdict_free(&v);
+
+	v = run_check(e, base, "192.0.2.30", NULL);
+	is_str(engine_answer_name(source(v, "bl1.test")->answer), "not-listed",
+	       "a code outside the filter is not a listing");
+	is_str(verdict_action_name(v->action), "pass", "so 192.0.2.30 passes");
+	engine_verdict_free(&v);
+
+	v = run_check(e, base, "192.0.2.40", NULL);
+	is_str(engine_answer_name(source(v, "bl1.test")->answer), "error",
+	       "127.255.255.254 (query refused) is an error, never a listing");
+	is_int(v->n_failed, 1, "one source failed");
+	is_str(verdict_action_name(v->action), "pass", "a partial answer is scored on what answered");
+	engine_verdict_free(&v);
+
+	v = run_check(e, base, "192.0.2.99", NULL);
+	is_int(v->score, 0, "an unlisted client scores 0");
+	is_str(verdict_action_name(v->action), "pass", "and passes");
+	ok(v->reply == NULL, "with no reply text");
+	engine_verdict_free(&v);
+
+	v = run_check(e, base, "198.51.100.77", NULL);
+	is_int(v->score, 0, "an exclusion inside a listed range is not listed");
+	engine_verdict_free(&v);
+
+	v = run_check(e, base, "2001:db8:1::5", NULL);
+	is_int(v->score, 2, "IPv6 client listed through its nibble name");
+	engine_verdict_free(&v);
+
+	v = run_check(e, base, "192.0.2.99", "mail.bad.example");
+	is_int(v->score, 2, "HELO name listed in the domain list dom.test");
+	is_str(verdict_action_name(v->action), "reject", "and rejected on its weight");
+	engine_verdict_free(&v);
+
+	v = run_check(e, base, "127.0.0.1", NULL);
+	is_str(engine_skip_name(v->skip), "special", "loopback is skipped (skip_special)");
+	is_int((long long)v->n_sources, 0, "no source asked for a skipped client");
+	engine_verdict_free(&v);
+}
+
+static void test_cache_and_sharing(engine_t *e, struct event_base *base)
+{
+	struct engine_verdict *v;
+	int before = queries_for("5.2.0.192.bl1.test");
+
+	v = run_check(e, base, "192.0.2.5", NULL);
+	is_str(engine_layer_name(v->layer), "memory", "a repeated check is answered from memory");
+	is_int(queries_for("5.2.0.192.bl1.test"), before, "and sends no DNS query");
+	engine_verdict_free(&v);
+
+	v = run_checks(e, base, "203.0.113.7", NULL, 10);
+	is_int(queries_for("7.113.0.203.bl1.test"), 1, "10 concurrent checks of one address share one query");
+	engine_verdict_free(&v);
+}
+
+static void test_reply_map_and_tag(struct event_base *base)
+{
+	cfg_t *cfg = make_cfg("dnsbl_action = tag\n"
+			      "dnsbl_sites = bl2.test*2\n");
+	engine_t *e = NULL;
+	char *error = NULL;
+
+	if (!ok(engine_new(base, cfg, &e, &error) == 0, "engine for tag mode"))
+		tap_diag("%s", error);
+	struct engine_verdict *v = run_check(e, base, "192.0.2.6", NULL);
+	is_str(verdict_action_name(v->action), "tag", "tag mode tags");
+	ok(v->header != NULL && strstr(v->header, "Second-List") != NULL &&
+		   strstr(v->header, "bl2.test") == NULL,
+	   "the header shows the mapped name, never the zone");
+	ok(v->header != NULL && strchr(v->header, '\n') == NULL, "the header is one line");
+	engine_verdict_free(&v);
+	engine_free(&e);
+	cfg_unref(&cfg);
+}
+
+static void test_deadline(struct event_base *base)
+{
+	struct buf extra = BUF_INIT;
+	cfg_t *cfg;
+	engine_t *e = NULL;
+	char *error = NULL;
+
+	/* A server that never answers: the one deadline must hold. */
+	buf_printf(&extra, "dns_servers = 127.0.0.1:%s\ndnsbl_timeout = 700ms\n"
+		   "lookup_error_action = tempfail\n", blackhole_port);
+	cfg = make_cfg(buf_cstr(&extra));
+	if (!ok(engine_new(base, cfg, &e, &error) == 0, "engine on a silent server"))
+		tap_diag("%s", error);
+	uint64_t t0 = clock_now_us();
+	struct engine_verdict *v = run_check(e, base, "192.0.2.5", NULL);
+	uint64_t ms = (clock_now_us() - t0) / 1000;
+	ok(ms >= 650 && ms < 1200, "the check returned at the deadline (%llu ms for 700 ms)",
+	   (unsigned long long)ms);
+	is_int(v->n_failed, 3, "every source failed");
+	is_str(source(v, "bl1.test")->error, "timeout", "with timeout");
+	is_str(verdict_action_name(v->action), "tempfail", "lookup_error_action = tempfail applies");
+	engine_verdict_free(&v);
+	engine_free(&e);
+	cfg_unref(&cfg);
+	buf_free(&extra);
+}
+
+static void test_thread_wrapper(void)
+{
+	cfg_t *cfg = make_cfg("");
+	engine_thread_t *et = NULL;
+	char *error = NULL;
+	struct engine_verdict *v = NULL;
+	struct engine_request req = { 0 };
+
+	if (!ok(engine_thread_start(cfg, &et, &error) == 0, "engine thread started"))
+		tap_diag("%s", error);
+	(void)!addr_parse("192.0.2.6", &req.client);
+	ok(engine_thread_check(et, &req, 3000, &v) == 0, "a blocking check returns a verdict");
+	is_int(v ? v->score : -99, 3, "with the same score as the asynchronous engine");
+	engine_verdict_free(&v);
+	engine_thread_stop(&et);
+	ok(et == NULL, "engine thread stopped");
+	cfg_unref(&cfg);
+}
+
+static void test_redis(struct event_base *base)
+{
+	struct buf extra = BUF_INIT;
+	cfg_t *cfg;
+	engine_t *e1 = NULL, *e2 = NULL;
+	char *error = NULL;
+
+	buf_printf(&extra, "redis_server = 127.0.0.1:%s\nredis_prefix = t:\n", redis_port);
+	cfg = make_cfg(buf_cstr(&extra));
+	if (!ok(engine_new(base, cfg, &e1, &error) == 0, "engine with Redis"))
+		tap_diag("%s", error);
+	/* Let the connection come up. */
+	struct timeval tv = { 0, 300000 };
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+	struct engine_verdict *v = run_check(e1, base, "192.0.2.6", NULL);
+	is_int(v->score, 3, "first engine: looked up");
+	engine_verdict_free(&v);
+	/* Give the fire-and-forget writes a moment. */
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+
+	/* A second engine (another mail server of the fleet) shares the answers. */
+	int before = queries_for("6.2.0.192.bl2.test");
+	if (!ok(engine_new(base, cfg, &e2, &error) == 0, "second engine with Redis"))
+		tap_diag("%s", error);
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+	v = run_check(e2, base, "192.0.2.6", NULL);
+	is_str(engine_layer_name(v->layer), "redis", "second engine answered from Redis");
+	is_int(v->score, 3, "with the same score");
+	is_int(queries_for("6.2.0.192.bl2.test"), before, "and no DNS query");
+	engine_verdict_free(&v);
+	engine_free(&e1);
+	engine_free(&e2);
+	cfg_unref(&cfg);
+	buf_free(&extra);
+}
+
+int main(int argc, char **argv)
+{
+	struct event_base *base;
+	engine_t *e = NULL;
+	char *error = NULL;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: %s DNS_PORT BLACKHOLE_PORT QUERY_LOG [REDIS_PORT]\n", argv[0]);
+		return 2;
+	}
+	dns_port = argv[1];
+	blackhole_port = argv[2];
+	query_log = argv[3];
+	redis_port = argc > 4 ? argv[4] : NULL;
+	log_open("engine_driver", LOG_TO_STDERR, 0);
+	log_set_level(LOG_LVL_NOTICE);
+	base = event_base_new();
+	cfg_t *cfg = make_cfg("");
+	if (!ok(engine_new(base, cfg, &e, &error) == 0, "engine created"))
+		tap_diag("%s", error);
+	test_scoring(e, base);
+	test_cache_and_sharing(e, base);
+	engine_free(&e);
+	cfg_unref(&cfg);
+	test_reply_map_and_tag(base);
+	test_deadline(base);
+	test_thread_wrapper();
+	if (redis_port != NULL)
+		test_redis(base);
+	event_base_free(base);
+	return tap_done();
+}
