@@ -894,6 +894,11 @@ void engine_free(engine_t **ep)
 	*ep = NULL;
 }
 
+bool engine_ready(const engine_t *e)
+{
+	return e->rcache == NULL || rcache_up(e->rcache);
+}
+
 const cfg_t *engine_cfg(const engine_t *e)
 {
 	return e->cfg;

@@ -128,6 +128,9 @@ engine_check_t *engine_check(engine_t *engine, const struct engine_request *req,
 /* The callback will not be called; the shared lookup goes on for others. */
 void engine_check_cancel(engine_check_t *check);
 
+/* True when every cache the engine is configured with is connected (Redis). */
+bool engine_ready(const engine_t *engine);
+
 /* The configuration the engine runs on (borrowed). */
 const cfg_t *engine_cfg(const engine_t *engine);
 

@@ -4,7 +4,7 @@ common_librelayguard_a_SOURCES += \
 	common/engine.c common/engine.h common/engine_int.h \
 	common/engine_verdict.c common/engine_thread.c
 
-EXTRA_DIST += tests/data/engine tests/integration/engine.sh
+EXTRA_DIST += tests/data/engine tests/integration/engine.sh tests/integration/ctl_check.sh
 check_PROGRAMS += tests/integration/engine_driver
 tests_integration_engine_driver_SOURCES = tests/integration/engine_driver.c tests/unit/tap.h
-TESTS += tests/integration/engine.sh
+TESTS += tests/integration/engine.sh tests/integration/ctl_check.sh

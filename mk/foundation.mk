@@ -3,7 +3,8 @@ common_librelayguard_a_SOURCES += \
 	common/mem.c common/mem.h \
 	common/buf.c common/buf.h \
 	common/log.c common/log.h \
-	common/addr.c common/addr.h
+	common/addr.c common/addr.h \
+	common/json.c common/json.h
 
 EXTRA_DIST += tests/unit/tap.h
 

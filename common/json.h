@@ -1,0 +1,16 @@
+/*
+ * json - the little JSON writing relayguard needs (relayguard-ctl --json,
+ * X-ARF reports): strings escaped per RFC 8259, appended to a struct buf.
+ * No parser.  Reentrant.
+ */
+#ifndef RELAYGUARD_JSON_H
+#define RELAYGUARD_JSON_H
+
+#include "buf.h"
+
+/* Append s as a JSON string ("..." with escapes); NULL becomes null. */
+void json_str(struct buf *out, const char *s);
+/* Append "key": with a leading comma when out does not end in '{' or '['. */
+void json_key(struct buf *out, const char *key);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * ctl_check - `relayguard-ctl check ADDRESS [--helo H] [--sender S] [--json]`:
+ * run the real engine on the configuration and explain its verdict: each
+ * source with its answer, weight, code, cache layer and time; the score and
+ * the action; the reply a client would get.
+ *
+ * Exit status: 0 the client passes, 1 it is listed (score at or above
+ * dnsbl_threshold, whatever the action), 2 an error (bad arguments, a
+ * config that does not load, or every source failed).
+ */
+#include "config.h"
+
+#include <event2/event.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "ctl.h"
+#include "engine.h"
+#include "json.h"
+#include "log.h"
+
+struct check_run {
+	struct event_base *base;
+	struct engine_verdict *verdict;
+};
+
+static void on_verdict(const struct engine_verdict *v, void *ctx)
+{
+	struct check_run *run = ctx;
+
+	run->verdict = engine_verdict_copy(v);
+	event_base_loopbreak(run->base);
+}
+
+static void code_text(uint32_t code, char out[16])
+{
+	snprintf(out, 16, "%u.%u.%u.%u", code >> 24, (code >> 16) & 0xff, (code >> 8) & 0xff, code & 0xff);
+}
+
+static void print_text(const struct engine_request *req, const struct engine_verdict *v, int threshold)
+{
+	char client[ADDR_STRLEN], code[16];
+
+	printf("client %s (%s)\n", addr_format(&req->client, client),
+	       addr_class_name(addr_classify(&req->client)));
+	if (v->skip != ENGINE_SKIP_NONE) {
+		printf("skipped: %s\naction: pass\n", engine_skip_name(v->skip));
+		return;
+	}
+	printf("%-28s %-12s %-10s %6s  %-15s %-7s %9s  %s\n", "source", "kind", "answer", "weight",
+	       "code", "cache", "time", "text");
+	for (size_t i = 0; i < v->n_sources; i++) {
+		const struct engine_source_result *r = &v->sources[i];
+		code[0] = '\0';
+		if (r->answer == ENGINE_LISTED)
+			code_text(r->code, code);
+		printf("%-28s %-12s %-10s %6d  %-15s %-7s %7.1fms  %s\n", r->name, engine_kind_name(r->kind),
+		       engine_answer_name(r->answer), r->weight, code, engine_layer_name(r->layer),
+		       r->latency_us / 1000.0, r->error ? r->error : r->txt ? r->txt : "");
+	}
+	printf("score %d (threshold %d)%s -> %s\n", v->score, threshold,
+	       v->allowlisted ? ", allowlisted" : "", verdict_action_name(v->action));
+	if (v->reply != NULL)
+		printf("reply: %s\n", v->reply);
+	if (v->header != NULL)
+		printf("header: %s\n", v->header);
+	printf("time: %.1f ms (slowest layer: %s)\n", v->elapsed_us / 1000.0, engine_layer_name(v->layer));
+}
+
+static void print_json(const struct engine_request *req, const struct engine_verdict *v)
+{
+	struct buf out = BUF_INIT;
+	char client[ADDR_STRLEN], code[16];
+
+	buf_putc(&out, '{');
+	json_key(&out, "client");
+	json_str(&out, addr_format(&req->client, client));
+	json_key(&out, "skip");
+	json_str(&out, v->skip == ENGINE_SKIP_NONE ? NULL : engine_skip_name(v->skip));
+	json_key(&out, "score");
+	buf_printf(&out, "%d", v->score);
+	json_key(&out, "action");
+	json_str(&out, verdict_action_name(v->action));
+	json_key(&out, "allowlisted");
+	buf_puts(&out, v->allowlisted ? "true" : "false");
+	json_key(&out, "sources");
+	buf_putc(&out, '[');
+	for (size_t i = 0; i < v->n_sources; i++) {
+		const struct engine_source_result *r = &v->sources[i];
+		if (i > 0)
+			buf_putc(&out, ',');
+		buf_putc(&out, '{');
+		json_key(&out, "name");
+		json_str(&out, r->name);
+		json_key(&out, "kind");
+		json_str(&out, engine_kind_name(r->kind));
+		json_key(&out, "answer");
+		json_str(&out, engine_answer_name(r->answer));
+		json_key(&out, "weight");
+		buf_printf(&out, "%d", r->weight);
+		json_key(&out, "code");
+		code_text(r->code, code);
+		json_str(&out, r->answer == ENGINE_LISTED ? code : NULL);
+		json_key(&out, "cache");
+		json_str(&out, engine_layer_name(r->layer));
+		json_key(&out, "ms");
+		buf_printf(&out, "%.3f", r->latency_us / 1000.0);
+		json_key(&out, "txt");
+		json_str(&out, r->txt);
+		json_key(&out, "error");
+		json_str(&out, r->error);
+		buf_putc(&out, '}');
+	}
+	buf_putc(&out, ']');
+	json_key(&out, "reply");
+	json_str(&out, v->reply);
+	json_key(&out, "header");
+	json_str(&out, v->header);
+	json_key(&out, "cache");
+	json_str(&out, engine_layer_name(v->layer));
+	json_key(&out, "ms");
+	buf_printf(&out, "%.3f", v->elapsed_us / 1000.0);
+	buf_puts(&out, "}\n");
+	fputs(buf_cstr(&out), stdout);
+	buf_free(&out);
+}
+
+/* Wait (at most redis_timeout) for the caches to connect, so the check uses them. */
+static void wait_ready(struct event_base *base, engine_t *engine, const cfg_t *cfg)
+{
+	uint64_t until = clock_now_ms() + cfg_ms(cfg, CFG_REDIS_TIMEOUT);
+	struct timeval tick = { 0, 10000 };
+
+	while (!engine_ready(engine) && clock_now_ms() < until) {
+		event_base_loopexit(base, &tick);
+		event_base_dispatch(base);
+	}
+}
+
+int ctl_check(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "helo", required_argument, NULL, 'H' },
+		{ "sender", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct engine_request req = { 0 };
+	bool json = false;
+	int c, status;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "H:s:j", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': req.helo = optarg; break;
+		case 's': req.sender = optarg; break;
+		case 'j': json = true; break;
+		default: return ctl_usage_error("check", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return ctl_usage_error("check", "expected one ADDRESS");
+	if (addr_parse(argv[optind], &req.client) != 0) {
+		fprintf(stderr, "relayguard-ctl: check: '%s' is not an IPv4 or IPv6 address\n", argv[optind]);
+		return 2;
+	}
+	cfg_t *cfg = ctl_load_config(ctx);
+	if (cfg == NULL)
+		return 2;
+	struct event_base *base = event_base_new();
+	engine_t *engine = NULL;
+	char *error = NULL;
+	if (engine_new(base, cfg, &engine, &error) != 0) {
+		fprintf(stderr, "relayguard-ctl: check: %s\n", error);
+		free(error);
+		event_base_free(base);
+		cfg_unref(&cfg);
+		return 2;
+	}
+	wait_ready(base, engine, cfg);
+	struct check_run run = { base, NULL };
+	(void)engine_check(engine, &req, on_verdict, &run);
+	event_base_dispatch(base);
+
+	const struct engine_verdict *v = run.verdict;
+	int threshold = (int)cfg_int(cfg, CFG_DNSBL_THRESHOLD);
+	if (json)
+		print_json(&req, v);
+	else
+		print_text(&req, v, threshold);
+	if (v->n_answered == 0 && v->n_failed > 0)
+		status = 2;
+	else
+		status = v->skip == ENGINE_SKIP_NONE && v->score >= threshold ? 1 : 0;
+	engine_verdict_free(&run.verdict);
+	engine_free(&engine);
+	event_base_free(base);
+	cfg_unref(&cfg);
+	return status;
+}

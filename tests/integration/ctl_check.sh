@@ -1,0 +1,76 @@
+#!/bin/sh
+# ctl_check.sh - `relayguard-ctl check` explains real verdicts: a real
+# rbldnsd, a real redis-server shared by two "mail servers", Redis killed.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+rg_require rbldnsd redis-server redis-cli
+
+CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"
+cp "$RG_TOP_SRCDIR"/tests/data/engine/* "$RUN/"
+DNS_PORT=$(rg_free_port)
+rg_start_rbldnsd "$DNS_PORT" \
+	bl1.test:ip4set:bl1.ip4set bl1.test:ip6trie:bl1.ip6trie bl1.test:generic:common.generic \
+	bl2.test:ip4set:bl2.ip4set wl.test:ip4set:wl.ip4set dom.test:dnset:dom.dnset
+REDIS_PORT=$(rg_free_port)
+rg_start_redis "$REDIS_PORT"
+
+cat >"$RUN/rg.conf" <<CONF
+dns_servers = 127.0.0.1:$DNS_PORT
+dnsbl_sites = bl1.test=127.0.0.[2..4]*2, bl2.test, wl.test=127.0.10.[0..255]*-5
+dnsbl_threshold = 2
+dnsbl_timeout = 2s
+dnsbl_probe_interval = 0
+dnsbl_reply_map = bl1.test=First-List
+redis_server = 127.0.0.1:$REDIS_PORT
+redis_prefix = ctltest:
+CONF
+
+a_queries() { grep -c "$1.* A " "$RUN/rbldnsd.log"; }
+
+out=$("$CTL" -c "$RUN/rg.conf" check 192.0.2.6); rc=$?
+rg_is "$rc" 1 "a listed client: exit status 1"
+rg_like "$out" "^bl1.test +dnsbl +listed +2 +127.0.0.3 +lookup" "the explanation shows bl1's answer, weight, code and layer"
+rg_like "$out" "score 3 \(threshold 2\) -> reject" "the score and the action"
+rg_like "$out" "reply: 550 5.7.1 Service unavailable; client \[192.0.2.6\] blocked using First-List: Open proxy 192.0.2.6 listed in bl1" \
+	"the reply shows the mapped name and the TXT text"
+
+before=$(a_queries 6.2.0.192.bl1.test)
+out=$("$CTL" -c "$RUN/rg.conf" check --json 192.0.2.6); rc=$?
+rg_is "$rc" 1 "the second check (another process) is listed too"
+rg_like "$out" '"cache":"redis"' "and answered from Redis"
+rg_is "$(a_queries 6.2.0.192.bl1.test)" "$before" "without a DNS query"
+rg_like "$out" '^\{"client":"192.0.2.6","skip":null,"score":3,"action":"reject"' "--json prints one object"
+rg_is "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["sources"][0]["code"], d["score"])')" \
+	"127.0.0.3 3" "the JSON parses, with codes and score"
+
+key_ttl=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'ctltest:*' | head -1 | xargs redis-cli -p "$REDIS_PORT" ttl)
+rg_ok "$([ "${key_ttl:-0}" -ge 60 ] && [ "${key_ttl:-0}" -le 300 ] && echo 0 || echo 1)" \
+	"Redis entries carry the DNS TTL clamped to [min,max] (ttl $key_ttl, zone TTL 300)"
+
+"$CTL" -c "$RUN/rg.conf" check 192.0.2.99 >/dev/null; rc=$?
+rg_is "$rc" 0 "an unlisted client: exit status 0"
+"$CTL" -c "$RUN/rg.conf" check not-an-address >/dev/null 2>&1; rc=$?
+rg_is "$rc" 2 "a bad address: exit status 2"
+out=$("$CTL" -c "$RUN/rg.conf" check 10.1.2.3); rc=$?
+rg_is "$rc" 0 "a private address is skipped"
+rg_like "$out" "skipped: special" "and the explanation says why"
+
+# Redis goes away: checks go on with DNS.
+rg_stop "$RG_REDIS_PID"
+start=$(date +%s%N)
+out=$("$CTL" -c "$RUN/rg.conf" check 192.0.2.5 2>"$RUN/ctl.err"); rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+rg_is "$rc" 1 "Redis down: a listed client is still listed"
+rg_like "$out" "^bl1.test +dnsbl +listed .* lookup" "answered by DNS"
+rg_ok "$([ "$ms" -lt 3000 ] && echo 0 || echo 1)" "without waiting long for Redis ($ms ms)"
+
+# Broken configurations stop the check with a clear message.
+printf 'dnsbl_sites = bl1.test=127.0.0.[2..300]\n' >"$RUN/bad.conf"
+err=$("$CTL" -c "$RUN/bad.conf" check 192.0.2.5 2>&1); rc=$?
+rg_is "$rc" 2 "a bad config: exit status 2"
+rg_like "$err" "bad.conf:1:" "the error names file and line"
+printf 'reject_message = blocked {clent}\n' >"$RUN/badtpl.conf"
+err=$("$CTL" -c "$RUN/badtpl.conf" check 192.0.2.5 2>&1); rc=$?
+rg_is "$rc" 2 "a bad template: exit status 2"
+rg_like "$err" "reject_message: unknown field 'clent'" "the error names the setting and the field"
+
+rg_done
