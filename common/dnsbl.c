@@ -1,0 +1,568 @@
+/*
+ * dnsbl - DNSBL/RHSBL queries, filters, error codes, health probes,
+ * counters.  Contract in dnsbl.h.
+ *
+ * Every query, the caller's and the probes', is a dnsbl_query_t on the
+ * owner's list, so dnsbl_free() can cancel whatever is in flight.  A query
+ * holds at most one A and one TXT resolver query; it finishes when the A
+ * answer decides (or, for a listing with TXT wanted, when TXT answers too).
+ * Results that need no DNS (skipped, invalid name) are delivered through a
+ * one-shot event so that callbacks never run inside dnsbl_query_*().
+ */
+#include "config.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "dnsbl.h"
+#include "log.h"
+#include "mem.h"
+
+/* Longest "x.y.z.w" text plus NUL. */
+#define CODE_STRLEN 16
+/* Longest query name we build: a name of DNSBL_NAME_MAX plus its NUL. */
+#define QNAME_SIZE (DNSBL_NAME_MAX + 1)
+/* Longest suffix a query adds in front of the zone: 32 nibbles + dots. */
+#define IP6_PREFIX_LEN 64u
+#define IP4_PREFIX_LEN 16u
+#define PROBE_PREFIX_LEN 8u	/* "invalid." */
+
+struct dnsbl_site {
+	struct site site;
+	struct dnsbl_stats stats;
+	uint64_t error_code_logged_ms;	/* 0 = never */
+	unsigned probe_failures;	/* failed rounds in a row */
+	unsigned probes_pending;	/* of the current round; 0 = none running */
+	bool round_failed, round_dead;
+	const char *round_why;
+};
+
+struct dnsbl {
+	struct event_base *base;
+	resolver_t *res;
+	enum dnsbl_kind kind;
+	bool want_txt, ipv6;
+	unsigned probe_interval_ms;
+	struct dnsbl_site *sites;
+	size_t n_sites;
+	struct dnsbl_error_code *codes;
+	size_t n_codes;
+	struct event *probe_timer;
+	struct dnsbl_query *queries;
+};
+
+enum probe_role { PROBE_NONE, PROBE_MUST_LIST, PROBE_MUST_NOT_LIST };
+
+struct dnsbl_query {
+	dnsbl_t *d;
+	size_t site;
+	dnsbl_cb *cb;
+	void *ctx;
+	enum probe_role probe;
+	bool running;		/* its callback is running now */
+	bool timed_out;
+	resolver_query_t *qa, *qt;
+	struct event *defer;	/* immediate results */
+	uint64_t start_us;
+	struct dnsbl_result result;
+	struct buf txt;
+	bool have_txt;
+	struct dnsbl_query *prev, *next;
+};
+
+static const char *const status_names[] = {
+	[DNSBL_NOT_LISTED] = "not_listed",
+	[DNSBL_LISTED] = "listed",
+	[DNSBL_ERROR] = "error",
+	[DNSBL_SKIPPED] = "skipped",
+};
+
+/*
+ * Error codes of the big lists and what they mean (Spamhaus conventions).
+ * The texts are static because callers may keep result->error.
+ */
+static const struct {
+	uint32_t code;
+	const char *error;
+} code_errors[] = {
+	{ 0x7ffffffcu, "error code 127.255.255.252 (typing error in the DNSBL name)" },
+	{ 0x7ffffffeu, "error code 127.255.255.254 (query refused: use a local resolver)" },
+	{ 0x7fffffffu, "error code 127.255.255.255 (excessive number of queries)" },
+};
+static const char other_code_error[] = "configured error code (the list refused the query)";
+
+const char *dnsbl_status_name(enum dnsbl_status status)
+{
+	if ((size_t)status < sizeof(status_names) / sizeof(status_names[0]))
+		return status_names[status];
+	return "unknown";
+}
+
+static void code_text(uint32_t code, char out[CODE_STRLEN])
+{
+	snprintf(out, CODE_STRLEN, "%u.%u.%u.%u", code >> 24, (code >> 16) & 255u,
+		 (code >> 8) & 255u, code & 255u);
+}
+
+/* ---- query list ------------------------------------------------------- */
+
+static dnsbl_query_t *query_new(dnsbl_t *d, size_t site, dnsbl_cb *cb, void *ctx)
+{
+	dnsbl_query_t *q = xcalloc(1, sizeof(*q));
+
+	q->d = d;
+	q->site = site;
+	q->cb = cb;
+	q->ctx = ctx;
+	q->result.site = site;
+	buf_init(&q->txt);
+	q->next = d->queries;
+	if (q->next != NULL)
+		q->next->prev = q;
+	d->queries = q;
+	return q;
+}
+
+static void query_free(dnsbl_query_t *q)
+{
+	if (q->prev != NULL)
+		q->prev->next = q->next;
+	else
+		q->d->queries = q->next;
+	if (q->next != NULL)
+		q->next->prev = q->prev;
+	resolver_cancel(q->qa);
+	resolver_cancel(q->qt);
+	if (q->defer != NULL)
+		event_free(q->defer);
+	buf_free(&q->txt);
+	free(q);
+}
+
+/* ---- verdicts --------------------------------------------------------- */
+
+static bool is_error_code(const dnsbl_t *d, const char *zone, uint32_t code)
+{
+	for (size_t i = 0; i < d->n_codes; i++) {
+		const struct dnsbl_error_code *c = &d->codes[i];
+		if ((c->zone[0] == '\0' || strcmp(c->zone, zone) == 0) &&
+		    site_filter_match(&c->filter, code))
+			return true;
+	}
+	return false;
+}
+
+/* Set the error text for an error code, and log it (rate-limited). */
+static void error_code_found(dnsbl_query_t *q, struct dnsbl_site *s, uint32_t code)
+{
+	char text[CODE_STRLEN];
+	uint64_t now = clock_now_ms();
+
+	q->result.error = other_code_error;
+	for (size_t i = 0; i < sizeof(code_errors) / sizeof(code_errors[0]); i++)
+		if (code_errors[i].code == code)
+			q->result.error = code_errors[i].error;
+	code_text(code, text);
+	if (s->error_code_logged_ms == 0 ||
+	    now - s->error_code_logged_ms >= DNSBL_ERROR_CODE_LOG_S * 1000ull) {
+		s->error_code_logged_ms = now ? now : 1;
+		log_warning("dnsbl zone %s answered %s: %s, not a listing; lists refuse queries "
+			    "through public or shared resolvers, use a local recursive resolver",
+			    s->site.zone, text, q->result.error);
+	}
+}
+
+/*
+ * Turn the A answer into q->result.  Probes ignore the site's filter: for
+ * them any code in 127.0.0.0/8 that is not an error code is a listing.
+ */
+static void classify(dnsbl_query_t *q, const struct resolver_answer *ans)
+{
+	struct dnsbl_site *s = &q->d->sites[q->site];
+	struct dnsbl_result *r = &q->result;
+
+	r->status = DNSBL_ERROR;
+	r->ttl = ans->ttl;
+	switch (ans->status) {
+	case RESOLVER_OK:
+		break;
+	case RESOLVER_NXDOMAIN:
+	case RESOLVER_NODATA:
+		r->status = DNSBL_NOT_LISTED;
+		return;
+	case RESOLVER_SERVFAIL: r->error = "SERVFAIL"; return;
+	case RESOLVER_REFUSED: r->error = "REFUSED"; return;
+	case RESOLVER_TIMEOUT: r->error = "timeout"; q->timed_out = true; return;
+	default: r->error = "DNS error"; return;
+	}
+	for (size_t i = 0; i < ans->n_a; i++) {
+		if (is_error_code(q->d, s->site.zone, ans->a[i])) {
+			error_code_found(q, s, ans->a[i]);
+			return;
+		}
+	}
+	for (size_t i = 0; i < ans->n_a; i++) {
+		if (ans->a[i] >> 24 != 127) {
+			r->error = "answer outside 127.0.0.0/8";
+			return;
+		}
+	}
+	r->status = DNSBL_NOT_LISTED;
+	for (size_t i = 0; i < ans->n_a; i++) {
+		if (q->probe != PROBE_NONE || site_filter_match(&s->site.filter, ans->a[i])) {
+			r->status = DNSBL_LISTED;
+			r->code = ans->a[i];
+			return;
+		}
+	}
+}
+
+static void probe_done(dnsbl_query_t *q);
+
+/* The verdict is complete: count it and hand it over, then free q. */
+static void finish(dnsbl_query_t *q)
+{
+	struct dnsbl_stats *st = &q->d->sites[q->site].stats;
+
+	if (q->probe != PROBE_NONE) {
+		probe_done(q);
+		return;
+	}
+	if (q->result.status == DNSBL_LISTED && q->have_txt)
+		q->result.txt = buf_cstr(&q->txt);
+	if (q->start_us != 0) {	/* went to DNS */
+		if (q->result.status == DNSBL_LISTED)
+			st->listed++;
+		else if (q->result.status == DNSBL_NOT_LISTED)
+			st->not_listed++;
+		else if (q->result.status == DNSBL_ERROR)
+			st->errors++;
+		if (q->timed_out)
+			st->timeouts++;
+	}
+	q->running = true;
+	q->cb(&q->result, q->ctx);
+	query_free(q);
+}
+
+static void on_a(const struct resolver_answer *ans, void *arg)
+{
+	dnsbl_query_t *q = arg;
+	struct dnsbl_stats *st = &q->d->sites[q->site].stats;
+
+	q->qa = NULL;
+	if (q->probe == PROBE_NONE) {
+		uint64_t us = clock_now_us() - q->start_us;
+		st->latency_us_total += us;
+		if (us > st->latency_us_max)
+			st->latency_us_max = us;
+	}
+	classify(q, ans);
+	if (q->result.status == DNSBL_LISTED && q->qt != NULL)
+		return;		/* the TXT answer finishes it */
+	resolver_cancel(q->qt);
+	q->qt = NULL;
+	finish(q);
+}
+
+/* Keep the TXT text, control characters made spaces, cut at DNSBL_TXT_MAX. */
+static void on_txt(const struct resolver_answer *ans, void *arg)
+{
+	dnsbl_query_t *q = arg;
+
+	q->qt = NULL;
+	if (ans->status == RESOLVER_OK && ans->txt != NULL) {
+		for (const char *p = ans->txt; *p != '\0' && q->txt.len < DNSBL_TXT_MAX; p++) {
+			unsigned char c = (unsigned char)*p;
+			buf_putc(&q->txt, c < 0x20 || c == 0x7f ? ' ' : (char)c);
+		}
+		q->have_txt = true;
+	}
+	if (q->qa == NULL)	/* A said listed and waited for us */
+		finish(q);
+}
+
+static void send_query(dnsbl_query_t *q, const char *name, bool want_txt)
+{
+	q->start_us = clock_now_us();
+	if (q->probe == PROBE_NONE)
+		q->d->sites[q->site].stats.queries++;
+	q->qa = resolver_query_a(q->d->res, name, on_a, q);
+	if (want_txt)
+		q->qt = resolver_query_txt(q->d->res, name, on_txt, q);
+}
+
+static void on_defer(evutil_socket_t fd, short what, void *arg)
+{
+	finish(arg);
+}
+
+/* Deliver a verdict that needs no DNS, through the loop. */
+static dnsbl_query_t *immediate(dnsbl_query_t *q, enum dnsbl_status status, const char *why)
+{
+	q->result.status = status;
+	q->result.error = why;
+	q->defer = event_new(q->d->base, -1, 0, on_defer, q);
+	if (q->defer == NULL)
+		abort();
+	event_active(q->defer, EV_TIMEOUT, 0);
+	return q;
+}
+
+/* ---- public queries --------------------------------------------------- */
+
+dnsbl_query_t *dnsbl_query_addr(dnsbl_t *d, size_t site, const addr_t *a, dnsbl_cb *cb, void *ctx)
+{
+	char name[ADDR_QNAME_MAX];
+
+	if (site >= d->n_sites) {
+		dnsbl_query_t *q = query_new(d, 0, cb, ctx);
+		q->result.site = site;
+		return immediate(q, DNSBL_ERROR, "no such site");
+	}
+	dnsbl_query_t *q = query_new(d, site, cb, ctx);
+	if (d->kind != DNSBL_KIND_IP)
+		return immediate(q, DNSBL_SKIPPED, "not an IP list");
+	if (a->family == AF_INET6 && !d->ipv6)
+		return immediate(q, DNSBL_SKIPPED, "IPv6 queries disabled");
+	if (d->sites[site].stats.suspended)
+		return immediate(q, DNSBL_SKIPPED, "zone suspended");
+	if (addr_dnsbl_name(a, d->sites[site].site.zone, name, sizeof(name)) != 0)
+		return immediate(q, DNSBL_ERROR, "query name too long");
+	send_query(q, name, d->want_txt);
+	return q;
+}
+
+/*
+ * Normalise an untrusted domain into out[QNAME_SIZE] as "domain.zone".
+ * Returns 0, or -1 when it is not a domain we may query.
+ */
+static int domain_name(const char *domain, const char *zone, char out[QNAME_SIZE])
+{
+	size_t len = strnlen(domain, QNAME_SIZE + 1), label = 0;
+	addr_t a;
+
+	if (len > 0 && domain[len - 1] == '.')
+		len--;
+	if (len == 0 || len + 1 + strlen(zone) > DNSBL_NAME_MAX || addr_parse_n(domain, len, &a) == 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		char c = domain[i];
+		if (c == '.') {
+			if (label == 0)
+				return -1;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
+			label++;
+		} else if (c >= 'A' && c <= 'Z') {
+			c = (char)(c - 'A' + 'a');
+			label++;
+		} else {
+			return -1;
+		}
+		if (label > DNSBL_LABEL_MAX)
+			return -1;
+		out[i] = c;
+	}
+	if (label == 0)
+		return -1;
+	out[len] = '.';
+	memcpy(out + len + 1, zone, strlen(zone) + 1);
+	return 0;
+}
+
+dnsbl_query_t *dnsbl_query_domain(dnsbl_t *d, size_t site, const char *domain, dnsbl_cb *cb,
+				  void *ctx)
+{
+	char name[QNAME_SIZE];
+
+	if (site >= d->n_sites) {
+		dnsbl_query_t *q = query_new(d, 0, cb, ctx);
+		q->result.site = site;
+		return immediate(q, DNSBL_ERROR, "no such site");
+	}
+	dnsbl_query_t *q = query_new(d, site, cb, ctx);
+	if (d->kind != DNSBL_KIND_DOMAIN)
+		return immediate(q, DNSBL_SKIPPED, "not a domain list");
+	if (domain_name(domain, d->sites[site].site.zone, name) != 0)
+		return immediate(q, DNSBL_ERROR, "invalid domain");
+	if (d->sites[site].stats.suspended)
+		return immediate(q, DNSBL_SKIPPED, "zone suspended");
+	send_query(q, name, d->want_txt);
+	return q;
+}
+
+void dnsbl_query_cancel(dnsbl_query_t *q)
+{
+	if (q == NULL || q->running)
+		return;
+	query_free(q);
+}
+
+/* ---- health probes ---------------------------------------------------- */
+
+static void suspend(struct dnsbl_site *s, const char *why)
+{
+	if (s->stats.suspended)
+		return;
+	s->stats.suspended = true;
+	log_warning("dnsbl zone %s suspended: %s", s->site.zone, why);
+}
+
+/* One probe answered; when both have, judge the round. */
+static void probe_done(dnsbl_query_t *q)
+{
+	struct dnsbl_site *s = &q->d->sites[q->site];
+	enum dnsbl_status st = q->result.status;
+
+	if (q->probe == PROBE_MUST_NOT_LIST && st == DNSBL_LISTED) {
+		s->round_dead = true;
+	} else if (st == DNSBL_ERROR) {
+		s->round_failed = true;
+		s->round_why = q->result.error;
+	} else if (q->probe == PROBE_MUST_LIST && st != DNSBL_LISTED) {
+		s->round_failed = true;
+		s->round_why = "the RFC 5782 test entry is not listed";
+	}
+	query_free(q);
+	if (--s->probes_pending > 0)
+		return;
+	if (s->round_dead) {
+		suspend(s, "it lists the RFC 5782 entry that must not be listed: a dead list "
+			   "answering \"listed\" for everything");
+	} else if (s->round_failed) {
+		if (++s->probe_failures >= DNSBL_PROBE_FAILURES && !s->stats.suspended) {
+			log_warning("dnsbl zone %s suspended: %u health probes failed in a row (%s)",
+				    s->site.zone, s->probe_failures, s->round_why);
+			s->stats.suspended = true;
+		}
+	} else {
+		s->probe_failures = 0;
+		if (s->stats.suspended) {
+			s->stats.suspended = false;
+			log_notice("dnsbl zone %s resumed: health probes pass again", s->site.zone);
+		}
+	}
+}
+
+static void probe_start(dnsbl_t *d, size_t site, enum probe_role role, const char *prefix)
+{
+	char name[QNAME_SIZE];
+	dnsbl_query_t *q = query_new(d, site, NULL, NULL);
+
+	q->probe = role;
+	/* dnsbl_new() checked that every zone leaves room for the prefix. */
+	if (snprintf(name, sizeof(name), "%s.%s", prefix, d->sites[site].site.zone) >= (int)sizeof(name))
+		abort();
+	send_query(q, name, false);
+}
+
+static void on_probe_timer(evutil_socket_t fd, short what, void *arg)
+{
+	dnsbl_t *d = arg;
+	bool ip = d->kind == DNSBL_KIND_IP;
+
+	for (size_t i = 0; i < d->n_sites; i++) {
+		struct dnsbl_site *s = &d->sites[i];
+		if (s->probes_pending > 0)
+			continue;	/* the last round is still out */
+		s->probes_pending = 2;
+		s->round_failed = s->round_dead = false;
+		s->round_why = NULL;
+		probe_start(d, i, PROBE_MUST_LIST, ip ? "2.0.0.127" : "test");
+		probe_start(d, i, PROBE_MUST_NOT_LIST, ip ? "1.0.0.127" : "invalid");
+	}
+}
+
+/* ---- lifetime --------------------------------------------------------- */
+
+static int check_opts(const struct dnsbl_opts *o, char **error_r)
+{
+	size_t prefix = o->kind == DNSBL_KIND_DOMAIN ? PROBE_PREFIX_LEN
+			: o->ipv6 ? IP6_PREFIX_LEN : IP4_PREFIX_LEN;
+	struct buf msg = BUF_INIT;
+
+	if (o->n_sites == 0 || o->n_sites > DNSBL_SITES_MAX)
+		buf_printf(&msg, "%zu dnsbl sites, expected 1..%u", o->n_sites, DNSBL_SITES_MAX);
+	else if (o->n_error_codes > DNSBL_ERROR_CODES_MAX)
+		buf_printf(&msg, "%zu dnsbl error codes, at most %u allowed", o->n_error_codes,
+			   DNSBL_ERROR_CODES_MAX);
+	else if (o->probe_interval_ms != 0 && o->probe_interval_ms < DNSBL_PROBE_INTERVAL_MIN_MS)
+		buf_printf(&msg, "dnsbl probe interval %u ms below the minimum %u ms",
+			   o->probe_interval_ms, DNSBL_PROBE_INTERVAL_MIN_MS);
+	for (size_t i = 0; msg.len == 0 && i < o->n_sites; i++) {
+		size_t zl = strnlen(o->sites[i].zone, sizeof(o->sites[i].zone));
+		if (zl == 0 || zl == sizeof(o->sites[i].zone))
+			buf_printf(&msg, "dnsbl site %zu has no valid zone", i);
+		else if (zl + prefix > DNSBL_NAME_MAX)
+			buf_printf(&msg, "dnsbl zone %s too long to query", o->sites[i].zone);
+	}
+	if (msg.len == 0)
+		return 0;
+	*error_r = buf_detach(&msg);
+	return -1;
+}
+
+int dnsbl_new(struct event_base *base, resolver_t *res, const struct dnsbl_opts *opts,
+	      dnsbl_t **dnsbl_r, char **error_r)
+{
+	if (check_opts(opts, error_r) != 0)
+		return -1;
+	dnsbl_t *d = xcalloc(1, sizeof(*d));
+	d->base = base;
+	d->res = res;
+	d->kind = opts->kind;
+	d->want_txt = opts->want_txt;
+	d->ipv6 = opts->ipv6;
+	d->probe_interval_ms = opts->probe_interval_ms;
+	d->n_sites = opts->n_sites;
+	d->sites = xcalloc(d->n_sites, sizeof(*d->sites));
+	for (size_t i = 0; i < d->n_sites; i++)
+		d->sites[i].site = opts->sites[i];
+	d->n_codes = opts->n_error_codes;
+	if (d->n_codes > 0) {
+		d->codes = xcalloc(d->n_codes, sizeof(*d->codes));
+		memcpy(d->codes, opts->error_codes, d->n_codes * sizeof(*d->codes));
+	}
+	if (d->probe_interval_ms > 0) {
+		struct timeval tv = { .tv_sec = d->probe_interval_ms / 1000,
+				      .tv_usec = (d->probe_interval_ms % 1000) * 1000 };
+		d->probe_timer = event_new(base, -1, EV_PERSIST, on_probe_timer, d);
+		if (d->probe_timer == NULL)
+			abort();
+		event_add(d->probe_timer, &tv);
+		event_active(d->probe_timer, EV_TIMEOUT, 0);	/* the round at start */
+	}
+	*dnsbl_r = d;
+	return 0;
+}
+
+void dnsbl_free(dnsbl_t **dp)
+{
+	dnsbl_t *d = dp ? *dp : NULL;
+
+	if (d == NULL)
+		return;
+	while (d->queries != NULL)
+		query_free(d->queries);
+	if (d->probe_timer != NULL)
+		event_free(d->probe_timer);
+	free(d->codes);
+	free(d->sites);
+	free(d);
+	*dp = NULL;
+}
+
+const struct dnsbl_stats *dnsbl_stats(const dnsbl_t *d, size_t site)
+{
+	return site < d->n_sites ? &d->sites[site].stats : NULL;
+}
+
+bool dnsbl_site_suspended(const dnsbl_t *d, size_t site)
+{
+	return site < d->n_sites && d->sites[site].stats.suspended;
+}

@@ -1,0 +1,789 @@
+/* rcache - DNSBL answers cached in Redis (hiredis async); see rcache.h. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include <event2/event.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/adapters/libevent.h>
+
+#include "log.h"
+#include "mem.h"
+#include "rcache.h"
+
+/* The key schema version; see doc/redis-schema.md before changing it. */
+#define RCACHE_KEY_VERSION "v1"
+/* Bytes of a Redis error reply quoted in a log line. */
+#define RCACHE_REPLY_QUOTE_MAX 200
+
+/*
+ * Lifetimes, the part that is easy to get wrong with hiredis:
+ *
+ * - hiredis frees a context itself after onConnect(REDIS_ERR) and after
+ *   onDisconnect(); we then only forget the pointer.  We free a context
+ *   ourselves (redisAsyncFree) only from our own events, never from inside a
+ *   hiredis callback: rc_drop() parks it in rc->dropping and drop_cb frees it
+ *   on the next loop turn.
+ * - Freeing a context calls every pending reply callback with a NULL reply,
+ *   before onDisconnect.  So a request is owned by hiredis while in_redis,
+ *   and by the user until user_done; it is freed when both are over.
+ * - User callbacks never run inside hiredis: a finished request is handed
+ *   to the loop (event_active) and its callback runs from req_event_cb.
+ */
+enum rc_link { RC_IDLE, RC_CONNECTING, RC_UP };
+
+struct rcache {
+	struct event_base *base;
+	char *server;			/* as configured, for log lines */
+	char *host;			/* numeric address, or NULL with unix_path */
+	int port;
+	char *unix_path;
+	char *password;			/* NULL when none */
+	int db;
+	char *prefix;
+	unsigned timeout_ms;
+	redisAsyncContext *ac;		/* the current connection, or NULL */
+	redisAsyncContext *dropping;	/* given up by us, freed by drop_cb */
+	enum rc_link link;
+	unsigned handshake_left;	/* replies still owed by AUTH/SELECT/PING */
+	unsigned backoff_ms;
+	bool announced_down;		/* the warning is out, a notice is owed */
+	bool ever_up;
+	bool garbage_logged;
+	bool freeing;
+	struct event *reconnect_ev, *handshake_ev, *drop_ev;
+	struct rcache_req *reqs;	/* requests whose user is still waiting */
+	struct rcache_stats stats;
+};
+
+struct rcache_req {
+	rcache_t *rc;
+	struct rcache_req *prev, *next;	/* in rc->reqs while the user waits */
+	struct event *ev;		/* the timeout, then the delivery */
+	rcache_get_cb *cb;
+	void *ctx;
+	size_t n;
+	struct rcache_entry *entries;	/* n, once answered */
+	char **txts;			/* owned copies behind entries[i].txt */
+	int status;
+	bool finished;			/* status and entries are set */
+	bool in_redis;			/* hiredis holds a callback for it */
+	bool user_done;			/* delivered or cancelled */
+};
+
+/* ---- the value codec -------------------------------------------------- */
+
+/* A strict dotted quad "a.b.c.d" (no leading zeros) at v[*pos..len). */
+static int parse_quad(const char *v, size_t len, size_t *pos, uint32_t *code_r)
+{
+	uint32_t code = 0;
+	size_t p = *pos;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned octet = 0, digits = 0;
+		if (i > 0) {
+			if (p >= len || v[p] != '.')
+				return -1;
+			p++;
+		}
+		while (p < len && v[p] >= '0' && v[p] <= '9' && digits < 4) {
+			octet = octet * 10 + (unsigned)(v[p] - '0');
+			p++;
+			digits++;
+		}
+		if (digits == 0 || digits > 3 || octet > 255 || (digits > 1 && v[p - digits] == '0'))
+			return -1;
+		code = code << 8 | octet;
+	}
+	*pos = p;
+	*code_r = code;
+	return 0;
+}
+
+static bool txt_byte_ok(unsigned char c)
+{
+	return c >= 0x20 && c != 0x7f;
+}
+
+int rcache_value_parse(const char *v, size_t len, struct rcache_entry *e_r, size_t *txt_len_r)
+{
+	struct rcache_entry e = { RCACHE_MISS, 0, NULL };
+	size_t pos = 1, txt_len = 0;
+
+	if (len == 0 || len > RCACHE_VALUE_MAX)
+		return -1;
+	if (v[0] == 'N' || v[0] == 'E') {
+		if (len != 1)
+			return -1;
+		e.state = v[0] == 'N' ? RCACHE_NOT_LISTED : RCACHE_ERROR_ENTRY;
+	} else if (v[0] == 'L') {
+		if (parse_quad(v, len, &pos, &e.code) != 0)
+			return -1;
+		if (pos < len) {
+			if (v[pos] != ' ' || pos + 1 == len || len - pos - 1 > RCACHE_TXT_MAX)
+				return -1;
+			for (size_t i = pos + 1; i < len; i++)
+				if (!txt_byte_ok((unsigned char)v[i]))
+					return -1;
+			e.txt = v + pos + 1;
+			txt_len = len - pos - 1;
+		}
+		e.state = RCACHE_LISTED;
+	} else {
+		return -1;
+	}
+	*e_r = e;
+	*txt_len_r = txt_len;
+	return 0;
+}
+
+int rcache_value_format(const struct rcache_entry *e, struct buf *out)
+{
+	switch (e->state) {
+	case RCACHE_NOT_LISTED:
+		buf_putc(out, 'N');
+		return 0;
+	case RCACHE_ERROR_ENTRY:
+		buf_putc(out, 'E');
+		return 0;
+	case RCACHE_LISTED:
+		buf_printf(out, "L%u.%u.%u.%u", e->code >> 24, (e->code >> 16) & 0xff,
+			   (e->code >> 8) & 0xff, e->code & 0xff);
+		if (e->txt != NULL && e->txt[0] != '\0') {
+			buf_putc(out, ' ');
+			/* What we write must read back: cut and clean it here. */
+			for (size_t i = 0; e->txt[i] != '\0' && i < RCACHE_TXT_MAX; i++)
+				buf_putc(out, txt_byte_ok((unsigned char)e->txt[i]) ? e->txt[i] : '?');
+		}
+		return 0;
+	case RCACHE_MISS:
+		break;
+	}
+	return -1;
+}
+
+/* ---- names and keys ----------------------------------------------------- */
+
+/* Can s be one part of a key?  No space or controls (keys stay printable in
+ * redis-cli), no ':' in a source (it would make keys ambiguous). */
+static bool name_ok(const char *s, size_t max, bool colon_ok)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > max)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= 0x20 || c == 0x7f || (c == ':' && !colon_ok))
+			return false;
+	}
+	return true;
+}
+
+static void key_append(const rcache_t *rc, struct buf *key, const char *source, const char *subject)
+{
+	buf_printf(key, "%s" RCACHE_KEY_VERSION ":c:%s:%s", rc->prefix, source, subject);
+}
+
+/* ---- connection state ------------------------------------------------- */
+
+static void rc_connect(rcache_t *rc);
+
+static void rc_schedule_reconnect(rcache_t *rc)
+{
+	struct timeval tv = { rc->backoff_ms / 1000, (rc->backoff_ms % 1000) * 1000 };
+
+	if (rc->freeing)
+		return;
+	evtimer_add(rc->reconnect_ev, &tv);
+	rc->backoff_ms = rc->backoff_ms * 2 > RCACHE_BACKOFF_MAX_MS ? RCACHE_BACKOFF_MAX_MS
+								    : rc->backoff_ms * 2;
+}
+
+/* The connection is gone or unusable: one warning per outage. */
+static void rc_note_down(rcache_t *rc, const char *why)
+{
+	rc->link = RC_IDLE;
+	event_del(rc->handshake_ev);
+	if (rc->announced_down) {
+		log_debug("redis %s: still unreachable: %s", rc->server, why);
+		return;
+	}
+	rc->announced_down = true;
+	log_warning("redis %s: %s: %s, checks continue without the Redis cache", rc->server,
+		    rc->ever_up ? "connection lost" : "cannot connect", why);
+}
+
+static void rc_set_up(rcache_t *rc)
+{
+	rc->link = RC_UP;
+	event_del(rc->handshake_ev);
+	rc->backoff_ms = RCACHE_BACKOFF_MIN_MS;
+	if (rc->announced_down) {
+		rc->announced_down = false;
+		if (rc->ever_up)
+			rc->stats.reconnects++;
+		log_notice("redis %s: connection is back, checks use the Redis cache again",
+			   rc->server);
+	} else {
+		log_info("redis %s: connected", rc->server);
+	}
+	rc->ever_up = true;
+}
+
+/* Give up the current connection from anywhere, hiredis callbacks included:
+ * the context is freed later by drop_cb, outside hiredis. */
+static void rc_drop(rcache_t *rc, const char *why)
+{
+	if (rc->ac == NULL)
+		return;
+	rc_note_down(rc, why);
+	rc->dropping = rc->ac;
+	rc->ac = NULL;
+	event_active(rc->drop_ev, EV_TIMEOUT, 1);
+}
+
+static void drop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	rcache_t *rc = arg;
+	redisAsyncContext *ac = rc->dropping;
+
+	rc->dropping = NULL;
+	if (ac != NULL)
+		redisAsyncFree(ac);	/* pending requests fail through the loop */
+	rc_schedule_reconnect(rc);
+}
+
+/* hiredis is about to free ac (connect failed, or the connection died). */
+static void rc_lost(const redisAsyncContext *ac, const char *why)
+{
+	rcache_t *rc = ac->data;
+
+	if (rc->freeing)
+		return;
+	if (ac == rc->dropping) {
+		rc->dropping = NULL;	/* drop_cb must not free it again */
+		return;
+	}
+	if (ac != rc->ac)
+		return;
+	rc->ac = NULL;
+	rc_note_down(rc, why);
+	rc_schedule_reconnect(rc);
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+	if (status != REDIS_OK)
+		rc_lost(ac, ac->errstr[0] != '\0' ? ac->errstr : "connect failed");
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+	rc_lost(ac, status == REDIS_OK ? "closed" : ac->errstr[0] != '\0' ? ac->errstr : "error");
+}
+
+/* One reply of the handshake (AUTH, SELECT, PING). */
+static void handshake_reply(redisAsyncContext *ac, void *r, void *privdata, const char *what)
+{
+	rcache_t *rc = privdata;
+	redisReply *reply = r;
+	struct buf why = BUF_INIT;
+
+	if (rc->freeing || ac != rc->ac || reply == NULL)
+		return;		/* stale, or the disconnect path reports it */
+	if (reply->type == REDIS_REPLY_ERROR) {
+		buf_printf(&why, "%s refused", what);
+		/* Redis does not echo the password, but be sure before quoting. */
+		if (reply->str != NULL &&
+		    (rc->password == NULL || strstr(reply->str, rc->password) == NULL))
+			buf_printf(&why, " (%.*s)", RCACHE_REPLY_QUOTE_MAX, reply->str);
+		rc_drop(rc, buf_cstr(&why));
+		buf_free(&why);
+		return;
+	}
+	if (--rc->handshake_left == 0)
+		rc_set_up(rc);
+}
+
+static void auth_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	handshake_reply(ac, r, privdata, "AUTH");
+}
+
+static void select_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	handshake_reply(ac, r, privdata, "SELECT");
+}
+
+static void ping_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	handshake_reply(ac, r, privdata, "PING");
+}
+
+static void handshake_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	rcache_t *rc = arg;
+	struct buf why = BUF_INIT;
+
+	buf_printf(&why, "no answer to the handshake within %u ms",
+		   rc->timeout_ms > RCACHE_CONNECT_TIMEOUT_MIN_MS ? rc->timeout_ms
+								  : RCACHE_CONNECT_TIMEOUT_MIN_MS);
+	rc_drop(rc, buf_cstr(&why));
+	buf_free(&why);
+}
+
+/* Queue AUTH, SELECT and PING; the connection is ready when all answered. */
+static void rc_handshake(rcache_t *rc, redisAsyncContext *ac)
+{
+	unsigned ms = rc->timeout_ms > RCACHE_CONNECT_TIMEOUT_MIN_MS ? rc->timeout_ms
+								     : RCACHE_CONNECT_TIMEOUT_MIN_MS;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	char dbtext[16];
+
+	rc->handshake_left = 0;
+	if (rc->password != NULL) {
+		const char *argv[] = { "AUTH", rc->password };
+		size_t lens[] = { 4, strlen(rc->password) };
+		if (redisAsyncCommandArgv(ac, auth_cb, rc, 2, argv, lens) == REDIS_OK)
+			rc->handshake_left++;
+	}
+	if (rc->db != 0) {
+		snprintf(dbtext, sizeof(dbtext), "%d", rc->db);
+		const char *argv[] = { "SELECT", dbtext };
+		size_t lens[] = { 6, strlen(dbtext) };
+		if (redisAsyncCommandArgv(ac, select_cb, rc, 2, argv, lens) == REDIS_OK)
+			rc->handshake_left++;
+	}
+	if (redisAsyncCommand(ac, ping_cb, rc, "PING") == REDIS_OK)
+		rc->handshake_left++;
+	evtimer_add(rc->handshake_ev, &tv);
+}
+
+static void rc_connect(rcache_t *rc)
+{
+	redisAsyncContext *ac;
+
+	ac = rc->unix_path != NULL ? redisAsyncConnectUnix(rc->unix_path)
+				   : redisAsyncConnect(rc->host, rc->port);
+	if (ac == NULL || ac->err) {
+		rc_note_down(rc, ac != NULL ? ac->errstr : "out of memory");
+		if (ac != NULL)
+			redisAsyncFree(ac);	/* never attached: no callbacks */
+		rc_schedule_reconnect(rc);
+		return;
+	}
+	ac->data = rc;
+	if (redisLibeventAttach(ac, rc->base) != REDIS_OK) {
+		rc_note_down(rc, "cannot attach to the event loop");
+		redisAsyncFree(ac);
+		rc_schedule_reconnect(rc);
+		return;
+	}
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	rc->ac = ac;
+	rc->link = RC_CONNECTING;
+	rc_handshake(rc, ac);
+}
+
+static void reconnect_cb(evutil_socket_t fd, short what, void *arg)
+{
+	rc_connect(arg);
+}
+
+/* ---- creation ----------------------------------------------------------- */
+
+/* "HOST:PORT", "[V6]:PORT" or "unix:/path" into rc; -1 when malformed. */
+static int parse_server(rcache_t *rc, const char *s)
+{
+	const char *colon;
+	char *end;
+	unsigned char scratch[sizeof(struct in6_addr)];
+	long port;
+
+	if (strncmp(s, "unix:", 5) == 0) {
+		if (s[5] == '\0' || strlen(s + 5) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+			return -1;
+		rc->unix_path = xstrdup(s + 5);
+		return 0;
+	}
+	colon = strrchr(s, ':');
+	if (colon == NULL || colon[1] < '0' || colon[1] > '9')
+		return -1;
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 1 || port > 65535)
+		return -1;
+	rc->port = (int)port;
+	if (s[0] == '[') {
+		if (colon - s < 3 || colon[-1] != ']')
+			return -1;
+		rc->host = xstrndup(s + 1, (size_t)(colon - s - 2));
+		return inet_pton(AF_INET6, rc->host, scratch) == 1 ? 0 : -1;
+	}
+	rc->host = xstrndup(s, (size_t)(colon - s));
+	if (strcmp(rc->host, "localhost") == 0) {
+		free(rc->host);
+		rc->host = xstrdup("127.0.0.1");	/* no resolver call, ever */
+	}
+	return inet_pton(AF_INET, rc->host, scratch) == 1 ? 0 : -1;
+}
+
+static int check_opts(rcache_t *rc, const struct rcache_opts *opts, struct buf *err)
+{
+	const char *prefix = opts->prefix != NULL ? opts->prefix : "";
+
+	if (opts->server == NULL || parse_server(rc, opts->server) != 0) {
+		buf_printf(err, "redis server \"%s\": expected IPV4:PORT, localhost:PORT, "
+				"[IPV6]:PORT or unix:/path",
+			   opts->server != NULL ? opts->server : "");
+		return -1;
+	}
+	if (opts->db < 0) {
+		buf_printf(err, "redis database %d: expected 0 or more", opts->db);
+		return -1;
+	}
+	if (prefix[0] != '\0' && !name_ok(prefix, RCACHE_PREFIX_MAX, true)) {
+		buf_printf(err, "redis key prefix: at most %d printable bytes without space",
+			   RCACHE_PREFIX_MAX);
+		return -1;
+	}
+	if (opts->timeout_ms > RCACHE_TIMEOUT_MAX_MS) {
+		buf_printf(err, "redis timeout %u ms: at most %u", opts->timeout_ms,
+			   RCACHE_TIMEOUT_MAX_MS);
+		return -1;
+	}
+	return 0;
+}
+
+static void rc_release(rcache_t *rc)
+{
+	if (rc->password != NULL) {
+		explicit_bzero(rc->password, strlen(rc->password));
+		free(rc->password);
+	}
+	if (rc->reconnect_ev != NULL)
+		event_free(rc->reconnect_ev);
+	if (rc->handshake_ev != NULL)
+		event_free(rc->handshake_ev);
+	if (rc->drop_ev != NULL)
+		event_free(rc->drop_ev);
+	free(rc->server);
+	free(rc->host);
+	free(rc->unix_path);
+	free(rc->prefix);
+	free(rc);
+}
+
+int rcache_new(struct event_base *base, const struct rcache_opts *opts, rcache_t **rc_r,
+	       char **error_r)
+{
+	rcache_t *rc = xcalloc(1, sizeof(*rc));
+	struct buf err = BUF_INIT;
+
+	if (check_opts(rc, opts, &err) != 0) {
+		rc_release(rc);
+		*error_r = buf_detach(&err);
+		return -1;
+	}
+	rc->base = base;
+	rc->server = xstrdup(opts->server);
+	rc->db = opts->db;
+	rc->prefix = xstrdup(opts->prefix != NULL ? opts->prefix : "");
+	if (opts->password != NULL && opts->password[0] != '\0')
+		rc->password = xstrdup(opts->password);
+	rc->timeout_ms = opts->timeout_ms != 0 ? opts->timeout_ms : RCACHE_TIMEOUT_DEFAULT_MS;
+	rc->backoff_ms = RCACHE_BACKOFF_MIN_MS;
+	rc->reconnect_ev = evtimer_new(base, reconnect_cb, rc);
+	rc->handshake_ev = evtimer_new(base, handshake_timeout_cb, rc);
+	rc->drop_ev = event_new(base, -1, 0, drop_cb, rc);
+	if (rc->reconnect_ev == NULL || rc->handshake_ev == NULL || rc->drop_ev == NULL) {
+		rc_release(rc);
+		*error_r = xstrdup("redis: cannot create events");
+		return -1;
+	}
+	rc_connect(rc);
+	*rc_r = rc;
+	return 0;
+}
+
+bool rcache_up(const rcache_t *rc)
+{
+	return rc->link == RC_UP;
+}
+
+void rcache_stats(const rcache_t *rc, struct rcache_stats *stats_r)
+{
+	*stats_r = rc->stats;
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static void req_unlink(struct rcache_req *req)
+{
+	rcache_t *rc = req->rc;
+
+	if (req->prev != NULL)
+		req->prev->next = req->next;
+	else if (rc->reqs == req)
+		rc->reqs = req->next;
+	if (req->next != NULL)
+		req->next->prev = req->prev;
+	req->prev = req->next = NULL;
+}
+
+static void req_free(struct rcache_req *req)
+{
+	if (req->txts != NULL)
+		for (size_t i = 0; i < req->n; i++)
+			free(req->txts[i]);
+	free(req->txts);
+	free(req->entries);
+	event_free(req->ev);
+	free(req);
+}
+
+/* The answer is known: deliver it through the loop. */
+static void req_finish(struct rcache_req *req, int status)
+{
+	req->status = status;
+	req->finished = true;
+	event_del(req->ev);
+	event_active(req->ev, EV_TIMEOUT, 1);
+}
+
+static void req_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct rcache_req *req = arg;
+	rcache_t *rc = req->rc;
+	rcache_get_cb *cb = req->cb;
+	void *ctx = req->ctx;
+	struct buf why = BUF_INIT;
+
+	req_unlink(req);
+	req->user_done = true;
+	if (req->finished) {
+		if (req->status != 0)
+			rc->stats.errors++;	/* counted when delivered, not cancelled */
+		cb(req->status, req->status == 0 ? req->entries : NULL, req->n, ctx);
+		req_free(req);	/* not in hiredis: finished requests never are */
+		return;
+	}
+	/* Timed out: hiredis still holds req and frees it when the dropped
+	 * connection is freed.  Do not touch req (nor rc) after cb. */
+	rc->stats.errors++;
+	rc->stats.timeouts++;
+	buf_printf(&why, "no reply within %u ms", rc->timeout_ms);
+	rc_drop(rc, buf_cstr(&why));
+	buf_free(&why);
+	cb(-1, NULL, 0, ctx);
+}
+
+/* Read one MGET element into entries[i]; a bad value counts as garbage. */
+static void req_read_entry(struct rcache_req *req, size_t i, const redisReply *el)
+{
+	rcache_t *rc = req->rc;
+	struct rcache_entry *e = &req->entries[i];
+	size_t txt_len;
+
+	e->state = RCACHE_MISS;
+	if (el->type == REDIS_REPLY_STRING &&
+	    rcache_value_parse(el->str, (size_t)el->len, e, &txt_len) == 0) {
+		if (e->txt != NULL)
+			e->txt = req->txts[i] = xstrndup(e->txt, txt_len);
+		rc->stats.hits++;
+		return;
+	}
+	*e = (struct rcache_entry){ RCACHE_MISS, 0, NULL };
+	rc->stats.misses++;
+	if (el->type == REDIS_REPLY_NIL)
+		return;
+	rc->stats.garbage++;
+	if (!rc->garbage_logged) {
+		rc->garbage_logged = true;
+		log_warning("redis %s: unreadable value in the cache (reply type %d, %zu bytes), "
+			    "treated as a miss; further ones are only counted",
+			    rc->server, el->type, el->type == REDIS_REPLY_STRING ? (size_t)el->len : 0);
+	}
+}
+
+static void get_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct rcache_req *req = privdata;
+	redisReply *reply = r;
+
+	req->in_redis = false;
+	if (req->user_done) {
+		req_free(req);	/* cancelled or timed out: a late answer */
+		return;
+	}
+	if (reply == NULL) {
+		req_finish(req, -1);	/* the connection went away */
+		return;
+	}
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != req->n) {
+		log_debug("redis %s: unexpected MGET reply type %d", req->rc->server, reply->type);
+		req_finish(req, -1);
+		return;
+	}
+	req->entries = xcalloc(req->n, sizeof(*req->entries));
+	req->txts = xcalloc(req->n, sizeof(*req->txts));
+	for (size_t i = 0; i < req->n; i++)
+		req_read_entry(req, i, reply->element[i]);
+	req_finish(req, 0);
+}
+
+/* Send MGET for every key; 0 when queued. */
+static int req_send(rcache_t *rc, struct rcache_req *req, const char *subject,
+		    const char *const *sources)
+{
+	struct buf keys = BUF_INIT;
+	const char **argv = xcalloc(req->n + 1, sizeof(*argv));
+	size_t *lens = xcalloc(req->n + 1, sizeof(*lens));
+	size_t start = 0;
+	int rv;
+
+	argv[0] = "MGET";
+	lens[0] = 4;
+	for (size_t i = 0; i < req->n; i++) {
+		key_append(rc, &keys, sources[i], subject);
+		lens[i + 1] = keys.len - start;
+		start = keys.len;
+	}
+	/* Point into keys only now: appending may have moved it. */
+	start = 0;
+	for (size_t i = 0; i < req->n; i++) {
+		argv[i + 1] = keys.data + start;
+		start += lens[i + 1];
+	}
+	rv = redisAsyncCommandArgv(rc->ac, get_reply_cb, req, (int)req->n + 1, argv, lens);
+	buf_free(&keys);
+	free(argv);
+	free(lens);
+	return rv == REDIS_OK ? 0 : -1;
+}
+
+static bool names_ok(const char *subject, const char *const *sources, size_t n)
+{
+	if (n > RCACHE_SOURCES_MAX || !name_ok(subject, RCACHE_SUBJECT_MAX, true))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!name_ok(sources[i], RCACHE_SOURCE_MAX, false))
+			return false;
+	return true;
+}
+
+rcache_req_t *rcache_get(rcache_t *rc, const char *subject, const char *const *sources, size_t n,
+			 rcache_get_cb *cb, void *ctx)
+{
+	struct rcache_req *req = xcalloc(1, sizeof(*req));
+	struct timeval tv = { rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000 };
+
+	req->rc = rc;
+	req->cb = cb;
+	req->ctx = ctx;
+	req->n = n;
+	req->ev = event_new(rc->base, -1, 0, req_event_cb, req);
+	if (req->ev == NULL) {
+		log_error("rcache: cannot create an event");
+		abort();	/* only on OOM, like x*alloc */
+	}
+	req->next = rc->reqs;
+	if (rc->reqs != NULL)
+		rc->reqs->prev = req;
+	rc->reqs = req;
+
+	if (!names_ok(subject, sources, n)) {
+		log_debug("rcache: subject or source not storable, %zu sources", n);
+		req_finish(req, -1);
+	} else if (n == 0) {
+		req->entries = NULL;
+		req_finish(req, 0);
+	} else if (rc->link != RC_UP || req_send(rc, req, subject, sources) != 0) {
+		req_finish(req, -1);
+	} else {
+		req->in_redis = true;
+		evtimer_add(req->ev, &tv);
+	}
+	return req;
+}
+
+void rcache_cancel(rcache_req_t *req)
+{
+	req_unlink(req);
+	req->user_done = true;
+	event_del(req->ev);
+	if (!req->in_redis)
+		req_free(req);
+}
+
+static void put_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	rcache_t *rc = privdata;
+	redisReply *reply = r;
+
+	if (rc->freeing || reply == NULL)
+		return;
+	if (reply->type == REDIS_REPLY_ERROR)
+		log_debug("redis %s: SET refused: %.*s", rc->server, RCACHE_REPLY_QUOTE_MAX,
+			  reply->str);
+}
+
+void rcache_put(rcache_t *rc, const char *subject, const char *source,
+		const struct rcache_entry *e, unsigned ttl_s)
+{
+	struct buf key = BUF_INIT, value = BUF_INIT;
+	char ttl[16];
+
+	if (rc->link != RC_UP || ttl_s == 0 || !name_ok(subject, RCACHE_SUBJECT_MAX, true) ||
+	    !name_ok(source, RCACHE_SOURCE_MAX, false) || rcache_value_format(e, &value) != 0) {
+		rc->stats.puts_dropped++;
+		buf_free(&value);
+		return;
+	}
+	key_append(rc, &key, source, subject);
+	snprintf(ttl, sizeof(ttl), "%u", ttl_s < RCACHE_TTL_MAX_S ? ttl_s : RCACHE_TTL_MAX_S);
+	const char *argv[] = { "SET", key.data, value.data, "EX", ttl };
+	size_t lens[] = { 3, key.len, value.len, 2, strlen(ttl) };
+	if (redisAsyncCommandArgv(rc->ac, put_reply_cb, rc, 5, argv, lens) == REDIS_OK)
+		rc->stats.puts++;
+	else
+		rc->stats.puts_dropped++;
+	buf_free(&key);
+	buf_free(&value);
+}
+
+void rcache_free(rcache_t **rcp)
+{
+	rcache_t *rc = *rcp;
+	redisAsyncContext *ac;
+
+	if (rc == NULL)
+		return;
+	rc->freeing = true;
+	while (rc->reqs != NULL) {
+		struct rcache_req *req = rc->reqs;
+		req_unlink(req);
+		req->user_done = true;
+		event_del(req->ev);
+		if (!req->in_redis)
+			req_free(req);
+	}
+	/* Freeing a context runs its pending callbacks (NULL replies): the
+	 * requests still in hiredis are freed there, while rc still exists. */
+	if ((ac = rc->ac) != NULL) {
+		rc->ac = NULL;
+		redisAsyncFree(ac);
+	}
+	if ((ac = rc->dropping) != NULL) {
+		rc->dropping = NULL;
+		redisAsyncFree(ac);
+	}
+	rc_release(rc);
+	*rcp = NULL;
+}
