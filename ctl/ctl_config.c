@@ -1,0 +1,86 @@
+/*
+ * ctl_config - relayguard-ctl's configuration verbs.
+ *
+ *   check-config [-c FILE]   parse, print "name = value" for each setting
+ *                            that is set and differs from its default
+ *                            (like postconf -n); exit 1 on a bad file.
+ *   show-config [--sample]   every setting with its effective value, or the
+ *                            commented sample configuration.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+/* name = value, without a trailing blank when the value is empty. */
+static void print_setting(const cfg_t *cfg, enum cfg_id id)
+{
+	struct buf v = BUF_INIT;
+
+	cfg_format_value(cfg, id, &v);
+	printf("%s =%s%s\n", cfg_name(id), v.len ? " " : "", buf_cstr(&v));
+	buf_free(&v);
+}
+
+int ctl_check_config(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	cfg_t *cfg, *defaults;
+	int c;
+
+	while ((c = getopt(argc, argv, "c:")) != -1) {
+		if (c != 'c')
+			return ctl_usage_error(argv[0], "usage: check-config [-c FILE]");
+		ctx->config_path = optarg;
+	}
+	if (optind != argc)
+		return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+	if ((cfg = ctl_load_config(ctx)) == NULL)
+		return CTL_FAIL;
+	defaults = cfg_defaults();
+	for (int i = 0; i < CFG__COUNT; i++) {
+		struct buf a = BUF_INIT, b = BUF_INIT;
+		if (!cfg_is_set(cfg, (enum cfg_id)i))
+			continue;
+		cfg_format_value(cfg, (enum cfg_id)i, &a);
+		cfg_format_value(defaults, (enum cfg_id)i, &b);
+		if (strcmp(buf_cstr(&a), buf_cstr(&b)) != 0)
+			print_setting(cfg, (enum cfg_id)i);
+		buf_free(&a);
+		buf_free(&b);
+	}
+	cfg_unref(&defaults);
+	cfg_unref(&cfg);
+	return CTL_OK;
+}
+
+int ctl_show_config(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "sample", no_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
+	bool sample = false;
+	cfg_t *cfg;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c != 's')
+			return ctl_usage_error(argv[0], "usage: show-config [--sample]");
+		sample = true;
+	}
+	if (optind != argc)
+		return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+	if (sample) {
+		struct buf out = BUF_INIT;
+		cfg_write_sample(&out);
+		fwrite(out.data, 1, out.len, stdout);
+		buf_free(&out);
+		return CTL_OK;
+	}
+	if ((cfg = ctl_load_config(ctx)) == NULL)
+		return CTL_FAIL;
+	for (int i = 0; i < CFG__COUNT; i++)
+		print_setting(cfg, (enum cfg_id)i);
+	cfg_unref(&cfg);
+	return CTL_OK;
+}

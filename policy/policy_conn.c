@@ -1,0 +1,501 @@
+/*
+ * policy_conn - read requests, ask the engine, write replies in order.
+ *
+ * Requests become items in a FIFO.  An item is done when its reply is
+ * known: at once for states that are not checked, when the engine calls
+ * back otherwise.  flush() moves the replies of the done items at the head
+ * of the FIFO to the output buffer, so replies leave in request order.
+ *
+ * The instance cache: an item checked for instance I is a "leader"; later
+ * items of the same instance that arrive before another instance is
+ * checked are "followers" and take the leader's reply when they reach the
+ * head of the FIFO (the leader is always ahead of them, so its reply is
+ * known by then).
+ */
+#include "config.h"
+
+#include "policy_conn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "buf.h"
+#include "cfg.h"
+#include "clock.h"
+#include "log.h"
+#include "mem.h"
+#include "policy_proto.h"
+#include "verdict.h"
+
+/* Longest header name taken from tag_header (RFC 5322 leaves 998 - 900 for it). */
+#define POLICY_HEADER_NAME_MAX 90
+
+struct item {
+	struct item *next;
+	policy_conn_t *conn;
+	policy_engine_t *pe;		/* held while the check is in flight */
+	engine_check_t *check;		/* NULL when not in flight */
+	bool done, leader, follower;
+	struct buf reply;		/* "action=...\n\n" */
+	struct engine_request req;	/* strings below are owned */
+	char *helo, *sender, *sasl, *queue_id, *state, *instance;
+	uint64_t start_us;
+};
+
+struct policy_conn {
+	struct event_base *base;
+	int in_fd, out_fd;
+	char *peer;
+	policy_engine_t **current;
+	unsigned long long idle_ms;
+	policy_conn_closed_cb *closed;
+	void *ctx;
+	struct event *rev, *wev, *idle;
+	bool reading, draining, eof, dead;
+	policy_parser_t *parser;
+	struct item *head, *tail;
+	size_t pending;
+	struct buf out;
+	char *inst_name;		/* instance of the last checked request */
+	struct buf inst_reply;		/* its reply, once its leader is flushed */
+};
+
+policy_engine_t *policy_engine_new(engine_t *engine)
+{
+	policy_engine_t *pe = xcalloc(1, sizeof(*pe));
+
+	pe->engine = engine;
+	pe->refs = 1;
+	return pe;
+}
+
+policy_engine_t *policy_engine_ref(policy_engine_t *pe)
+{
+	pe->refs++;
+	return pe;
+}
+
+void policy_engine_unref(policy_engine_t **pe)
+{
+	if (pe == NULL || *pe == NULL)
+		return;
+	if (--(*pe)->refs == 0) {
+		engine_free(&(*pe)->engine);
+		free(*pe);
+	}
+	*pe = NULL;
+}
+
+static void item_free(struct item *it)
+{
+	if (it->check != NULL)
+		engine_check_cancel(it->check);
+	policy_engine_unref(&it->pe);
+	buf_free(&it->reply);
+	free(it->helo);
+	free(it->sender);
+	free(it->sasl);
+	free(it->queue_id);
+	free(it->state);
+	free(it->instance);
+	free(it);
+}
+
+/* End the connection: tell the owner, who frees it.  Nothing may touch conn after. */
+static void conn_end(policy_conn_t *c)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	event_del(c->rev);
+	event_del(c->wev);
+	event_del(c->idle);
+	c->closed(c, c->ctx);
+}
+
+static void set_reading(policy_conn_t *c, bool on)
+{
+	if (on == c->reading)
+		return;
+	c->reading = on;
+	if (on)
+		event_add(c->rev, NULL);
+	else
+		event_del(c->rev);
+}
+
+static void arm_idle(policy_conn_t *c)
+{
+	struct timeval tv = { (time_t)(c->idle_ms / 1000), (suseconds_t)(c->idle_ms % 1000) * 1000 };
+
+	event_add(c->idle, &tv);
+}
+
+/* Write what we can; false when the connection ended. */
+static bool write_out(policy_conn_t *c)
+{
+	while (c->out.len > 0) {
+		ssize_t n = write(c->out_fd, c->out.data, c->out.len);
+		if (n > 0) {
+			buf_consume(&c->out, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			event_add(c->wev, NULL);
+			return true;
+		}
+		log_info("policy: peer=%s write failed: %s", c->peer, n < 0 ? strerror(errno) : "eof");
+		conn_end(c);
+		return false;
+	}
+	event_del(c->wev);
+	return true;
+}
+
+/* Log one request that was answered without a check of its own. */
+static void log_plain(const struct item *it, const char *why)
+{
+	struct buf line = BUF_INIT;
+	char client[ADDR_STRLEN];
+
+	if (!log_enabled(LOG_LVL_INFO))
+		return;
+	buf_puts(&line, "policy:");
+	log_kv_str(&line, "client", it->req.client.family ? addr_format(&it->req.client, client) : "");
+	log_kv_str(&line, "state", it->state ? it->state : "");
+	log_kv_str(&line, "instance", it->instance ? it->instance : "");
+	log_kv_str(&line, "answer", why);
+	size_t end = it->reply.len >= 2 ? it->reply.len - 2 : it->reply.len;
+	buf_puts(&line, " reply=");
+	struct buf r = BUF_INIT;
+	buf_append(&r, it->reply.data ? it->reply.data : "", end);
+	log_kv_quote(&line, buf_cstr(&r) + (r.len > 7 ? 7 : 0));
+	buf_free(&r);
+	log_kv_int(&line, "time_us", (long long)(clock_now_us() - it->start_us));
+	log_info("%s", buf_cstr(&line));
+	buf_free(&line);
+}
+
+/* Move the replies of the done items at the head to the output; false when ended. */
+static bool flush(policy_conn_t *c)
+{
+	while (c->head != NULL && c->head->done) {
+		struct item *it = c->head;
+		if (it->follower) {
+			buf_append(&it->reply, c->inst_reply.data, c->inst_reply.len);
+			log_plain(it, "instance");
+		} else if (it->leader) {
+			buf_reset(&c->inst_reply);
+			buf_append(&c->inst_reply, it->reply.data, it->reply.len);
+		}
+		buf_append(&c->out, it->reply.data, it->reply.len);
+		c->head = it->next;
+		if (c->head == NULL)
+			c->tail = NULL;
+		c->pending--;
+		item_free(it);
+	}
+	if (!write_out(c))
+		return false;
+	if ((c->draining || c->eof) && c->head == NULL && c->out.len == 0) {
+		conn_end(c);
+		return false;
+	}
+	if (!c->draining && !c->eof)
+		set_reading(c, c->pending < POLICY_CONN_PENDING_MAX && c->out.len < POLICY_CONN_OUT_MAX);
+	return true;
+}
+
+/* Append text cleaned to at most max bytes. */
+static void put_clean(struct buf *out, const char *text, size_t max)
+{
+	verdict_clean_text(text, max, out);
+}
+
+/* The tag header's name: cleaned, no ':' or space. */
+static void put_header_name(struct buf *out, const char *name)
+{
+	struct buf tmp = BUF_INIT;
+
+	put_clean(&tmp, name, POLICY_HEADER_NAME_MAX);
+	for (size_t i = 0; i < tmp.len; i++)
+		if (tmp.data[i] == ':' || tmp.data[i] == ' ')
+			tmp.data[i] = '-';
+	buf_puts(out, tmp.len ? buf_cstr(&tmp) : "X-Relayguard");
+	buf_free(&tmp);
+}
+
+/* The reply for a verdict, with its final empty line. */
+static void build_reply(const struct engine_verdict *v, const cfg_t *cfg, struct buf *out)
+{
+	struct buf tmp = BUF_INIT;
+
+	switch (v->action) {
+	case VERDICT_REJECT:
+		verdict_policy_reply(out, v->reply_code ? v->reply_code : (int)cfg_int(cfg, CFG_REJECT_CODE),
+				     v->reply_dsn ? v->reply_dsn : cfg_str(cfg, CFG_REJECT_DSN),
+				     v->reply_text);
+		break;
+	case VERDICT_TEMPFAIL:
+		/* DEFER_IF_PERMIT: Postfix defers only if nothing later rejects. */
+		verdict_reply(&tmp, v->reply_code ? v->reply_code : (int)cfg_int(cfg, CFG_TEMPFAIL_CODE),
+			      v->reply_dsn ? v->reply_dsn : cfg_str(cfg, CFG_TEMPFAIL_DSN),
+			      v->reply_text);
+		buf_puts(out, "action=DEFER_IF_PERMIT ");
+		buf_puts(out, tmp.len > 4 ? buf_cstr(&tmp) + 4 : "4.7.1");
+		break;
+	case VERDICT_TAG:
+		buf_puts(out, "action=PREPEND ");
+		put_header_name(out, cfg_str(cfg, CFG_TAG_HEADER));
+		buf_puts(out, ": ");
+		put_clean(out, v->header, VERDICT_HEADER_MAX);
+		break;
+	case VERDICT_QUARANTINE:
+		buf_puts(out, "action=HOLD ");
+		put_clean(out, cfg_str(cfg, CFG_QUARANTINE_REASON), VERDICT_REPLY_MAX);
+		break;
+	case VERDICT_LOG:
+		buf_puts(out, "action=WARN ");
+		put_clean(out, v->header ? v->header : "listed", VERDICT_REPLY_MAX);
+		break;
+	case VERDICT_PASS:
+	default:
+		buf_puts(out, "action=DUNNO");
+		break;
+	}
+	buf_puts(out, "\n\n");
+	buf_free(&tmp);
+}
+
+static void check_done(const struct engine_verdict *v, void *ctx)
+{
+	struct item *it = ctx;
+	policy_conn_t *c = it->conn;
+	struct buf line = BUF_INIT;
+
+	it->check = NULL;
+	build_reply(v, engine_cfg(it->pe->engine), &it->reply);
+	it->done = true;
+	if (log_enabled(LOG_LVL_INFO)) {
+		buf_puts(&line, "policy:");
+		engine_verdict_log_line(v, &it->req, &line);
+		log_kv_str(&line, "state", it->state);
+		log_kv_str(&line, "instance", it->instance ? it->instance : "");
+		log_kv_int(&line, "time_us", (long long)(clock_now_us() - it->start_us));
+		log_info("%s", buf_cstr(&line));
+		buf_free(&line);
+	}
+	policy_engine_unref(&it->pe);
+	(void)flush(c);
+}
+
+static char *dup_attr(const policy_parser_t *p, const char *name)
+{
+	const char *v = policy_parser_get(p, name);
+
+	return v != NULL ? xstrdup(v) : NULL;
+}
+
+/* Is state the one the config checks at? */
+static bool state_checked(const char *state, const cfg_t *cfg)
+{
+	static const char *const names[] = { "CONNECT", "HELO", "MAIL", "RCPT" };
+	int want = cfg_enum(cfg, CFG_POLICY_CHECK_STATE);
+
+	return state != NULL && want >= 0 && want < 4 && strcasecmp(state, names[want]) == 0;
+}
+
+/* Answer at once with DUNNO. */
+static void item_dunno(struct item *it, const char *why)
+{
+	buf_puts(&it->reply, "action=DUNNO\n\n");
+	it->done = true;
+	log_plain(it, why);
+}
+
+/* Decide what to do with the complete request in the parser. */
+static void handle_request(policy_conn_t *c)
+{
+	struct item *it = xcalloc(1, sizeof(*it));
+	policy_engine_t *pe = *c->current;
+	const char *addr = policy_parser_get(c->parser, "client_address");
+
+	it->conn = c;
+	it->start_us = clock_now_us();
+	it->state = dup_attr(c->parser, "protocol_state");
+	it->instance = dup_attr(c->parser, "instance");
+	it->helo = dup_attr(c->parser, "helo_name");
+	it->sender = dup_attr(c->parser, "sender");
+	it->sasl = dup_attr(c->parser, "sasl_username");
+	it->queue_id = dup_attr(c->parser, "queue_id");
+	it->req = (struct engine_request){ .helo = it->helo, .sender = it->sender,
+					   .sasl_user = it->sasl, .queue_id = it->queue_id };
+	if (c->tail)
+		c->tail->next = it;
+	else
+		c->head = it;
+	c->tail = it;
+	c->pending++;
+
+	if (!state_checked(it->state, engine_cfg(pe->engine))) {
+		item_dunno(it, "state");
+	} else if (addr == NULL || addr_parse(addr, &it->req.client) != 0) {
+		log_warning("policy: peer=%s client_address '%s' is not an address: DUNNO", c->peer,
+			    addr ? addr : "(missing)");
+		item_dunno(it, "no-address");
+	} else if (it->instance != NULL && *it->instance && c->inst_name != NULL &&
+		   strcmp(c->inst_name, it->instance) == 0) {
+		it->follower = true;
+		it->done = true;
+	} else {
+		free(c->inst_name);
+		c->inst_name = it->instance != NULL && *it->instance ? xstrdup(it->instance) : NULL;
+		it->leader = c->inst_name != NULL;
+		it->pe = policy_engine_ref(pe);
+		it->check = engine_check(pe->engine, &it->req, check_done, it);
+	}
+}
+
+/* Feed bytes to the parser; false when the connection ended. */
+static bool feed(policy_conn_t *c, const char *data, size_t len)
+{
+	while (len > 0) {
+		size_t used = 0;
+		const char *err = NULL;
+		enum policy_status st = policy_parser_feed(c->parser, data, len, &used, &err);
+
+		if (st == POLICY_ERROR) {
+			log_warning("policy: peer=%s malformed request: %s; closing without reply",
+				    c->peer, err);
+			conn_end(c);
+			return false;
+		}
+		data += used;
+		len -= used;
+		if (st == POLICY_REQUEST)
+			handle_request(c);
+	}
+	return true;
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+	policy_conn_t *c = arg;
+	char chunk[POLICY_CONN_READ_CHUNK];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (n <= 0) {
+		if (n < 0)
+			log_info("policy: peer=%s read failed: %s", c->peer, strerror(errno));
+		c->eof = true;
+		set_reading(c, false);
+		(void)flush(c);	/* ends the connection once nothing is pending */
+		return;
+	}
+	arm_idle(c);
+	if (feed(c, chunk, (size_t)n))
+		(void)flush(c);
+}
+
+static void on_write(evutil_socket_t fd, short what, void *arg)
+{
+	(void)flush(arg);
+}
+
+static void on_idle(evutil_socket_t fd, short what, void *arg)
+{
+	policy_conn_t *c = arg;
+
+	if (c->head != NULL) {	/* still waiting for the engine: not idle */
+		arm_idle(c);
+		return;
+	}
+	log_info("policy: peer=%s idle for %llu ms: closing", c->peer, c->idle_ms);
+	conn_end(c);
+}
+
+static void set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+policy_conn_t *policy_conn_new(struct event_base *base, int in_fd, int out_fd, const char *peer,
+			       policy_engine_t **current, unsigned long long idle_ms,
+			       policy_conn_closed_cb *closed, void *ctx)
+{
+	policy_conn_t *c = xcalloc(1, sizeof(*c));
+
+	c->base = base;
+	c->in_fd = in_fd;
+	c->out_fd = out_fd;
+	c->peer = xstrdup(peer);
+	c->current = current;
+	c->idle_ms = idle_ms;
+	c->closed = closed;
+	c->ctx = ctx;
+	c->parser = policy_parser_new();
+	buf_init(&c->out);
+	buf_init(&c->inst_reply);
+	set_nonblock(in_fd);
+	if (out_fd != in_fd)
+		set_nonblock(out_fd);
+	c->rev = event_new(base, in_fd, EV_READ | EV_PERSIST, on_read, c);
+	c->wev = event_new(base, out_fd, EV_WRITE | EV_PERSIST, on_write, c);
+	c->idle = evtimer_new(base, on_idle, c);
+	if (c->rev == NULL || c->wev == NULL || c->idle == NULL) {
+		log_error("policy: out of memory for events");
+		abort();
+	}
+	set_reading(c, true);
+	arm_idle(c);
+	return c;
+}
+
+void policy_conn_drain(policy_conn_t *c)
+{
+	if (c->dead || c->draining)
+		return;
+	c->draining = true;
+	set_reading(c, false);
+	(void)flush(c);
+}
+
+void policy_conn_free(policy_conn_t **cp)
+{
+	policy_conn_t *c;
+
+	if (cp == NULL || *cp == NULL)
+		return;
+	c = *cp;
+	while (c->head != NULL) {
+		struct item *it = c->head;
+		c->head = it->next;
+		item_free(it);
+	}
+	event_free(c->rev);
+	event_free(c->wev);
+	event_free(c->idle);
+	close(c->in_fd);
+	if (c->out_fd != c->in_fd)
+		close(c->out_fd);
+	policy_parser_free(&c->parser);
+	buf_free(&c->out);
+	buf_free(&c->inst_reply);
+	free(c->inst_name);
+	free(c->peer);
+	free(c);
+	*cp = NULL;
+}

@@ -1,0 +1,166 @@
+/*
+ * relayguard-policyd - the Postfix policy server (check_policy_service).
+ *
+ * Usage: relayguard-policyd [-c FILE] [-f] [-i] [-h]
+ *   -c FILE  configuration (default: the default file, else the built-in defaults)
+ *   -f       stay in the foreground and log to standard error
+ *   -i       serve one connection on standard input/output (Postfix spawn(8));
+ *            implies no daemon, no pid file and no listener
+ *
+ * Order of startup: load the config, build the listener and the engines
+ * (every error shows here, on the terminal), daemonize, write the pid file,
+ * drop to user/group, serve.  See relayguard-policyd(8).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "log.h"
+#include "mem.h"
+#include "policy_server.h"
+
+#define PROGRAM_NAME "relayguard-policyd"
+/* Longest syslog ident we build ("<syslog_name>/policyd"). */
+#define IDENT_MAX 128
+
+struct options {
+	const char *config;
+	bool foreground;
+	bool stdio;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: " PROGRAM_NAME " [-c FILE] [-f] [-i] [-h]\n"
+		   "  -c FILE  configuration file\n"
+		   "  -f       foreground, log to standard error\n"
+		   "  -i       one connection on standard input/output (Postfix spawn)\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:fih")) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'f': o->foreground = true; break;
+		case 'i': o->stdio = true; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	return optind == argc ? 0 : -1;
+}
+
+/* Switch syslog/stderr, ident and level to what cfg says. */
+static void setup_log(const cfg_t *cfg, const struct options *o)
+{
+	static char ident[IDENT_MAX];
+	int facility = LOG_MAIL;
+
+	snprintf(ident, sizeof(ident), "%s/policyd", cfg_str(cfg, CFG_SYSLOG_NAME));
+	if (log_facility_parse(cfg_str(cfg, CFG_SYSLOG_FACILITY), &facility) != 0)
+		facility = LOG_MAIL;
+	/* -i: standard output is the protocol, so logs go to syslog unless -f */
+	log_open(ident, o->foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG, facility);
+	log_set_level((enum log_level)cfg_enum(cfg, CFG_LOG_LEVEL));
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -1;
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f);
+}
+
+/* Drop root to user/group (when set and when root). */
+static int drop_privileges(const cfg_t *cfg, char **error_r)
+{
+	const char *user = cfg_str(cfg, CFG_USER), *group = cfg_str(cfg, CFG_GROUP);
+	struct buf e = BUF_INIT;
+	struct passwd *pw = NULL;
+	gid_t gid;
+
+	if (*user == '\0' || geteuid() != 0)
+		return 0;
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		buf_printf(&e, "user: unknown user '%s'", user);
+		goto fail;
+	}
+	gid = pw->pw_gid;
+	if (*group != '\0') {
+		struct group *gr = getgrnam(group);
+		if (gr == NULL) {
+			buf_printf(&e, "group: unknown group '%s'", group);
+			goto fail;
+		}
+		gid = gr->gr_gid;
+	}
+	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(pw->pw_uid) != 0) {
+		buf_printf(&e, "cannot drop privileges to %s: %s", user, strerror(errno));
+		goto fail;
+	}
+	if (setuid(0) == 0) {
+		buf_puts(&e, "privileges could be regained after dropping them");
+		goto fail;
+	}
+	return 0;
+fail:
+	*error_r = buf_detach(&e);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { NULL, false, false };
+	cfg_t *cfg = NULL;
+	policy_server_t *srv = NULL;
+	char *err = NULL;
+	const char *pidfile = NULL;
+	int rc;
+
+	if (parse_options(argc, argv, &o) != 0) {
+		usage(stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	log_open(PROGRAM_NAME, o.foreground || !o.stdio ? LOG_TO_STDERR : LOG_TO_SYSLOG, LOG_MAIL);
+	if (cfg_load_default(o.config, &cfg, &err) != 0)
+		log_fatal("%s", err);
+	setup_log(cfg, &o);
+	if (policy_server_new(cfg, o.config, o.stdio, &srv, &err) != 0)
+		log_fatal("%s", err);
+	if (!o.foreground && !o.stdio) {
+		if (daemon(0, 0) != 0)
+			log_fatal("cannot daemonize: %s", strerror(errno));
+	}
+	if (!o.stdio && *cfg_str(cfg, CFG_POLICY_PIDFILE) != '\0') {
+		pidfile = cfg_str(cfg, CFG_POLICY_PIDFILE);
+		if (write_pidfile(pidfile) != 0)
+			log_warning("cannot write pid file %s: %s", pidfile, strerror(errno));
+	}
+	if (drop_privileges(cfg, &err) != 0)
+		log_fatal("%s", err);
+	log_notice("started (config %s)", *cfg_path(cfg) ? cfg_path(cfg) : "built-in defaults");
+	rc = policy_server_run(srv);
+	policy_server_free(&srv);
+	if (pidfile != NULL && unlink(pidfile) != 0)
+		log_info("cannot remove pid file %s: %s", pidfile, strerror(errno));
+	cfg_unref(&cfg);
+	return rc == 0 ? 0 : 1;
+}

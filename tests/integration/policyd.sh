@@ -1,0 +1,146 @@
+#!/bin/sh
+# policyd.sh - relayguard-policyd, the real daemon, against a real rbldnsd,
+# driven by tests/integration/policy_client.py over the policy protocol.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+rg_require rbldnsd
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3 || true)
+[ -n "$PY" ] || rg_require python3
+CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
+POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
+[ -x "$POLICYD" ] || rg_bail "$POLICYD not built"
+
+cp "$RG_TOP_SRCDIR"/tests/data/rbldnsd/test.bl.* "$RUN/"
+DNS_PORT=$(rg_free_port)
+rg_start_rbldnsd "$DNS_PORT" test.bl:generic:test.bl.common test.bl:ip4set:test.bl.ip4set \
+	test.bl:ip6trie:test.bl.ip6trie
+PORT=$(rg_free_port)
+
+# write_conf FILE ACTION [EXTRA]: the daemon's config
+write_conf() {
+	cat >"$1" <<CONF
+dns_servers = 127.0.0.1:$DNS_PORT
+dnsbl_sites = test.bl
+dnsbl_timeout = 3s
+dnsbl_probe_interval = 0
+dnsbl_action = $2
+cache_size = 0
+report_enable = no
+report_spool = $RUN/spool
+log_level = info
+policy_listen = inet:$PORT@127.0.0.1
+policy_allowed_clients = 127.0.0.1/32, ::1/128
+policy_pidfile = $RUN/policyd.pid
+policy_idle_timeout = 2s
+policy_workers = 2
+${3:-}
+CONF
+}
+write_conf "$RUN/policyd.conf" reject
+
+"$POLICYD" -f -c "$RUN/policyd.conf" 2>"$RUN/policyd.log" &
+PID=$!
+rg_track "$PID"
+rg_wait_port "$PORT" || rg_bail "relayguard-policyd did not start: $(cat "$RUN/policyd.log")"
+rg_is "$(cat "$RUN/policyd.pid" 2>/dev/null)" "$PID" "pid file holds the daemon's pid"
+
+ask() { $CLIENT ask "$PORT" "$@"; }
+RCPT="protocol_state=RCPT protocol_name=ESMTP helo_name=client.example sender=s@example.org recipient=r@example.net"
+# queries: how many rbldnsd log lines name this reversed address
+queries() { grep -cw "$1.test.bl" "$RUN/rbldnsd.log" 2>/dev/null || true; }
+
+# --- verdicts ---------------------------------------------------------------
+rg_is "$(ask $RCPT client_address=192.0.2.5 instance=i1)" \
+	"action=550 5.7.1 Service unavailable; client [192.0.2.5] blocked using test.bl: Listed in test.bl, see http://test.bl/lookup?ip=192.0.2.5" \
+	"listed client: exact 550 5.7.1 reply"
+rg_is "$(ask $RCPT client_address=192.0.2.77 instance=i2)" "action=DUNNO" "unlisted client: DUNNO"
+rg_is "$(ask $RCPT client_address=IPv6:2001:db8::99 instance=i3)" "action=DUNNO" \
+	"IPv6: form accepted, unlisted: DUNNO"
+rg_like "$(ask $RCPT client_address=198.51.100.3 instance=i4 queue_id=ABC123)" \
+	"^action=550 5.7.1 .*Open relay range, 198.51.100.3 listed$" "range entry: its TXT in the reply"
+rg_is "$(ask $RCPT client_address=192.0.2.5 instance=i5 sasl_username=alice)" "action=DUNNO" \
+	"authenticated client (sasl_username) skipped"
+
+# --- states -----------------------------------------------------------------
+for st in CONNECT HELO MAIL DATA END-OF-MESSAGE VRFY; do
+	rg_is "$(ask protocol_state=$st client_address=192.0.2.5 instance=s-$st)" "action=DUNNO" \
+		"state $st not checked (policy_check_state = RCPT)"
+done
+rg_ok "$(grep -c 'instance=s-' "$RUN/policyd.log" | grep -qx 6; echo $?)" \
+	"unchecked states logged, one line each"
+rg_is "$(ask protocol_state=rcpt client_address=192.0.2.5 instance=lc | cut -c1-16)" "action=550 5.7.1" \
+	"state name in any case"
+
+# --- one check per instance ---------------------------------------------------
+before=$(queries 7.100.51.198)
+rg_is "$(ask $RCPT client_address=198.51.100.7 instance=single | cut -c1-16)" "action=550 5.7.1" \
+	"one request: listed"
+one=$(( $(queries 7.100.51.198) - before ))
+rg_ok "$([ "$one" -ge 1 ]; echo $?)" "one check makes DNS queries ($one)"
+out=$($CLIENT repeat "$PORT" 50 $RCPT client_address=198.51.100.8 instance=fifty)
+rg_is "$(echo "$out" | head -1)" "replies=50 distinct=1" "50 pipelined recipients: 50 equal replies"
+rg_is "$(echo "$out" | tail -1 | cut -c1-16)" "action=550 5.7.1" "50 recipients: rejected"
+rg_is "$(queries 8.100.51.198)" "$one" "50 recipients of one instance: the DNS queries of one check"
+rg_is "$(grep 'instance=fifty' "$RUN/policyd.log" | grep -c 'verdict=')" 1 "50 recipients: one check logged"
+rg_is "$(grep 'instance=fifty' "$RUN/policyd.log" | grep -c 'answer=instance')" 49 \
+	"50 recipients: 49 answers from the instance memory"
+rg_like "$(grep 'instance=i1' "$RUN/policyd.log")" 'client=192\.0\.2\.5 .*verdict=reject.* state=RCPT instance=i1 time_us=[0-9]+' \
+	"request logged as one key=value line"
+
+# --- pipelined, different answers, in order ------------------------------------
+out=$(printf 'request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.5\ninstance=p1\n\nrequest=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.78\ninstance=p2\n\nrequest=smtpd_access_policy\nprotocol_state=MAIL\nclient_address=192.0.2.5\ninstance=p3\n\n' |
+	(cd "$RUN" && $PY -c "
+import socket,sys
+s=socket.create_connection(('127.0.0.1',$PORT)); s.sendall(sys.stdin.buffer.read()); d=b''
+while d.count(b'\n\n')<3:
+    c=s.recv(65536)
+    if not c: break
+    d+=c
+print(' | '.join(l.split(' ')[0] for l in d.decode().split('\n\n') if l))"))
+rg_is "$out" "action=550 | action=DUNNO | action=DUNNO" "pipelined requests answered in order"
+
+# --- malformed ----------------------------------------------------------------
+rg_is "$(printf 'request=smtpd_access_policy\nthis line has no equals sign\n\n' | $CLIENT raw "$PORT")" \
+	"CLOSED" "malformed request: closed without a reply"
+rg_is "$(printf 'client_address=192.0.2.5\n\n' | $CLIENT raw "$PORT")" "CLOSED" \
+	"request without request=: closed without a reply"
+rg_ok "$(grep -q 'malformed request' "$RUN/policyd.log"; echo $?)" "malformed request logged with its reason"
+rg_is "$(ask $RCPT client_address=192.0.2.77 instance=after)" "action=DUNNO" "still serving after malformed requests"
+
+# --- allowed clients, idle timeout ----------------------------------------------
+rg_is "$(ask --source 127.0.0.9 $RCPT client_address=192.0.2.77)" "CLOSED" "client outside policy_allowed_clients refused"
+rg_ok "$(grep -q 'refused connection from 127.0.0.9' "$RUN/policyd.log"; echo $?)" "refusal logged"
+rg_is "$($CLIENT hold "$PORT" 3 $RCPT client_address=192.0.2.77)" "CLOSED" "idle connection closed after policy_idle_timeout"
+
+# --- reload -----------------------------------------------------------------------
+write_conf "$RUN/policyd.conf" tag
+kill -HUP "$PID"
+sleep 1
+out=$(ask $RCPT client_address=192.0.2.5 instance=t1)
+rg_like "$out" '^action=PREPEND X-Relayguard: listed action=tag score=1 lists=test.bl' "SIGHUP: tag mode -> PREPEND"
+cp "$RUN/policyd.conf" "$RUN/good.conf"
+echo "dnsbl_action = explode" >>"$RUN/policyd.conf"
+kill -HUP "$PID"
+sleep 1
+rg_ok "$(grep -q 'reload refused' "$RUN/policyd.log"; echo $?)" "broken config refused with a log line"
+rg_like "$(ask $RCPT client_address=192.0.2.5 instance=t2)" '^action=PREPEND X-Relayguard: ' "broken config: old one kept"
+rg_ok "$(kill -0 "$PID"; echo $?)" "daemon alive after a broken reload"
+
+# --- spawn mode (-i) ---------------------------------------------------------------
+out=$(printf 'request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.6\ninstance=x\n\n' |
+	"$POLICYD" -f -i -c "$RUN/good.conf" 2>>"$RUN/policyd-i.log")
+rg_like "$out" '^action=PREPEND X-Relayguard: listed' "-i: one connection on standard input/output"
+
+# --- drain --------------------------------------------------------------------------
+$CLIENT hold "$PORT" 1 $RCPT client_address=203.0.113.12 instance=late >"$RUN/late.out" &
+LATE=$!
+sleep 0.5
+kill -TERM "$PID"
+wait "$PID"
+rg_is "$?" 0 "SIGTERM: exit status 0"
+wait "$LATE"
+rg_is "$(cat "$RUN/late.out")" "CLOSED" "SIGTERM: idle connections closed"
+rg_ok "$([ ! -e "$RUN/policyd.pid" ]; echo $?)" "pid file removed"
+rg_ok "$(grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$RUN"/policyd*.log; [ $? -ne 0 ]; echo $?)" \
+	"no sanitizer report"
+rg_done

@@ -1,0 +1,118 @@
+#!/bin/sh
+# postfix_policy.sh - a private Postfix instance with check_policy_service
+# pointing at relayguard-policyd (real rbldnsd behind it), smtp-sink as the
+# next hop, swaks with XCLIENT to make Postfix see any client address.
+#
+# XCLIENT cannot simulate SASL authentication: the "authenticated client
+# passes" case is covered in policyd.sh with sasl_username in the request.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+rg_require rbldnsd postfix swaks smtp-sink
+if [ "$(id -u)" != 0 ]; then
+	[ -n "${CI:-}" ] && rg_bail "Postfix needs root (CI runs as root)"
+	rg_skip_all "Postfix needs root"
+fi
+POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
+[ -x "$POLICYD" ] || rg_bail "$POLICYD not built"
+SINK_BIN=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+POSTFIX=$(command -v postfix || echo /usr/sbin/postfix)
+
+cp "$RG_TOP_SRCDIR"/tests/data/rbldnsd/test.bl.* "$RUN/"
+DNS_PORT=$(rg_free_port)
+rg_start_rbldnsd "$DNS_PORT" test.bl:generic:test.bl.common test.bl:ip4set:test.bl.ip4set
+POLICY_PORT=$(rg_free_port)
+SMTP_PORT=$(rg_free_port)
+SINK_PORT=$(rg_free_port)
+
+write_conf() {
+	cat >"$RUN/policyd.conf" <<CONF
+dns_servers = 127.0.0.1:$DNS_PORT
+dnsbl_sites = test.bl
+dnsbl_timeout = 3s
+dnsbl_probe_interval = 0
+dnsbl_action = $1
+cache_size = 0
+report_enable = no
+report_spool = $RUN/spool
+policy_listen = inet:$POLICY_PORT@127.0.0.1
+policy_pidfile = $RUN/policyd.pid
+policy_workers = 1
+myhostname = mx.example
+CONF
+}
+write_conf reject
+"$POLICYD" -f -c "$RUN/policyd.conf" 2>"$RUN/policyd.log" &
+POLICYD_PID=$!
+rg_track "$POLICYD_PID"
+rg_wait_port "$POLICY_PORT" || rg_bail "relayguard-policyd did not start: $(cat "$RUN/policyd.log")"
+
+# smtp-sink: every message to a file in $RUN/sink
+mkdir -p "$RUN/sink"
+chown postfix "$RUN/sink"
+"$SINK_BIN" -u postfix -c -d "$RUN/sink/%Y%m%d%H%M%S." "127.0.0.1:$SINK_PORT" 64 >"$RUN/sink.log" 2>&1 &
+rg_track $!
+rg_wait_port "$SINK_PORT" || rg_bail "smtp-sink did not start"
+
+# the Postfix instance; stopped on exit before the generic cleanup
+BASE="$RUN/postfix"
+mkdir -p "$BASE/etc" "$BASE/spool" "$BASE/data"
+for f in main.cf master.cf; do
+	sed -e "s|@BASE@|$BASE|g" -e "s|@SMTP_PORT@|$SMTP_PORT|g" -e "s|@SINK_PORT@|$SINK_PORT|g" \
+		-e "s|@POLICY_PORT@|$POLICY_PORT|g" "$RG_TOP_SRCDIR/tests/data/postfix/$f.in" >"$BASE/etc/$f"
+done
+chown postfix "$BASE/data"
+touch "$BASE/maillog"
+stop_postfix() {
+	"$POSTFIX" -c "$BASE/etc" stop >/dev/null 2>&1
+	for _ in $(seq 1 50); do
+		[ -e "$BASE/spool/pid/master.pid" ] && kill -0 "$(tr -d ' ' <"$BASE/spool/pid/master.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	rg_cleanup
+}
+trap stop_postfix EXIT
+"$POSTFIX" -c "$BASE/etc" check >"$RUN/postfix-check.log" 2>&1 || rg_bail "postfix check: $(cat "$RUN/postfix-check.log")"
+"$POSTFIX" -c "$BASE/etc" start >"$RUN/postfix-start.log" 2>&1 || rg_bail "postfix start: $(cat "$RUN/postfix-start.log")"
+rg_wait_port "$SMTP_PORT" || rg_bail "Postfix did not listen on $SMTP_PORT"
+
+# send ADDR TO [swaks args...]: prints swaks' exit status; transcript in $RUN/swaks.out
+send() {
+	_addr=$1; _to=$2; shift 2
+	swaks --server 127.0.0.1 --port "$SMTP_PORT" --helo client.example --from s@example.org \
+		--to "$_to" --xclient "ADDR=$_addr NAME=client.example" "$@" >"$RUN/swaks.out" 2>&1
+	echo $?
+}
+# wait_sink PATTERN: wait up to 30 s for a sink file holding PATTERN; print its name
+wait_sink() {
+	for _ in $(seq 1 300); do
+		_f=$(grep -l -- "$1" "$RUN"/sink/* 2>/dev/null | head -1)
+		[ -n "$_f" ] && { echo "$_f"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
+rg_is "$(send 192.0.2.5 r@example.net)" 24 "listed client: every RCPT rejected (swaks exit 24)"
+rg_ok "$(grep -qF '550 5.7.1 <r@example.net>: Recipient address rejected: Service unavailable; client [192.0.2.5] blocked using test.bl: Listed in test.bl, see http://test.bl/lookup?ip=192.0.2.5' "$RUN/swaks.out"; echo $?)" \
+	"listed client: 550 5.7.1 with the documented text"
+
+rg_is "$(send 192.0.2.77 r@example.net --header 'Subject: unlisted-77')" 0 "unlisted client accepted"
+rg_ok "$(wait_sink 'unlisted-77' >/dev/null; echo $?)" "unlisted client: message delivered to the sink"
+
+TO=$(seq -f 'r%g@example.net' 1 50 | paste -sd, -)
+rg_is "$(send 192.0.2.80 "$TO" --header 'Subject: fifty')" 0 "50 recipients from an unlisted client accepted"
+rg_ok "$(wait_sink 'fifty' >/dev/null; echo $?)" "50 recipients: delivered"
+rg_is "$(grep 'client=192.0.2.80' "$RUN/policyd.log" | grep -c 'verdict=')" 1 "50 recipients: one check"
+rg_is "$(grep -cw '80\.2\.0\.192\.test\.bl' "$RUN/rbldnsd.log")" \
+	"$(grep -cw '77\.2\.0\.192\.test\.bl' "$RUN/rbldnsd.log")" "50 recipients: the DNS queries of one check"
+
+write_conf tag
+kill -HUP "$POLICYD_PID"
+sleep 1
+rg_is "$(send 192.0.2.6 r@example.net --header 'Subject: tagged-6')" 0 "tag mode: listed client accepted"
+f=$(wait_sink 'tagged-6')
+rg_ok "$(grep -q '^X-Relayguard: listed action=tag score=1 lists=test.bl' "$f" 2>/dev/null; echo $?)" \
+	"tag mode: delivered message carries X-Relayguard"
+
+rg_ok "$(grep -q 'problem talking to server' "$BASE/maillog"; [ $? -ne 0 ]; echo $?)" \
+	"Postfix talked to the policy server without protocol warnings"
+rg_done
