@@ -899,6 +899,50 @@ bool engine_ready(const engine_t *e)
 	return e->rcache == NULL || rcache_up(e->rcache);
 }
 
+struct flush_wait {
+	engine_flush_cb *cb;
+	void *ctx;
+	struct event *ev;
+};
+
+static void flush_done(struct flush_wait *w)
+{
+	w->cb(w->ctx);
+	if (w->ev != NULL)
+		event_free(w->ev);
+	free(w);
+}
+
+static void flush_pinged(int status, const struct rcache_reply *reply, void *ctx)
+{
+	(void)status;
+	(void)reply;
+	flush_done(ctx);
+}
+
+static void flush_now(evutil_socket_t fd, short what, void *ctx)
+{
+	(void)fd;
+	(void)what;
+	flush_done(ctx);
+}
+
+void engine_flush(engine_t *e, engine_flush_cb *cb, void *ctx)
+{
+	struct flush_wait *w = xcalloc(1, sizeof(*w));
+	static const char *const ping[] = { "PING" };
+	static const size_t ping_len[] = { 4 };
+
+	w->cb = cb;
+	w->ctx = ctx;
+	if (e->rcache != NULL && rcache_up(e->rcache)) {
+		(void)rcache_command_argv(e->rcache, 1, ping, ping_len, flush_pinged, w);
+		return;
+	}
+	w->ev = event_new(e->base, -1, 0, flush_now, w);
+	event_active(w->ev, EV_TIMEOUT, 0);
+}
+
 const cfg_t *engine_cfg(const engine_t *e)
 {
 	return e->cfg;

@@ -131,6 +131,15 @@ void engine_check_cancel(engine_check_t *check);
 /* True when every cache the engine is configured with is connected (Redis). */
 bool engine_ready(const engine_t *engine);
 
+/*
+ * Call cb (through the loop) once every cache write sent so far has been
+ * applied (Redis answers in order: a PING behind them is answered last).
+ * For short-lived programs that exit right after a check.  Without Redis,
+ * cb comes at once.  Returns nothing: a Redis failure also ends the wait.
+ */
+typedef void engine_flush_cb(void *ctx);
+void engine_flush(engine_t *engine, engine_flush_cb *cb, void *ctx);
+
 /* The configuration the engine runs on (borrowed). */
 const cfg_t *engine_cfg(const engine_t *engine);
 

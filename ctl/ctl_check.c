@@ -36,6 +36,11 @@ static void on_verdict(const struct engine_verdict *v, void *ctx)
 	event_base_loopbreak(run->base);
 }
 
+static void on_flushed(void *ctx)
+{
+	event_base_loopbreak(ctx);
+}
+
 static void code_text(uint32_t code, char out[16])
 {
 	snprintf(out, 16, "%u.%u.%u.%u", code >> 24, (code >> 16) & 0xff, (code >> 8) & 0xff, code & 0xff);
@@ -184,6 +189,10 @@ int ctl_check(struct ctl_ctx *ctx, int argc, char **argv)
 	wait_ready(base, engine, cfg);
 	struct check_run run = { base, NULL };
 	(void)engine_check(engine, &req, on_verdict, &run);
+	event_base_dispatch(base);
+
+	/* The answers go to Redis for the fleet: let them land before exiting. */
+	engine_flush(engine, on_flushed, base);
 	event_base_dispatch(base);
 
 	const struct engine_verdict *v = run.verdict;

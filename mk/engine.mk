@@ -8,3 +8,8 @@ EXTRA_DIST += tests/data/engine tests/integration/engine.sh tests/integration/ct
 check_PROGRAMS += tests/integration/engine_driver
 tests_integration_engine_driver_SOURCES = tests/integration/engine_driver.c tests/unit/tap.h
 TESTS += tests/integration/engine.sh tests/integration/ctl_check.sh
+
+# bench/bench_engine: built by `make`, run by bench/engine-bench.sh.
+noinst_PROGRAMS += bench/bench_engine
+bench_bench_engine_SOURCES = bench/bench_engine.c
+EXTRA_DIST += bench/engine-bench.sh bench/dns_delay_proxy.py

@@ -42,9 +42,12 @@ rg_like "$out" '^\{"client":"192.0.2.6","skip":null,"score":3,"action":"reject"'
 rg_is "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["sources"][0]["code"], d["score"])')" \
 	"127.0.0.3 3" "the JSON parses, with codes and score"
 
-key_ttl=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'ctltest:*' | head -1 | xargs redis-cli -p "$REDIS_PORT" ttl)
-rg_ok "$([ "${key_ttl:-0}" -ge 60 ] && [ "${key_ttl:-0}" -le 300 ] && echo 0 || echo 1)" \
-	"Redis entries carry the DNS TTL clamped to [min,max] (ttl $key_ttl, zone TTL 300)"
+key_ttl=$(redis-cli -p "$REDIS_PORT" ttl ctltest:v1:c:bl1.test:192.0.2.6)
+rg_ok "$([ "${key_ttl:-0}" -ge 250 ] && [ "${key_ttl:-0}" -le 300 ] && echo 0 || echo 1)" \
+	"a listing is kept in Redis for the zone's TTL (ttl $key_ttl, zone TTL 300)"
+neg_ttl=$(redis-cli -p "$REDIS_PORT" ttl ctltest:v1:c:wl.test:192.0.2.6)
+rg_ok "$([ "${neg_ttl:-0}" -ge 850 ] && [ "${neg_ttl:-0}" -le 900 ] && echo 0 || echo 1)" \
+	"a negative answer is kept for dnsbl_negative_ttl (ttl $neg_ttl, 15m)"
 
 "$CTL" -c "$RUN/rg.conf" check 192.0.2.99 >/dev/null; rc=$?
 rg_is "$rc" 0 "an unlisted client: exit status 0"

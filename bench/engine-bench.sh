@@ -1,0 +1,48 @@
+#!/bin/bash
+# engine-bench.sh - the core engine's checks/s and latency: in-process cache
+# hits, Redis hits, and cold lookups against a local rbldnsd with 1 and 5
+# zones.  Starts its own rbldnsd and redis-server on free loopback ports.
+#   bench/engine-bench.sh [BUILD_DIR]      (default: ./build)
+set -u
+top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$top_srcdir/build}
+export top_srcdir top_builddir=$BUILD
+. "$top_srcdir/tests/integration/lib.sh"
+BIN="$BUILD/bench/bench_engine"
+[ -x "$BIN" ] || { echo "build first: make -C $BUILD bench/bench_engine" >&2; exit 1; }
+
+# Five zones, each listing ~10% of 198.18.0.0/16 (a different 10% each).
+for z in 1 2 3 4 5; do
+	{
+		echo ":127.0.0.2:listed in z$z"
+		echo "127.0.0.2"
+		for i in $(seq $z 10 65535); do echo "198.$((18 + i / 65536)).$(((i / 256) % 256)).$((i % 256))"; done
+	} >"$RUN/z$z.ip4set"
+done
+printf '$SOA 3600 ns.test. hm.test. 0 600 300 86400 3600\n$NS 3600 ns.test.\n' >"$RUN/common.generic"
+DNS_PORT=$(rg_free_port)
+args=()
+for z in 1 2 3 4 5; do args+=("z$z.test:ip4set:z$z.ip4set" "z$z.test:generic:common.generic"); done
+# Query logging off: it would measure rbldnsd's stdout.
+( cd "$RUN" && exec rbldnsd -n -u rbldns -b "127.0.0.1/$DNS_PORT" -t 3600 -c 0 -p "$RUN/rbldnsd.pid" "${args[@]}" >"$RUN/rbldnsd.log" 2>&1 ) &
+rg_track $!
+rg_wait_port "$DNS_PORT" udp || { echo "rbldnsd did not start" >&2; exit 1; }
+REDIS_PORT=$(rg_free_port)
+rg_start_redis "$REDIS_PORT"
+# The same zones behind 20 ms of simulated network latency.
+DELAY_PORT=$(rg_free_port)
+/usr/bin/python3 "$top_srcdir/bench/dns_delay_proxy.py" "$DELAY_PORT" "$DNS_PORT" 20 &
+rg_track $!
+rg_wait_port "$DELAY_PORT" udp
+
+echo "# $(date -u +%F) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+"$BIN" memory "$DNS_PORT" 5 "$REDIS_PORT" 16 1000000
+"$BIN" memory "$DNS_PORT" 5 "$REDIS_PORT" 1 200000
+"$BIN" redis "$DNS_PORT" 5 "$REDIS_PORT" 16 100000
+"$BIN" redis "$DNS_PORT" 5 "$REDIS_PORT" 1 20000
+"$BIN" cold "$DNS_PORT" 1 "$REDIS_PORT" 1 5000
+"$BIN" cold "$DNS_PORT" 5 "$REDIS_PORT" 1 5000
+"$BIN" cold "$DNS_PORT" 5 "$REDIS_PORT" 16 20000
+echo "# cold lookups through a resolver 20 ms away: 5 zones cost one round trip, not five"
+"$BIN" cold "$DELAY_PORT" 1 "$REDIS_PORT" 1 100
+"$BIN" cold "$DELAY_PORT" 5 "$REDIS_PORT" 1 100
