@@ -24,7 +24,7 @@
 #include "clock.h"
 #include "dnsbl.h"
 #include "engine_int.h"
-#include "listfile.h"
+#include "filelists.h"
 #include "log.h"
 #include "lru.h"
 #include "mem.h"
@@ -43,6 +43,7 @@ struct engine {
 	resolver_t *resolver;
 	dnsbl_t *dnsbl[GROUP_COUNT];	/* IP lists, HELO lists, sender lists; NULL if none */
 	rcache_t *rcache;		/* NULL without redis_server */
+	filelists_t *files;		/* NULL without file_lists */
 	lru_t *lru;
 	struct engine_source *sources;
 	size_t n_sources;
@@ -516,17 +517,13 @@ static bool answer_locally(struct lookup *lk, size_t i, struct buf *key)
 		return true;
 	}
 	if (s->kind == ENGINE_SOURCE_FILE) {
-		struct listfile_hit hit;
-		if (listfile_lookup(s->list, &lk->client, &hit)) {
-			struct buf txt = BUF_INIT;
-			if (hit.text != NULL)
-				listfile_expand_text(hit.text, &lk->client, &txt);
-			result_set(lk, i, ENGINE_LISTED, hit.code, hit.text ? buf_cstr(&txt) : NULL, NULL,
-				   ENGINE_LAYER_NONE);
-			buf_free(&txt);
-		} else {
+		struct buf txt = BUF_INIT;
+		uint32_t code;
+		if (filelists_lookup(e->files, s->index, &lk->client, &code, &txt))
+			result_set(lk, i, ENGINE_LISTED, code, buf_cstr(&txt), NULL, ENGINE_LAYER_NONE);
+		else
 			result_set(lk, i, ENGINE_NOT_LISTED, 0, NULL, NULL, ENGINE_LAYER_NONE);
-		}
+		buf_free(&txt);
 		return true;
 	}
 	size_t klen = cache_key(s, subject, key);
@@ -748,20 +745,14 @@ static int setup_dns_group(engine_t *e, enum engine_group g, enum cfg_id id, cha
 static int setup_file_lists(engine_t *e, char **error_r)
 {
 	const struct cfg_filelists *fl = cfg_file_lists(e->cfg, CFG_FILE_LISTS);
-	struct listfile_opts opts = {
-		.format = LISTFILE_AUTO,
-		.abort_on_bad_line = cfg_enum(e->cfg, CFG_LIST_BAD_LINE_ACTION) == CFG_BAD_LINE_ABORT,
-	};
+	bool strict = cfg_enum(e->cfg, CFG_LIST_BAD_LINE_ACTION) == CFG_BAD_LINE_ABORT;
 
-	for (size_t i = 0; i < fl->n; i++) {
-		listfile_t *list = NULL;
-		if (listfile_load(fl->items[i].path, &opts, &list, error_r) != 0)
-			return -1;
-		log_info("file list %s: %zu entries from %s", fl->items[i].name, listfile_entries(list),
-			 fl->items[i].path);
+	if (fl->n == 0)
+		return 0;
+	if (filelists_new(e->base, fl, strict, &e->files, error_r) != 0)
+		return -1;
+	for (size_t i = 0; i < fl->n; i++)
 		add_source(e, ENGINE_SOURCE_FILE, fl->items[i].name, fl->items[i].weight, i);
-		e->sources[e->n_sources - 1].list = list;
-	}
 	return 0;
 }
 
@@ -879,12 +870,12 @@ void engine_free(engine_t **ep)
 	for (int g = 0; g < GROUP_COUNT; g++)
 		dnsbl_free(&e->dnsbl[g]);
 	rcache_free(&e->rcache);
+	filelists_free(&e->files);
 	resolver_free(&e->resolver);
 	lru_free(&e->lru);
 	for (size_t i = 0; i < e->n_sources; i++) {
 		free(e->sources[i].name);
 		free(e->sources[i].display);
-		listfile_free(&e->sources[i].list);
 	}
 	free(e->sources);
 	verdict_template_free(&e->reject_tpl);

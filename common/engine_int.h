@@ -16,7 +16,6 @@ struct engine_source {
 	char *display;		/* shown to clients */
 	int weight;
 	size_t index;		/* site index in its dnsbl_t, or file list index */
-	struct listfile *list;	/* ENGINE_SOURCE_FILE only */
 };
 
 /* What a finished lookup knows; the verdict is built from it. */

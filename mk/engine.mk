@@ -1,6 +1,7 @@
 # The core engine: one check from skip to verdict, and its blocking wrapper.
 common_librelayguard_a_SOURCES += \
 	common/clock.h \
+	common/filelists.c common/filelists.h \
 	common/engine.c common/engine.h common/engine_int.h \
 	common/engine_verdict.c common/engine_thread.c
 

@@ -18,9 +18,13 @@
 #include "cfg.h"
 #include "clock.h"
 #include "engine.h"
+#include "filelists.h"
 #include "log.h"
 #include "mem.h"
 #include "tests/unit/tap.h"
+
+/* Longer than FILELISTS_POLL_MS: a changed file is seen by then. */
+#define FILE_POLL_WAIT_MS (FILELISTS_POLL_MS + 600)
 
 static const char *dns_port, *blackhole_port, *query_log, *redis_port;
 
@@ -260,6 +264,79 @@ static void test_thread_wrapper(void)
 	cfg_unref(&cfg);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL) {
+		printf("Bail out! cannot write %s\n", path);
+		exit(1);
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+static void wait_ms(struct event_base *base, unsigned ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+}
+
+static void test_file_lists(struct event_base *base)
+{
+	struct buf path = BUF_INIT, extra = BUF_INIT;
+	const char *slash = strrchr(query_log, '/');
+	engine_t *e = NULL;
+	char *error = NULL;
+
+	buf_append(&path, query_log, slash ? (size_t)(slash - query_log) : 0);
+	buf_puts(&path, "/local.list");
+	write_file(buf_cstr(&path), ":127.0.0.5:Local block of $\n192.0.2.77\n");
+	buf_printf(&extra, "file_lists = local:%s*3\n", buf_cstr(&path));
+	cfg_t *cfg = make_cfg(buf_cstr(&extra));
+	if (!ok(engine_new(base, cfg, &e, &error) == 0, "engine with a file list"))
+		tap_diag("%s", error);
+	struct engine_verdict *v = run_check(e, base, "192.0.2.77", NULL);
+	is_int(v->score, 3, "a file list entry scores its weight");
+	is_str(v->reply, "550 5.7.1 Service unavailable; client [192.0.2.77] blocked using local: "
+			 "Local block of 192.0.2.77",
+	       "with the file's text, $ expanded");
+	engine_verdict_free(&v);
+
+	/* The file changes: the engine notices within its poll interval. */
+	write_file(buf_cstr(&path), "192.0.2.78\n");
+	wait_ms(base, FILE_POLL_WAIT_MS);
+	v = run_check(e, base, "192.0.2.77", NULL);
+	is_int(v->score, 0, "a changed file is reloaded: the old entry is gone");
+	engine_verdict_free(&v);
+	v = run_check(e, base, "192.0.2.78", NULL);
+	is_int(v->score, 3, "and the new entry is listed");
+	engine_verdict_free(&v);
+
+	/* A file that disappears keeps its last contents. */
+	unlink(buf_cstr(&path));
+	wait_ms(base, FILE_POLL_WAIT_MS);
+	v = run_check(e, base, "192.0.2.78", NULL);
+	is_int(v->score, 3, "a deleted file keeps its last contents");
+	engine_verdict_free(&v);
+	engine_free(&e);
+	cfg_unref(&cfg);
+
+	/* A broken file at start is a clear error. */
+	write_file(buf_cstr(&path), "192.0.2.1\nnot-an-address\n");
+	buf_reset(&extra);
+	buf_printf(&extra, "file_lists = local:%s\nlist_bad_line_action = abort\n", buf_cstr(&path));
+	cfg = make_cfg(buf_cstr(&extra));
+	ok(engine_new(base, cfg, &e, &error) == -1 && error != NULL && strstr(error, "local.list:2") != NULL,
+	   "a bad line with list_bad_line_action = abort stops the engine, naming file:line");
+	if (error)
+		tap_diag("%s", error);
+	free(error);
+	cfg_unref(&cfg);
+	buf_free(&path);
+	buf_free(&extra);
+}
+
 static void test_redis(struct event_base *base)
 {
 	struct buf extra = BUF_INIT;
@@ -326,6 +403,7 @@ int main(int argc, char **argv)
 	test_reply_map_and_tag(base);
 	test_deadline(base);
 	test_thread_wrapper();
+	test_file_lists(base);
 	if (redis_port != NULL)
 		test_redis(base);
 	event_base_free(base);
