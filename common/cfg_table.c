@@ -87,6 +87,10 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	    "group the daemons switch to after binding; empty = the user's group"),
 	ENUM(CFG_LIST_BAD_LINE_ACTION, "list_bad_line_action", "general", "skip", bad_line_actions,
 	     "a bad line in a list file: skip it (with a warning) or abort the load"),
+	STR(CFG_STATS_DIR, "stats_dir", "general", RUNSTATEDIR "/relayguard", NULL,
+	    "folder where the daemons leave their counters for relayguard-ctl stats; empty = none"),
+	NUM(CFG_STATS_INTERVAL, "stats_interval", CFG_T_DURATION, "general", "10s", 1 * SEC, 1 * HOUR,
+	    "how often the daemons write their counters to stats_dir"),
 
 	ANY(CFG_DNSBL_SITES, "dnsbl_sites", CFG_T_SITES, "sources", "",
 	    "DNS blacklists for the client address: zone[=filter][*weight], postscreen syntax"),

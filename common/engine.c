@@ -29,7 +29,9 @@
 #include "lru.h"
 #include "mem.h"
 #include "rcache.h"
+#include "report.h"
 #include "resolver.h"
+#include "rlists.h"
 
 /* In-flight lookups are found through a small chained hash table. */
 #define ENGINE_INFLIGHT_BUCKETS 1024u
@@ -43,6 +45,8 @@ struct engine {
 	resolver_t *resolver;
 	dnsbl_t *dnsbl[GROUP_COUNT];	/* IP lists, HELO lists, sender lists; NULL if none */
 	rcache_t *rcache;		/* NULL without redis_server */
+	rlists_t *rlists;		/* NULL without redis_lists */
+	report_t *reporter;		/* NULL unless report_enable */
 	filelists_t *files;		/* NULL without file_lists */
 	lru_t *lru;
 	struct engine_source *sources;
@@ -55,6 +59,8 @@ struct engine {
 	unsigned min_ttl_s, max_ttl_s, negative_ttl_s;
 	struct lookup *inflight[ENGINE_INFLIGHT_BUCKETS];	/* unfinished, by key */
 	struct lookup *live;		/* every lookup not yet freed */
+	struct engine_counters counters;
+	struct engine_stats_writer *stats;
 };
 
 struct engine_check {
@@ -88,6 +94,7 @@ struct lookup {
 	char **txt;			/* owned texts behind results[i].txt */
 	struct lookup_op *dns_ops;	/* one per source */
 	struct lookup_op redis_ops[GROUP_COUNT];
+	rlists_req_t *rlreq;		/* every redis_lists source in one request */
 	size_t pending;			/* DNS queries and Redis requests outstanding */
 	struct event *deadline;
 	struct event *done_ev;
@@ -250,7 +257,7 @@ static void remember(struct lookup *lk, size_t i, unsigned dns_ttl)
 	size_t klen = cache_key(s, subject, &key);
 	lru_put(e->lru, key.data, klen, c, clock_now_ms() + (uint64_t)ttl * 1000u);
 	buf_free(&key);
-	if (e->rcache != NULL) {
+	if (e->rcache != NULL && s->kind != ENGINE_SOURCE_REDIS_LIST) {	/* Redis has the list */
 		struct rcache_entry re = {
 			.state = r->answer == ENGINE_LISTED ? RCACHE_LISTED : RCACHE_NOT_LISTED,
 			.code = r->code,
@@ -289,6 +296,11 @@ static void lookup_cancel_ops(struct lookup *lk, const char *why)
 			lk->redis_ops[g].rreq = NULL;
 			lk->pending--;
 		}
+	}
+	if (lk->rlreq != NULL) {
+		rlists_cancel(lk->rlreq);
+		lk->rlreq = NULL;
+		lk->pending--;
 	}
 	for (size_t i = 0; i < e->n_sources; i++) {
 		if (lk->dns_ops[i].query != NULL) {
@@ -335,6 +347,35 @@ static void lookup_free(struct lookup *lk)
 }
 
 /* done_ev: deliver the verdict to every waiter, then free the lookup. */
+/* A listed verdict becomes one report event per lookup (not per waiter). */
+static void lookup_report(struct lookup *lk)
+{
+	engine_t *e = lk->engine;
+	const char *lists[REPORT_LISTS_MAX];
+	uint32_t codes[REPORT_LISTS_MAX];
+	size_t n = 0;
+
+	if (e->reporter == NULL || lk->skip != ENGINE_SKIP_NONE || lk->waiters == NULL)
+		return;
+	struct engine_outcome out = { .req = &lk->waiters->req, .results = lk->results,
+				      .n_sources = e->n_sources, .skip = lk->skip, .layer = lk->layer };
+	struct engine_verdict *v = engine_verdict_build(e, &out);
+	if (v->score >= e->policy.threshold && !v->allowlisted) {
+		for (size_t i = 0; i < e->n_sources && n < REPORT_LISTS_MAX; i++) {
+			if (lk->results[i].answer == ENGINE_LISTED && lk->results[i].weight > 0) {
+				lists[n] = lk->results[i].display;
+				codes[n++] = lk->results[i].code;
+			}
+		}
+		struct report_event_in ev = { .client = &lk->client, .helo = lk->waiters->req.helo,
+					      .sender = lk->waiters->req.sender, .score = v->score,
+					      .action = verdict_action_name(v->action), .n_lists = n,
+					      .lists = lists, .codes = codes };
+		report_emit(e->reporter, &ev);
+	}
+	engine_verdict_free(&v);
+}
+
 static void lookup_deliver(evutil_socket_t fd, short what, void *arg)
 {
 	struct lookup *lk = arg;
@@ -354,9 +395,16 @@ static void lookup_deliver(evutil_socket_t fd, short what, void *arg)
 			.elapsed_us = (unsigned)(clock_now_us() - lk->start_us),
 		};
 		struct engine_verdict *v = engine_verdict_build(e, &out);
+		if (v->skip != ENGINE_SKIP_NONE)
+			e->counters.skipped++;
+		else if (v->n_answered == 0 && v->n_failed > 0)
+			e->counters.failed++;
+		else if (v->score >= e->policy.threshold && !v->allowlisted)
+			e->counters.listed++;
 		c->cb(v, c->ctx);
 		engine_verdict_free(&v);
 	}
+	lookup_report(lk);
 	lookup_free(lk);
 }
 
@@ -425,7 +473,7 @@ static void lookup_start_dns(struct lookup *lk, enum engine_group g)
 		const struct engine_source *s = &e->sources[i];
 		struct lookup_op *op = &lk->dns_ops[i];
 
-		if (group_of(s->kind) != g || lk->answered[i])
+		if (group_of(s->kind) != g || lk->answered[i] || s->kind == ENGINE_SOURCE_REDIS_LIST)
 			continue;
 		op->lookup = lk;
 		op->source = i;
@@ -452,7 +500,8 @@ static void redis_answered(int status, const struct rcache_entry *entries, size_
 	op->rreq = NULL;
 	for (size_t i = 0; i < e->n_sources && status == 0; i++) {
 		const struct engine_source *s = &e->sources[i];
-		if (group_of(s->kind) != op->group || lk->answered[i])
+		if (group_of(s->kind) != op->group || lk->answered[i] ||
+		    s->kind == ENGINE_SOURCE_REDIS_LIST)
 			continue;
 		if (k >= n)
 			break;
@@ -486,7 +535,7 @@ static bool lookup_start_redis(struct lookup *lk, enum engine_group g)
 		return false;
 	for (size_t i = 0; i < e->n_sources && n < sizeof(names) / sizeof(names[0]); i++) {
 		const struct engine_source *s = &e->sources[i];
-		if (group_of(s->kind) == g && !lk->answered[i])
+		if (group_of(s->kind) == g && !lk->answered[i] && s->kind != ENGINE_SOURCE_REDIS_LIST)
 			names[n++] = s->name;
 	}
 	if (n == 0)
@@ -499,6 +548,55 @@ static bool lookup_start_redis(struct lookup *lk, enum engine_group g)
 		return false;
 	lk->pending++;
 	return true;
+}
+
+/* ---- Redis range lists ------------------------------------------------- */
+
+static void rlists_answered(const struct rlists_result *res, size_t n, void *arg)
+{
+	struct lookup *lk = arg;
+	engine_t *e = lk->engine;
+	const struct cfg_sitelist *sites = cfg_sites(e->cfg, CFG_REDIS_LISTS);
+	size_t k = 0;
+
+	lk->rlreq = NULL;
+	for (size_t i = 0; i < e->n_sources && k < n; i++) {
+		const struct engine_source *s = &e->sources[i];
+		if (s->kind != ENGINE_SOURCE_REDIS_LIST || lk->answered[i])
+			continue;
+		const struct rlists_result *r = &res[k++];
+		if (r->answer == RLISTS_ERROR) {
+			result_set(lk, i, ENGINE_ERROR, 0, NULL, r->error, ENGINE_LAYER_LOOKUP);
+			continue;
+		}
+		/* The filter, as dnsbl applies it to a DNS answer. */
+		if (r->answer == RLISTS_LISTED && site_filter_match(&sites->items[s->index].filter, r->code))
+			result_set(lk, i, ENGINE_LISTED, r->code, r->text, NULL, ENGINE_LAYER_LOOKUP);
+		else
+			result_set(lk, i, ENGINE_NOT_LISTED, 0, NULL, NULL, ENGINE_LAYER_LOOKUP);
+		remember(lk, i, 0);	/* no TTL in a list: the minimum, like a DNS answer */
+	}
+	lookup_op_done(lk);
+}
+
+/* Every unanswered redis_lists source in one round trip. */
+static void lookup_start_rlists(struct lookup *lk)
+{
+	engine_t *e = lk->engine;
+	const char *names[RLISTS_LOOKUP_MAX];
+	size_t n = 0;
+
+	if (e->rlists == NULL)
+		return;
+	for (size_t i = 0; i < e->n_sources && n < RLISTS_LOOKUP_MAX; i++) {
+		const struct engine_source *s = &e->sources[i];
+		if (s->kind == ENGINE_SOURCE_REDIS_LIST && !lk->answered[i])
+			names[n++] = s->name;
+	}
+	if (n == 0)
+		return;
+	lk->rlreq = rlists_lookup(e->rlists, &lk->client, names, n, rlists_answered, lk);
+	lk->pending++;
 }
 
 /* ---- starting a lookup -------------------------------------------------- */
@@ -600,6 +698,7 @@ static void lookup_run(struct lookup *lk)
 		if (need[g] && !lookup_start_redis(lk, (enum engine_group)g))
 			lookup_start_dns(lk, (enum engine_group)g);
 	}
+	lookup_start_rlists(lk);
 	if (lk->pending == 0) {
 		lookup_finish(lk);
 		return;
@@ -629,6 +728,7 @@ engine_check_t *engine_check(engine_t *e, const struct engine_request *req, engi
 	c->cb = cb;
 	c->ctx = ctx;
 	copy_request(&c->req, req);
+	e->counters.checks++;
 	if (skip != ENGINE_SKIP_NONE) {
 		lk = lookup_new(e, req, NULL);
 		lk->skip = skip;
@@ -662,6 +762,7 @@ engine_check_t *engine_check(engine_t *e, const struct engine_request *req, engi
 	}
 	lk = lookup_new(e, req, buf_cstr(&key));
 	buf_free(&key);
+	e->counters.lookups++;
 	lk->waiters = c;
 	c->lookup = lk;
 	lookup_run(lk);
@@ -780,12 +881,33 @@ static int setup_templates(engine_t *e, char **error_r)
 	return 0;
 }
 
+/* redis_lists: sources answered by rlists on the Redis cache's connection. */
+static int setup_rlists(engine_t *e, char **error_r)
+{
+	const struct cfg_sitelist *lists = cfg_sites(e->cfg, CFG_REDIS_LISTS);
+
+	if (lists->n == 0)
+		return 0;
+	if (lists->n > RLISTS_LOOKUP_MAX) {
+		struct buf msg = BUF_INIT;
+		buf_printf(&msg, "redis_lists: at most %d lists", RLISTS_LOOKUP_MAX);
+		*error_r = buf_detach(&msg);
+		return -1;
+	}
+	e->rlists = rlists_new(e->rcache, cfg_str(e->cfg, CFG_REDIS_PREFIX));
+	for (size_t i = 0; i < lists->n; i++)
+		add_source(e, ENGINE_SOURCE_REDIS_LIST, lists->items[i].zone, lists->items[i].weight, i);
+	return 0;
+}
+
 static int setup_redis(engine_t *e, char **error_r)
 {
 	const char *server = cfg_str(e->cfg, CFG_REDIS_SERVER);
 
-	if (cfg_sites(e->cfg, CFG_REDIS_LISTS)->n > 0) {
-		*error_r = xstrdup("redis_lists: Redis range lists are not available in this version");
+	const struct cfg_sitelist *lists = cfg_sites(e->cfg, CFG_REDIS_LISTS);
+
+	if (lists->n > 0 && *server == '\0') {
+		*error_r = xstrdup("redis_lists: the lists live in Redis, but redis_server is not set");
 		return -1;
 	}
 	if (*server == '\0')
@@ -797,7 +919,27 @@ static int setup_redis(engine_t *e, char **error_r)
 		.prefix = cfg_str(e->cfg, CFG_REDIS_PREFIX),
 		.timeout_ms = (unsigned)cfg_ms(e->cfg, CFG_REDIS_TIMEOUT),
 	};
-	return rcache_new(e->base, &ro, &e->rcache, error_r);
+	if (rcache_new(e->base, &ro, &e->rcache, error_r) != 0)
+		return -1;
+	return setup_rlists(e, error_r);
+}
+
+/* Reports: a spool folder the embedded defaults cannot create is a warning. */
+static int setup_report(engine_t *e, char **error_r)
+{
+	char *why = NULL;
+
+	if (!cfg_bool(e->cfg, CFG_REPORT_ENABLE))
+		return 0;
+	if (report_new(e->base, e->cfg, &e->reporter, &why) == 0)
+		return 0;
+	if (cfg_is_set(e->cfg, CFG_REPORT_ENABLE)) {
+		*error_r = why;
+		return -1;
+	}
+	log_warning("%s; running without reports (set report_spool, or report_enable = no)", why);
+	free(why);
+	return 0;
 }
 
 static void setup_policy(engine_t *e)
@@ -846,7 +988,8 @@ int engine_new(struct event_base *base, cfg_t *cfg, engine_t **engine_r, char **
 	    setup_dns_group(e, GROUP_ADDR, CFG_DNSBL_SITES, error_r) != 0 ||
 	    setup_dns_group(e, GROUP_HELO, CFG_RHSBL_HELO_SITES, error_r) != 0 ||
 	    setup_dns_group(e, GROUP_SENDER, CFG_RHSBL_SENDER_SITES, error_r) != 0 ||
-	    setup_file_lists(e, error_r) != 0 || setup_redis(e, error_r) != 0) {
+	    setup_file_lists(e, error_r) != 0 || setup_redis(e, error_r) != 0 ||
+	    setup_report(e, error_r) != 0) {
 		engine_free(&e);
 		return -1;
 	}
@@ -855,6 +998,7 @@ int engine_new(struct event_base *base, cfg_t *cfg, engine_t **engine_r, char **
 		log_warning("resolver %s is a public DNS service: large DNSBLs refuse queries from "
 			    "public resolvers; use a local resolver (dns_servers)",
 			    public_server);
+	e->stats = engine_stats_writer_new(e, base);
 	*engine_r = e;
 	return 0;
 }
@@ -865,11 +1009,14 @@ void engine_free(engine_t **ep)
 
 	if (e == NULL)
 		return;
+	engine_stats_writer_free(&e->stats);
 	while (e->live != NULL)
 		lookup_free(e->live);
 	for (int g = 0; g < GROUP_COUNT; g++)
 		dnsbl_free(&e->dnsbl[g]);
+	rlists_free(&e->rlists);
 	rcache_free(&e->rcache);
+	report_free(&e->reporter);
 	filelists_free(&e->files);
 	resolver_free(&e->resolver);
 	lru_free(&e->lru);
@@ -932,6 +1079,41 @@ void engine_flush(engine_t *e, engine_flush_cb *cb, void *ctx)
 	}
 	w->ev = event_new(e->base, -1, 0, flush_now, w);
 	event_active(w->ev, EV_TIMEOUT, 0);
+}
+
+const struct engine_counters *engine_counters(const engine_t *e)
+{
+	return &e->counters;
+}
+
+size_t engine_n_sources(const engine_t *e)
+{
+	return e->n_sources;
+}
+
+const struct engine_source *engine_source_at(const engine_t *e, size_t i)
+{
+	return &e->sources[i];
+}
+
+const struct dnsbl_stats *engine_source_dns_stats(const engine_t *e, size_t i)
+{
+	const struct engine_source *s = &e->sources[i];
+
+	if (s->kind != ENGINE_SOURCE_DNSBL && s->kind != ENGINE_SOURCE_RHSBL_HELO &&
+	    s->kind != ENGINE_SOURCE_RHSBL_SENDER)
+		return NULL;
+	return dnsbl_stats(e->dnsbl[group_of(s->kind)], s->index);
+}
+
+struct lru *engine_lru(const engine_t *e)
+{
+	return e->lru;
+}
+
+struct rcache *engine_rcache(const engine_t *e)
+{
+	return e->rcache;
 }
 
 const cfg_t *engine_cfg(const engine_t *e)

@@ -11,7 +11,7 @@
 
 #include "log.h"
 
-static const char *log_ident = "relayguard";
+static const char *log_ident_name = "relayguard";
 static enum log_target log_target = LOG_TO_STDERR;
 static volatile enum log_level log_threshold = LOG_LVL_INFO;
 
@@ -43,10 +43,15 @@ static const struct {
 
 void log_open(const char *ident, enum log_target target, int facility)
 {
-	log_ident = ident;
+	log_ident_name = ident;
 	log_target = target;
 	if (target == LOG_TO_SYSLOG)
 		openlog(ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+const char *log_ident(void)
+{
+	return log_ident_name;
 }
 
 void log_set_level(enum log_level level)
@@ -109,7 +114,7 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		localtime_r(&ts.tv_sec, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 		buf_printf(&line, "%s.%03ld %s[%ld]: %s: ", stamp, ts.tv_nsec / 1000000L,
-			   log_ident, (long)getpid(), level_names[level]);
+			   log_ident_name, (long)getpid(), level_names[level]);
 		buf_vprintf(&line, fmt, ap);
 		buf_putc(&line, '\n');
 		(void)!write(STDERR_FILENO, line.data, line.len);

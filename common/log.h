@@ -44,6 +44,8 @@ enum log_target { LOG_TO_STDERR, LOG_TO_SYSLOG };
  * syslog LOG_* facility value, ignored for stderr. */
 void log_open(const char *ident, enum log_target target, int facility);
 void log_set_level(enum log_level level);
+/* The ident given to log_open() ("relayguard" before). */
+const char *log_ident(void);
 enum log_level log_get_level(void);
 bool log_enabled(enum log_level level);
 

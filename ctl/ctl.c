@@ -23,6 +23,12 @@ static const struct ctl_verb verbs[] = {
 	  "print every setting with its effective value, or a commented sample file" },
 	{ "check", ctl_check, "ADDRESS [--helo NAME] [--sender ADDR] [--json]",
 	  "run the engine on one client and explain the verdict (exit 0 pass, 1 listed, 2 error)" },
+	{ "stats", ctl_stats, "",
+	  "counters of the running daemons: checks, caches, and per zone queries, hits, errors, latency" },
+	{ "import", ctl_import, "NAME FILE [--format auto|ip4set|ip6tset|cidr] [--skip-bad-lines]",
+	  "load a list file into Redis as list NAME (redis_lists), replacing it atomically" },
+	{ "lists", ctl_lists, "", "show every list imported into Redis: entries, age, memory" },
+	{ "drop", ctl_drop, "NAME", "delete list NAME from Redis" },
 };
 
 static void usage(FILE *out)

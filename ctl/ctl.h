@@ -51,4 +51,12 @@ int ctl_show_config(struct ctl_ctx *ctx, int argc, char **argv);
 /* ctl_check.c */
 int ctl_check(struct ctl_ctx *ctx, int argc, char **argv);
 
+/* ctl_stats.c */
+int ctl_stats(struct ctl_ctx *ctx, int argc, char **argv);
+
+/* ctl_lists.c: range lists in Redis */
+int ctl_import(struct ctl_ctx *ctx, int argc, char **argv);
+int ctl_lists(struct ctl_ctx *ctx, int argc, char **argv);
+int ctl_drop(struct ctl_ctx *ctx, int argc, char **argv);
+
 #endif

@@ -3,7 +3,8 @@ common_librelayguard_a_SOURCES += \
 	common/clock.h \
 	common/filelists.c common/filelists.h \
 	common/engine.c common/engine.h common/engine_int.h \
-	common/engine_verdict.c common/engine_thread.c
+	common/engine_verdict.c common/engine_thread.c \
+	common/engine_stats.c common/engine_stats.h
 
 EXTRA_DIST += tests/data/engine tests/integration/engine.sh tests/integration/ctl_check.sh
 check_PROGRAMS += tests/integration/engine_driver
@@ -14,3 +15,6 @@ TESTS += tests/integration/engine.sh tests/integration/ctl_check.sh
 noinst_PROGRAMS += bench/bench_engine
 bench_bench_engine_SOURCES = bench/bench_engine.c
 EXTRA_DIST += bench/engine-bench.sh bench/dns_delay_proxy.py
+
+# relayguard-ctl stats reads the engines' snapshots (common/engine_stats.h).
+ctl_relayguard_ctl_SOURCES += ctl/ctl_stats.c

@@ -337,6 +337,64 @@ static void test_file_lists(struct event_base *base)
 	buf_free(&extra);
 }
 
+/* The engine leaves its counters in stats_dir; relayguard-ctl stats reads them. */
+static void test_stats(struct event_base *base)
+{
+	struct buf dir = BUF_INIT, extra = BUF_INIT, conf = BUF_INIT, cmd = BUF_INIT, out = BUF_INIT;
+	const char *slash = strrchr(query_log, '/');
+	const char *builddir = getenv("top_builddir");
+	engine_t *e = NULL;
+	char *error = NULL, line[512];
+
+	buf_append(&dir, query_log, slash ? (size_t)(slash - query_log) : 0);
+	buf_puts(&dir, "/stats");
+	buf_printf(&extra, "stats_dir = %s\nstats_interval = 1s\n", buf_cstr(&dir));
+	cfg_t *cfg = make_cfg(buf_cstr(&extra));
+	if (!ok(engine_new(base, cfg, &e, &error) == 0, "engine with stats_dir"))
+		tap_diag("%s", error);
+	struct engine_verdict *v = run_check(e, base, "192.0.2.5", NULL);
+	engine_verdict_free(&v);
+	v = run_check(e, base, "192.0.2.5", NULL);
+	engine_verdict_free(&v);
+	wait_ms(base, 1300);
+
+	buf_printf(&conf, "%s/stats.conf", buf_cstr(&dir));
+	write_file(buf_cstr(&conf), buf_cstr(&extra));
+	buf_printf(&cmd, "%s/ctl/relayguard-ctl -c %s stats", builddir ? builddir : ".", buf_cstr(&conf));
+	FILE *p = popen(buf_cstr(&cmd), "r");
+	while (p != NULL && fgets(line, sizeof(line), p) != NULL)
+		buf_puts(&out, line);
+	int status = p != NULL ? pclose(p) : -1;
+	is_int(status, 0, "relayguard-ctl stats finds the running engine");
+	const char *bl1 = strstr(buf_cstr(&out), "\nbl1.test");
+	unsigned long long queries = 0, listed = 0;
+	ok(strstr(buf_cstr(&out), "checks=2 ") != NULL && bl1 != NULL &&
+		   sscanf(bl1, " bl1.test dnsbl %llu %llu", &queries, &listed) == 2 && queries == 1 && listed == 1,
+	   "two checks, one DNS query to bl1.test (the second from memory)");
+	ok(strstr(buf_cstr(&out), "cache=memory entries=") != NULL &&
+		   strstr(buf_cstr(&out), "hits=3") != NULL,
+	   "memory cache hits counted (3 zones)");
+	ok(bl1 != NULL && strstr(bl1, " ok\n") != NULL, "bl1.test is healthy");
+	if (!ok(strstr(buf_cstr(&out), "bl2.test ") == NULL, "the mapped name, not the zone, for bl2.test"))
+		tap_diag("%s", buf_cstr(&out));
+	engine_free(&e);
+	buf_reset(&cmd);
+	buf_printf(&cmd, "ls %s | grep -c '\\.stats$'", buf_cstr(&dir));
+	p = popen(buf_cstr(&cmd), "r");
+	line[0] = '\0';
+	if (p != NULL && fgets(line, sizeof(line), p) != NULL)
+		line[strcspn(line, "\n")] = '\0';
+	if (p != NULL)
+		pclose(p);
+	is_str(line, "0", "the snapshot is removed when the engine stops");
+	cfg_unref(&cfg);
+	buf_free(&dir);
+	buf_free(&extra);
+	buf_free(&conf);
+	buf_free(&cmd);
+	buf_free(&out);
+}
+
 static void test_redis(struct event_base *base)
 {
 	struct buf extra = BUF_INIT;
@@ -404,6 +462,7 @@ int main(int argc, char **argv)
 	test_deadline(base);
 	test_thread_wrapper();
 	test_file_lists(base);
+	test_stats(base);
 	if (redis_port != NULL)
 		test_redis(base);
 	event_base_free(base);

@@ -1,0 +1,138 @@
+/*
+ * engine_stats - the engine's counters, written every stats_interval as a
+ * snapshot file that relayguard-ctl stats reads.
+ *
+ * One file per engine: {stats_dir}/{program}.{pid}.{n}.stats, replaced
+ * atomically (write a temporary file, rename), removed when the engine is
+ * freed.  The format is line-oriented key=value (see engine_stats.h), so a
+ * shell script can read it too.  A stats_dir that cannot be written costs
+ * one warning, never a check.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dnsbl.h"
+#include "engine_int.h"
+#include "engine_stats.h"
+#include "log.h"
+#include "lru.h"
+#include "mem.h"
+#include "rcache.h"
+
+struct engine_stats_writer {
+	engine_t *engine;
+	struct event *timer;
+	char *path;
+	time_t started;
+	bool warned;
+};
+
+void engine_stats_format(const engine_t *e, time_t started, struct buf *out)
+{
+	const struct engine_counters *c = engine_counters(e);
+	struct lru *lru = engine_lru(e);
+	struct rcache *rc = engine_rcache(e);
+
+	buf_printf(out, "program=%s pid=%ld started=%lld written=%lld\n", log_ident(), (long)getpid(),
+		   (long long)started, (long long)time(NULL));
+	buf_printf(out, "checks=%llu lookups=%llu skipped=%llu listed=%llu failed=%llu\n",
+		   (unsigned long long)c->checks, (unsigned long long)c->lookups,
+		   (unsigned long long)c->skipped, (unsigned long long)c->listed,
+		   (unsigned long long)c->failed);
+	buf_printf(out, "cache=memory entries=%zu hits=%llu misses=%llu\n", lru_count(lru),
+		   (unsigned long long)lru_hits(lru), (unsigned long long)lru_misses(lru));
+	if (rc != NULL) {
+		struct rcache_stats rs;
+		rcache_stats(rc, &rs);
+		buf_printf(out, "cache=redis up=%d hits=%llu misses=%llu errors=%llu timeouts=%llu\n",
+			   rcache_up(rc) ? 1 : 0, (unsigned long long)rs.hits, (unsigned long long)rs.misses,
+			   (unsigned long long)rs.errors, (unsigned long long)rs.timeouts);
+	}
+	for (size_t i = 0; i < engine_n_sources(e); i++) {
+		const struct engine_source *s = engine_source_at(e, i);
+		const struct dnsbl_stats *d = engine_source_dns_stats(e, i);
+		if (d == NULL)
+			continue;
+		buf_printf(out,
+			   "zone=%s kind=%s queries=%llu listed=%llu not_listed=%llu errors=%llu "
+			   "timeouts=%llu latency_us_total=%llu latency_us_max=%llu suspended=%d\n",
+			   s->display, engine_kind_name(s->kind), (unsigned long long)d->queries,
+			   (unsigned long long)d->listed, (unsigned long long)d->not_listed,
+			   (unsigned long long)d->errors, (unsigned long long)d->timeouts,
+			   (unsigned long long)d->latency_us_total, (unsigned long long)d->latency_us_max,
+			   d->suspended ? 1 : 0);
+	}
+}
+
+/* Write the snapshot: a temporary file renamed over the old one. */
+static void stats_write(struct engine_stats_writer *w)
+{
+	struct buf text = BUF_INIT, tmp = BUF_INIT;
+	FILE *f;
+
+	engine_stats_format(w->engine, w->started, &text);
+	buf_printf(&tmp, "%s.tmp", w->path);
+	f = fopen(buf_cstr(&tmp), "w");
+	if (f == NULL || fwrite(text.data, 1, text.len, f) != text.len || fclose(f) != 0 ||
+	    rename(buf_cstr(&tmp), w->path) != 0) {
+		if (!w->warned)
+			log_warning("stats: cannot write %s: %s (relayguard-ctl stats will not see this process)",
+				    w->path, strerror(errno));
+		w->warned = true;
+	}
+	buf_free(&text);
+	buf_free(&tmp);
+}
+
+static void stats_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	stats_write(arg);
+}
+
+struct engine_stats_writer *engine_stats_writer_new(engine_t *e, struct event_base *base)
+{
+	static atomic_uint seq;
+	const cfg_t *cfg = engine_cfg(e);
+	const char *dir = cfg_str(cfg, CFG_STATS_DIR);
+	unsigned long long ms = cfg_ms(cfg, CFG_STATS_INTERVAL);
+	struct engine_stats_writer *w;
+	struct buf path = BUF_INIT;
+
+	if (*dir == '\0')
+		return NULL;
+	/* Best effort: the folder may exist already, or be made by the package. */
+	(void)mkdir(dir, 0755);
+	buf_printf(&path, "%s/%s.%ld.%u.stats", dir, log_ident(), (long)getpid(), atomic_fetch_add(&seq, 1));
+	w = xcalloc(1, sizeof(*w));
+	w->engine = e;
+	w->path = buf_detach(&path);
+	w->started = time(NULL);
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	w->timer = event_new(base, -1, EV_PERSIST, stats_tick, w);
+	event_add(w->timer, &tv);
+	return w;
+}
+
+void engine_stats_writer_free(struct engine_stats_writer **wp)
+{
+	struct engine_stats_writer *w = *wp;
+
+	if (w == NULL)
+		return;
+	event_free(w->timer);
+	(void)unlink(w->path);
+	free(w->path);
+	free(w);
+	*wp = NULL;
+}

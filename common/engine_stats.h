@@ -1,0 +1,29 @@
+/*
+ * engine_stats - the counters of a running engine as a text snapshot, the
+ * format relayguard-ctl stats reads.  One record per line, key=value pairs
+ * separated by single spaces; the first key names the record:
+ *
+ *   program=relayguard-policyd pid=4242 started=EPOCH written=EPOCH
+ *   checks=N lookups=N skipped=N listed=N failed=N
+ *   cache=memory entries=N hits=N misses=N
+ *   cache=redis up=0|1 hits=N misses=N errors=N timeouts=N     (with Redis)
+ *   zone=NAME kind=dnsbl|rhsbl-helo|rhsbl-sender queries=N listed=N not_listed=N
+ *        errors=N timeouts=N latency_us_total=N latency_us_max=N suspended=0|1
+ *
+ * Zone names are the display names (dnsbl_reply_map), so a feed key in a
+ * zone name does not end up in a world-readable file.  Daemons write the
+ * snapshot every stats_interval to stats_dir (see engine_int.h); the engine
+ * does it by itself, the doors need not.  Engine thread only.
+ */
+#ifndef RELAYGUARD_ENGINE_STATS_H
+#define RELAYGUARD_ENGINE_STATS_H
+
+#include <time.h>
+
+#include "buf.h"
+#include "engine.h"
+
+/* Append the snapshot of engine (started: when it started) to out. */
+void engine_stats_format(const engine_t *engine, time_t started, struct buf *out);
+
+#endif
