@@ -66,6 +66,13 @@ rg_is "$rc" 1 "Redis down: a listed client is still listed"
 rg_like "$out" "^bl1.test +dnsbl +listed .* lookup" "answered by DNS"
 rg_ok "$([ "$ms" -lt 3000 ] && echo 0 || echo 1)" "without waiting long for Redis ($ms ms)"
 
+# Redis comes back (empty, on the same port): answers are cached there again.
+rg_start_redis "$REDIS_PORT"
+"$CTL" -c "$RUN/rg.conf" check 192.0.2.5 >/dev/null
+out=$("$CTL" -c "$RUN/rg.conf" check --json 192.0.2.5); rc=$?
+rg_is "$rc" 1 "Redis restarted: still listed"
+rg_like "$out" '"cache":"redis"' "and cached in the new Redis again"
+
 # Broken configurations stop the check with a clear message.
 printf 'dnsbl_sites = bl1.test=127.0.0.[2..300]\n' >"$RUN/bad.conf"
 err=$("$CTL" -c "$RUN/bad.conf" check 192.0.2.5 2>&1); rc=$?
