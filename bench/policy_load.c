@@ -9,6 +9,7 @@
  *
  * Usage: policy_load [-h HOST] -p PORT [-c CONNS] [-d SECONDS] [-w WARMUP]
  *                    [-t THREADS] -f ADDRFILE
+ * rejects counts every answer other than DUNNO, OK and PREPEND.
  * Prints one line:
  *   conns=16 requests=123456 seconds=5.00 rps=24691 p50_us=420 p99_us=910 rejects=1234
  */
@@ -98,7 +99,8 @@ static int read_reply(struct lthread *t, struct lconn *c)
 		uint64_t us = now_us() - c->sent_us;
 		t->hist[us > LOAD_HIST_US ? LOAD_HIST_US : us]++;
 		t->requests++;
-		if (strncmp(c->rbuf, "action=5", 8) == 0 || strncmp(c->rbuf, "action=DEFER", 12) == 0)
+		if (strncmp(c->rbuf, "action=DUNNO", 12) != 0 && strncmp(c->rbuf, "action=OK", 9) != 0 &&
+		    strncmp(c->rbuf, "action=PREPEND", 14) != 0)
 			t->rejects++;
 	}
 	return 1;

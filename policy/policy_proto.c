@@ -124,21 +124,31 @@ static enum policy_status end_request(policy_parser_t *p)
 	return POLICY_REQUEST;
 }
 
-/* One byte that is not LF: append it to the current line. */
-static enum policy_status add_byte(policy_parser_t *p, char c)
+/* Append span bytes (no LF among them) to the current line, within the limits. */
+static enum policy_status add_span(policy_parser_t *p, const char *span, size_t n)
 {
-	if (c == '\0')
+	size_t line_len;
+
+	if (n > POLICY_REQUEST_MAX - p->total)
+		return fail(p, "request longer than %zu bytes", (size_t)POLICY_REQUEST_MAX);
+	if (memchr(span, '\0', n) != NULL)
 		return fail(p, "NUL byte in line %zu of the request", p->n_attrs + 1);
-	if (p->req.len - p->line_start >= POLICY_LINE_MAX + 1 ||
-	    (p->req.len - p->line_start == POLICY_LINE_MAX && c != '\r'))
+	p->total += n;
+	line_len = p->req.len - p->line_start + n;
+	/* one byte more is allowed only for the CR of a CRLF */
+	if (line_len > POLICY_LINE_MAX + 1 ||
+	    (line_len == POLICY_LINE_MAX + 1 && span[n - 1] != '\r'))
 		return fail(p, "line longer than %zu bytes", (size_t)POLICY_LINE_MAX);
-	buf_putc(&p->req, c);
+	buf_append(&p->req, span, n);
 	return POLICY_NEED_MORE;
 }
 
 /* A LF ended the current line. */
 static enum policy_status end_line(policy_parser_t *p)
 {
+	if (p->total == POLICY_REQUEST_MAX)
+		return fail(p, "request longer than %zu bytes", (size_t)POLICY_REQUEST_MAX);
+	p->total++;
 	if (p->req.len > p->line_start && p->req.data[p->req.len - 1] == '\r')
 		buf_truncate(&p->req, p->req.len - 1);
 	if (p->req.len == p->line_start)
@@ -154,14 +164,18 @@ enum policy_status policy_parser_feed(policy_parser_t *p, const char *data, size
 
 	if (p->complete)
 		start_request(p);
+	/* whole spans up to the next LF: no per-byte work beyond memchr */
 	while (!p->failed && st == POLICY_NEED_MORE && i < len) {
-		char c = data[i++];
+		const char *nl = memchr(data + i, '\n', len - i);
+		size_t span = nl != NULL ? (size_t)(nl - (data + i)) : len - i;
 
-		if (++p->total > POLICY_REQUEST_MAX) {
-			st = fail(p, "request longer than %zu bytes", (size_t)POLICY_REQUEST_MAX);
+		if (span > 0 && add_span(p, data + i, span) != POLICY_NEED_MORE)
 			break;
+		i += span;
+		if (nl != NULL) {
+			i++;
+			st = end_line(p);
 		}
-		st = c == '\n' ? end_line(p) : add_byte(p, c);
 	}
 	*used_r = i;
 	if (p->failed) {
