@@ -137,6 +137,61 @@ static void bench_lookups(const cidrset_t *set, const addr_t *queries, size_t n,
 	       (double)n / secs, threads, hits);
 }
 
+/* Insert until the set holds n distinct prefixes, remembered in stored/plens. */
+static void build_set(struct rng *r, cidrset_t *set, addr_t *stored, unsigned *plens, size_t n,
+		      const uint32_t *c4, const uint32_t *c6)
+{
+	size_t nstored = 0;
+
+	while (nstored < n) {
+		addr_t a;
+		unsigned plen = random_prefix(r, &a, c4, c6);
+		addr_mask(&a, plen);
+		if (cidrset_insert(set, &a, plen, (uint32_t)nstored) == 0) {
+			stored[nstored] = a;
+			plens[nstored++] = plen;
+		}
+	}
+}
+
+/* Queries: even ones inside a stored prefix, odd ones anywhere; then shuffled. */
+static void make_queries(struct rng *r, addr_t *queries, size_t n, const addr_t *stored,
+			 const unsigned *plens, size_t nstored, const uint32_t *c4,
+			 const uint32_t *c6)
+{
+	for (size_t i = 0; i < n; i++) {
+		addr_t *q = &queries[i];
+		if (i % 2 == 0) {
+			size_t k = rng_next(r) % nstored;
+			addr_t host;
+			if (stored[k].family == AF_INET)
+				random_v4(r, &host, c4);
+			else
+				random_v6(r, &host, c6);
+			*q = stored[k];
+			for (unsigned b = plens[k]; b < addr_bits(q); b++)
+				if (addr_bit(&host, b))
+					q->bytes[b >> 3] |= (uint8_t)(0x80 >> (b & 7));
+		} else {
+			/* Anywhere in the family's space: mostly misses. */
+			uint64_t x = rng_next(r), y = rng_next(r);
+			memset(q, 0, sizeof(*q));
+			q->family = x % 10 == 0 ? AF_INET6 : AF_INET;
+			for (unsigned b = 0; b < addr_bits(q) / 8; b++)
+				q->bytes[b] = (uint8_t)((b < 8 ? y : x) >> (8 * (b % 8)));
+			if (q->family == AF_INET6)
+				q->bytes[0] = (uint8_t)(0x20 | (q->bytes[0] & 0x0f));	/* 2000::/4 */
+		}
+	}
+	/* Shuffle so that consecutive queries do not share cache lines by construction. */
+	for (size_t i = n; i > 1; i--) {
+		size_t j = rng_next(r) % i;
+		addr_t tmp = queries[i - 1];
+		queries[i - 1] = queries[j];
+		queries[j] = tmp;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	size_t nprefixes = 1000000, nlookups = 10000000;
@@ -162,59 +217,17 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < BENCH_V6_CLUSTERS; i++)
 		c6[i] = 0x20000000u | (uint32_t)(rng_next(&r) % 0x10000000);	/* 2000::/4 */
 
-	/* Insert until the set holds nprefixes distinct prefixes. */
 	cidrset_t *set = cidrset_new();
 	addr_t *stored = xreallocarray(NULL, nprefixes, sizeof(*stored));
 	unsigned *plens = xreallocarray(NULL, nprefixes, sizeof(*plens));
-	size_t nstored = 0;
 	double t0 = now();
-	while (nstored < nprefixes) {
-		addr_t a;
-		unsigned plen = random_prefix(&r, &a, c4, c6);
-		addr_mask(&a, plen);
-		if (cidrset_insert(set, &a, plen, (uint32_t)nstored) == 0) {
-			stored[nstored] = a;
-			plens[nstored++] = plen;
-		}
-	}
+	build_set(&r, set, stored, plens, nprefixes, c4, c6);
 	double build = now() - t0;
 	size_t bytes = cidrset_memory(set);
 	printf("prefixes=%zu bytes=%zu bytes_per_prefix=%.1f build_seconds=%.3f\n",
 	       cidrset_count(set), bytes, (double)bytes / (double)cidrset_count(set), build);
-
-	/* Queries: even ones inside a stored prefix, odd ones anywhere nearby. */
 	addr_t *queries = xreallocarray(NULL, nlookups, sizeof(*queries));
-	for (size_t i = 0; i < nlookups; i++) {
-		addr_t *q = &queries[i];
-		if (i % 2 == 0) {
-			size_t k = rng_next(&r) % nstored;
-			addr_t host;
-			if (stored[k].family == AF_INET)
-				random_v4(&r, &host, c4);
-			else
-				random_v6(&r, &host, c6);
-			*q = stored[k];
-			for (unsigned b = plens[k]; b < addr_bits(q); b++)
-				if (addr_bit(&host, b))
-					q->bytes[b >> 3] |= (uint8_t)(0x80 >> (b & 7));
-		} else {
-			/* Anywhere in the family's space: mostly misses. */
-			uint64_t x = rng_next(&r), y = rng_next(&r);
-			memset(q, 0, sizeof(*q));
-			q->family = x % 10 == 0 ? AF_INET6 : AF_INET;
-			for (unsigned b = 0; b < addr_bits(q) / 8; b++)
-				q->bytes[b] = (uint8_t)((b < 8 ? y : x) >> (8 * (b % 8)));
-			if (q->family == AF_INET6)
-				q->bytes[0] = (uint8_t)(0x20 | (q->bytes[0] & 0x0f));	/* 2000::/4 */
-		}
-	}
-	/* Shuffle so that consecutive queries do not share cache lines by construction. */
-	for (size_t i = nlookups; i > 1; i--) {
-		size_t j = rng_next(&r) % i;
-		addr_t tmp = queries[i - 1];
-		queries[i - 1] = queries[j];
-		queries[j] = tmp;
-	}
+	make_queries(&r, queries, nlookups, stored, plens, nprefixes, c4, c6);
 
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpu < 1)

@@ -28,11 +28,9 @@
 #define CIDRSET_MIN_CAP 16u
 /* Walk stack: at most one pending sibling per prefix length 0..128, plus two. */
 #define CIDRSET_WALK_DEPTH 260
-/* Leading address bits indexed by the slot table of a large trie. */
-#define CIDRSET_SLOT_BITS 16
-#define CIDRSET_SLOTS (1u << CIDRSET_SLOT_BITS)
-/* Prefixes a family must hold before it gets its slot table (512 KiB). */
-#define CIDRSET_SLOT_MIN_PREFIXES 65536u
+/* A slot entry with this bit holds a best node (or SLOT_NONE), not a start node. */
+#define SLOT_BEST 0x80000000u
+#define SLOT_NONE 0x7fffffffu
 
 struct key {
 	uint64_t hi, lo;
@@ -46,16 +44,25 @@ struct node {
 	uint8_t has_value;
 };
 
-struct slot {
-	uint32_t start;		/* first node of plen >= CIDRSET_SLOT_BITS, or NIL */
-	uint32_t best;		/* deepest valued node of plen < CIDRSET_SLOT_BITS, or NIL */
+/*
+ * Slot table sizes: a family holding at least min_prefixes gets a table on
+ * its first bits address bits, at most 8 bytes per prefix when it is made.
+ */
+static const struct {
+	size_t min_prefixes;
+	unsigned bits;
+} slot_sizes[] = {
+	{ (size_t)1 << 19, 20 },
+	{ (size_t)1 << 17, 18 },
+	{ (size_t)1 << 15, 16 },
 };
 
 struct trie {
 	struct node *nodes;
 	struct key *keys6;	/* IPv6 trie only: keys6[i] is node i's key */
 	uint32_t used, cap;
-	struct slot *slots;	/* CIDRSET_SLOTS entries once the trie is large, else NULL */
+	uint32_t *slots;	/* 2^slot_bits entries once the trie is large, else NULL */
+	unsigned slot_bits;	/* 0 without a slot table */
 	uint32_t root;
 	unsigned width;		/* 32 or 128 */
 	size_t count;
@@ -267,31 +274,50 @@ static int trie_insert(struct trie *t, struct key k, unsigned plen, uint32_t val
 
 /* ---- slots ------------------------------------------------------------------
  *
- * A large trie gets a direct table on the first CIDRSET_SLOT_BITS bits of the
+ * A large trie gets a direct table on the first slot_bits bits of the
  * address, so that a lookup skips the top levels (a cache miss each) and
- * starts right at the first node deeper than the slot.  For slot s:
- *   start = the first node of plen >= SLOT_BITS on the path of s, if its key
- *           begins with s, else NIL (the descent could match nothing there);
- *   best  = the deepest valued node of plen < SLOT_BITS that holds s, or NIL.
- * best is a node index, not a value, so replacing a value needs no refresh.
+ * starts right at the first node deeper than the slot.  For slot s, with
+ *   start = the first node of plen >= slot_bits on the path of s, if its key
+ *           begins with s (else the descent could match nothing there), and
+ *   best  = the deepest valued node of plen < slot_bits that holds s,
+ * the entry is start when there is one, else SLOT_BEST | best (or SLOT_NONE).
+ * A lookup that starts at start and finds nothing below falls back to
+ * trie_best_above(), a walk over the top levels, which stay in cache.
+ * Entries name nodes, not values, so replacing a value needs no refresh.
  */
 
-/* The slot number of a key: its first CIDRSET_SLOT_BITS bits. */
-static inline uint32_t key_slot(struct key k)
+/* The slot number of a key: its first t->slot_bits bits. */
+static inline uint32_t key_slot(const struct trie *t, struct key k)
 {
-	return (uint32_t)(k.hi >> (64 - CIDRSET_SLOT_BITS));
+	return (uint32_t)(k.hi >> (64 - t->slot_bits));
+}
+
+/* The deepest valued node of plen < slot_bits holding k, or NIL. */
+static uint32_t trie_best_above(const struct trie *t, struct key k)
+{
+	uint32_t cur = t->root, best = NIL;
+
+	while (cur != NIL) {
+		const struct node *n = &t->nodes[cur];
+		if (n->plen >= t->slot_bits || !key_match(k, node_key(t, cur), n->plen))
+			break;
+		if (n->has_value)
+			best = cur;
+		cur = n->child[key_bit(k, n->plen)];
+	}
+	return best;
 }
 
 static void slot_refresh(struct trie *t, uint32_t s)
 {
-	struct key k = { (uint64_t)s << (64 - CIDRSET_SLOT_BITS), 0 };
+	struct key k = { (uint64_t)s << (64 - t->slot_bits), 0 };
 	uint32_t cur = t->root, best = NIL, start = NIL;
 
 	while (cur != NIL) {
 		const struct node *n = &t->nodes[cur];
 		struct key nk = node_key(t, cur);
-		if (n->plen >= CIDRSET_SLOT_BITS) {
-			if (key_slot(nk) == s)
+		if (n->plen >= t->slot_bits) {
+			if (key_slot(t, nk) == s)
 				start = cur;
 			break;
 		}
@@ -301,29 +327,70 @@ static void slot_refresh(struct trie *t, uint32_t s)
 			best = cur;
 		cur = n->child[key_bit(k, n->plen)];
 	}
-	t->slots[s].start = start;
-	t->slots[s].best = best;
+	t->slots[s] = start != NIL ? start : SLOT_BEST | (best == NIL ? SLOT_NONE : best);
 }
 
 /* Bring the slots up to date after an insert that changed node changed. */
 static void slot_update(struct trie *t, uint32_t changed)
 {
-	if (t->slots == NULL) {
-		if (t->count < CIDRSET_SLOT_MIN_PREFIXES)
-			return;
-		t->slots = xreallocarray(NULL, CIDRSET_SLOTS, sizeof(*t->slots));
-		for (uint32_t s = 0; s < CIDRSET_SLOTS; s++)
+	unsigned want = 0;
+
+	for (size_t i = 0; i < sizeof(slot_sizes) / sizeof(slot_sizes[0]) && want == 0; i++)
+		if (t->count >= slot_sizes[i].min_prefixes)
+			want = slot_sizes[i].bits;
+	if (want > t->slot_bits) {
+		free(t->slots);
+		t->slot_bits = want;
+		t->slots = xreallocarray(NULL, (size_t)1 << want, sizeof(*t->slots));
+		for (uint32_t s = 0; s < (1u << want); s++)
 			slot_refresh(t, s);
 		return;
 	}
-	if (changed == NIL)
+	if (t->slots == NULL || changed == NIL)
 		return;
 	/* Only slots under the changed node can see a different path. */
 	unsigned plen = t->nodes[changed].plen;
-	uint32_t first = key_slot(node_key(t, changed));
-	uint32_t n = plen >= CIDRSET_SLOT_BITS ? 1 : 1u << (CIDRSET_SLOT_BITS - plen);
+	uint32_t first = key_slot(t, node_key(t, changed));
+	uint32_t n = plen >= t->slot_bits ? 1 : 1u << (t->slot_bits - plen);
 	for (uint32_t s = first; s < first + n; s++)
 		slot_refresh(t, s);
+}
+
+/* Decode a slot entry that holds a best node rather than a start node. */
+static inline uint32_t slot_best(uint32_t e)
+{
+	return (e & ~SLOT_BEST) == SLOT_NONE ? NIL : e & ~SLOT_BEST;
+}
+
+/*
+ * trie_lookup() for the IPv4 trie on plain 32-bit words: the hot path of a
+ * large list, so no 128-bit key handling and no key array.
+ */
+static uint32_t trie_lookup4(const struct trie *t, uint32_t a)
+{
+	uint32_t cur = t->root, best = NIL;
+
+	if (t->slots != NULL) {
+		uint32_t e = t->slots[a >> (32 - t->slot_bits)];
+		if (e & SLOT_BEST)
+			return slot_best(e);
+		cur = e;
+	}
+	while (cur != NIL) {
+		const struct node *n = &t->nodes[cur];
+		unsigned plen = n->plen;
+		uint32_t mask = plen == 0 ? 0 : ~0u << (32 - plen);
+		if (((a ^ n->key4) & mask) != 0)
+			break;
+		if (n->has_value)
+			best = cur;
+		if (plen == 32)
+			break;
+		cur = n->child[(a >> (31 - plen)) & 1u];
+	}
+	if (best == NIL && t->slots != NULL)
+		best = trie_best_above(t, (struct key){ (uint64_t)a << 32, 0 });
+	return best;
 }
 
 /* The most specific valued node holding k, or NIL. */
@@ -332,9 +399,10 @@ static uint32_t trie_lookup(const struct trie *t, struct key k)
 	uint32_t cur = t->root, best = NIL;
 
 	if (t->slots != NULL) {
-		const struct slot *sl = &t->slots[key_slot(k)];
-		cur = sl->start;
-		best = sl->best;
+		uint32_t e = t->slots[key_slot(t, k)];
+		if (e & SLOT_BEST)
+			return slot_best(e);
+		cur = e;
 	}
 	while (cur != NIL) {
 		const struct node *n = &t->nodes[cur];
@@ -346,6 +414,8 @@ static uint32_t trie_lookup(const struct trie *t, struct key k)
 			break;
 		cur = n->child[key_bit(k, n->plen)];
 	}
+	if (best == NIL && t->slots != NULL)
+		best = trie_best_above(t, k);
 	return best;
 }
 
@@ -439,7 +509,12 @@ bool cidrset_lookup(const cidrset_t *set, const addr_t *a, uint32_t *value_r, un
 	if (a->family != AF_INET && a->family != AF_INET6)
 		return false;
 	const struct trie *t = set_ctrie(set, a);
-	uint32_t i = trie_lookup(t, key_from_addr(a));
+	uint32_t i;
+	if (a->family == AF_INET)
+		i = trie_lookup4(t, (uint32_t)a->bytes[0] << 24 | (uint32_t)a->bytes[1] << 16 |
+					    (uint32_t)a->bytes[2] << 8 | a->bytes[3]);
+	else
+		i = trie_lookup(t, key_from_addr(a));
 	if (i == NIL)
 		return false;
 	if (value_r != NULL)
@@ -472,7 +547,9 @@ static size_t trie_memory(const struct trie *t)
 {
 	size_t per_node = sizeof(struct node) + (t->width == 128 ? sizeof(struct key) : 0);
 
-	return (size_t)t->cap * per_node + (t->slots != NULL ? CIDRSET_SLOTS * sizeof(struct slot) : 0);
+	size_t slots = t->slots != NULL ? ((size_t)1 << t->slot_bits) * sizeof(*t->slots) : 0;
+
+	return (size_t)t->cap * per_node + slots;
 }
 
 size_t cidrset_memory(const cidrset_t *set)

@@ -7,8 +7,10 @@
  * address and ::/0 does not cover any IPv4 address.  IPv4-mapped IPv6
  * addresses are IPv4 addresses already (see addr.h), so they match the IPv4
  * prefixes.  Nodes live in one array per family and link to each other by
- * 32-bit index, which keeps a large set compact (about 40-50 bytes per
- * prefix for DNSBL-shaped data, see doc/PERFORMANCE.md).
+ * 32-bit index, which keeps a large set compact (about 55 bytes per prefix
+ * for a million DNSBL-shaped prefixes, see doc/PERFORMANCE.md).  A large
+ * family also gets a table indexed by the first address bits, so that a
+ * lookup skips the top of the trie.
  *
  * Prefixes cannot be removed; the whole set is freed at once.
  *
@@ -30,8 +32,8 @@
 
 #include "addr.h"
 
-/* Most nodes one family's trie may hold; an index is 32 bits with one spare value. */
-#define CIDRSET_MAX_NODES 0xfffffffeu
+/* Most nodes one family's trie may hold (an index is 31 bits, one value spare). */
+#define CIDRSET_MAX_NODES 0x7ffffffeu
 
 typedef struct cidrset cidrset_t;
 

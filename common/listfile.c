@@ -374,7 +374,7 @@ static int make_text(struct loader *ld, const char *s, size_t len, bool have_tex
 	const char *tmpl = s;
 	size_t tlen = len;
 
-	if (have_text && len > 0 && s[0] == '=') {
+	if (have_text && len > 0 && s[0] == '=' && ld->base != NULL) {
 		tmpl = s + 1;
 		tlen = len - 1;
 	} else if (ld->base != NULL) {

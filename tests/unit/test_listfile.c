@@ -236,15 +236,24 @@ static void test_limits(void)
 	is_str(error, want, "text limit: error names line 2");
 	free(error);
 
-	/* Many bad lines: all counted, 20 logged and one summary; stderr captured. */
-	buf_reset(&data);
+	buf_free(&data);
+}
+
+/* Many bad lines: all counted, 20 logged and one summary; stderr captured. */
+static void test_log_limit(void)
+{
+	struct listfile_opts opts = { LISTFILE_AUTO, false };
+	struct buf data = BUF_INIT;
+	listfile_t *list = NULL;
+	char *error = NULL;
+	const char *path;
+
 	for (int i = 0; i < 30; i++)
 		buf_puts(&data, "junk\n");
 	path = fixture("junk.txt", data.data, data.len);
 	char junk[512], logpath[512];
 	snprintf(junk, sizeof(junk), "%s", path);
 	snprintf(logpath, sizeof(logpath), "%s/log.txt", tmpdir);
-	opts.abort_on_bad_line = false;
 	int saved = dup(STDERR_FILENO);
 	int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	dup2(fd, STDERR_FILENO);
@@ -372,6 +381,7 @@ int main(void)
 	test_cases();
 	test_abort();
 	test_limits();
+	test_log_limit();
 	test_lookups();
 	static const char *const files[] = { "case.txt", "abort.txt", "long.txt", "text.txt",
 					     "junk.txt", "ttl.txt" };
