@@ -66,7 +66,9 @@ struct rcache_req {
 	struct rcache_req *prev, *next;	/* in rc->reqs while the user waits */
 	struct event *ev;		/* the timeout, then the delivery */
 	rcache_get_cb *cb;
+	rcache_command_cb *ccb;		/* set instead of cb for raw commands */
 	void *ctx;
+	struct rcache_reply *reply;	/* raw commands, once answered */
 	size_t n;
 	struct rcache_entry *entries;	/* n, once answered */
 	char **txts;			/* owned copies behind entries[i].txt */
@@ -537,8 +539,22 @@ static void req_unlink(struct rcache_req *req)
 	req->prev = req->next = NULL;
 }
 
+static void reply_release(struct rcache_reply *r)
+{
+	if (r->type == RCACHE_REPLY_ARRAY) {
+		for (size_t i = 0; i < r->elements; i++)
+			reply_release((struct rcache_reply *)&r->element[i]);
+		free((void *)r->element);
+	}
+	free((void *)r->str);
+}
+
 static void req_free(struct rcache_req *req)
 {
+	if (req->reply != NULL) {
+		reply_release(req->reply);
+		free(req->reply);
+	}
 	if (req->txts != NULL)
 		for (size_t i = 0; i < req->n; i++)
 			free(req->txts[i]);
@@ -570,7 +586,10 @@ static void req_event_cb(evutil_socket_t fd, short what, void *arg)
 	if (req->finished) {
 		if (req->status != 0)
 			rc->stats.errors++;	/* counted when delivered, not cancelled */
-		cb(req->status, req->status == 0 ? req->entries : NULL, req->n, ctx);
+		if (req->ccb != NULL)
+			req->ccb(req->status, req->status == 0 ? req->reply : NULL, ctx);
+		else
+			cb(req->status, req->status == 0 ? req->entries : NULL, req->n, ctx);
 		req_free(req);	/* not in hiredis: finished requests never are */
 		return;
 	}
@@ -578,10 +597,14 @@ static void req_event_cb(evutil_socket_t fd, short what, void *arg)
 	 * connection is freed.  Do not touch req (nor rc) after cb. */
 	rc->stats.errors++;
 	rc->stats.timeouts++;
+	rcache_command_cb *ccb = req->ccb;
 	buf_printf(&why, "no reply within %u ms", rc->timeout_ms);
 	rc_drop(rc, buf_cstr(&why));
 	buf_free(&why);
-	cb(-1, NULL, 0, ctx);
+	if (ccb != NULL)
+		ccb(-1, NULL, ctx);
+	else
+		cb(-1, NULL, 0, ctx);
 }
 
 /* Read one MGET element into entries[i]; a bad value counts as garbage. */
@@ -705,6 +728,111 @@ rcache_req_t *rcache_get(rcache_t *rc, const char *subject, const char *const *s
 		req->entries = NULL;
 		req_finish(req, 0);
 	} else if (rc->link != RC_UP || req_send(rc, req, subject, sources) != 0) {
+		req_finish(req, -1);
+	} else {
+		req->in_redis = true;
+		evtimer_add(req->ev, &tv);
+	}
+	return req;
+}
+
+/* ---- raw commands ------------------------------------------------------ */
+
+/* Copy a hiredis reply into out; -1 when over the depth or element budget. */
+static int reply_copy(const redisReply *r, struct rcache_reply *out, unsigned depth,
+		      size_t *budget)
+{
+	memset(out, 0, sizeof(*out));
+	switch (r->type) {
+	case REDIS_REPLY_STRING:
+	case REDIS_REPLY_STATUS:
+	case REDIS_REPLY_ERROR:
+		out->type = r->type == REDIS_REPLY_STRING   ? RCACHE_REPLY_STRING
+			    : r->type == REDIS_REPLY_STATUS ? RCACHE_REPLY_STATUS
+							    : RCACHE_REPLY_ERROR;
+		/* Not xstrndup: a Redis string may hold NUL bytes, len counts them all. */
+		char *copy = xmalloc((size_t)r->len + 1);
+		if (r->len > 0)
+			memcpy(copy, r->str, (size_t)r->len);
+		copy[r->len] = '\0';
+		out->str = copy;
+		out->len = (size_t)r->len;
+		return 0;
+	case REDIS_REPLY_INTEGER:
+		out->type = RCACHE_REPLY_INTEGER;
+		out->integer = r->integer;
+		return 0;
+	case REDIS_REPLY_NIL:
+		out->type = RCACHE_REPLY_NIL;
+		return 0;
+	case REDIS_REPLY_ARRAY:
+		break;
+	default:
+		return -1;
+	}
+	out->type = RCACHE_REPLY_ARRAY;
+	if (depth >= RCACHE_REPLY_DEPTH_MAX || r->elements > *budget)
+		return -1;
+	*budget -= r->elements;
+	struct rcache_reply *el = xcalloc(r->elements ? r->elements : 1, sizeof(*el));
+	out->element = el;
+	for (size_t i = 0; i < r->elements; i++) {
+		out->elements = i + 1;	/* what reply_release must free so far */
+		if (reply_copy(r->element[i], &el[i], depth + 1, budget) != 0)
+			return -1;
+	}
+	out->elements = r->elements;
+	return 0;
+}
+
+static void command_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct rcache_req *req = privdata;
+	redisReply *reply = r;
+	size_t budget = RCACHE_REPLY_ELEMENTS_MAX;
+
+	req->in_redis = false;
+	if (req->user_done) {
+		req_free(req);
+		return;
+	}
+	if (reply == NULL) {
+		req_finish(req, -1);
+		return;
+	}
+	req->reply = xcalloc(1, sizeof(*req->reply));
+	if (reply_copy(reply, req->reply, 0, &budget) != 0) {
+		log_debug("redis %s: reply too deep or too large", req->rc->server);
+		reply_release(req->reply);
+		free(req->reply);
+		req->reply = NULL;
+		req_finish(req, -1);
+		return;
+	}
+	req_finish(req, 0);
+}
+
+rcache_req_t *rcache_command_argv(rcache_t *rc, int argc, const char *const *argv,
+				  const size_t *argvlen, rcache_command_cb *cb, void *ctx)
+{
+	struct rcache_req *req = xcalloc(1, sizeof(*req));
+	struct timeval tv = { rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000 };
+
+	req->rc = rc;
+	req->ccb = cb;
+	req->ctx = ctx;
+	req->ev = event_new(rc->base, -1, 0, req_event_cb, req);
+	if (req->ev == NULL) {
+		log_error("rcache: cannot create an event");
+		abort();	/* only on OOM, like x*alloc */
+	}
+	req->next = rc->reqs;
+	if (rc->reqs != NULL)
+		rc->reqs->prev = req;
+	rc->reqs = req;
+	if (argc < 1 || rc->link != RC_UP ||
+	    redisAsyncCommandArgv(rc->ac, command_reply_cb, req, argc, (const char **)argv,
+				  argvlen) != REDIS_OK) {
 		req_finish(req, -1);
 	} else {
 		req->in_redis = true;

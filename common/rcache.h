@@ -149,6 +149,52 @@ void rcache_put(rcache_t *rc, const char *subject, const char *source,
 		const struct rcache_entry *e, unsigned ttl_s);
 
 /*
+ * Raw commands on the cache's connection, for modules that keep their own
+ * keys on the same server (common/rlists).  A reply is copied out of hiredis
+ * into this plain tree; strings are also NUL-terminated.  Untrusted: the copy
+ * stops at RCACHE_REPLY_DEPTH_MAX levels and RCACHE_REPLY_ELEMENTS_MAX
+ * elements in all (a deeper or larger reply gives status -1).
+ */
+#define RCACHE_REPLY_DEPTH_MAX 4
+#define RCACHE_REPLY_ELEMENTS_MAX 4096
+
+enum rcache_reply_type {
+	RCACHE_REPLY_STRING,
+	RCACHE_REPLY_STATUS,
+	RCACHE_REPLY_ERROR,	/* str holds Redis' message, e.g. "NOSCRIPT ..." */
+	RCACHE_REPLY_INTEGER,
+	RCACHE_REPLY_NIL,
+	RCACHE_REPLY_ARRAY,
+};
+
+struct rcache_reply {
+	enum rcache_reply_type type;
+	long long integer;			/* INTEGER */
+	const char *str;			/* STRING, STATUS, ERROR; else NULL */
+	size_t len;
+	const struct rcache_reply *element;	/* ARRAY: elements entries */
+	size_t elements;
+};
+
+/*
+ * The answer to rcache_command_argv().  status 0: reply is Redis' answer,
+ * an error reply included (type RCACHE_REPLY_ERROR).  status -1: not
+ * connected, no reply within timeout_ms (the connection is then dropped and
+ * re-made, as for rcache_get), or a reply over the limits above; reply is
+ * NULL.  reply lives only during the callback.
+ */
+typedef void rcache_command_cb(int status, const struct rcache_reply *reply, void *ctx);
+
+/*
+ * Send one command (argc arguments of argvlen[i] bytes each, copied) with
+ * the same delivery, timeout and cancel rules as rcache_get(): the callback
+ * comes exactly once through the loop unless rcache_cancel()/rcache_free()
+ * comes first.  argc must be at least 1.  Never returns NULL.
+ */
+rcache_req_t *rcache_command_argv(rcache_t *rc, int argc, const char *const *argv,
+				  const size_t *argvlen, rcache_command_cb *cb, void *ctx);
+
+/*
  * The value codec (doc/redis-schema.md): "N", "E", "L<a.b.c.d>[ <txt>]".
  * rcache_value_parse() reads len untrusted bytes; returns 0 and fills *e_r
  * (e_r->txt points into v, NOT NUL-terminated: its length is in *txt_len_r;

@@ -17,6 +17,9 @@
 #include "log.h"
 
 static const struct ctl_verb verbs[] = {
+	{ "queue", ctl_queue, "", "the report queue: length, pending, consumers, lag" },
+	{ "networks", ctl_networks, "[-n N]", "the top offending networks now (hits, told, abuse contact)" },
+	{ "notices", ctl_notices, "[-n N]", "the notices relayguard-notify sent: when, to whom" },
 	{ "check-config", ctl_check_config, "[-c FILE]",
 	  "validate the configuration; print the settings that differ from the defaults" },
 	{ "show-config", ctl_show_config, "[--sample]",

@@ -59,4 +59,9 @@ int ctl_import(struct ctl_ctx *ctx, int argc, char **argv);
 int ctl_lists(struct ctl_ctx *ctx, int argc, char **argv);
 int ctl_drop(struct ctl_ctx *ctx, int argc, char **argv);
 
+/* ctl_reports.c */
+int ctl_queue(struct ctl_ctx *ctx, int argc, char **argv);
+int ctl_networks(struct ctl_ctx *ctx, int argc, char **argv);
+int ctl_notices(struct ctl_ctx *ctx, int argc, char **argv);
+
 #endif

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "mem.h"
 #include "policy_proto.h"
+#include "spf_pool.h"
 #include "verdict.h"
 
 /* Longest header name taken from tag_header (RFC 5322 leaves 998 - 900 for it). */
@@ -41,6 +42,8 @@ struct item {
 	policy_conn_t *conn;
 	policy_engine_t *pe;		/* held while the check is in flight */
 	engine_check_t *check;		/* NULL when not in flight */
+	spf_job_t *spf_job;		/* NULL when no SPF check is in flight */
+	struct engine_verdict *verdict;	/* kept while SPF runs */
 	bool done, leader, follower;
 	struct buf reply;		/* "action=...\n\n" */
 	struct engine_request req;	/* strings below are owned */
@@ -66,13 +69,36 @@ struct policy_conn {
 	struct buf inst_reply;		/* its reply, once its leader is flushed */
 };
 
-policy_engine_t *policy_engine_new(engine_t *engine)
+int policy_engine_new(struct event_base *base, engine_t *engine, policy_engine_t **pe_r, char **error_r)
 {
 	policy_engine_t *pe = xcalloc(1, sizeof(*pe));
+	const cfg_t *cfg = engine_cfg(engine);
 
 	pe->engine = engine;
 	pe->refs = 1;
-	return pe;
+	*pe_r = NULL;
+	if (cfg_enum(cfg, CFG_SPF) != CFG_SPF_NO) {
+		struct buf servers = BUF_INIT;
+		const struct cfg_hostports *hp = cfg_hostports(cfg, CFG_DNS_SERVERS);
+		for (size_t i = 0; i < hp->n; i++) {
+			bool v6 = strchr(hp->items[i].host, ':') != NULL;
+			buf_printf(&servers, "%s%s%s%s:%u", i ? "," : "", v6 ? "[" : "", hp->items[i].host,
+				   v6 ? "]" : "", hp->items[i].port);
+		}
+		struct spf_opts so = {
+			.servers = buf_cstr(&servers),
+			.timeout_ms = (unsigned)cfg_ms(cfg, CFG_DNSBL_TIMEOUT),
+			.receiving_host = cfg_str(cfg, CFG_MYHOSTNAME),
+		};
+		int rc = spf_pool_new(base, &so, POLICY_SPF_THREADS, &pe->spf, error_r);
+		buf_free(&servers);
+		if (rc != 0) {
+			policy_engine_unref(&pe);
+			return -1;
+		}
+	}
+	*pe_r = pe;
+	return 0;
 }
 
 policy_engine_t *policy_engine_ref(policy_engine_t *pe)
@@ -86,6 +112,7 @@ void policy_engine_unref(policy_engine_t **pe)
 	if (pe == NULL || *pe == NULL)
 		return;
 	if (--(*pe)->refs == 0) {
+		spf_pool_free(&(*pe)->spf);
 		engine_free(&(*pe)->engine);
 		free(*pe);
 	}
@@ -96,6 +123,9 @@ static void item_free(struct item *it)
 {
 	if (it->check != NULL)
 		engine_check_cancel(it->check);
+	if (it->spf_job != NULL)
+		spf_pool_cancel(it->spf_job);
+	engine_verdict_free(&it->verdict);
 	policy_engine_unref(&it->pe);
 	buf_free(&it->reply);
 	free(it->helo);
@@ -233,11 +263,28 @@ static void put_header_name(struct buf *out, const char *name)
 	buf_free(&tmp);
 }
 
-/* The reply for a verdict, with its final empty line. */
-static void build_reply(const struct engine_verdict *v, const cfg_t *cfg, struct buf *out)
+/* The reply for a verdict (and the SPF outcome, or NULL), with its final empty line. */
+static void build_reply(const struct engine_verdict *v, const struct spf_outcome *spf, const cfg_t *cfg,
+			struct buf *out)
 {
 	struct buf tmp = BUF_INIT;
 
+	if (spf != NULL && spf->result == SPF_RESULT_FAIL && cfg_enum(cfg, CFG_SPF) == CFG_SPF_REJECT &&
+	    (v->action == VERDICT_PASS || v->action == VERDICT_TAG || v->action == VERDICT_LOG)) {
+		buf_puts(&tmp, "SPF: ");
+		buf_puts(&tmp, spf->explanation ? spf->explanation : "sender not permitted by SPF");
+		verdict_policy_reply(out, (int)cfg_int(cfg, CFG_REJECT_CODE), cfg_str(cfg, CFG_REJECT_DSN),
+				     buf_cstr(&tmp));
+		buf_puts(out, "\n\n");
+		buf_free(&tmp);
+		return;
+	}
+	if (spf != NULL && spf->received_spf != NULL && v->action == VERDICT_PASS) {
+		buf_puts(out, "action=PREPEND Received-SPF: ");
+		put_clean(out, spf->received_spf, VERDICT_HEADER_MAX);
+		buf_puts(out, "\n\n");
+		return;
+	}
 	switch (v->action) {
 	case VERDICT_REJECT:
 		verdict_policy_reply(out, v->reply_code ? v->reply_code : (int)cfg_int(cfg, CFG_REJECT_CODE),
@@ -256,7 +303,10 @@ static void build_reply(const struct engine_verdict *v, const cfg_t *cfg, struct
 		buf_puts(out, "action=PREPEND ");
 		put_header_name(out, cfg_str(cfg, CFG_TAG_HEADER));
 		buf_puts(out, ": ");
-		put_clean(out, v->header, VERDICT_HEADER_MAX);
+		buf_puts(&tmp, v->header);
+		if (spf != NULL)
+			buf_printf(&tmp, " spf=%s", spf_result_name(spf->result));
+		put_clean(out, buf_cstr(&tmp), VERDICT_HEADER_MAX);
 		break;
 	case VERDICT_QUARANTINE:
 		buf_puts(out, "action=HOLD ");
@@ -275,18 +325,18 @@ static void build_reply(const struct engine_verdict *v, const cfg_t *cfg, struct
 	buf_free(&tmp);
 }
 
-static void check_done(const struct engine_verdict *v, void *ctx)
+/* The request is answered: log it, build the reply, send what is ready. */
+static void item_answer(struct item *it, const struct engine_verdict *v, const struct spf_outcome *spf)
 {
-	struct item *it = ctx;
-	policy_conn_t *c = it->conn;
 	struct buf line = BUF_INIT;
 
-	it->check = NULL;
-	build_reply(v, engine_cfg(it->pe->engine), &it->reply);
+	build_reply(v, spf, engine_cfg(it->pe->engine), &it->reply);
 	it->done = true;
 	if (log_enabled(LOG_LVL_INFO)) {
 		buf_puts(&line, "policy:");
 		engine_verdict_log_line(v, &it->req, &line);
+		if (spf != NULL)
+			log_kv_str(&line, "spf", spf_result_name(spf->result));
 		log_kv_str(&line, "state", it->state);
 		log_kv_str(&line, "instance", it->instance ? it->instance : "");
 		log_kv_int(&line, "time_us", (long long)(clock_now_us() - it->start_us));
@@ -294,7 +344,38 @@ static void check_done(const struct engine_verdict *v, void *ctx)
 		buf_free(&line);
 	}
 	policy_engine_unref(&it->pe);
-	(void)flush(c);
+	(void)flush(it->conn);
+}
+
+static void spf_done(const struct spf_outcome *outcome, void *ctx)
+{
+	struct item *it = ctx;
+
+	it->spf_job = NULL;
+	item_answer(it, it->verdict, outcome);
+	engine_verdict_free(&it->verdict);
+}
+
+/* SPF applies at MAIL and RCPT to clients the engine neither skipped nor refused. */
+static bool spf_wanted(const struct item *it, const struct engine_verdict *v)
+{
+	return it->pe->spf != NULL && it->state != NULL &&
+	       (strcasecmp(it->state, "MAIL") == 0 || strcasecmp(it->state, "RCPT") == 0) &&
+	       v->skip == ENGINE_SKIP_NONE && !v->allowlisted &&
+	       (v->action == VERDICT_PASS || v->action == VERDICT_TAG || v->action == VERDICT_LOG);
+}
+
+static void check_done(const struct engine_verdict *v, void *ctx)
+{
+	struct item *it = ctx;
+
+	it->check = NULL;
+	if (spf_wanted(it, v)) {
+		it->verdict = engine_verdict_copy(v);
+		it->spf_job = spf_pool_check(it->pe->spf, &it->req.client, it->helo, it->sender, spf_done, it);
+		return;
+	}
+	item_answer(it, v, NULL);
 }
 
 static char *dup_attr(const policy_parser_t *p, const char *name)

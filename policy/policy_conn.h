@@ -18,6 +18,14 @@
  *     reply, as the protocol wants.
  *   - Every request is logged at info as one key=value line.
  *
+ * SPF (spf = tag|reject, at MAIL and RCPT, for clients the engine did not
+ * skip, allowlist or refuse): after the engine's verdict, libspf2 checks the
+ * sender (through spf_pool, off the loop).  spf = reject turns an SPF "fail"
+ * into "action=550 5.7.1 SPF: explanation"; otherwise the result is added as
+ * "action=PREPEND Received-SPF: ..." when the verdict itself adds nothing.
+ * A policy reply carries one action: when the engine tags, its header wins
+ * and gains " spf=RESULT".
+ *
  * Replies: reject "action=550 5.7.1 text" (reject_code/reject_dsn), tempfail
  * "action=DEFER_IF_PERMIT 4.7.1 text", tag "action=PREPEND Header: value"
  * (tag_header), quarantine "action=HOLD reason" (quarantine_reason), log
@@ -50,11 +58,20 @@ struct event_base;
  */
 typedef struct policy_engine {
 	engine_t *engine;
+	struct spf_pool *spf;	/* SPF checks (spf = tag|reject), else NULL */
 	unsigned refs;
 } policy_engine_t;
 
-/* Take ownership of engine; refcount 1. */
-policy_engine_t *policy_engine_new(engine_t *engine);
+/* SPF threads per worker: SPF lookups block in libspf2, so they run beside the loop. */
+#define POLICY_SPF_THREADS 2
+
+/*
+ * Take ownership of engine; refcount 1.  With spf = tag|reject in the
+ * engine's config, also start the SPF thread pool that answers on base.
+ * Returns 0, or -1 with *error_r (caller frees; engine freed too).
+ */
+int policy_engine_new(struct event_base *base, engine_t *engine, policy_engine_t **pe_r,
+		      char **error_r) __attribute__((warn_unused_result));
 policy_engine_t *policy_engine_ref(policy_engine_t *pe);
 /* Drop a reference (engine_free on the last) and set *pe = NULL; NULL is a no-op. */
 void policy_engine_unref(policy_engine_t **pe);

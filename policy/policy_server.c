@@ -254,9 +254,16 @@ static void worker_reload(struct worker *w)
 		cfg_unref(&cfg);
 		return;
 	}
+	policy_engine_t *pe = NULL;
+	if (policy_engine_new(w->base, engine, &pe, &err) != 0) {
+		log_error("policy: worker=%u reload refused, old config kept: %s", w->index, err);
+		free(err);
+		cfg_unref(&cfg);
+		return;
+	}
 	/* checks in flight hold the old engine until they finish */
 	policy_engine_unref(&w->current);
-	w->current = policy_engine_new(engine);
+	w->current = pe;
 	cfg_unref(&w->cfg);
 	w->cfg = cfg;
 }
@@ -349,9 +356,9 @@ static int worker_init(policy_server_t *srv, struct worker *w, unsigned index, c
 		*error_r = xstrdup("policy: cannot create an event loop or a pipe");
 		return -1;
 	}
-	if (engine_new(w->base, w->cfg, &engine, error_r) != 0)
+	if (engine_new(w->base, w->cfg, &engine, error_r) != 0 ||
+	    policy_engine_new(w->base, engine, &w->current, error_r) != 0)
 		return -1;
-	w->current = policy_engine_new(engine);
 	w->ctl_ev = event_new(w->base, w->ctl[0], EV_READ | EV_PERSIST, on_ctl, w);
 	w->drain_ev = evtimer_new(w->base, on_drain_timeout, w);
 	event_add(w->ctl_ev, NULL);

@@ -13,6 +13,8 @@
  */
 #include "config.h"
 
+#include <event2/thread.h>
+
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -140,6 +142,8 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	log_open(PROGRAM_NAME, o.foreground || !o.stdio ? LOG_TO_STDERR : LOG_TO_SYSLOG, LOG_MAIL);
+	/* The SPF threads hand their answers to the workers' loops. */
+	evthread_use_pthreads();
 	if (cfg_load_default(o.config, &cfg, &err) != 0)
 		log_fatal("%s", err);
 	setup_log(cfg, &o);
