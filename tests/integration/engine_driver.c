@@ -60,6 +60,7 @@ static cfg_t *make_cfg(const char *extra)
 		   "dnsbl_timeout = 2s\n"
 		   "dnsbl_probe_interval = 0\n"
 		   "dnsbl_reply_map = bl2.test=Second-List\n"
+		   "report_enable = no\n"
 		   "%s",
 		   dns_port, extra);
 	if (cfg_load_mem("engine-test.conf", text.data, text.len, &cfg, &error) != 0) {
@@ -109,6 +110,13 @@ static struct engine_verdict *run_check(engine_t *e, struct event_base *base, co
 					const char *helo)
 {
 	return run_checks(e, base, ip, helo, 1);
+}
+
+static void wait_ms(struct event_base *base, unsigned ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
 }
 
 static const struct engine_source_result *source(const struct engine_verdict *v, const char *name)
@@ -234,7 +242,8 @@ static void test_deadline(struct event_base *base)
 	uint64_t t0 = clock_now_us();
 	struct engine_verdict *v = run_check(e, base, "192.0.2.5", NULL);
 	uint64_t ms = (clock_now_us() - t0) / 1000;
-	ok(ms >= 650 && ms < 1200, "the check returned at the deadline (%llu ms for 700 ms)",
+	/* Without the deadline c-ares alone would take 350 + 700 ms (two tries). */
+	ok(ms >= 650 && ms < 1000, "the check returned at the deadline (%llu ms for 700 ms)",
 	   (unsigned long long)ms);
 	is_int(v->n_failed, 3, "every source failed");
 	is_str(source(v, "bl1.test")->error, "timeout", "with timeout");
@@ -275,11 +284,26 @@ static void write_file(const char *path, const char *text)
 	fclose(f);
 }
 
-static void wait_ms(struct event_base *base, unsigned ms)
+
+/*
+ * Wait (at most FILE_POLL_PATIENCE_MS) until ip scores want: a busy machine
+ * may run the poll timer late, so the test waits for the effect, not a time.
+ */
+#define FILE_POLL_PATIENCE_MS 15000
+static bool wait_for_score(engine_t *e, struct event_base *base, const char *ip, int want)
 {
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-	event_base_loopexit(base, &tv);
-	event_base_dispatch(base);
+	uint64_t until = clock_now_ms() + FILE_POLL_PATIENCE_MS;
+
+	for (;;) {
+		struct engine_verdict *v = run_check(e, base, ip, NULL);
+		int score = v->score;
+		engine_verdict_free(&v);
+		if (score == want)
+			return true;
+		if (clock_now_ms() > until)
+			return false;
+		wait_ms(base, 200);
+	}
 }
 
 static void test_file_lists(struct event_base *base)
@@ -305,10 +329,7 @@ static void test_file_lists(struct event_base *base)
 
 	/* The file changes: the engine notices within its poll interval. */
 	write_file(buf_cstr(&path), "192.0.2.78\n");
-	wait_ms(base, FILE_POLL_WAIT_MS);
-	v = run_check(e, base, "192.0.2.77", NULL);
-	is_int(v->score, 0, "a changed file is reloaded: the old entry is gone");
-	engine_verdict_free(&v);
+	ok(wait_for_score(e, base, "192.0.2.77", 0), "a changed file is reloaded: the old entry is gone");
 	v = run_check(e, base, "192.0.2.78", NULL);
 	is_int(v->score, 3, "and the new entry is listed");
 	engine_verdict_free(&v);
