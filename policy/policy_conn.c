@@ -350,10 +350,13 @@ static void item_answer(struct item *it, const struct engine_verdict *v, const s
 static void spf_done(const struct spf_outcome *outcome, void *ctx)
 {
 	struct item *it = ctx;
+	struct engine_verdict *v = it->verdict;
 
+	/* item_answer() may flush and free the item: take the verdict first. */
 	it->spf_job = NULL;
-	item_answer(it, it->verdict, outcome);
-	engine_verdict_free(&it->verdict);
+	it->verdict = NULL;
+	item_answer(it, v, outcome);
+	engine_verdict_free(&v);
 }
 
 /* SPF applies at MAIL and RCPT to clients the engine neither skipped nor refused. */

@@ -14,6 +14,7 @@ rg_start_rbldnsd "$DNS_PORT" \
 BH_PORT=$(rg_free_port)
 python3 -c "import socket,time,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('127.0.0.1',int(sys.argv[1]))); time.sleep(600)" "$BH_PORT" &
 rg_track $!
+rg_wait_port "$BH_PORT" udp || rg_bail "the silent DNS server did not start"
 
 REDIS_PORT=$(rg_free_port)
 rg_start_redis "$REDIS_PORT"
