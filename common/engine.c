@@ -33,36 +33,6 @@
 #include "resolver.h"
 #include "rlists.h"
 
-/* In-flight lookups are found through a small chained hash table. */
-#define ENGINE_INFLIGHT_BUCKETS 1024u
-
-/* Source groups that share a subject (and so one Redis round trip). */
-enum engine_group { GROUP_ADDR, GROUP_HELO, GROUP_SENDER, GROUP_COUNT };
-
-struct engine {
-	struct event_base *base;
-	cfg_t *cfg;
-	resolver_t *resolver;
-	dnsbl_t *dnsbl[GROUP_COUNT];	/* IP lists, HELO lists, sender lists; NULL if none */
-	rcache_t *rcache;		/* NULL without redis_server */
-	rlists_t *rlists;		/* NULL without redis_lists */
-	report_t *reporter;		/* NULL unless report_enable */
-	filelists_t *files;		/* NULL without file_lists */
-	lru_t *lru;
-	struct engine_source *sources;
-	size_t n_sources;
-	bool has_group[GROUP_COUNT];
-	struct verdict_policy policy;
-	verdict_template_t *reject_tpl;
-	verdict_template_t *tempfail_tpl;
-	unsigned long long timeout_ms;
-	unsigned min_ttl_s, max_ttl_s, negative_ttl_s;
-	struct lookup *inflight[ENGINE_INFLIGHT_BUCKETS];	/* unfinished, by key */
-	struct lookup *live;		/* every lookup not yet freed */
-	struct engine_counters counters;
-	struct engine_stats_writer *stats;
-};
-
 struct engine_check {
 	struct lookup *lookup;
 	engine_cb *cb;		/* NULL once cancelled */
@@ -97,7 +67,7 @@ struct lookup {
 	rlists_req_t *rlreq;		/* every redis_lists source in one request */
 	size_t pending;			/* DNS queries and Redis requests outstanding */
 	struct event *deadline;
-	struct event *done_ev;
+	struct lookup *ready_next;	/* on engine->ready_* once finished */
 	struct engine_check *waiters;
 	enum engine_skip skip;
 	enum engine_layer layer;
@@ -113,7 +83,7 @@ struct cached_answer {
 	char *txt;
 };
 
-static void cached_answer_free(void *p)
+void engine_cached_answer_free(void *p)
 {
 	struct cached_answer *c = p;
 	free(c->txt);
@@ -182,17 +152,6 @@ static char *lower_dup(const char *s)
 	return d;
 }
 
-static enum engine_group group_of(enum engine_source_kind k)
-{
-	switch (k) {
-	case ENGINE_SOURCE_RHSBL_HELO:
-		return GROUP_HELO;
-	case ENGINE_SOURCE_RHSBL_SENDER:
-		return GROUP_SENDER;
-	default:
-		return GROUP_ADDR;
-	}
-}
 
 /* The LRU key of one source for one subject: kind, name, NUL, subject. */
 static size_t cache_key(const struct engine_source *s, const char *subject, struct buf *key)
@@ -313,6 +272,14 @@ static void lookup_cancel_ops(struct lookup *lk, const char *why)
 	}
 }
 
+static void lookup_free(struct lookup *lk);
+
+void engine_lookups_free(engine_t *e)
+{
+	while (e->live != NULL)
+		lookup_free(e->live);
+}
+
 static void lookup_free(struct lookup *lk)
 {
 	struct engine_check *c, *next;
@@ -332,8 +299,6 @@ static void lookup_free(struct lookup *lk)
 	}
 	if (lk->deadline != NULL)
 		event_free(lk->deadline);
-	if (lk->done_ev != NULL)
-		event_free(lk->done_ev);
 	for (size_t i = 0; i < lk->engine->n_sources; i++)
 		free(lk->txt[i]);
 	for (int g = 0; g < GROUP_COUNT; g++)
@@ -357,10 +322,17 @@ static void lookup_report(struct lookup *lk)
 
 	if (e->reporter == NULL || lk->skip != ENGINE_SKIP_NONE || lk->waiters == NULL)
 		return;
-	struct engine_outcome out = { .req = &lk->waiters->req, .results = lk->results,
-				      .n_sources = e->n_sources, .skip = lk->skip, .layer = lk->layer };
-	struct engine_verdict *v = engine_verdict_build(e, &out);
-	if (v->score >= e->policy.threshold && !v->allowlisted) {
+	int score = 0;
+	size_t answered = 0, failed = 0;
+	bool allowlisted;
+	for (size_t i = 0; i < e->n_sources; i++) {
+		enum engine_answer a = lk->results[i].answer;
+		score += a == ENGINE_LISTED ? lk->results[i].weight : 0;
+		answered += a == ENGINE_LISTED || a == ENGINE_NOT_LISTED;
+		failed += a == ENGINE_ERROR;
+	}
+	enum verdict_action action = verdict_decide(&e->policy, score, answered, failed, &allowlisted);
+	if (score >= e->policy.threshold && !allowlisted) {
 		for (size_t i = 0; i < e->n_sources && n < REPORT_LISTS_MAX; i++) {
 			if (lk->results[i].answer == ENGINE_LISTED && lk->results[i].weight > 0) {
 				lists[n] = lk->results[i].display;
@@ -368,22 +340,18 @@ static void lookup_report(struct lookup *lk)
 			}
 		}
 		struct report_event_in ev = { .client = &lk->client, .helo = lk->waiters->req.helo,
-					      .sender = lk->waiters->req.sender, .score = v->score,
-					      .action = verdict_action_name(v->action), .n_lists = n,
+					      .sender = lk->waiters->req.sender, .score = score,
+					      .action = verdict_action_name(action), .n_lists = n,
 					      .lists = lists, .codes = codes };
 		report_emit(e->reporter, &ev);
 	}
-	engine_verdict_free(&v);
 }
 
-static void lookup_deliver(evutil_socket_t fd, short what, void *arg)
+static void lookup_deliver(struct lookup *lk)
 {
-	struct lookup *lk = arg;
 	engine_t *e = lk->engine;
 
-	(void)fd;
-	(void)what;
-	for (struct engine_check *c = lk->waiters; c != NULL; c = c->next) {
+	for (struct engine_check *c = lk->waiters; c != NULL && !e->free_pending; c = c->next) {
 		if (c->cb == NULL)
 			continue;
 		struct engine_outcome out = {
@@ -394,15 +362,16 @@ static void lookup_deliver(evutil_socket_t fd, short what, void *arg)
 			.layer = lk->layer,
 			.elapsed_us = (unsigned)(clock_now_us() - lk->start_us),
 		};
-		struct engine_verdict *v = engine_verdict_build(e, &out);
-		if (v->skip != ENGINE_SKIP_NONE)
+		struct engine_verdict v;
+		engine_verdict_fill(e, &out, &v);
+		if (v.skip != ENGINE_SKIP_NONE)
 			e->counters.skipped++;
-		else if (v->n_answered == 0 && v->n_failed > 0)
+		else if (v.n_answered == 0 && v.n_failed > 0)
 			e->counters.failed++;
-		else if (v->score >= e->policy.threshold && !v->allowlisted)
+		else if (v.score >= e->policy.threshold && !v.allowlisted)
 			e->counters.listed++;
-		c->cb(v, c->ctx);
-		engine_verdict_free(&v);
+		c->cb(&v, c->ctx);
+		engine_verdict_release(&v);
 	}
 	lookup_report(lk);
 	lookup_free(lk);
@@ -411,11 +380,39 @@ static void lookup_deliver(evutil_socket_t fd, short what, void *arg)
 /* Every source has answered, or the deadline fired: finish through the loop. */
 static void lookup_finish(struct lookup *lk)
 {
+	engine_t *e = lk->engine;
+
 	if (lk->finished)
 		return;
 	lk->finished = true;
 	lookup_unlink(lk);
-	event_active(lk->done_ev, EV_TIMEOUT, 0);
+	if (e->ready_tail != NULL)
+		e->ready_tail->ready_next = lk;
+	else
+		e->ready_head = lk;
+	e->ready_tail = lk;
+	event_active(e->ready_ev, EV_TIMEOUT, 0);
+}
+
+void engine_deliver_ready(evutil_socket_t fd, short what, void *arg)
+{
+	engine_t *e = arg;
+	struct lookup *lk = e->ready_head;
+
+	(void)fd;
+	(void)what;
+	/* Take the whole list: callbacks may start checks that finish at once. */
+	e->ready_head = e->ready_tail = NULL;
+	e->delivering = true;
+	while (lk != NULL && !e->free_pending) {
+		struct lookup *next = lk->ready_next;
+		lookup_deliver(lk);
+		lk = next;
+	}
+	e->delivering = false;
+	/* A callback dropped the last reference to the engine: free it now. */
+	if (e->free_pending)
+		engine_free(&e);
 }
 
 static void lookup_deadline(evutil_socket_t fd, short what, void *arg)
@@ -672,7 +669,6 @@ static struct lookup *lookup_new(engine_t *e, const struct engine_request *req, 
 		r->weight = e->sources[i].weight;
 		r->answer = ENGINE_SKIPPED;
 	}
-	lk->done_ev = event_new(e->base, -1, 0, lookup_deliver, lk);
 	if (key != NULL) {
 		lk->key = xstrdup(key);
 		lk->bucket = hash_str(key) % ENGINE_INFLIGHT_BUCKETS;
@@ -775,368 +771,3 @@ void engine_check_cancel(engine_check_t *check)
 		check->cb = NULL;
 }
 
-/* ---- setup ---------------------------------------------------------- */
-
-/* "HOST:PORT,[V6]:PORT" for the resolver from dns_servers; "" = resolv.conf. */
-static void dns_servers_text(const cfg_t *cfg, struct buf *out)
-{
-	const struct cfg_hostports *hp = cfg_hostports(cfg, CFG_DNS_SERVERS);
-
-	for (size_t i = 0; i < hp->n; i++) {
-		bool v6 = strchr(hp->items[i].host, ':') != NULL;
-		buf_printf(out, "%s%s%s%s:%u", i ? "," : "", v6 ? "[" : "", hp->items[i].host,
-			   v6 ? "]" : "", hp->items[i].port);
-	}
-}
-
-static void add_source(engine_t *e, enum engine_source_kind kind, const char *name, int weight,
-		       size_t index)
-{
-	const struct cfg_map *map = cfg_map(e->cfg, CFG_DNSBL_REPLY_MAP);
-	const char *shown = cfg_map_get(map, name);
-	struct engine_source *s;
-
-	e->sources = xreallocarray(e->sources, e->n_sources + 1, sizeof(*e->sources));
-	s = &e->sources[e->n_sources++];
-	memset(s, 0, sizeof(*s));
-	s->kind = kind;
-	s->name = xstrdup(name);
-	s->display = xstrdup(shown != NULL ? shown : name);
-	s->weight = weight;
-	s->index = index;
-}
-
-/* One dnsbl_t for a group of DNS lists, and their sources. */
-static int setup_dns_group(engine_t *e, enum engine_group g, enum cfg_id id, char **error_r)
-{
-	static const enum engine_source_kind kinds[GROUP_COUNT] = {
-		ENGINE_SOURCE_DNSBL, ENGINE_SOURCE_RHSBL_HELO, ENGINE_SOURCE_RHSBL_SENDER
-	};
-	const struct cfg_sitelist *sites = cfg_sites(e->cfg, id);
-	const struct cfg_codelist *codes = cfg_codes(e->cfg, CFG_DNSBL_ERROR_CODES);
-	struct dnsbl_error_code *ec;
-
-	if (sites->n == 0)
-		return 0;
-	ec = xcalloc(codes->n ? codes->n : 1, sizeof(*ec));
-	for (size_t i = 0; i < codes->n; i++) {
-		memcpy(ec[i].zone, codes->items[i].zone, sizeof(ec[i].zone));
-		ec[i].filter = codes->items[i].filter;
-	}
-	struct dnsbl_opts opts = {
-		.sites = sites->items,
-		.n_sites = sites->n,
-		.kind = g == GROUP_ADDR ? DNSBL_KIND_IP : DNSBL_KIND_DOMAIN,
-		.error_codes = ec,
-		.n_error_codes = codes->n,
-		.want_txt = cfg_bool(e->cfg, CFG_DNSBL_TXT),
-		.ipv6 = cfg_bool(e->cfg, CFG_DNSBL_IPV6),
-		.probe_interval_ms = (unsigned)cfg_ms(e->cfg, CFG_DNSBL_PROBE_INTERVAL),
-	};
-	int rc = dnsbl_new(e->base, e->resolver, &opts, &e->dnsbl[g], error_r);
-	free(ec);
-	if (rc != 0)
-		return -1;
-	for (size_t i = 0; i < sites->n; i++)
-		add_source(e, kinds[g], sites->items[i].zone, sites->items[i].weight, i);
-	e->has_group[g] = g != GROUP_ADDR;
-	return 0;
-}
-
-static int setup_file_lists(engine_t *e, char **error_r)
-{
-	const struct cfg_filelists *fl = cfg_file_lists(e->cfg, CFG_FILE_LISTS);
-	bool strict = cfg_enum(e->cfg, CFG_LIST_BAD_LINE_ACTION) == CFG_BAD_LINE_ABORT;
-
-	if (fl->n == 0)
-		return 0;
-	if (filelists_new(e->base, fl, strict, &e->files, error_r) != 0)
-		return -1;
-	for (size_t i = 0; i < fl->n; i++)
-		add_source(e, ENGINE_SOURCE_FILE, fl->items[i].name, fl->items[i].weight, i);
-	return 0;
-}
-
-static int setup_templates(engine_t *e, char **error_r)
-{
-	static const struct {
-		enum cfg_id id;
-		size_t offset;
-	} tpls[] = {
-		{ CFG_REJECT_MESSAGE, offsetof(engine_t, reject_tpl) },
-		{ CFG_TEMPFAIL_MESSAGE, offsetof(engine_t, tempfail_tpl) },
-	};
-
-	for (size_t i = 0; i < sizeof(tpls) / sizeof(tpls[0]); i++) {
-		char *why = NULL;
-		verdict_template_t **slot = (verdict_template_t **)(void *)((char *)e + tpls[i].offset);
-		if (verdict_template_compile(cfg_str(e->cfg, tpls[i].id), slot, &why) != 0) {
-			struct buf msg = BUF_INIT;
-			buf_printf(&msg, "%s: %s", cfg_name(tpls[i].id), why);
-			free(why);
-			*error_r = buf_detach(&msg);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* redis_lists: sources answered by rlists on the Redis cache's connection. */
-static int setup_rlists(engine_t *e, char **error_r)
-{
-	const struct cfg_sitelist *lists = cfg_sites(e->cfg, CFG_REDIS_LISTS);
-
-	if (lists->n == 0)
-		return 0;
-	if (lists->n > RLISTS_LOOKUP_MAX) {
-		struct buf msg = BUF_INIT;
-		buf_printf(&msg, "redis_lists: at most %d lists", RLISTS_LOOKUP_MAX);
-		*error_r = buf_detach(&msg);
-		return -1;
-	}
-	e->rlists = rlists_new(e->rcache, cfg_str(e->cfg, CFG_REDIS_PREFIX));
-	for (size_t i = 0; i < lists->n; i++)
-		add_source(e, ENGINE_SOURCE_REDIS_LIST, lists->items[i].zone, lists->items[i].weight, i);
-	return 0;
-}
-
-static int setup_redis(engine_t *e, char **error_r)
-{
-	const char *server = cfg_str(e->cfg, CFG_REDIS_SERVER);
-
-	const struct cfg_sitelist *lists = cfg_sites(e->cfg, CFG_REDIS_LISTS);
-
-	if (lists->n > 0 && *server == '\0') {
-		*error_r = xstrdup("redis_lists: the lists live in Redis, but redis_server is not set");
-		return -1;
-	}
-	if (*server == '\0')
-		return 0;
-	struct rcache_opts ro = {
-		.server = server,
-		.db = (int)cfg_int(e->cfg, CFG_REDIS_DB),
-		.password = *cfg_str(e->cfg, CFG_REDIS_PASSWORD) ? cfg_str(e->cfg, CFG_REDIS_PASSWORD) : NULL,
-		.prefix = cfg_str(e->cfg, CFG_REDIS_PREFIX),
-		.timeout_ms = (unsigned)cfg_ms(e->cfg, CFG_REDIS_TIMEOUT),
-	};
-	if (rcache_new(e->base, &ro, &e->rcache, error_r) != 0)
-		return -1;
-	return setup_rlists(e, error_r);
-}
-
-/* Reports: a spool folder the embedded defaults cannot create is a warning. */
-static int setup_report(engine_t *e, char **error_r)
-{
-	char *why = NULL;
-
-	if (!cfg_bool(e->cfg, CFG_REPORT_ENABLE))
-		return 0;
-	if (report_new(e->base, e->cfg, &e->reporter, &why) == 0)
-		return 0;
-	if (cfg_is_set(e->cfg, CFG_REPORT_ENABLE)) {
-		*error_r = why;
-		return -1;
-	}
-	log_warning("%s; running without reports (set report_spool, or report_enable = no)", why);
-	free(why);
-	return 0;
-}
-
-static void setup_policy(engine_t *e)
-{
-	static const enum verdict_action actions[] = {
-		[CFG_ACTION_REJECT] = VERDICT_REJECT,
-		[CFG_ACTION_TEMPFAIL] = VERDICT_TEMPFAIL,
-		[CFG_ACTION_TAG] = VERDICT_TAG,
-		[CFG_ACTION_QUARANTINE] = VERDICT_QUARANTINE,
-		[CFG_ACTION_LOG] = VERDICT_LOG,
-	};
-
-	e->policy.threshold = (int)cfg_int(e->cfg, CFG_DNSBL_THRESHOLD);
-	e->policy.allowlist_threshold = (int)cfg_int(e->cfg, CFG_ALLOWLIST_THRESHOLD);
-	e->policy.listed_action = actions[cfg_enum(e->cfg, CFG_DNSBL_ACTION)];
-	e->policy.error_action = cfg_enum(e->cfg, CFG_LOOKUP_ERROR_ACTION) == CFG_LOOKUP_ERROR_TEMPFAIL
-					 ? VERDICT_TEMPFAIL
-					 : VERDICT_PASS;
-	e->timeout_ms = cfg_ms(e->cfg, CFG_DNSBL_TIMEOUT);
-	e->min_ttl_s = (unsigned)(cfg_ms(e->cfg, CFG_DNSBL_MIN_TTL) / 1000);
-	e->max_ttl_s = (unsigned)(cfg_ms(e->cfg, CFG_DNSBL_MAX_TTL) / 1000);
-	e->negative_ttl_s = (unsigned)(cfg_ms(e->cfg, CFG_DNSBL_NEGATIVE_TTL) / 1000);
-}
-
-int engine_new(struct event_base *base, cfg_t *cfg, engine_t **engine_r, char **error_r)
-{
-	engine_t *e = xcalloc(1, sizeof(*e));
-	struct buf servers = BUF_INIT;
-	char public_server[ADDR_STRLEN + 8];
-
-	*engine_r = NULL;
-	e->base = base;
-	e->cfg = cfg_ref(cfg);
-	setup_policy(e);
-	e->lru = lru_new((size_t)cfg_int(cfg, CFG_CACHE_SIZE), cached_answer_free);
-	dns_servers_text(cfg, &servers);
-	/* Two tries inside the one deadline: a lost UDP packet gets a second chance. */
-	struct resolver_opts ro = {
-		.servers = buf_cstr(&servers),
-		.timeout_ms = (unsigned)(e->timeout_ms / 2 ? e->timeout_ms / 2 : 1),
-		.tries = 2,
-	};
-	int rc = resolver_new(base, &ro, &e->resolver, error_r);
-	buf_free(&servers);
-	if (rc != 0 || setup_templates(e, error_r) != 0 ||
-	    setup_dns_group(e, GROUP_ADDR, CFG_DNSBL_SITES, error_r) != 0 ||
-	    setup_dns_group(e, GROUP_HELO, CFG_RHSBL_HELO_SITES, error_r) != 0 ||
-	    setup_dns_group(e, GROUP_SENDER, CFG_RHSBL_SENDER_SITES, error_r) != 0 ||
-	    setup_file_lists(e, error_r) != 0 || setup_redis(e, error_r) != 0 ||
-	    setup_report(e, error_r) != 0) {
-		engine_free(&e);
-		return -1;
-	}
-	if (e->dnsbl[GROUP_ADDR] != NULL &&
-	    resolver_uses_public_server(e->resolver, public_server, sizeof(public_server)))
-		log_warning("resolver %s is a public DNS service: large DNSBLs refuse queries from "
-			    "public resolvers; use a local resolver (dns_servers)",
-			    public_server);
-	e->stats = engine_stats_writer_new(e, base);
-	*engine_r = e;
-	return 0;
-}
-
-void engine_free(engine_t **ep)
-{
-	engine_t *e = *ep;
-
-	if (e == NULL)
-		return;
-	engine_stats_writer_free(&e->stats);
-	while (e->live != NULL)
-		lookup_free(e->live);
-	for (int g = 0; g < GROUP_COUNT; g++)
-		dnsbl_free(&e->dnsbl[g]);
-	rlists_free(&e->rlists);
-	rcache_free(&e->rcache);
-	report_free(&e->reporter);
-	filelists_free(&e->files);
-	resolver_free(&e->resolver);
-	lru_free(&e->lru);
-	for (size_t i = 0; i < e->n_sources; i++) {
-		free(e->sources[i].name);
-		free(e->sources[i].display);
-	}
-	free(e->sources);
-	verdict_template_free(&e->reject_tpl);
-	verdict_template_free(&e->tempfail_tpl);
-	cfg_unref(&e->cfg);
-	free(e);
-	*ep = NULL;
-}
-
-bool engine_ready(const engine_t *e)
-{
-	return e->rcache == NULL || rcache_up(e->rcache);
-}
-
-struct flush_wait {
-	engine_flush_cb *cb;
-	void *ctx;
-	struct event *ev;
-};
-
-static void flush_done(struct flush_wait *w)
-{
-	w->cb(w->ctx);
-	if (w->ev != NULL)
-		event_free(w->ev);
-	free(w);
-}
-
-static void flush_pinged(int status, const struct rcache_reply *reply, void *ctx)
-{
-	(void)status;
-	(void)reply;
-	flush_done(ctx);
-}
-
-static void flush_now(evutil_socket_t fd, short what, void *ctx)
-{
-	(void)fd;
-	(void)what;
-	flush_done(ctx);
-}
-
-void engine_flush(engine_t *e, engine_flush_cb *cb, void *ctx)
-{
-	struct flush_wait *w = xcalloc(1, sizeof(*w));
-	static const char *const ping[] = { "PING" };
-	static const size_t ping_len[] = { 4 };
-
-	w->cb = cb;
-	w->ctx = ctx;
-	if (e->rcache != NULL && rcache_up(e->rcache)) {
-		(void)rcache_command_argv(e->rcache, 1, ping, ping_len, flush_pinged, w);
-		return;
-	}
-	w->ev = event_new(e->base, -1, 0, flush_now, w);
-	event_active(w->ev, EV_TIMEOUT, 0);
-}
-
-const struct engine_counters *engine_counters(const engine_t *e)
-{
-	return &e->counters;
-}
-
-size_t engine_n_sources(const engine_t *e)
-{
-	return e->n_sources;
-}
-
-const struct engine_source *engine_source_at(const engine_t *e, size_t i)
-{
-	return &e->sources[i];
-}
-
-const struct dnsbl_stats *engine_source_dns_stats(const engine_t *e, size_t i)
-{
-	const struct engine_source *s = &e->sources[i];
-
-	if (s->kind != ENGINE_SOURCE_DNSBL && s->kind != ENGINE_SOURCE_RHSBL_HELO &&
-	    s->kind != ENGINE_SOURCE_RHSBL_SENDER)
-		return NULL;
-	return dnsbl_stats(e->dnsbl[group_of(s->kind)], s->index);
-}
-
-struct lru *engine_lru(const engine_t *e)
-{
-	return e->lru;
-}
-
-struct rcache *engine_rcache(const engine_t *e)
-{
-	return e->rcache;
-}
-
-const cfg_t *engine_cfg(const engine_t *e)
-{
-	return e->cfg;
-}
-
-const struct verdict_policy *engine_policy(const engine_t *e)
-{
-	return &e->policy;
-}
-
-const verdict_template_t *engine_reject_template(const engine_t *e)
-{
-	return e->reject_tpl;
-}
-
-const verdict_template_t *engine_tempfail_template(const engine_t *e)
-{
-	return e->tempfail_tpl;
-}
-
-const char *engine_hostname(const engine_t *e)
-{
-	return cfg_str(e->cfg, CFG_MYHOSTNAME);
-}

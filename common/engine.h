@@ -115,7 +115,11 @@ typedef void engine_cb(const struct engine_verdict *verdict, void *ctx);
  */
 int engine_new(struct event_base *base, cfg_t *cfg, engine_t **engine_r, char **error_r)
 	__attribute__((warn_unused_result));
-/* Cancel every check in flight (their callbacks are not called) and free. */
+/*
+ * Cancel every check in flight (their callbacks are not called) and free.
+ * May be called from inside a verdict callback (a reload dropping the last
+ * reference): the engine is then freed when the callback returns.
+ */
 void engine_free(engine_t **engine);
 
 /*

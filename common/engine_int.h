@@ -1,12 +1,23 @@
 /*
  * engine_int - the engine's private structures, shared by engine.c (the
- * lookup machinery) and engine_verdict.c (scoring, replies, copies, logs).
+ * lookup machinery), engine_setup.c (building and freeing an engine from a
+ * config), engine_verdict.c (scoring, replies, copies, logs) and
+ * engine_stats.c (counters).
  * Nothing outside common/engine*.c includes this file.
  */
 #ifndef RELAYGUARD_ENGINE_INT_H
 #define RELAYGUARD_ENGINE_INT_H
 
+#include <event2/util.h>
+
+#include "dnsbl.h"
 #include "engine.h"
+#include "filelists.h"
+#include "lru.h"
+#include "rcache.h"
+#include "report.h"
+#include "resolver.h"
+#include "rlists.h"
 #include "site.h"
 
 /* One configured source, resolved at engine_new() time. */
@@ -29,10 +40,14 @@ struct engine_outcome {
 };
 
 /*
- * Score an outcome and build its verdict: a deep, owned structure (every
- * string and the source array copied), freed with engine_verdict_free().
+ * Score an outcome and fill *v with its verdict.  v borrows the outcome's
+ * sources and the engine's names and settings (valid while the lookup and
+ * the engine live: during the callback); only the reply and header texts
+ * are allocated, and engine_verdict_release() frees them.  A caller that
+ * keeps a verdict past the callback uses engine_verdict_copy().
  */
-struct engine_verdict *engine_verdict_build(const engine_t *engine, const struct engine_outcome *out);
+void engine_verdict_fill(const engine_t *engine, const struct engine_outcome *out, struct engine_verdict *v);
+void engine_verdict_release(struct engine_verdict *v);
 
 /* Counters of one engine, for relayguard-ctl stats (engine_stats.c). */
 struct engine_counters {
@@ -62,5 +77,64 @@ const struct verdict_policy *engine_policy(const engine_t *engine);
 const verdict_template_t *engine_reject_template(const engine_t *engine);
 const verdict_template_t *engine_tempfail_template(const engine_t *engine);
 const char *engine_hostname(const engine_t *engine);
+
+
+/* ---- the engine itself (engine.c runs lookups, engine_setup.c builds it) ---- */
+
+/* In-flight lookups are found through a small chained hash table. */
+#define ENGINE_INFLIGHT_BUCKETS 1024u
+
+/* Source groups that share a subject (and so one Redis round trip). */
+enum engine_group { GROUP_ADDR, GROUP_HELO, GROUP_SENDER, GROUP_COUNT };
+
+struct engine {
+	struct event_base *base;
+	cfg_t *cfg;
+	resolver_t *resolver;
+	dnsbl_t *dnsbl[GROUP_COUNT];	/* IP lists, HELO lists, sender lists; NULL if none */
+	rcache_t *rcache;		/* NULL without redis_server */
+	rlists_t *rlists;		/* NULL without redis_lists */
+	report_t *reporter;		/* NULL unless report_enable */
+	filelists_t *files;		/* NULL without file_lists */
+	lru_t *lru;
+	struct engine_source *sources;
+	size_t n_sources;
+	bool has_group[GROUP_COUNT];
+	struct verdict_policy policy;
+	verdict_template_t *reject_tpl;
+	verdict_template_t *tempfail_tpl;
+	unsigned long long timeout_ms;
+	unsigned min_ttl_s, max_ttl_s, negative_ttl_s;
+	struct lookup *inflight[ENGINE_INFLIGHT_BUCKETS];	/* unfinished, by key */
+	struct lookup *live;		/* every lookup not yet freed */
+	/* Finished lookups wait here for one event to deliver them all: the
+	 * callbacks leave engine_check() through the loop, and a busy loop
+	 * delivers many verdicts per wake-up. */
+	struct lookup *ready_head, *ready_tail;
+	struct event *ready_ev;
+	bool delivering;		/* inside engine_deliver_ready() */
+	bool free_pending;		/* engine_free() came from a callback */
+	struct engine_counters counters;
+	struct engine_stats_writer *stats;
+};
+
+
+static inline enum engine_group group_of(enum engine_source_kind k)
+{
+	switch (k) {
+	case ENGINE_SOURCE_RHSBL_HELO:
+		return GROUP_HELO;
+	case ENGINE_SOURCE_RHSBL_SENDER:
+		return GROUP_SENDER;
+	default:
+		return GROUP_ADDR;
+	}
+}
+
+/* engine.c: the LRU's value destructor; free every lookup (no callbacks). */
+void engine_cached_answer_free(void *p);
+void engine_lookups_free(engine_t *engine);
+/* engine.c: the ready event's callback (engine_setup.c creates the event). */
+void engine_deliver_ready(evutil_socket_t fd, short what, void *arg);
 
 #endif

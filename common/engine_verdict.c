@@ -135,17 +135,17 @@ static void render_reply(const engine_t *engine, const struct engine_outcome *ou
 	free(domain);
 }
 
-struct engine_verdict *engine_verdict_build(const engine_t *engine, const struct engine_outcome *out)
+void engine_verdict_fill(const engine_t *engine, const struct engine_outcome *out, struct engine_verdict *v)
 {
-	struct engine_verdict *v = xcalloc(1, sizeof(*v));
 	const struct engine_source_result *first = NULL;
 	const cfg_t *cfg = engine_cfg(engine);
 
+	memset(v, 0, sizeof(*v));
 	v->skip = out->skip;
 	v->layer = out->layer;
 	v->elapsed_us = out->elapsed_us;
 	v->n_sources = out->n_sources;
-	v->sources = copy_sources(out->results, out->n_sources);
+	v->sources = out->results;
 	for (size_t i = 0; i < out->n_sources; i++) {
 		const struct engine_source_result *r = &out->results[i];
 		if (r->answer == ENGINE_LISTED) {
@@ -160,19 +160,19 @@ struct engine_verdict *engine_verdict_build(const engine_t *engine, const struct
 	}
 	if (out->skip != ENGINE_SKIP_NONE) {
 		v->action = VERDICT_PASS;
-		return v;
+		return;
 	}
 	v->action = verdict_decide(engine_policy(engine), v->score, v->n_answered, v->n_failed,
 				   &v->allowlisted);
 	if (first != NULL)
-		v->first_list = xstrdup(first->display);
+		v->first_list = first->display;
 
 	if (v->action == VERDICT_REJECT || v->action == VERDICT_TEMPFAIL) {
 		struct buf text = BUF_INIT, reply = BUF_INIT;
 		bool reject = v->action == VERDICT_REJECT;
 		render_reply(engine, out, v, first, &text);
 		v->reply_code = (int)cfg_int(cfg, reject ? CFG_REJECT_CODE : CFG_TEMPFAIL_CODE);
-		v->reply_dsn = xstrdup(cfg_str(cfg, reject ? CFG_REJECT_DSN : CFG_TEMPFAIL_DSN));
+		v->reply_dsn = cfg_str(cfg, reject ? CFG_REJECT_DSN : CFG_TEMPFAIL_DSN);
 		verdict_reply(&reply, v->reply_code, v->reply_dsn, buf_cstr(&text));
 		v->reply_text = buf_detach(&text);
 		v->reply = buf_detach(&reply);
@@ -187,7 +187,14 @@ struct engine_verdict *engine_verdict_build(const engine_t *engine, const struct
 		verdict_header_value(&header, v->action, v->score, names, n, engine_hostname(engine));
 		v->header = buf_detach(&header);
 	}
-	return v;
+}
+
+void engine_verdict_release(struct engine_verdict *v)
+{
+	free((char *)v->reply);
+	free((char *)v->reply_text);
+	free((char *)v->header);
+	v->reply = v->reply_text = v->header = NULL;
 }
 
 struct engine_verdict *engine_verdict_copy(const struct engine_verdict *src)
