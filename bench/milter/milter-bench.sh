@@ -1,0 +1,177 @@
+#!/bin/sh
+# milter-bench.sh - what relayguard-milter costs an MTA: a private Postfix
+# (tests/data/postfix/milter-main.cf.in) relaying to smtp-sink, loaded with
+# Postfix's smtp-source, with and without the milter in the same run.
+#
+#   1. throughput: smtp-source -s 16 -m N (1 kB messages), messages/s without
+#      milter, with the milter on inet:, with the milter on unix: (warm cache)
+#   2. 500 concurrent SMTP sessions through the milter: no session may fail
+#   3. one session at a time (smtp-source -s 1 -m 200) without milter, inet:,
+#      unix:: the milter must add under 1 ms per message, i.e. no 40 ms
+#      Nagle/delayed-ACK quantum on inet:
+#
+# usage: bench/milter/milter-bench.sh [BUILD_DIR]   (root: Postfix needs it)
+# Env: MESSAGES (default 2000), CONCURRENT (500), SERIAL (200).
+# Every server binds 127.0.0.1; everything runs in a temp folder and is
+# stopped at exit (lib.sh).  The client address is 127.0.0.1, checked like
+# any other (skip_special = no) and not listed: the engine answers from its
+# cache after the first message.
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${1:-$TOP}
+top_srcdir=$TOP
+top_builddir=$BUILD
+export top_srcdir top_builddir
+. "$TOP/tests/integration/lib.sh"
+rg_require rbldnsd postfix smtp-sink smtp-source
+[ "$(id -u)" = 0 ] || { echo "milter-bench.sh: Postfix needs root" >&2; exit 1; }
+MILTER="$BUILD/milter/relayguard-milter"
+[ -x "$MILTER" ] || { echo "milter-bench.sh: $MILTER not built" >&2; exit 1; }
+MESSAGES=${MESSAGES:-2000}
+CONCURRENT=${CONCURRENT:-500}
+SERIAL=${SERIAL:-200}
+POSTFIX=$(command -v postfix || echo /usr/sbin/postfix)
+POSTCONF=$(command -v postconf || echo /usr/sbin/postconf)
+SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
+SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+ulimit -n 4096 2>/dev/null
+
+cp "$TOP"/tests/data/engine/* "$RUN/"
+chmod 644 "$RUN"/*
+DNS_PORT=$(rg_free_port)
+rg_start_rbldnsd "$DNS_PORT" bl1.test:ip4set:bl1.ip4set bl1.test:generic:common.generic \
+	bl2.test:ip4set:bl2.ip4set
+MILTER_PORT=$(rg_free_port)
+SMTP_PORT=$(rg_free_port)
+SINK_PORT=$(rg_free_port)
+
+# start_milter NAME SOCKET: one milter instance with its own config
+start_milter() {
+	cat >"$RUN/$1.conf" <<CONF
+dns_servers = 127.0.0.1:$DNS_PORT
+dnsbl_sites = bl1.test=127.0.0.[2..4]*2, bl2.test*1
+dnsbl_threshold = 2
+dnsbl_probe_interval = 0
+skip_special = no
+report_enable = no
+report_spool = $RUN/spool-$1
+myhostname = mx.example
+log_level = notice
+milter_socket = $2
+milter_pidfile = $RUN/$1.pid
+# Postfix's smtpd (user postfix) must reach the Unix socket (mode 0660, owned by user/group)
+user = postfix
+group = postfix
+CONF
+	"$MILTER" -f -c "$RUN/$1.conf" 2>"$RUN/$1.log" &
+	rg_track $!
+}
+start_milter inet "inet:$MILTER_PORT@127.0.0.1"
+start_milter unix "unix:$RUN/milter.sock"
+rg_wait_port "$MILTER_PORT" || { echo "milter did not start: $(cat "$RUN/inet.log")" >&2; exit 1; }
+for _ in $(seq 1 100); do [ -S "$RUN/milter.sock" ] && break; sleep 0.1; done
+
+"$SINK" -u postfix -c "127.0.0.1:$SINK_PORT" 1000 >"$RUN/sink.log" 2>&1 &
+rg_track $!
+rg_wait_port "$SINK_PORT" || { echo "smtp-sink did not start: $(cat "$RUN/sink.log")" >&2; exit 1; }
+
+BASE="$RUN/postfix"
+mkdir -p "$BASE/etc" "$BASE/spool" "$BASE/data"
+sed -e "s|@BASE@|$BASE|g" -e "s|@SMTP_PORT@|$SMTP_PORT|g" -e "s|@SINK_PORT@|$SINK_PORT|g" \
+	-e "s|@MILTER_PORT@|$MILTER_PORT|g" "$TOP/tests/data/postfix/milter-main.cf.in" >"$BASE/etc/main.cf"
+sed -e "s|@SMTP_PORT@|$SMTP_PORT|g" "$TOP/tests/data/postfix/master.cf.in" >"$BASE/etc/master.cf"
+# smtpd processes for the concurrent run
+sed -i "s|^\(127.0.0.1:$SMTP_PORT inet  *n  *-  *n  *-  *\)-|\1$((CONCURRENT + 50))|" "$BASE/etc/master.cf"
+chown postfix "$BASE/data"
+touch "$BASE/maillog"
+stop_postfix() {
+	_master=$(tr -d ' ' <"$BASE/spool/pid/master.pid" 2>/dev/null)
+	"$POSTFIX" -c "$BASE/etc" stop >/dev/null 2>&1
+	for _ in $(seq 1 100); do
+		[ -n "$_master" ] && kill -0 "$_master" 2>/dev/null || break
+		sleep 0.1
+	done
+	rg_cleanup
+}
+trap stop_postfix EXIT
+"$POSTFIX" -c "$BASE/etc" check || exit 1
+"$POSTFIX" -c "$BASE/etc" start >/dev/null 2>&1 || exit 1
+rg_wait_port "$SMTP_PORT"
+
+# use_milter "" | inet | unix: point smtpd_milters at one milter, or none
+use_milter() {
+	case $1 in
+	inet) _m="inet:127.0.0.1:$MILTER_PORT" ;;
+	unix) _m="unix:$RUN/milter.sock" ;;
+	*) _m="" ;;
+	esac
+	"$POSTCONF" -c "$BASE/etc" -e "smtpd_milters = $_m"
+	"$POSTFIX" -c "$BASE/etc" reload >/dev/null 2>&1
+	sleep 2
+}
+# drain: wait (at most 120 s) until Postfix delivered everything to the sink,
+# so that its queue manager does not compete with the next measurement
+drain() {
+	for _ in $(seq 1 1200); do
+		"$POSTFIX" -c "$BASE/etc" status >/dev/null 2>&1 || return
+		[ -z "$(find "$BASE/spool/active" "$BASE/spool/incoming" "$BASE/spool/deferred" -type f 2>/dev/null | head -1)" ] && return
+		sleep 0.1
+	done
+}
+# accepted: messages Postfix accepted so far (one cleanup message-id line each)
+accepted() { grep -c 'cleanup.*message-id=' "$BASE/maillog"; }
+# source LABEL SMTP-SOURCE-ARGS...: run it, print "LABEL: N msgs in T s = R msg/s (ms/msg)"
+source_run() {
+	_label=$1; shift
+	drain
+	_before=$(accepted)
+	_t0=$(date +%s.%N)
+	"$SOURCE" "$@" -l 1024 -f s@example.org -t r@example.net "127.0.0.1:$SMTP_PORT" \
+		>"$RUN/source.out" 2>&1
+	_rc=$?
+	_t1=$(date +%s.%N)
+	sleep 1
+	_n=$(( $(accepted) - _before ))
+	_errors=$(grep -ciE 'warning|fatal|error|refused|[45][0-9][0-9] ' "$RUN/source.out")
+	awk -v l="$_label" -v n="$_n" -v a="$_t0" -v b="$_t1" -v rc="$_rc" -v e="$_errors" 'BEGIN {
+		t = b - a; printf "%-34s %5d accepted in %6.2f s = %7.1f msg/s, %6.2f ms/msg (exit %d, %d client errors)\n",
+			l, n, t, n / t, 1000 * t / (n > 0 ? n : 1), rc, e }'
+	[ "$_errors" -eq 0 ] || sed 's/^/    /' "$RUN/source.out" | head -5
+}
+
+echo "# relayguard-milter benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, Postfix $("$POSTCONF" -d -h mail_version)"
+use_milter inet
+"$SOURCE" -s 1 -m 20 -l 1024 -f s@example.org -t r@example.net "127.0.0.1:$SMTP_PORT" >/dev/null 2>&1  # warm up
+
+echo "## 1. throughput, 16 sessions, $MESSAGES messages of 1 kB"
+use_milter ""
+source_run "no milter" -s 16 -m "$MESSAGES"
+use_milter inet
+source_run "relayguard-milter inet:" -s 16 -m "$MESSAGES"
+use_milter unix
+source_run "relayguard-milter unix:" -s 16 -m "$MESSAGES"
+
+echo "## 2. $CONCURRENT concurrent sessions through the milter (inet:)"
+use_milter inet
+source_run "relayguard-milter inet: x$CONCURRENT" -s "$CONCURRENT" -m "$((CONCURRENT * 2))"
+echo "    milter/Postfix warnings: $(grep -cE '(warning|error|fatal):.*milter' "$BASE/maillog")"
+
+echo "## TCP_NODELAY on the inet: milter's sockets (copied with pidfd_getfd)"
+/usr/bin/python3 "$TOP/bench/milter/nodelay.py" "$(cat "$RUN/inet.pid")" "$MILTER_PORT" ||
+	echo "    TCP_NODELAY missing (or pidfd_getfd unavailable)"
+
+echo "## 3. one session at a time, $SERIAL messages (3 rounds, alternating)"
+for round in 1 2 3; do
+	use_milter ""
+	source_run "no milter (round $round)" -s 1 -m "$SERIAL"
+	use_milter inet
+	source_run "relayguard-milter inet: (round $round)" -s 1 -m "$SERIAL"
+	use_milter unix
+	source_run "relayguard-milter unix: (round $round)" -s 1 -m "$SERIAL"
+done
+echo "    milter/Postfix warnings: $(grep -cE '(warning|error|fatal):.*milter' "$BASE/maillog")"
+# BENCH_HOLD=SECONDS keeps everything running for a look with strace/ss.
+if [ -n "${BENCH_HOLD:-}" ]; then
+	echo "# holding: RUN=$RUN SMTP_PORT=$SMTP_PORT MILTER_PORT=$MILTER_PORT"
+	use_milter inet
+	sleep "$BENCH_HOLD"
+fi

@@ -1,0 +1,148 @@
+/*
+ * daemon - detach, pid file, privilege drop.  See daemon.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "daemon.h"
+#include "mem.h"
+
+/* Longest pid file content we read back: a decimal pid and a newline. */
+#define DAEMON_PID_TEXT_MAX 32
+
+/* *error_r = "WHAT ARG: strerror(errno)"; returns -1. */
+static int fail(char **error_r, const char *what, const char *arg)
+{
+	struct buf e = BUF_INIT;
+
+	buf_printf(&e, "%s%s: %s", what, arg, strerror(errno));
+	*error_r = buf_detach(&e);
+	return -1;
+}
+
+int daemon_detach(char **error_r)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return fail(error_r, "cannot fork", "");
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return fail(error_r, "cannot start a session", "");
+	if (chdir("/") != 0)
+		return fail(error_r, "cannot change to ", "/");
+	fd = open("/dev/null", O_RDWR);
+	if (fd < 0)
+		return fail(error_r, "cannot open ", "/dev/null");
+	/* stdin, stdout and stderr on /dev/null: nothing may write to a tty */
+	for (int i = 0; i < 3; i++)
+		(void)dup2(fd, i);
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+int daemon_pidfile_write(const char *path, char **error_r)
+{
+	char text[DAEMON_PID_TEXT_MAX];
+	int fd, n;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return fail(error_r, "cannot write pid file ", path);
+	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	if (write(fd, text, (size_t)n) != n) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return fail(error_r, "cannot write pid file ", path);
+	}
+	if (close(fd) != 0)
+		return fail(error_r, "cannot write pid file ", path);
+	return 0;
+}
+
+void daemon_pidfile_remove(const char *path)
+{
+	char text[DAEMON_PID_TEXT_MAX];
+	FILE *f = fopen(path, "r");
+	bool ours = false;
+
+	if (f == NULL)
+		return;
+	if (fgets(text, sizeof(text), f) != NULL)
+		ours = strtol(text, NULL, 10) == (long)getpid();
+	fclose(f);
+	if (ours)
+		(void)unlink(path);
+}
+
+int daemon_lookup_ids(const char *user, const char *group, uid_t *uid_r, gid_t *gid_r,
+		      char **error_r)
+{
+	struct passwd *pw;
+	struct buf e = BUF_INIT;
+
+	*uid_r = (uid_t)-1;
+	*gid_r = (gid_t)-1;
+	if (*user == '\0')
+		return 0;
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		buf_printf(&e, "user: unknown user '%s'", user);
+		*error_r = buf_detach(&e);
+		return -1;
+	}
+	*uid_r = pw->pw_uid;
+	*gid_r = pw->pw_gid;
+	if (*group != '\0') {
+		struct group *gr = getgrnam(group);
+		if (gr == NULL) {
+			buf_printf(&e, "group: unknown group '%s'", group);
+			*error_r = buf_detach(&e);
+			return -1;
+		}
+		*gid_r = gr->gr_gid;
+	}
+	return 0;
+}
+
+int daemon_drop_privileges(const char *user, const char *group, uid_t *uid_r, gid_t *gid_r,
+			   char **error_r)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (uid_r != NULL)
+		*uid_r = (uid_t)-1;
+	if (gid_r != NULL)
+		*gid_r = (gid_t)-1;
+	if (*user == '\0' || geteuid() != 0)
+		return 0;
+	if (daemon_lookup_ids(user, group, &uid, &gid, error_r) != 0)
+		return -1;
+	/* groups first: after setuid() we could no longer change them */
+	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+		return fail(error_r, "cannot drop privileges to ", user);
+	if (uid != 0 && setuid(0) == 0) {
+		*error_r = xstrdup("privileges could be regained after dropping them");
+		return -1;
+	}
+	if (uid_r != NULL)
+		*uid_r = uid;
+	if (gid_r != NULL)
+		*gid_r = gid;
+	return 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * daemon - what a relayguard daemon does between parsing its config and
+ * serving: detach from the terminal, write a pid file, drop root.
+ *
+ * Order, as the daemons use it: open every socket that needs root, then
+ * daemon_detach(), daemon_pidfile_write(), daemon_drop_privileges(); on
+ * exit daemon_pidfile_remove().  Errors are reported through *error_r
+ * (caller frees) so that the caller decides how loud to be; nothing here
+ * logs or exits.
+ *
+ * Thread-safety: meant for the main thread at startup and exit, before
+ * other threads exist (daemon_detach() forks) or after they ended.
+ */
+#ifndef RELAYGUARD_DAEMON_H
+#define RELAYGUARD_DAEMON_H
+
+#include <sys/types.h>
+
+/*
+ * Fork into the background: the parent exits 0, the child becomes a
+ * session leader with its standard streams on /dev/null and "/" as its
+ * working directory.  Returns 0 in the child, or -1 with *error_r.
+ */
+int daemon_detach(char **error_r) __attribute__((warn_unused_result));
+
+/*
+ * Write the current pid and a newline to path (created mode 0644, replaced
+ * when it exists; the folder must exist).  Returns 0, or -1 with *error_r
+ * ("cannot write pid file PATH: reason").
+ */
+int daemon_pidfile_write(const char *path, char **error_r) __attribute__((warn_unused_result));
+
+/* Remove path when it still holds our pid (a newer instance may own it). */
+void daemon_pidfile_remove(const char *path);
+
+/*
+ * When running as root and user is non-empty: switch to user, and to group
+ * when non-empty (else the user's primary group), dropping supplementary
+ * groups, and check that root cannot be regained.  Not root or user "" is
+ * a no-op.  uid_r/gid_r (may be NULL) receive the ids switched to, or -1
+ * cast when nothing changed.  Returns 0, or -1 with *error_r naming the
+ * unknown user or group or the failed call.
+ */
+int daemon_drop_privileges(const char *user, const char *group, uid_t *uid_r, gid_t *gid_r,
+			   char **error_r) __attribute__((warn_unused_result));
+
+/*
+ * Look up the ids daemon_drop_privileges() would switch to, without
+ * switching (to chown a socket before dropping).  Returns 0 with the ids
+ * ((uid_t)-1 / (gid_t)-1 when user is ""), or -1 with *error_r.
+ */
+int daemon_lookup_ids(const char *user, const char *group, uid_t *uid_r, gid_t *gid_r,
+		      char **error_r) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,292 @@
+/*
+ * relayguard-milter - the Sendmail and Postfix milter (libmilter).
+ *
+ * Usage: relayguard-milter [-c FILE] [-f] [-h]
+ *   -c FILE  configuration (default: the default file, else the built-in defaults)
+ *   -f       stay in the foreground and log to standard error
+ *
+ * Order of startup: load the config (every error shows on the terminal),
+ * open the milter socket (milter_socket, maybe a privileged port or a root
+ * folder), daemonize, write the pid file, drop to user/group, start the
+ * engine, serve.  See relayguard-milter(8).
+ *
+ * Signals: SIGTERM and SIGINT stop gracefully (libmilter's own signal
+ * thread; running connections finish, bounded by MILTER_SHUTDOWN_WAIT_MS).
+ * SIGHUP reloads the configuration: new connections get the new one.
+ * libmilter's signal thread also waits for SIGHUP and treats it as "stop";
+ * two threads waiting for one signal get it in an unspecified order, so the
+ * sigwait() below (which libmilter calls) leaves SIGHUP to our reload
+ * thread.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "cfg.h"
+#include "daemon.h"
+#include "log.h"
+#include "mem.h"
+#include "milter_cb.h"
+
+#define PROGRAM_NAME "relayguard-milter"
+/* Longest syslog ident we build ("<syslog_name>/milter"). */
+#define IDENT_MAX 128
+/* How long a stop waits for running connections before exiting anyway. */
+#define MILTER_SHUTDOWN_WAIT_MS 10000
+/* Mode of a Unix milter socket: the MTA's group may connect. */
+#define MILTER_SOCKET_MODE 0660
+/* Highest descriptor searched for libmilter's listening socket. */
+#define MILTER_FD_SCAN_MAX 1024
+
+struct options {
+	const char *config;
+	bool foreground;
+};
+
+static struct options opts;
+static pthread_t reload_tid;
+static volatile sig_atomic_t reload_quit;
+
+/*
+ * libmilter's signal thread calls sigwait() for SIGHUP, SIGTERM and SIGINT
+ * and stops the milter on any of them.  This definition takes precedence
+ * over the C library's for the whole program: it waits for the same set
+ * without SIGHUP, which only the reload thread (sigwaitinfo()) receives.
+ */
+int sigwait(const sigset_t *restrict set, int *restrict sig)
+{
+	sigset_t mine = *set;
+	int s;
+
+	sigdelset(&mine, SIGHUP);
+	do {
+		s = sigwaitinfo(&mine, NULL);
+	} while (s < 0 && errno == EINTR);
+	if (s < 0)
+		return errno;
+	*sig = s;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: " PROGRAM_NAME " [-c FILE] [-f] [-h]\n"
+		   "  -c FILE  configuration file\n"
+		   "  -f       foreground, log to standard error\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:fh")) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'f': o->foreground = true; break;
+		case 'h': usage(stdout); exit(0);
+		default: return -1;
+		}
+	}
+	return optind == argc ? 0 : -1;
+}
+
+/* Switch syslog/stderr, ident and level to what cfg says. */
+static void setup_log(const cfg_t *cfg)
+{
+	static char ident[IDENT_MAX];
+	int facility = LOG_MAIL;
+
+	snprintf(ident, sizeof(ident), "%s/milter", cfg_str(cfg, CFG_SYSLOG_NAME));
+	if (log_facility_parse(cfg_str(cfg, CFG_SYSLOG_FACILITY), &facility) != 0)
+		facility = LOG_MAIL;
+	log_open(ident, opts.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG, facility);
+	log_set_level((enum log_level)cfg_enum(cfg, CFG_LOG_LEVEL));
+}
+
+/*
+ * libmilter does not set TCP_NODELAY: small replies would wait for the
+ * MTA's delayed ACK (40 ms).  It keeps the listening descriptor to itself,
+ * so find it (listening, our port) and set the option there: Linux copies
+ * it to every accepted socket.
+ */
+static void set_listener_nodelay(unsigned port)
+{
+	int one = 1, found = 0;
+
+	for (int fd = 0; fd < MILTER_FD_SCAN_MAX; fd++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss), olen = sizeof(int);
+		int listening = 0;
+		unsigned p;
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &olen) != 0 || !listening)
+			continue;
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+			continue;
+		if (ss.ss_family == AF_INET)
+			p = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			p = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		else
+			continue;
+		if (p != port)
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+			log_warning("cannot set TCP_NODELAY on the milter socket: %s", strerror(errno));
+		else
+			found++;
+	}
+	if (found == 0)
+		log_warning("milter socket not found: TCP_NODELAY not set");
+}
+
+/* Open libmilter's socket while we may still be root. */
+static void open_socket(const cfg_t *cfg)
+{
+	const struct cfg_socket *s = cfg_socket(cfg, CFG_MILTER_SOCKET);
+	struct buf spec = BUF_INIT;
+	unsigned long long timeout_s = (cfg_ms(cfg, CFG_MILTER_TIMEOUT) + 999) / 1000;
+
+	milter_cb_socket_spec(s, &spec);
+	if (smfi_register(*milter_cb_desc()) != MI_SUCCESS)
+		log_fatal("smfi_register failed");
+	if (smfi_setconn(spec.data) != MI_SUCCESS)
+		log_fatal("milter_socket %s: rejected by libmilter", spec.data);
+	if (smfi_settimeout((int)timeout_s) != MI_SUCCESS)
+		log_fatal("smfi_settimeout failed");
+	/* true: remove a Unix socket a previous run left behind */
+	if (smfi_opensocket(true) != MI_SUCCESS)
+		log_fatal("cannot open milter socket %s (in use? permissions?)", spec.data);
+	if (s->kind == CFG_SOCKET_UNIX) {
+		uid_t uid;
+		gid_t gid;
+		char *err = NULL;
+		if (daemon_lookup_ids(cfg_str(cfg, CFG_USER), cfg_str(cfg, CFG_GROUP), &uid, &gid,
+				      &err) != 0)
+			log_fatal("%s", err);
+		if (geteuid() == 0 && uid != (uid_t)-1 && chown(s->path, uid, gid) != 0)
+			log_warning("cannot chown %s: %s", s->path, strerror(errno));
+		if (chmod(s->path, MILTER_SOCKET_MODE) != 0)
+			log_warning("cannot chmod %s: %s", s->path, strerror(errno));
+	} else {
+		set_listener_nodelay(s->port);
+	}
+	log_info("listening on %s", spec.data);
+	buf_free(&spec);
+}
+
+/* The reload thread: SIGHUP -> a new config generation for new connections. */
+static void *reload_main(void *arg)
+{
+	sigset_t set;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		cfg_t *cfg = NULL;
+		char *err = NULL;
+		int s = sigwaitinfo(&set, NULL);
+
+		if (reload_quit)
+			break;
+		if (s != SIGHUP)
+			continue;
+		if (cfg_load_default(opts.config, &cfg, &err) != 0) {
+			log_error("reload failed, keeping the running configuration: %s", err);
+			free(err);
+			continue;
+		}
+		if (milter_cb_reload(cfg, &err) != 0) {
+			log_error("reload failed, keeping the running configuration: %s", err);
+			free(err);
+		} else {
+			log_set_level((enum log_level)cfg_enum(cfg, CFG_LOG_LEVEL));
+			log_notice("configuration reloaded (%s)",
+				   *cfg_path(cfg) ? cfg_path(cfg) : "built-in defaults");
+		}
+		cfg_unref(&cfg);
+	}
+	return NULL;
+}
+
+/* Every thread inherits this mask: the signals go only where they are waited for. */
+static void block_signals(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+static void stop_reload_thread(void)
+{
+	reload_quit = 1;
+	pthread_kill(reload_tid, SIGHUP);
+	pthread_join(reload_tid, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	cfg_t *cfg = NULL;
+	char *err = NULL;
+	const char *pidfile = NULL;
+	int rc;
+
+	if (parse_options(argc, argv, &opts) != 0) {
+		usage(stderr);
+		return 2;
+	}
+	block_signals();
+	log_open(PROGRAM_NAME, LOG_TO_STDERR, LOG_MAIL);
+	if (cfg_load_default(opts.config, &cfg, &err) != 0)
+		log_fatal("%s", err);
+	open_socket(cfg);
+	if (!opts.foreground && daemon_detach(&err) != 0)
+		log_fatal("%s", err);
+	setup_log(cfg);
+	if (*cfg_str(cfg, CFG_MILTER_PIDFILE) != '\0') {
+		pidfile = cfg_str(cfg, CFG_MILTER_PIDFILE);
+		if (daemon_pidfile_write(pidfile, &err) != 0) {
+			log_warning("%s", err);
+			free(err);
+			pidfile = NULL;
+		}
+	}
+	if (daemon_drop_privileges(cfg_str(cfg, CFG_USER), cfg_str(cfg, CFG_GROUP), NULL, NULL,
+				   &err) != 0)
+		log_fatal("%s", err);
+	if (milter_cb_start(cfg, &err) != 0)
+		log_fatal("%s", err);
+	if (pthread_create(&reload_tid, NULL, reload_main, NULL) != 0)
+		log_fatal("cannot start the reload thread");
+	log_notice("started (config %s)", *cfg_path(cfg) ? cfg_path(cfg) : "built-in defaults");
+	rc = smfi_main();
+	log_notice("stopping");
+	stop_reload_thread();
+	if (!milter_cb_stop(MILTER_SHUTDOWN_WAIT_MS))
+		log_warning("connections still running after %d ms; exiting anyway",
+			    MILTER_SHUTDOWN_WAIT_MS);
+	if (pidfile != NULL)
+		daemon_pidfile_remove(pidfile);
+	cfg_unref(&cfg);
+	return rc == MI_SUCCESS ? 0 : 1;
+}

@@ -1,0 +1,630 @@
+/*
+ * milter_cb - libmilter callbacks, per-connection context, configuration
+ * generations.  See milter_cb.h for the contract and the stage rules.
+ */
+#include "config.h"
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <libmilter/mfapi.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "cfg.h"
+#include "engine.h"
+#include "log.h"
+#include "mem.h"
+#include "milter_cb.h"
+#include "verdict.h"
+
+#define FILTER_NAME "relayguard-milter"
+/* The queue id shown in log lines before the MTA has one (Postfix's word). */
+#define NO_QUEUE_ID "NOQUEUE"
+/* Macros asked for per stage (smfi_setsymlist): only what the checks read. */
+#define MACROS_ENVFROM "i {auth_authen}"
+#define MACROS_ENVRCPT "i"
+#define MACROS_EOM "i"
+
+/* ---- generations -------------------------------------------------------- */
+
+struct milter_gen {
+	cfg_t *cfg;
+	engine_thread_t *et;
+	verdict_template_t *quarantine;	/* quarantine_reason, compiled */
+	unsigned refs;		/* guarded by gens_mu; the current pointer holds one */
+};
+
+static pthread_mutex_t gens_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gens_cond = PTHREAD_COND_INITIALIZER;	/* a gen or conn was freed */
+static struct milter_gen *gen_current;
+static unsigned gens_alive;	/* generations not yet freed */
+static unsigned conns_alive;	/* contexts not yet freed */
+
+static struct milter_gen *gen_acquire(void)
+{
+	struct milter_gen *g;
+
+	pthread_mutex_lock(&gens_mu);
+	g = gen_current;
+	if (g != NULL)
+		g->refs++;
+	pthread_mutex_unlock(&gens_mu);
+	return g;
+}
+
+/* Drop one reference; the last one stops the engine thread (nobody is in a check). */
+static void gen_release(struct milter_gen *g)
+{
+	bool last;
+
+	if (g == NULL)
+		return;
+	pthread_mutex_lock(&gens_mu);
+	last = --g->refs == 0;
+	pthread_mutex_unlock(&gens_mu);
+	if (!last)
+		return;
+	engine_thread_stop(&g->et);
+	verdict_template_free(&g->quarantine);
+	cfg_unref(&g->cfg);
+	free(g);
+	pthread_mutex_lock(&gens_mu);
+	gens_alive--;
+	pthread_cond_broadcast(&gens_cond);
+	pthread_mutex_unlock(&gens_mu);
+}
+
+/* A new generation becomes current; the old one lives on in its connections. */
+static int gen_install(cfg_t *cfg, char **error_r)
+{
+	struct milter_gen *g = xcalloc(1, sizeof(*g)), *old;
+	char *terr = NULL;
+
+	if (verdict_template_compile(cfg_str(cfg, CFG_QUARANTINE_REASON), &g->quarantine, &terr) != 0) {
+		struct buf e = BUF_INIT;
+		buf_printf(&e, "quarantine_reason: %s", terr);
+		free(terr);
+		free(g);
+		*error_r = buf_detach(&e);
+		return -1;
+	}
+	if (engine_thread_start(cfg, &g->et, error_r) != 0) {
+		verdict_template_free(&g->quarantine);
+		free(g);
+		return -1;
+	}
+	g->cfg = cfg_ref(cfg);
+	g->refs = 1;
+	pthread_mutex_lock(&gens_mu);
+	old = gen_current;
+	gen_current = g;
+	gens_alive++;
+	pthread_mutex_unlock(&gens_mu);
+	gen_release(old);
+	return 0;
+}
+
+int milter_cb_start(cfg_t *cfg, char **error_r)
+{
+	return gen_install(cfg, error_r);
+}
+
+int milter_cb_reload(cfg_t *cfg, char **error_r)
+{
+	return gen_install(cfg, error_r);
+}
+
+bool milter_cb_stop(unsigned wait_ms)
+{
+	struct milter_gen *g;
+	struct timespec deadline;
+	bool done;
+
+	pthread_mutex_lock(&gens_mu);
+	g = gen_current;
+	gen_current = NULL;
+	pthread_mutex_unlock(&gens_mu);
+	gen_release(g);
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += wait_ms / 1000;
+	deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&gens_mu);
+	while (gens_alive > 0 || conns_alive > 0) {
+		if (pthread_cond_timedwait(&gens_cond, &gens_mu, &deadline) != 0)
+			break;
+	}
+	done = gens_alive == 0 && conns_alive == 0;
+	pthread_mutex_unlock(&gens_mu);
+	return done;
+}
+
+/* ---- per-connection context --------------------------------------------- */
+
+struct milter_conn {
+	struct milter_gen *gen;	/* one reference, NULL when shutting down */
+	unsigned long proto;	/* protocol flags negotiated (SMFIP_NR_* decide replies) */
+	bool local;		/* no client address (local submission): passes */
+	bool connected;		/* xxfi_connect seen */
+	addr_t client;
+	char *helo, *sender, *auth, *queue_id;
+	struct engine_verdict *verdict;	/* of the last check, or NULL */
+	bool checked;		/* a check ran for the current scope */
+	bool failed;		/* it timed out or the engine was gone */
+	bool logged;		/* its decision line was written */
+	unsigned forged;	/* tag headers that came with the message */
+};
+
+static struct milter_conn *conn_get(SMFICTX *ctx)
+{
+	struct milter_conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		return c;
+	c = xcalloc(1, sizeof(*c));
+	c->gen = gen_acquire();
+	pthread_mutex_lock(&gens_mu);
+	conns_alive++;
+	pthread_mutex_unlock(&gens_mu);
+	if (smfi_setpriv(ctx, c) != MI_SUCCESS)
+		log_warning("smfi_setpriv failed");
+	return c;
+}
+
+static void set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src != NULL ? xstrndup(src, MILTER_ARG_MAX) : NULL;
+}
+
+/* Forget the verdict of the current scope (a new transaction or HELO). */
+static void conn_reset_check(struct milter_conn *c)
+{
+	engine_verdict_free(&c->verdict);
+	c->checked = c->failed = c->logged = false;
+}
+
+static void conn_free(SMFICTX *ctx, struct milter_conn *c)
+{
+	conn_reset_check(c);
+	free(c->helo);
+	free(c->sender);
+	free(c->auth);
+	free(c->queue_id);
+	gen_release(c->gen);
+	free(c);
+	(void)smfi_setpriv(ctx, NULL);
+	pthread_mutex_lock(&gens_mu);
+	conns_alive--;
+	pthread_cond_broadcast(&gens_cond);
+	pthread_mutex_unlock(&gens_mu);
+}
+
+static int stage_of(const struct milter_conn *c)
+{
+	return c->gen != NULL ? cfg_enum(c->gen->cfg, CFG_MILTER_REJECT_STAGE) : CFG_MILTER_STAGE_RCPT;
+}
+
+/* The return of a callback that lets the session go on (no reply when negotiated so). */
+static sfsistat go_on(const struct milter_conn *c, unsigned long nr_flag)
+{
+	return (c->proto & nr_flag) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* Pick up the queue id when the MTA has one by now ({i}). */
+static void refresh_queue_id(SMFICTX *ctx, struct milter_conn *c)
+{
+	const char *qid = smfi_getsymval(ctx, "i");
+
+	if (qid != NULL && *qid != '\0')
+		set_str(&c->queue_id, qid);
+}
+
+static void fill_request(const struct milter_conn *c, struct engine_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->client = c->client;
+	req->helo = c->helo;
+	req->sender = c->sender;
+	req->sasl_user = c->auth;
+	req->queue_id = c->queue_id;
+}
+
+/* ---- decisions ---------------------------------------------------------- */
+
+/* One info line per decision: where, what the milter did, the engine's line. */
+static void log_decision(struct milter_conn *c, const char *stage, const char *outcome)
+{
+	struct buf line = BUF_INIT;
+	struct engine_request req;
+	char client[ADDR_STRLEN];
+
+	fill_request(c, &req);
+	log_kv_str(&line, "stage", stage);
+	log_kv_str(&line, "milter", outcome);
+	if (c->queue_id == NULL)
+		log_kv_str(&line, "queue_id", NO_QUEUE_ID);
+	if (c->verdict != NULL) {
+		engine_verdict_log_line(c->verdict, &req, &line);
+	} else {
+		log_kv_str(&line, "client", addr_format(&c->client, client));
+		log_kv_str(&line, "error", "check failed or timed out");
+	}
+	log_info("%s", buf_cstr(&line));
+	buf_free(&line);
+	c->logged = true;
+}
+
+/* Run the check now, waiting at most dnsbl_timeout + the margin. */
+static void run_check(struct milter_conn *c)
+{
+	struct engine_request req;
+	unsigned long long wait_ms;
+
+	conn_reset_check(c);
+	c->checked = true;
+	if (c->gen == NULL) {
+		c->failed = true;
+		return;
+	}
+	fill_request(c, &req);
+	wait_ms = cfg_ms(c->gen->cfg, CFG_DNSBL_TIMEOUT) + MILTER_CHECK_MARGIN_MS;
+	if (engine_thread_check(c->gen->et, &req, (unsigned)wait_ms, &c->verdict) != 0)
+		c->failed = true;
+	/* no source could answer: an engine error, milter_error_action decides */
+	else if (c->verdict->n_answered == 0 && c->verdict->n_failed > 0)
+		c->failed = true;
+}
+
+/*
+ * Start the DNS work without waiting: a check with a zero deadline is
+ * abandoned at once but goes on in the engine, so the check at the reject
+ * stage joins its in-flight lookups or finds its answers in the cache.
+ */
+static void prefetch(struct milter_conn *c)
+{
+	struct engine_request req;
+	struct engine_verdict *v = NULL;
+
+	if (c->gen == NULL)
+		return;
+	fill_request(c, &req);
+	if (engine_thread_check(c->gen->et, &req, 0, &v) == 0)
+		engine_verdict_free(&v);
+}
+
+/* smfi_setreply(), or smfi_setmlreply() when the text needs several lines. */
+static void set_reply(SMFICTX *ctx, int code, const char *dsn, const char *text)
+{
+	char lines[VERDICT_MLREPLY_LINES][VERDICT_LINE_MAX];
+	const char *l[VERDICT_MLREPLY_LINES] = { NULL };
+	char rcode[8];
+	size_t n = verdict_split_lines(text, MILTER_REPLY_WIDTH, lines, VERDICT_MLREPLY_LINES);
+	int rc;
+
+	snprintf(rcode, sizeof(rcode), "%d", code);
+	if (n <= 1) {
+		rc = smfi_setreply(ctx, rcode, (char *)dsn, n == 1 ? lines[0] : NULL);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			l[i] = lines[i];
+		/* the list ends at the first NULL: unused slots are NULL */
+		rc = smfi_setmlreply(ctx, rcode, dsn, l[0], l[1], l[2], l[3], l[4], l[5], l[6],
+				     l[7], l[8], l[9], l[10], l[11], l[12], l[13], l[14], l[15],
+				     l[16], l[17], l[18], l[19], l[20], l[21], l[22], l[23], l[24],
+				     l[25], l[26], l[27], l[28], l[29], l[30], l[31], (char *)NULL);
+	}
+	if (rc != MI_SUCCESS)
+		log_warning("cannot set the SMTP reply %s %s", rcode, dsn != NULL ? dsn : "");
+}
+
+/* Apply the verdict of the reject stage: reject, tempfail, or go on. */
+static sfsistat apply(SMFICTX *ctx, struct milter_conn *c, const char *stage, unsigned long nr)
+{
+	const struct engine_verdict *v = c->verdict;
+	bool log_now = !c->logged;
+
+	if (c->failed) {
+		if (c->gen == NULL ||
+		    cfg_enum(c->gen->cfg, CFG_MILTER_ERROR_ACTION) == CFG_MILTER_ERROR_ACCEPT) {
+			if (log_now)
+				log_decision(c, stage, "error-accept");
+			return go_on(c, nr);
+		}
+		if (log_now)
+			log_decision(c, stage, "error-tempfail");
+		set_reply(ctx, (int)cfg_int(c->gen->cfg, CFG_TEMPFAIL_CODE),
+			  cfg_str(c->gen->cfg, CFG_TEMPFAIL_DSN), MILTER_ERROR_TEXT);
+		return SMFIS_TEMPFAIL;
+	}
+	if (v->action == VERDICT_REJECT || v->action == VERDICT_TEMPFAIL) {
+		if (log_now)
+			log_decision(c, stage, verdict_action_name(v->action));
+		set_reply(ctx, v->reply_code, v->reply_dsn, v->reply_text);
+		return v->action == VERDICT_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+	}
+	if (v->action == VERDICT_PASS && log_now)
+		log_decision(c, stage, "pass");
+	/* tag, quarantine and log are applied and logged at end of message */
+	return go_on(c, nr);
+}
+
+/* ---- callbacks ---------------------------------------------------------- */
+
+/*
+ * Do SMFIP_NR_* (steps without a reply) save anything?  On a Unix socket,
+ * yes: one write less per step.  Over TCP they cost 40 ms: the MTA then
+ * writes several small commands in a row without reading, and Nagle holds
+ * each one until the previous is acknowledged, while the milter's kernel
+ * delays that ACK (it has nothing to send).  A reply carries the ACK at once.
+ * The same goes for SMFIP_NODATA: Postfix still sends the DATA macros, alone,
+ * and the first header waits behind them; answering DATA avoids that.
+ */
+static bool no_reply_pays(const struct milter_conn *c)
+{
+	return c->gen != NULL && cfg_socket(c->gen->cfg, CFG_MILTER_SOCKET)->kind == CFG_SOCKET_UNIX;
+}
+
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+			     unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+			     unsigned long *pf2, unsigned long *pf3)
+{
+	struct milter_conn *c = conn_get(ctx);
+	unsigned long want = SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NOEOH;
+	int stage = stage_of(c);
+	bool headers = c->gen != NULL && *cfg_str(c->gen->cfg, CFG_TAG_HEADER) != '\0';
+
+	(void)f2;
+	(void)f3;
+	want |= headers ? 0 : SMFIP_NOHDRS;
+	if (no_reply_pays(c)) {
+		/* no reply is needed where the milter never rejects */
+		want |= SMFIP_NODATA | SMFIP_NR_MAIL | (headers ? SMFIP_NR_HDR : 0);
+		if (stage != CFG_MILTER_STAGE_CONNECT)
+			want |= SMFIP_NR_CONN;
+		if (stage != CFG_MILTER_STAGE_HELO)
+			want |= SMFIP_NR_HELO;
+		if (stage != CFG_MILTER_STAGE_RCPT)
+			want |= SMFIP_NR_RCPT;
+	}
+	c->proto = want & f1;	/* only what the MTA offers */
+	*pf0 = (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST) & f0;
+	*pf1 = c->proto;
+	*pf2 = *pf3 = 0;
+	if ((f0 & SMFIF_SETSYMLIST) != 0) {
+		(void)smfi_setsymlist(ctx, SMFIM_ENVFROM, MACROS_ENVFROM);
+		(void)smfi_setsymlist(ctx, SMFIM_ENVRCPT, MACROS_ENVRCPT);
+		(void)smfi_setsymlist(ctx, SMFIM_EOM, MACROS_EOM);
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	struct milter_conn *c = conn_get(ctx);
+
+	(void)hostname;
+	c->connected = true;
+	/* no address or "unknown": a local connection (sendmail -bs), it passes */
+	c->local = hostaddr == NULL ||
+		   (hostaddr->sa_family != AF_INET && hostaddr->sa_family != AF_INET6) ||
+		   addr_from_sockaddr(hostaddr, &c->client) != 0;
+	if (c->local)
+		return go_on(c, SMFIP_NR_CONN);
+	if (stage_of(c) != CFG_MILTER_STAGE_CONNECT) {
+		prefetch(c);
+		return go_on(c, SMFIP_NR_CONN);
+	}
+	run_check(c);
+	return apply(ctx, c, "connect", SMFIP_NR_CONN);
+}
+
+static sfsistat cb_helo(SMFICTX *ctx, char *helo)
+{
+	struct milter_conn *c = conn_get(ctx);
+
+	set_str(&c->helo, helo);
+	if (c->local || stage_of(c) != CFG_MILTER_STAGE_HELO)
+		return go_on(c, SMFIP_NR_HELO);
+	run_check(c);
+	return apply(ctx, c, "helo", SMFIP_NR_HELO);
+}
+
+/* "<a@b>" -> "a@b"; "<>" -> "" (the null sender). */
+static void set_sender(struct milter_conn *c, const char *arg)
+{
+	size_t len;
+
+	if (arg == NULL) {
+		set_str(&c->sender, NULL);
+		return;
+	}
+	len = strnlen(arg, MILTER_ARG_MAX);
+	if (len >= 2 && arg[0] == '<' && arg[len - 1] == '>')
+		c->sender = xstrndup(arg + 1, len - 2);
+	else
+		c->sender = xstrndup(arg, len);
+}
+
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct milter_conn *c = conn_get(ctx);
+	const char *auth = smfi_getsymval(ctx, "{auth_authen}");
+
+	/* a new transaction: its own sender, auth, queue id and headers */
+	set_str(&c->sender, NULL);
+	set_sender(c, argv != NULL ? argv[0] : NULL);
+	set_str(&c->auth, auth != NULL && *auth != '\0' ? auth : NULL);
+	set_str(&c->queue_id, NULL);
+	refresh_queue_id(ctx, c);
+	c->forged = 0;
+	if (stage_of(c) == CFG_MILTER_STAGE_RCPT)
+		conn_reset_check(c);
+	return go_on(c, SMFIP_NR_MAIL);
+}
+
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct milter_conn *c = conn_get(ctx);
+
+	(void)argv;
+	if (c->local || stage_of(c) != CFG_MILTER_STAGE_RCPT)
+		return go_on(c, SMFIP_NR_RCPT);
+	refresh_queue_id(ctx, c);
+	if (!c->checked)
+		run_check(c);
+	/* every RCPT of a refused transaction gets the same answer */
+	return apply(ctx, c, "rcpt", SMFIP_NR_RCPT);
+}
+
+static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct milter_conn *c = conn_get(ctx);
+
+	(void)value;
+	if (c->gen != NULL && name != NULL &&
+	    strcasecmp(name, cfg_str(c->gen->cfg, CFG_TAG_HEADER)) == 0)
+		c->forged++;
+	return go_on(c, SMFIP_NR_HDR);
+}
+
+/* Delete every copy the message came with, last first (indexes stay valid). */
+static void strip_forged(SMFICTX *ctx, struct milter_conn *c, const char *name)
+{
+	for (unsigned i = c->forged; i >= 1; i--) {
+		if (smfi_chgheader(ctx, (char *)name, (int)i, NULL) != MI_SUCCESS)
+			log_warning("cannot delete header %s #%u", name, i);
+	}
+	if (c->forged > 0)
+		log_info("queue_id=%s removed %u %s header(s) that came with the message",
+			 c->queue_id != NULL ? c->queue_id : NO_QUEUE_ID, c->forged, name);
+	c->forged = 0;
+}
+
+/* smfi_quarantine() with quarantine_reason rendered for this client. */
+static void quarantine(SMFICTX *ctx, struct milter_conn *c)
+{
+	const struct engine_verdict *v = c->verdict;
+	struct verdict_fields f = { { NULL } };
+	struct buf reason = BUF_INIT;
+	char client[ADDR_STRLEN], score[24];
+
+	snprintf(score, sizeof(score), "%d", v->score);
+	f.values[VERDICT_FIELD_CLIENT] = addr_format(&c->client, client);
+	f.values[VERDICT_FIELD_HELO] = c->helo;
+	f.values[VERDICT_FIELD_SENDER] = c->sender;
+	f.values[VERDICT_FIELD_LIST] = v->first_list;
+	f.values[VERDICT_FIELD_SCORE] = score;
+	f.values[VERDICT_FIELD_ACTION] = verdict_action_name(v->action);
+	f.values[VERDICT_FIELD_QUEUE_ID] = c->queue_id;
+	verdict_template_render(c->gen->quarantine, &f, &reason);
+	if (smfi_quarantine(ctx, reason.len > 0 ? reason.data : "relayguard") != MI_SUCCESS)
+		log_warning("cannot quarantine the message");
+	buf_free(&reason);
+}
+
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+	struct milter_conn *c = conn_get(ctx);
+	const struct engine_verdict *v;
+	const char *name;
+
+	if (c->gen == NULL)
+		return SMFIS_ACCEPT;
+	refresh_queue_id(ctx, c);
+	name = cfg_str(c->gen->cfg, CFG_TAG_HEADER);
+	if (*name != '\0')
+		strip_forged(ctx, c, name);
+	v = c->verdict;
+	if (v == NULL || c->failed)
+		return SMFIS_ACCEPT;
+	if ((v->action == VERDICT_TAG || v->action == VERDICT_QUARANTINE) && *name != '\0' &&
+	    v->header != NULL && smfi_addheader(ctx, (char *)name, (char *)v->header) != MI_SUCCESS)
+		log_warning("cannot add header %s", name);
+	if (v->action == VERDICT_QUARANTINE)
+		quarantine(ctx, c);
+	if (v->action == VERDICT_TAG || v->action == VERDICT_QUARANTINE || v->action == VERDICT_LOG)
+		log_decision(c, "eom", verdict_action_name(v->action));
+	return SMFIS_ACCEPT;
+}
+
+/* Only asked for over TCP, where answering is cheaper than not (no_reply_pays()). */
+static sfsistat cb_data(SMFICTX *ctx)
+{
+	return go_on(conn_get(ctx), SMFIP_NR_DATA);
+}
+
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+	struct milter_conn *c = conn_get(ctx);
+
+	/* the transaction is gone; the connection (and a connect/helo verdict) stays */
+	c->forged = 0;
+	set_str(&c->queue_id, NULL);
+	if (stage_of(c) == CFG_MILTER_STAGE_RCPT)
+		conn_reset_check(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_close(SMFICTX *ctx)
+{
+	struct milter_conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		conn_free(ctx, c);
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc desc = {
+	.xxfi_name = FILTER_NAME,
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+	.xxfi_connect = cb_connect,
+	.xxfi_helo = cb_helo,
+	.xxfi_envfrom = cb_envfrom,
+	.xxfi_envrcpt = cb_envrcpt,
+	.xxfi_header = cb_header,
+	.xxfi_eom = cb_eom,
+	.xxfi_abort = cb_abort,
+	.xxfi_close = cb_close,
+	.xxfi_data = cb_data,
+	.xxfi_negotiate = cb_negotiate,
+};
+
+struct smfiDesc *milter_cb_desc(void)
+{
+	return &desc;
+}
+
+void milter_cb_socket_spec(const struct cfg_socket *s, struct buf *out)
+{
+	addr_t a;
+
+	switch (s->kind) {
+	case CFG_SOCKET_INET:
+		/* a literal address in brackets: libmilter then skips the resolver */
+		if (addr_parse(s->host, &a) == 0)
+			buf_printf(out, "inet:%u@[%s]", s->port, s->host);
+		else
+			buf_printf(out, "inet:%u@%s", s->port, s->host);
+		break;
+	case CFG_SOCKET_INET6:
+		buf_printf(out, "inet6:%u@[%s]", s->port, s->host);
+		break;
+	case CFG_SOCKET_UNIX:
+		buf_printf(out, "unix:%s", s->path);
+		break;
+	}
+}

@@ -1,0 +1,10 @@
+-- A connection without a client address (local submission) passes.
+dofile(DIR .. "/common.lua")
+local conn = open_client("unspec", "localhost")
+expect_go_on(conn, SMFIP_NR_CONN, "connect")
+helo(conn)
+mail(conn, "LOCAL")
+rcpt(conn)
+expect_reply(conn, SMFIR_CONTINUE, "RCPT of a local connection")
+message(conn, { { "From", "root@localhost" } })
+mt.disconnect(conn)

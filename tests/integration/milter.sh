@@ -1,0 +1,144 @@
+#!/bin/sh
+# milter.sh - relayguard-milter driven by miltertest (a real milter client)
+# against a real rbldnsd serving tests/data/engine, one Lua script per path
+# (tests/data/milter/*.lua).  The milter listens on a Unix socket in $RUN and
+# runs under valgrind (ASan builds: under ASan) for the whole suite; its
+# configuration is switched between the scripts with SIGHUP, which is then
+# tested too.  Prints TAP.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+rg_require rbldnsd miltertest python3
+MILTER="$RG_TOP_BUILDDIR/milter/relayguard-milter"
+[ -x "$MILTER" ] || rg_bail "$MILTER not built"
+D="$RG_TOP_SRCDIR/tests/data/milter"
+
+# Under ASan the leak check is ASan's (valgrind cannot run ASan binaries).
+if ldd "$MILTER" 2>/dev/null | grep -q libasan; then
+	WRAP=""
+	LEAKS_BY=ASan
+else
+	rg_require valgrind
+	WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --error-exitcode=97 --log-file=$RUN/valgrind.log"
+	LEAKS_BY=valgrind
+fi
+
+cp "$RG_TOP_SRCDIR"/tests/data/engine/* "$RUN/"
+chmod 644 "$RUN"/*
+DNS_PORT=$(rg_free_port)
+rg_start_rbldnsd "$DNS_PORT" \
+	bl1.test:ip4set:bl1.ip4set bl1.test:ip6trie:bl1.ip6trie bl1.test:generic:common.generic \
+	bl2.test:ip4set:bl2.ip4set dom.test:dnset:dom.dnset
+# A DNS server that never answers: a UDP socket bound and never read.
+BH_PORT=$(rg_free_port)
+python3 -c "import socket,time,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('127.0.0.1',int(sys.argv[1]))); time.sleep(900)" "$BH_PORT" &
+rg_track $!
+
+SOCK="$RUN/milter.sock"
+CONF="$RUN/milter.conf"
+# write_conf [EXTRA LINES...]: the base configuration plus overrides
+write_conf() {
+	{
+		echo "dns_servers = 127.0.0.1:$DNS_PORT"
+		echo "dnsbl_sites = bl1.test=127.0.0.[2..4]*2, bl2.test*1"
+		echo "dnsbl_threshold = 2"
+		echo "dnsbl_timeout = 2s"
+		echo "dnsbl_probe_interval = 0"
+		echo "report_enable = no"
+		echo "report_spool = $RUN/spool"
+		echo "myhostname = mx.example"
+		echo "log_level = info"
+		echo "milter_socket = unix:$SOCK"
+		echo "milter_pidfile = $RUN/milter.pid"
+		for line in "$@"; do echo "$line"; done
+	} >"$CONF"
+}
+
+# Bad configurations stop the milter before it listens, naming file and line.
+write_conf "milter_reject_stage = data"
+"$MILTER" -f -c "$CONF" >"$RUN/bad.out" 2>&1
+rg_ok $(( $? == 0 )) "a bad milter_reject_stage is refused"
+rg_like "$(cat "$RUN/bad.out")" "milter.conf:12: .*milter_reject_stage" "the error names file, line and setting"
+
+write_conf
+$WRAP "$MILTER" -f -c "$CONF" 2>"$RUN/milter.log" &
+MILTER_PID=$!
+rg_track "$MILTER_PID"
+for _ in $(seq 1 300); do
+	[ -S "$SOCK" ] && grep -q "started" "$RUN/milter.log" && break
+	sleep 0.1
+done
+[ -S "$SOCK" ] || rg_bail "relayguard-milter did not start: $(cat "$RUN/milter.log")"
+rg_is "$(cat "$RUN/milter.pid" 2>/dev/null)" "$MILTER_PID" "the pid file holds the milter's pid"
+
+RELOADS=0
+# reload [EXTRA LINES...]: new configuration, SIGHUP, wait for the log line
+reload() {
+	write_conf "$@"
+	RELOADS=$((RELOADS + 1))
+	kill -HUP "$MILTER_PID"
+	for _ in $(seq 1 300); do
+		[ "$(grep -c 'configuration reloaded' "$RUN/milter.log")" -ge "$RELOADS" ] && return 0
+		kill -0 "$MILTER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	rg_ok 1 "reload $RELOADS"
+	sed 's/^/# /' "$RUN/milter.log" | tail -20
+	return 1
+}
+
+# run SCRIPT "description" [-D NAME=VALUE...]
+run() {
+	_script=$1; _desc=$2; shift 2
+	miltertest -s "$D/$_script.lua" -D "SOCK=$SOCK" -D "DIR=$D" "$@" >"$RUN/mt.out" 2>&1
+	_rc=$?
+	rg_ok $_rc "$_desc"
+	[ $_rc -eq 0 ] || sed 's/^/# /' "$RUN/mt.out"
+}
+
+# milter_reject_stage = rcpt (the default), dnsbl_action = reject
+run listed_rcpt "listed IPv4 client refused at RCPT with a reply code"
+run listed_rcpt "listed IPv6 client refused at RCPT" -D IP=2001:db8:1::5
+run unlisted "unlisted client passes, nothing added"
+run unlisted "unlisted IPv6 client passes" -D IP=2001:db8:2::1
+run tag "unlisted client: a forged X-Relayguard is deleted, none added" -D FORGED=2 -D IP=192.0.2.99
+run authenticated "authenticated listed client passes; the next transaction is checked"
+run local "local connection (no address) passes"
+run abort "connections that end in the middle, then a new one"
+rg_like "$(cat "$RUN/milter.log")" "stage=rcpt milter=reject client=192.0.2.5 helo=client.example queue_id=LISTEDRCPT verdict=reject score=2 lists=bl1.test=127.0.0.2" \
+	"the decision is logged with stage and queue id"
+rg_like "$(cat "$RUN/milter.log")" "stage=rcpt milter=reject client=2001:db8:1::5 " "the IPv6 decision is logged"
+
+reload "milter_reject_stage = connect"
+run listed_connect "milter_reject_stage = connect: refused at connect (after SIGHUP)"
+run unlisted "milter_reject_stage = connect: unlisted client passes"
+reload "milter_reject_stage = helo"
+run listed_helo "milter_reject_stage = helo: refused at HELO"
+run unlisted "milter_reject_stage = helo: unlisted client passes"
+
+reload "dnsbl_action = tag"
+run tag "tag: one X-Relayguard with the exact value" \
+	-D "HEADER=listed action=tag score=2 lists=bl1.test host=mx.example"
+run tag "tag: forged copies deleted, ours added once" -D FORGED=3 \
+	-D "HEADER=listed action=tag score=2 lists=bl1.test host=mx.example"
+run tag "tag: two lists in the header" -D IP=192.0.2.6 \
+	-D "HEADER=listed action=tag score=3 lists=bl1.test,bl2.test host=mx.example"
+reload "dnsbl_action = quarantine" "quarantine_reason = held: [{client}] in {list}"
+run quarantine "quarantine with the rendered reason" -D "REASON=held: [192.0.2.5] in bl1.test"
+reload "dnsbl_action = log"
+run tag "log: no header, no reject"
+
+reload "dns_servers = 127.0.0.1:$BH_PORT" "dnsbl_timeout = 1s" "milter_error_action = accept"
+run error "DNS never answers, milter_error_action = accept: RCPT goes on" -D WANT=accept
+reload "dns_servers = 127.0.0.1:$BH_PORT" "dnsbl_timeout = 1s" "milter_error_action = tempfail"
+run error "DNS never answers, milter_error_action = tempfail: RCPT gets a reply code" -D WANT=tempfail
+rg_like "$(cat "$RUN/milter.log")" "milter=error-tempfail client=192.0.2.77" "the error decision is logged"
+
+kill -0 "$MILTER_PID" 2>/dev/null
+rg_ok $? "the milter survived $RELOADS reloads (SIGHUP)"
+kill -TERM "$MILTER_PID"
+wait "$MILTER_PID"
+MILTER_RC=$?
+rg_is "$MILTER_RC" 0 "SIGTERM: clean exit, no leaks or memory errors ($LEAKS_BY)"
+[ "$MILTER_RC" -eq 0 ] || { sed 's/^/# /' "$RUN/valgrind.log" 2>/dev/null | head -60; grep -A20 "Sanitizer" "$RUN/milter.log" | sed 's/^/# /' | head -60; }
+[ ! -e "$RUN/milter.pid" ]
+rg_ok $? "the pid file is removed at exit"
+rg_done

@@ -1,0 +1,140 @@
+#!/bin/sh
+# postfix_milter.sh - a private Postfix instance with smtpd_milters pointing
+# at relayguard-milter on inet:127.0.0.1 (real rbldnsd behind it), smtp-sink
+# as the next hop, swaks with XCLIENT to make Postfix see any client address.
+# Checks what the SMTP client sees (reply codes and text) and what arrives
+# (the tag header, forged copies removed).
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+rg_require rbldnsd postfix swaks smtp-sink
+if [ "$(id -u)" != 0 ]; then
+	[ -n "${CI:-}" ] && rg_bail "Postfix needs root (CI runs as root)"
+	rg_skip_all "Postfix needs root"
+fi
+MILTER="$RG_TOP_BUILDDIR/milter/relayguard-milter"
+[ -x "$MILTER" ] || rg_bail "$MILTER not built"
+SINK_BIN=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+POSTFIX=$(command -v postfix || echo /usr/sbin/postfix)
+
+cp "$RG_TOP_SRCDIR"/tests/data/engine/* "$RUN/"
+chmod 644 "$RUN"/*
+DNS_PORT=$(rg_free_port)
+rg_start_rbldnsd "$DNS_PORT" \
+	bl1.test:ip4set:bl1.ip4set bl1.test:ip6trie:bl1.ip6trie bl1.test:generic:common.generic \
+	bl2.test:ip4set:bl2.ip4set
+MILTER_PORT=$(rg_free_port)
+SMTP_PORT=$(rg_free_port)
+SINK_PORT=$(rg_free_port)
+
+write_conf() {
+	{
+		echo "dns_servers = 127.0.0.1:$DNS_PORT"
+		echo "dnsbl_sites = bl1.test=127.0.0.[2..4]*2, bl2.test*1"
+		echo "dnsbl_threshold = 2"
+		echo "dnsbl_timeout = 3s"
+		echo "dnsbl_probe_interval = 0"
+		echo "report_enable = no"
+		echo "report_spool = $RUN/spool"
+		echo "myhostname = mx.example"
+		echo "milter_socket = inet:$MILTER_PORT@127.0.0.1"
+		echo "milter_pidfile = $RUN/milter.pid"
+		for line in "$@"; do echo "$line"; done
+	} >"$RUN/milter.conf"
+}
+write_conf
+"$MILTER" -f -c "$RUN/milter.conf" 2>"$RUN/milter.log" &
+MILTER_PID=$!
+rg_track "$MILTER_PID"
+rg_wait_port "$MILTER_PORT" || rg_bail "relayguard-milter did not start: $(cat "$RUN/milter.log")"
+
+mkdir -p "$RUN/sink"
+chown postfix "$RUN/sink"
+"$SINK_BIN" -u postfix -c -d "$RUN/sink/%Y%m%d%H%M%S." "127.0.0.1:$SINK_PORT" 64 >"$RUN/sink.log" 2>&1 &
+rg_track $!
+rg_wait_port "$SINK_PORT" || rg_bail "smtp-sink did not start"
+
+BASE="$RUN/postfix"
+mkdir -p "$BASE/etc" "$BASE/spool" "$BASE/data"
+sed -e "s|@BASE@|$BASE|g" -e "s|@SMTP_PORT@|$SMTP_PORT|g" -e "s|@SINK_PORT@|$SINK_PORT|g" \
+	-e "s|@MILTER_PORT@|$MILTER_PORT|g" "$RG_TOP_SRCDIR/tests/data/postfix/milter-main.cf.in" >"$BASE/etc/main.cf"
+sed -e "s|@SMTP_PORT@|$SMTP_PORT|g" "$RG_TOP_SRCDIR/tests/data/postfix/master.cf.in" >"$BASE/etc/master.cf"
+chown postfix "$BASE/data"
+touch "$BASE/maillog"
+stop_postfix() {
+	"$POSTFIX" -c "$BASE/etc" stop >/dev/null 2>&1
+	for _ in $(seq 1 50); do
+		[ -e "$BASE/spool/pid/master.pid" ] && kill -0 "$(tr -d ' ' <"$BASE/spool/pid/master.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	rg_cleanup
+}
+trap stop_postfix EXIT
+"$POSTFIX" -c "$BASE/etc" check >"$RUN/postfix-check.log" 2>&1 || rg_bail "postfix check: $(cat "$RUN/postfix-check.log")"
+"$POSTFIX" -c "$BASE/etc" start >"$RUN/postfix-start.log" 2>&1 || rg_bail "postfix start: $(cat "$RUN/postfix-start.log")"
+rg_wait_port "$SMTP_PORT" || rg_bail "Postfix did not listen on $SMTP_PORT"
+
+# send ADDR [swaks args...]: prints swaks' exit status; transcript in $RUN/swaks.out
+send() {
+	_addr=$1; shift
+	swaks --server 127.0.0.1 --port "$SMTP_PORT" --helo client.example --from s@example.org \
+		--to r@example.net --xclient "ADDR=$_addr NAME=client.example" "$@" >"$RUN/swaks.out" 2>&1
+	echo $?
+}
+# wait_sink PATTERN: wait up to 30 s for a sink file holding PATTERN; print its name
+wait_sink() {
+	for _ in $(seq 1 300); do
+		_f=$(grep -l -- "$1" "$RUN"/sink/* 2>/dev/null | head -1)
+		[ -n "$_f" ] && { echo "$_f"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+# reload [EXTRA LINES...]
+RELOADS=0
+reload() {
+	write_conf "$@"
+	RELOADS=$((RELOADS + 1))
+	kill -HUP "$MILTER_PID"
+	for _ in $(seq 1 100); do
+		[ "$(grep -c 'configuration reloaded' "$RUN/milter.log")" -ge "$RELOADS" ] && return 0
+		sleep 0.1
+	done
+	rg_ok 1 "reload $RELOADS"
+}
+
+rg_is "$(send 192.0.2.5)" 24 "listed client: RCPT rejected (swaks exit 24)"
+rg_ok "$(grep -qF '<** 550 5.7.1 Service unavailable; client [192.0.2.5] blocked using bl1.test: Open relay 192.0.2.5 listed in bl1' "$RUN/swaks.out"; echo $?)" \
+	"listed client: 550 5.7.1 with the templated text"
+rg_is "$(send IPV6:2001:db8:1::7)" 24 "listed IPv6 client: RCPT rejected"
+rg_ok "$(grep -qF '550 5.7.1 Service unavailable; client [2001:db8:1::7] blocked using bl1.test' "$RUN/swaks.out"; echo $?)" \
+	"listed IPv6 client: the text names the address"
+
+rg_is "$(send 192.0.2.77 --header 'Subject: unlisted-77' --header 'X-Relayguard: clean forged')" 0 "unlisted client accepted"
+f=$(wait_sink 'unlisted-77')
+rg_ok $? "unlisted client: message delivered"
+rg_is "$(grep -c '^X-Relayguard:' "$f" 2>/dev/null)" 0 "unlisted client: the forged X-Relayguard is removed"
+
+reload "reject_message = Your host [{client}] is listed in {lists}. $(printf 'Please ask your provider to secure it. %.0s' 1 2 3 4 5 6 7)See https://lists.example/{client}"
+rg_is "$(send 192.0.2.6)" 24 "long reply text: RCPT rejected"
+rg_ok "$(grep -q '^<\*\* *550-5.7.1 ' "$RUN/swaks.out" && grep -q '^<\*\* *550 5.7.1 .*lists.example/192.0.2.6' "$RUN/swaks.out"; echo $?)" \
+	"long reply text: a multi-line 550 reply"
+
+reload "dnsbl_action = tag"
+rg_is "$(send 192.0.2.6 --header 'Subject: tagged-6' --header 'X-Relayguard: clean forged')" 0 "tag: listed client accepted"
+f=$(wait_sink 'tagged-6')
+rg_ok $? "tag: message delivered"
+rg_is "$(grep '^X-Relayguard:' "$f" 2>/dev/null)" \
+	"X-Relayguard: listed action=tag score=3 lists=bl1.test,bl2.test host=mx.example" \
+	"tag: exactly one X-Relayguard with the verdict (the forged one removed)"
+
+reload "dnsbl_action = quarantine"
+rg_is "$(send 192.0.2.5 --header 'Subject: held-5')" 0 "quarantine: listed client accepted"
+for _ in $(seq 1 50); do
+	[ -n "$(ls "$BASE/spool/hold" 2>/dev/null)" ] && break
+	sleep 0.1
+done
+rg_ok "$([ -n "$(ls "$BASE/spool/hold" 2>/dev/null)" ]; echo $?)" "quarantine: the message is in the hold queue"
+
+grep -E '(warning|error|fatal):.*milter' "$BASE/maillog" >"$RUN/milter-warnings"
+rg_ok "$([ ! -s "$RUN/milter-warnings" ]; echo $?)" "Postfix talked to the milter without warnings"
+sed 's/^/# /' "$RUN/milter-warnings" | tail -10
+rg_done

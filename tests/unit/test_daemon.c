@@ -1,0 +1,81 @@
+/* test_daemon - pid files and the privilege drop's checks. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "tap.h"
+
+static const struct {
+	const char *user, *group;
+	const char *error;	/* NULL: must succeed; else a substring of the error */
+} id_cases[] = {
+	{ "", "", NULL },
+	{ "root", "", NULL },
+	{ "root", "root", NULL },
+	{ "no-such-user-rg", "", "unknown user 'no-such-user-rg'" },
+	{ "root", "no-such-group-rg", "unknown group 'no-such-group-rg'" },
+};
+
+static void test_pidfile(void)
+{
+	char dir[] = "/tmp/rg-daemon-XXXXXX", path[64], text[32] = "";
+	char *err = NULL;
+	FILE *f;
+
+	if (!ok(mkdtemp(dir) != NULL, "temp folder"))
+		return;
+	snprintf(path, sizeof(path), "%s/x.pid", dir);
+	ok(daemon_pidfile_write(path, &err) == 0, "pid file written");
+	f = fopen(path, "r");
+	if (f != NULL) {
+		if (fgets(text, sizeof(text), f) == NULL)
+			text[0] = '\0';
+		fclose(f);
+	}
+	is_int(strtol(text, NULL, 10), getpid(), "it holds our pid");
+	daemon_pidfile_remove(path);
+	ok(access(path, F_OK) != 0, "removed when it is ours");
+	f = fopen(path, "w");
+	if (f != NULL) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+	daemon_pidfile_remove(path);
+	ok(access(path, F_OK) == 0, "kept when another pid is in it");
+	unlink(path);
+	rmdir(dir);
+	snprintf(path, sizeof(path), "%s/missing/x.pid", dir);
+	ok(daemon_pidfile_write(path, &err) != 0 && err != NULL &&
+		   strstr(err, "cannot write pid file") != NULL,
+	   "a pid file in a missing folder is an error");
+	free(err);
+}
+
+int main(void)
+{
+	test_pidfile();
+	for (size_t i = 0; i < sizeof(id_cases) / sizeof(id_cases[0]); i++) {
+		uid_t uid;
+		gid_t gid;
+		char *err = NULL;
+		int rc = daemon_lookup_ids(id_cases[i].user, id_cases[i].group, &uid, &gid, &err);
+
+		if (id_cases[i].error == NULL) {
+			ok(rc == 0, "lookup '%s' '%s'", id_cases[i].user, id_cases[i].group);
+			if (*id_cases[i].user == '\0')
+				ok(uid == (uid_t)-1 && gid == (gid_t)-1, "no user: no ids");
+			else
+				is_int(uid, 0, "root is uid 0");
+		} else {
+			ok(rc != 0 && err != NULL && strstr(err, id_cases[i].error) != NULL,
+			   "lookup '%s' '%s': %s", id_cases[i].user, id_cases[i].group,
+			   id_cases[i].error);
+		}
+		free(err);
+	}
+	return tap_done();
+}
