@@ -49,6 +49,10 @@ def main(argv):
             s = connect(port, source)
             s.sendall(request(rest))
             replies = read_replies(s, 1)
+        except (ConnectionResetError, BrokenPipeError):
+            # The server closed first (a refused client): data we sent after
+            # its close turns the close into a reset.  Either way: closed.
+            replies = []
         except OSError as e:
             print("ERROR " + str(e))
             return 1
