@@ -22,6 +22,7 @@ dnsbl_probe_interval = 0
 dnsbl_reply_map = bl1.test=First-List
 redis_server = 127.0.0.1:$REDIS_PORT
 redis_prefix = ctltest:
+report_spool = $RUN/spool
 CONF
 
 a_queries() { grep -c "$1.* A " "$RUN/rbldnsd.log"; }

@@ -1,0 +1,393 @@
+/*
+ * ctl_reports - relayguard-ctl queue, networks, notices: the state of the
+ * report queue and of relayguard-notify, read from Redis (redis_server
+ * set) or from the spool journal and the notifier's state file.
+ * Read-only, except that `queue` creates the empty stream and group when
+ * they do not exist yet (as relayguard-notify would).
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "mem.h"
+#include "notify/nqueue.h"
+#include "spool.h"
+
+#define CTL_REPORTS_TOP_DEFAULT 20
+#define CTL_REPORTS_TOP_MAX 1000
+#define CTL_REPORTS_LINE_MAX 8192
+
+static bool has_redis(const cfg_t *cfg)
+{
+	return *cfg_str(cfg, CFG_REDIS_SERVER) != '\0';
+}
+
+static nqueue_t *open_queue(const cfg_t *cfg)
+{
+	nqueue_t *q = NULL;
+	char *err = NULL;
+
+	if (nqueue_open(cfg, "relayguard-ctl", &q, &err) != 0) {
+		fprintf(stderr, "relayguard-ctl: %s\n", err);
+		free(err);
+	}
+	return q;
+}
+
+/* -n N: how many rows; returns N or -1 after a usage error. */
+static long top_option(int argc, char **argv)
+{
+	long n = CTL_REPORTS_TOP_DEFAULT;
+	int c;
+
+	while ((c = getopt(argc, argv, "n:")) != -1) {
+		char *end;
+		if (c != 'n' || (n = strtol(optarg, &end, 10), *end != '\0') || n < 1 || n > CTL_REPORTS_TOP_MAX) {
+			ctl_usage_error(argv[0], "expected [-n 1..%d]", CTL_REPORTS_TOP_MAX);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	return n;
+}
+
+/* The value of field name in an XINFO-style flat [name, value, ...] array. */
+static const redisReply *info_field(const redisReply *r, const char *name)
+{
+	for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING && strcmp(r->element[i]->str, name) == 0)
+			return r->element[i + 1];
+	return NULL;
+}
+
+static void print_field(const char *label, const redisReply *v)
+{
+	if (v == NULL || v->type == REDIS_REPLY_NIL)
+		printf("%-10s -\n", label);
+	else if (v->type == REDIS_REPLY_INTEGER)
+		printf("%-10s %lld\n", label, v->integer);
+	else if (v->type == REDIS_REPLY_STRING || v->type == REDIS_REPLY_STATUS)
+		printf("%-10s %s\n", label, v->str);
+}
+
+static int queue_redis(const cfg_t *cfg)
+{
+	nqueue_t *q = open_queue(cfg);
+	struct buf stream = BUF_INIT;
+
+	if (q == NULL)
+		return CTL_FAIL;
+	buf_printf(&stream, "%sreports", nqueue_prefix(q));
+	redisReply *len = nqueue_command(q, "XLEN", buf_cstr(&stream), NULL);
+	redisReply *groups = nqueue_command(q, "XINFO", "GROUPS", buf_cstr(&stream), NULL);
+	redisReply *consumers = nqueue_command(q, "XINFO", "CONSUMERS", buf_cstr(&stream), NQUEUE_GROUP, NULL);
+	int rc = CTL_FAIL;
+	if (len != NULL && len->type == REDIS_REPLY_INTEGER && groups != NULL && groups->type == REDIS_REPLY_ARRAY) {
+		printf("%-10s %s (Redis stream)\n", "queue", buf_cstr(&stream));
+		printf("%-10s %lld\n", "length", len->integer);
+		for (size_t i = 0; i < groups->elements; i++) {
+			const redisReply *g = groups->element[i];
+			const redisReply *name = info_field(g, "name");
+			if (name == NULL || name->type != REDIS_REPLY_STRING || strcmp(name->str, NQUEUE_GROUP) != 0)
+				continue;
+			print_field("pending", info_field(g, "pending"));
+			print_field("consumers", info_field(g, "consumers"));
+			print_field("lag", info_field(g, "lag"));
+			print_field("delivered", info_field(g, "last-delivered-id"));
+		}
+		for (size_t i = 0; consumers != NULL && consumers->type == REDIS_REPLY_ARRAY && i < consumers->elements; i++) {
+			const redisReply *c = consumers->element[i];
+			const redisReply *name = info_field(c, "name"), *pend = info_field(c, "pending"),
+					 *idle = info_field(c, "idle");
+			if (name != NULL && pend != NULL && idle != NULL && name->type == REDIS_REPLY_STRING)
+				printf("consumer   %s pending=%lld idle=%llds\n", name->str, pend->integer,
+				       idle->integer / 1000);
+		}
+		rc = CTL_OK;
+	} else {
+		fprintf(stderr, "relayguard-ctl: queue: Redis did not answer\n");
+	}
+	if (len)
+		freeReplyObject(len);
+	if (groups)
+		freeReplyObject(groups);
+	if (consumers)
+		freeReplyObject(consumers);
+	buf_free(&stream);
+	nqueue_close(&q);
+	return rc;
+}
+
+static int count_cb(const char *rec, size_t len, uint64_t end, void *ctx)
+{
+	(void)rec;
+	(void)len;
+	(void)end;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+static int queue_spool(const cfg_t *cfg)
+{
+	spool_t *sp = NULL;
+	char *err = NULL;
+	const char *why;
+	struct spool_pos pos;
+	size_t pending = 0;
+	uint64_t next;
+
+	if (spool_open(cfg_str(cfg, CFG_REPORT_SPOOL), &sp, &err) != 0) {
+		fprintf(stderr, "relayguard-ctl: %s\n", err);
+		free(err);
+		return CTL_FAIL;
+	}
+	if (spool_pos_load(sp, &pos, &why) != 0 || spool_read(sp, pos.offset, (size_t)-1, count_cb, &pending, &next, &why) < 0) {
+		fprintf(stderr, "relayguard-ctl: spool %s: %s\n", spool_dir(sp), why);
+		spool_close(&sp);
+		return CTL_FAIL;
+	}
+	printf("%-10s %s/reports.journal (spool, no Redis)\n", "queue", spool_dir(sp));
+	printf("%-10s %llu bytes\n", "length", (unsigned long long)spool_size(sp));
+	printf("%-10s %zu\n", "pending", pending);
+	printf("%-10s %llu\n", "position", (unsigned long long)pos.offset);
+	spool_close(&sp);
+	return CTL_OK;
+}
+
+int ctl_queue(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	if (argc != 1)
+		return ctl_usage_error(argv[0], "takes no arguments");
+	cfg_t *cfg = ctl_load_config(ctx);
+	if (cfg == NULL)
+		return CTL_FAIL;
+	int rc = has_redis(cfg) ? queue_redis(cfg) : queue_spool(cfg);
+	cfg_unref(&cfg);
+	return rc;
+}
+
+/* ---- networks ------------------------------------------------------------ */
+
+static void network_row(nqueue_t *q, long long w, const char *netkey, const char *hits)
+{
+	struct buf key = BUF_INIT, told = BUF_INIT;
+
+	buf_printf(&key, "%snet:%lld:%s", nqueue_prefix(q), w, netkey);
+	buf_printf(&told, "%stold:%s", nqueue_prefix(q), netkey);
+	redisReply *r = nqueue_command(q, "HMGET", buf_cstr(&key), "netname", "abuse", NULL);
+	redisReply *t = nqueue_command(q, "EXISTS", buf_cstr(&told), NULL);
+	const char *netname = "", *abuse = "";
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+		if (r->element[0]->type == REDIS_REPLY_STRING)
+			netname = r->element[0]->str;
+		if (r->element[1]->type == REDIS_REPLY_STRING)
+			abuse = r->element[1]->str;
+	}
+	printf("%-33s %-20.20s %7s  %-4s %s\n", netkey, netname[0] ? netname : "-", hits,
+	       t != NULL && t->type == REDIS_REPLY_INTEGER && t->integer > 0 ? "yes" : "no",
+	       abuse[0] ? abuse : "-");
+	if (r)
+		freeReplyObject(r);
+	if (t)
+		freeReplyObject(t);
+	buf_free(&key);
+	buf_free(&told);
+}
+
+static int networks_redis(const cfg_t *cfg, long top)
+{
+	nqueue_t *q = open_queue(cfg);
+	long long w = (long long)time(NULL) / (long long)(cfg_ms(cfg, CFG_NOTIFY_WINDOW) / 1000);
+	struct buf key = BUF_INIT;
+	char stop[24];
+
+	if (q == NULL)
+		return CTL_FAIL;
+	buf_printf(&key, "%snets:%lld", nqueue_prefix(q), w);
+	snprintf(stop, sizeof(stop), "%ld", top - 1);
+	redisReply *r = nqueue_command(q, "ZREVRANGE", buf_cstr(&key), "0", stop, "WITHSCORES", NULL);
+	int rc = CTL_FAIL;
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
+		printf("%-33s %-20s %7s  %-4s %s\n", "network", "netname", "hits", "told", "abuse contact");
+		for (size_t i = 0; i + 1 < r->elements; i += 2)
+			network_row(q, w, r->element[i]->str, r->element[i + 1]->str);
+		rc = CTL_OK;
+	}
+	if (r)
+		freeReplyObject(r);
+	buf_free(&key);
+	nqueue_close(&q);
+	return rc;
+}
+
+/* Lines of the notifier's state file starting with tag, each split at TAB. */
+static int state_lines(const cfg_t *cfg, const char *tag, void (*cb)(char **f, size_t n, void *ctx), void *ctx)
+{
+	struct buf path = BUF_INIT;
+	char *line = xmalloc(CTL_REPORTS_LINE_MAX);
+	size_t tlen = strlen(tag);
+
+	buf_printf(&path, "%s/notify.state", cfg_str(cfg, CFG_NOTIFY_STATE_DIR));
+	FILE *fp = fopen(buf_cstr(&path), "r");
+	if (fp == NULL) {
+		printf("(no state yet: %s)\n", buf_cstr(&path));
+	} else {
+		while (fgets(line, CTL_REPORTS_LINE_MAX, fp) != NULL) {
+			char *f[16];
+			size_t n = 0;
+			line[strcspn(line, "\n")] = '\0';
+			if (strncmp(line, tag, tlen) != 0 || line[tlen] != '\t')
+				continue;
+			for (char *p = line; p != NULL && n < 16;) {
+				f[n++] = p;
+				if ((p = strchr(p, '\t')) != NULL)
+					*p++ = '\0';
+			}
+			cb(f, n, ctx);
+		}
+		fclose(fp);
+	}
+	buf_free(&path);
+	free(line);
+	return CTL_OK;
+}
+
+static void net_line(char **f, size_t n, void *ctx)
+{
+	long *left = ctx;
+
+	if (n == 12 && (*left)-- > 0)
+		printf("%-33s %-20.20s %7s  %-4s %s\n", f[2], f[4][0] ? f[4] : "-", f[9], "-", f[7][0] ? f[7] : "-");
+}
+
+int ctl_networks(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	long top = top_option(argc, argv);
+
+	if (top < 0)
+		return CTL_USAGE;
+	cfg_t *cfg = ctl_load_config(ctx);
+	if (cfg == NULL)
+		return CTL_FAIL;
+	int rc;
+	if (has_redis(cfg)) {
+		rc = networks_redis(cfg, top);
+	} else {
+		printf("%-33s %-20s %7s  %-4s %s\n", "network", "netname", "hits", "told", "abuse contact");
+		rc = state_lines(cfg, "net", net_line, &top);
+	}
+	cfg_unref(&cfg);
+	return rc;
+}
+
+/* ---- notices ------------------------------------------------------------- */
+
+/* The value of "key": in one of our JSON log lines (strings unescaped simply). */
+static void json_field(const char *json, const char *key, char *out, size_t size)
+{
+	char pat[32];
+	size_t o = 0;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	const char *p = strstr(json, pat);
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	p += strlen(pat);
+	bool quoted = *p == '"';
+	p += quoted;
+	for (; *p && o + 1 < size; p++) {
+		if (quoted && *p == '\\' && p[1]) {
+			p++;
+		} else if ((quoted && *p == '"') || (!quoted && (*p == ',' || *p == '}'))) {
+			break;
+		}
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+}
+
+static void notice_row(const char *json)
+{
+	char id[64], t[32], network[128], to[256], addrs[16], hits[24], when[32];
+	struct tm tm;
+
+	json_field(json, "id", id, sizeof(id));
+	json_field(json, "time", t, sizeof(t));
+	json_field(json, "network", network, sizeof(network));
+	json_field(json, "to", to, sizeof(to));
+	json_field(json, "addresses", addrs, sizeof(addrs));
+	json_field(json, "hits", hits, sizeof(hits));
+	time_t tt = (time_t)atoll(t);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime_r(&tt, &tm));
+	printf("%-19s  %-19s  %-33s %5s %6s  %s\n", when, id, network, addrs, hits, to);
+}
+
+struct log_ctx {
+	char **lines;
+	size_t n;
+};
+
+static void log_line(char **f, size_t n, void *ctx)
+{
+	struct log_ctx *l = ctx;
+
+	if (n >= 2) {
+		l->lines = xreallocarray(l->lines, l->n + 1, sizeof(*l->lines));
+		l->lines[l->n++] = xstrdup(f[1]);
+	}
+}
+
+int ctl_notices(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	long top = top_option(argc, argv);
+	char stop[24];
+
+	if (top < 0)
+		return CTL_USAGE;
+	cfg_t *cfg = ctl_load_config(ctx);
+	if (cfg == NULL)
+		return CTL_FAIL;
+	int rc = CTL_OK;
+	printf("%-19s  %-19s  %-33s %5s %6s  %s\n", "sent (UTC)", "notice", "network", "addrs", "hits", "to");
+	if (has_redis(cfg)) {
+		nqueue_t *q = open_queue(cfg);
+		struct buf key = BUF_INIT;
+		rc = CTL_FAIL;
+		if (q != NULL) {
+			buf_printf(&key, "%snotices", nqueue_prefix(q));
+			snprintf(stop, sizeof(stop), "%ld", top - 1);
+			redisReply *r = nqueue_command(q, "LRANGE", buf_cstr(&key), "0", stop, NULL);
+			if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
+				for (size_t i = 0; i < r->elements; i++)
+					if (r->element[i]->type == REDIS_REPLY_STRING)
+						notice_row(r->element[i]->str);
+				rc = CTL_OK;
+			}
+			if (r)
+				freeReplyObject(r);
+			nqueue_close(&q);
+		}
+		buf_free(&key);
+	} else {
+		struct log_ctx l = { NULL, 0 };
+		rc = state_lines(cfg, "log", log_line, &l);
+		for (size_t i = l.n; i > 0; i--) {
+			if ((long)(l.n - i) < top)
+				notice_row(l.lines[i - 1]);
+			free(l.lines[i - 1]);
+		}
+		free(l.lines);
+	}
+	cfg_unref(&cfg);
+	return rc;
+}

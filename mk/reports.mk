@@ -1,0 +1,48 @@
+# Reports: report events, the spool journal, network owners (common/), the
+# notifier (notify/), relayguard-ctl queue/networks/notices, their tests.
+common_librelayguard_a_SOURCES += \
+	common/report.c common/report_event.c common/report.h \
+	common/spool.c common/spool.h \
+	common/owners.c common/owners.h
+
+check_PROGRAMS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report_driver
+TESTS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report.sh \
+	tests/integration/notify.sh tests/integration/notify_postfix.sh
+tests_unit_test_report_SOURCES = tests/unit/test_report.c tests/unit/tap.h
+tests_unit_test_spool_SOURCES = tests/unit/test_spool.c tests/unit/tap.h
+tests_unit_test_owners_SOURCES = tests/unit/test_owners.c tests/unit/tap.h
+tests_unit_test_notice_SOURCES = tests/unit/test_notice.c tests/unit/tap.h notify/nagg.c notify/notice.c
+tests_unit_test_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
+tests_integration_report_driver_SOURCES = tests/integration/report_driver.c
+EXTRA_DIST += tests/integration/report.sh tests/integration/notify.sh tests/integration/notify_postfix.sh \
+	tests/data/owners tests/data/postfix/notify-main.cf.in bench/notify-bench.sh doc/reports.md
+
+# relayguard-notify
+bin_PROGRAMS += notify/relayguard-notify
+notify_relayguard_notify_SOURCES = notify/notify.c notify/notify.h notify/nspool.c \
+	notify/nagg.c notify/nagg.h notify/notice.c notify/notice.h \
+	notify/deliver.c notify/deliver.h notify/nqueue.c notify/nqueue.h
+notify_relayguard_notify_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
+dist_relayguardexamples_DATA += conf/notice.txt
+
+# relayguard-ctl queue / networks / notices
+ctl_relayguard_ctl_SOURCES += ctl/ctl_reports.c notify/nqueue.c notify/nqueue.h notify/nagg.c notify/nagg.h
+
+# Fuzz targets (pattern of mk/fuzz.mk): journal lines, owners files.
+check_PROGRAMS += tests/fuzz/replay_report tests/fuzz/replay_owners
+TESTS += tests/fuzz/replay_report tests/fuzz/replay_owners
+tests_fuzz_replay_report_SOURCES = tests/fuzz/fuzz_report.c tests/fuzz/replay.c
+tests_fuzz_replay_report_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"report"'
+tests_fuzz_replay_owners_SOURCES = tests/fuzz/fuzz_owners.c tests/fuzz/replay.c
+tests_fuzz_replay_owners_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"owners"'
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/report-fuzzer tests/fuzz/owners-fuzzer
+tests_fuzz_report_fuzzer_SOURCES = tests/fuzz/fuzz_report.c
+tests_fuzz_report_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_report_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_owners_fuzzer_SOURCES = tests/fuzz/fuzz_owners.c
+tests_fuzz_owners_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_owners_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
+endif
+dist_man_MANS += man/relayguard-notify.8

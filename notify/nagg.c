@@ -1,0 +1,275 @@
+/*
+ * nagg - events counted per network and window, in memory.  See nagg.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "nagg.h"
+
+/* Open-addressing index from a string to a position (+1; 0 = empty). */
+struct sindex {
+	char **keys;
+	size_t *pos;
+	size_t cap, n;
+};
+
+struct nagg {
+	struct net_agg **nets;
+	size_t n, cap;
+	struct sindex index;	/* "WINDOW|NETKEY" -> position */
+};
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static size_t sindex_slot(const struct sindex *x, const char *key)
+{
+	size_t i = hash_str(key) & (x->cap - 1);
+
+	while (x->keys[i] != NULL && strcmp(x->keys[i], key) != 0)
+		i = (i + 1) & (x->cap - 1);
+	return i;
+}
+
+static void sindex_put(struct sindex *x, char *key, size_t pos);
+
+static void sindex_grow(struct sindex *x)
+{
+	struct sindex old = *x;
+
+	x->cap = old.cap ? old.cap * 2 : 64;
+	x->n = 0;
+	x->keys = xcalloc(x->cap, sizeof(*x->keys));
+	x->pos = xcalloc(x->cap, sizeof(*x->pos));
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.keys[i] != NULL)
+			sindex_put(x, old.keys[i], old.pos[i]);
+	free(old.keys);
+	free(old.pos);
+}
+
+/* key is owned by the index from now on. */
+static void sindex_put(struct sindex *x, char *key, size_t pos)
+{
+	if ((x->n + 1) * 2 > x->cap)
+		sindex_grow(x);
+	size_t s = sindex_slot(x, key);
+	x->keys[s] = key;
+	x->pos[s] = pos;
+	x->n++;
+}
+
+/* Position + 1, or 0 when absent. */
+static size_t sindex_get(const struct sindex *x, const char *key)
+{
+	if (x->cap == 0)
+		return 0;
+	size_t s = sindex_slot(x, key);
+	return x->keys[s] != NULL ? x->pos[s] : 0;
+}
+
+static void sindex_free(struct sindex *x)
+{
+	for (size_t i = 0; i < x->cap; i++)
+		free(x->keys[i]);
+	free(x->keys);
+	free(x->pos);
+	memset(x, 0, sizeof(*x));
+}
+
+nagg_t *nagg_new(void)
+{
+	return xcalloc(1, sizeof(struct nagg));
+}
+
+static void net_free(struct net_agg *net)
+{
+	free(net->netkey);
+	free(net->network);
+	free(net->netname);
+	free(net->org);
+	free(net->country);
+	free(net->abuse);
+	free(net->addrs);
+	for (size_t i = 0; i < net->n_hosts; i++)
+		free(net->hosts[i].name);
+	for (size_t i = 0; i < net->n_lists; i++)
+		free(net->lists[i].name);
+	if (net->index != NULL) {
+		sindex_free(net->index);
+		free(net->index);
+	}
+	free(net);
+}
+
+void nagg_clear(nagg_t *n)
+{
+	for (size_t i = 0; i < n->n; i++)
+		net_free(n->nets[i]);
+	n->n = 0;
+	sindex_free(&n->index);
+}
+
+void nagg_free(nagg_t **np)
+{
+	if (*np == NULL)
+		return;
+	nagg_clear(*np);
+	free((*np)->nets);
+	free(*np);
+	*np = NULL;
+}
+
+static char *net_index_key(long long window, const char *netkey)
+{
+	struct buf k = BUF_INIT;
+
+	buf_printf(&k, "%lld|%s", window, netkey);
+	return buf_detach(&k);
+}
+
+struct net_agg *nagg_find(const nagg_t *n, long long window, const char *netkey)
+{
+	char *key = net_index_key(window, netkey);
+	size_t pos = sindex_get(&n->index, key);
+
+	free(key);
+	return pos ? n->nets[pos - 1] : NULL;
+}
+
+struct net_agg *nagg_get(nagg_t *n, long long window, const struct nagg_owner *o)
+{
+	struct net_agg *net = nagg_find(n, window, o->netkey);
+
+	if (net != NULL)
+		return net;
+	net = xcalloc(1, sizeof(*net));
+	net->netkey = xstrdup(o->netkey);
+	net->window = window;
+	net->network = xstrdup(o->network ? o->network : o->netkey);
+	net->netname = xstrdup(o->netname ? o->netname : "");
+	net->org = xstrdup(o->org ? o->org : "");
+	net->country = xstrdup(o->country ? o->country : "");
+	net->abuse = xstrdup(o->abuse ? o->abuse : "");
+	net->owned = o->owned;
+	if (n->n == n->cap) {
+		n->cap = n->cap ? n->cap * 2 : 64;
+		n->nets = xreallocarray(n->nets, n->cap, sizeof(*n->nets));
+	}
+	n->nets[n->n++] = net;
+	sindex_put(&n->index, net_index_key(window, o->netkey), n->n);
+	return net;
+}
+
+struct nagg_addr *nagg_addr_get(struct net_agg *net, const char *addr)
+{
+	if (net->index == NULL)
+		net->index = xcalloc(1, sizeof(struct sindex));
+	size_t pos = sindex_get(net->index, addr);
+	if (pos != 0)
+		return &net->addrs[pos - 1];
+	if (net->n_addrs == net->cap_addrs) {
+		net->cap_addrs = net->cap_addrs ? net->cap_addrs * 2 : 8;
+		net->addrs = xreallocarray(net->addrs, net->cap_addrs, sizeof(*net->addrs));
+	}
+	struct nagg_addr *a = &net->addrs[net->n_addrs++];
+	memset(a, 0, sizeof(*a));
+	if (str_copy(a->addr, addr, sizeof(a->addr)) != 0)
+		a->addr[0] = '\0';
+	sindex_put(net->index, xstrdup(addr), net->n_addrs);
+	return a;
+}
+
+void nagg_count_add(struct nagg_count *counts, size_t *n, const char *name, long long by)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp(counts[i].name, name) == 0) {
+			counts[i].n += by;
+			return;
+		}
+	}
+	if (*n < NAGG_COUNTS_MAX) {
+		counts[*n].name = xstrdup(name);
+		counts[(*n)++].n = by;
+	}
+}
+
+void nagg_evidence_merge(struct nagg_addr *a, const char *text)
+{
+	const char *s = text;
+
+	while (*s) {
+		size_t len = strcspn(s, " ");
+		if (len > 0) {
+			bool have = false;
+			for (const char *e = a->evidence; *e;) {
+				size_t elen = strcspn(e, " ");
+				if (elen == len && memcmp(e, s, len) == 0)
+					have = true;
+				e += elen;
+				e += *e == ' ';
+			}
+			size_t used = strlen(a->evidence);
+			if (!have && used + len + 2 <= sizeof(a->evidence)) {
+				if (used > 0)
+					a->evidence[used++] = ' ';
+				memcpy(a->evidence + used, s, len);
+				a->evidence[used + len] = '\0';
+			}
+		}
+		s += len;
+		s += *s == ' ';
+	}
+}
+
+struct net_agg *nagg_add(nagg_t *n, long long window, const struct nagg_owner *owner,
+			 const struct report_event *ev)
+{
+	struct net_agg *net = nagg_get(n, window, owner);
+	char text[ADDR_STRLEN];
+	struct buf evidence = BUF_INIT;
+
+	struct nagg_addr *a = nagg_addr_get(net, addr_format(&ev->client, text));
+	a->hits++;
+	if (a->first == 0 || ev->time < a->first)
+		a->first = ev->time;
+	if (ev->time > a->last)
+		a->last = ev->time;
+	if (ev->helo[0] != '\0' && str_copy(a->helo, ev->helo, sizeof(a->helo)) != 0)
+		a->helo[0] = '\0';
+	for (size_t i = 0; i < ev->n_lists; i++) {
+		uint32_t c = ev->lists[i].code;
+		buf_printf(&evidence, "%s%s=%u.%u.%u.%u", i ? " " : "", ev->lists[i].name, c >> 24,
+			   (c >> 16) & 255, (c >> 8) & 255, c & 255);
+		nagg_count_add(net->lists, &net->n_lists, ev->lists[i].name, 1);
+	}
+	nagg_evidence_merge(a, buf_cstr(&evidence));
+	buf_free(&evidence);
+	if (ev->host[0] != '\0')
+		nagg_count_add(net->hosts, &net->n_hosts, ev->host, 1);
+	net->hits++;
+	if (net->first == 0 || ev->time < net->first)
+		net->first = ev->time;
+	if (ev->time > net->last)
+		net->last = ev->time;
+	return net;
+}
+
+size_t nagg_count(const nagg_t *n)
+{
+	return n->n;
+}
+
+struct net_agg *nagg_at(const nagg_t *n, size_t i)
+{
+	return n->nets[i];
+}

@@ -1,0 +1,89 @@
+/*
+ * nagg - report events counted per owning network and window, in memory.
+ *
+ * relayguard-notify counts a batch of events here before it merges the
+ * counts into Redis (several notifiers share them there), and keeps the
+ * whole picture here when it runs on the spool journal alone or with
+ * --dry-run.  Memory grows with networks and distinct addresses, never
+ * with events: a repeated address only bumps its counters.
+ *
+ * A network is keyed by "WINDOW|NETKEY": the window number is the event
+ * time divided by notify_window, NETKEY the owner's network
+ * ("192.0.2.0-192.0.2.255", "2001:db8::/32") or, without an owner, the
+ * fallback group ("203.0.113.0/24").
+ *
+ * Ownership: the nagg_t owns every net_agg and string in it; pointers
+ * returned here live until nagg_clear() or nagg_free().  Not thread-safe.
+ */
+#ifndef RELAYGUARD_NAGG_H
+#define RELAYGUARD_NAGG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+#include "report.h"
+
+#define NAGG_EVIDENCE_MAX 512	/* bytes of one address's "list=code ..." text */
+#define NAGG_COUNTS_MAX 64	/* reporting hosts / lists counted per network */
+
+struct nagg_addr {
+	char addr[ADDR_STRLEN];
+	long long hits, first, last;
+	char evidence[NAGG_EVIDENCE_MAX];	/* "bl1.test=127.0.0.2 bl2.test=127.0.0.3" */
+	char helo[REPORT_NAME_MAX + 1];		/* the last HELO name seen */
+};
+
+struct nagg_count {
+	char *name;
+	long long n;
+};
+
+struct net_agg {
+	char *netkey;
+	long long window;	/* window number */
+	char *network, *netname, *org, *country, *abuse;	/* "" when unknown */
+	bool owned;		/* false: a fallback group */
+	long long hits, first, last;
+	struct nagg_addr *addrs;
+	size_t n_addrs;
+	struct nagg_count hosts[NAGG_COUNTS_MAX], lists[NAGG_COUNTS_MAX];
+	size_t n_hosts, n_lists;
+	/* private */
+	size_t cap_addrs;
+	void *index;
+};
+
+/* Who a network is, as the owners database says (strings copied). */
+struct nagg_owner {
+	const char *netkey, *network, *netname, *org, *country, *abuse;
+	bool owned;
+};
+
+typedef struct nagg nagg_t;
+
+nagg_t *nagg_new(void);
+void nagg_free(nagg_t **n);
+/* Forget every network. */
+void nagg_clear(nagg_t *n);
+
+/* Count one event for owner in window. Returns the network's entry. */
+struct net_agg *nagg_add(nagg_t *n, long long window, const struct nagg_owner *owner,
+			 const struct report_event *ev);
+/*
+ * Merge counters into the network (for loading saved state): creates the
+ * network when missing.  addr_hits etc. add one address row.
+ */
+struct net_agg *nagg_get(nagg_t *n, long long window, const struct nagg_owner *owner);
+struct nagg_addr *nagg_addr_get(struct net_agg *net, const char *addr);
+void nagg_count_add(struct nagg_count *counts, size_t *n, const char *name, long long by);
+/* Add the "list=code" tokens of text not yet in the address's evidence. */
+void nagg_evidence_merge(struct nagg_addr *a, const char *text);
+
+/* Networks held, and the i-th (0 <= i < count), in insertion order. */
+size_t nagg_count(const nagg_t *n);
+struct net_agg *nagg_at(const nagg_t *n, size_t i);
+/* The network under window and netkey, or NULL. */
+struct net_agg *nagg_find(const nagg_t *n, long long window, const char *netkey);
+
+#endif

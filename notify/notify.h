@@ -1,0 +1,56 @@
+/*
+ * notify - relayguard-notify's shared state: the settings it runs on and
+ * the steps both queue back ends use (owner of an event, the notice for a
+ * network).  notify.c runs on the Redis Stream, nspool.c on the spool
+ * journal alone.  Single-threaded.
+ */
+#ifndef RELAYGUARD_NOTIFY_H
+#define RELAYGUARD_NOTIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cfg.h"
+#include "deliver.h"
+#include "nagg.h"
+#include "notice.h"
+#include "owners.h"
+#include "report.h"
+
+/* Events read and committed in one step. */
+#define NOTIFY_BATCH 1000u
+/* How long relayguard-notify waits for new events in one read (daemon). */
+#define NOTIFY_BLOCK_MS 1000
+/* Seconds between full scans for networks over the threshold (daemon). */
+#define NOTIFY_DUE_SCAN_S 60
+
+struct notifier {
+	cfg_t *cfg;
+	owners_t *owners;
+	deliver_t *deliver;	/* NULL with --dry-run */
+	char *template_text;
+	char *from;		/* notify_from with $myhostname expanded */
+	const char *consumer;
+	bool once, dry_run;
+	long long window_s, min_hits, interval_s, rate;
+	volatile int stop;	/* set by SIGTERM/SIGINT */
+	/* counters for the final log line */
+	unsigned long long events, bad_events, notices, deferred, failed;
+	bool rate_exhausted;	/* this hour's notify_rate is used up */
+};
+
+/* Which network an event belongs to (strings in scratch, owned by the caller). */
+void notify_owner(const struct notifier *n, const addr_t *client, struct nagg_owner *owner_r,
+		  struct buf *scratch);
+
+/* Render net's notice into out (to = its abuse address); fills id. */
+void notify_render(const struct notifier *n, const struct net_agg *net, char id[NOTICE_ID_MAX],
+		   struct buf *out);
+
+/* The JSON line that logs a sent notice (relayguard-ctl notices). */
+void notify_log_json(const struct net_agg *net, const char *id, const char *to, struct buf *out);
+
+/* The spool back end (nspool.c): run until stopped (or once). 0 or 1 (exit status). */
+int nspool_run(struct notifier *n);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * nqueue - relayguard-notify's side of Redis: the report stream read as a
+ * consumer group, the per-network counts shared by every notifier, and
+ * the notice bookkeeping (who was told when, claims, the hourly rate, the
+ * log of sent notices).  Keys (prefix = redis_prefix, see
+ * doc/reports.md):
+ *
+ *   {p}reports                  the stream (common/report); group "notify"
+ *   {p}net:<window>:<netkey>    hash: network facts, hits, first, last,
+ *                               a:<addr> hits, l:<addr> last seen,
+ *                               d:<addr> "first TAB evidence TAB helo",
+ *                               h:<host> and L:<list> counts; EXPIREs
+ *   {p}nets:<window>            zset netkey -> hits (relayguard-ctl networks)
+ *   {p}told:<netkey>            set when told; lives notify_interval
+ *   {p}notice:<id>              "claimed <consumer>" while one notifier
+ *                               sends it, then "sent"
+ *   {p}rate:<hour>              notices sent in that hour (fleet-wide)
+ *   {p}notices                  list of JSON lines, newest first (1000)
+ *
+ * A batch is committed with one Lua script that acknowledges its events
+ * (XACK) and adds its counts in the same atomic step: a notifier that dies
+ * before the commit leaves its events pending (claimed later by another
+ * after notify_claim_idle, or read again by itself under the same consumer
+ * name) and none of their counts; one that dies after leaves both done.
+ *
+ * Blocking hiredis with redis_timeout on every command.  Not thread-safe.
+ */
+#ifndef RELAYGUARD_NQUEUE_H
+#define RELAYGUARD_NQUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cfg.h"
+#include "nagg.h"
+#include "report.h"
+
+#define NQUEUE_GROUP "notify"
+#define NQUEUE_NOTICES_KEEP 1000	/* entries of {p}notices */
+#define NQUEUE_ID_MAX 64		/* bytes of a stream entry id */
+
+typedef struct nqueue nqueue_t;
+
+/* Where the next read comes from. */
+enum nqueue_phase {
+	NQUEUE_OWN_PENDING,	/* entries delivered to this consumer before (a restart) */
+	NQUEUE_CLAIM,		/* others' entries idle longer than notify_claim_idle */
+	NQUEUE_NEW,		/* never delivered */
+};
+
+/* Connect and create the group (if missing).  0, or -1 with *error_r (caller frees). */
+int nqueue_open(const cfg_t *cfg, const char *consumer, nqueue_t **q_r, char **error_r)
+	__attribute__((warn_unused_result));
+void nqueue_close(nqueue_t **q);
+
+/*
+ * Read up to count entries of phase (NEW waits up to block_ms, 0 = not).
+ * cb gets each entry's id and its event, or NULL for an entry that is
+ * unreadable or was deleted (it must still be acknowledged).  Returns the
+ * number of entries, or -1 with *error_r.
+ */
+typedef void nqueue_entry_cb(const char *id, const struct report_event *ev, void *ctx);
+long nqueue_read(nqueue_t *q, enum nqueue_phase phase, size_t count, int block_ms,
+		 nqueue_entry_cb *cb, void *ctx, char **error_r);
+/* Start the OWN_PENDING and CLAIM cursors over. */
+void nqueue_rewind(nqueue_t *q);
+
+/*
+ * Acknowledge ids and add the counts of batch, atomically.  For every
+ * network of the batch whose total reached min_hits, cb(window, netkey).
+ * Returns 0 or -1 with *error_r (nothing was applied).
+ */
+typedef void nqueue_due_cb(long long window, const char *netkey, void *ctx);
+int nqueue_commit(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids,
+		  long long min_hits, nqueue_due_cb *cb, void *ctx, char **error_r)
+	__attribute__((warn_unused_result));
+
+/* Every network of window with at least min_hits: cb for each. */
+int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb *cb, void *ctx,
+	       char **error_r) __attribute__((warn_unused_result));
+
+/* The shared counts of one network, as a net_agg inside into (NULL when gone). */
+struct net_agg *nqueue_load_net(nqueue_t *q, nagg_t *into, long long window, const char *netkey,
+				char **error_r);
+
+/* 1 when netkey was told within notify_interval, 0 when not, -1 on error. */
+int nqueue_told(nqueue_t *q, const char *netkey);
+/* 1 when this notifier now owns notice id, 0 when another has it or it was sent, -1. */
+int nqueue_claim(nqueue_t *q, const char *id, unsigned ttl_s);
+void nqueue_unclaim(nqueue_t *q, const char *id);
+/*
+ * Claim notice id and count it in this hour's notify_rate, in one step:
+ * 1 = go ahead; 0 = sent already or another notifier has it; 2 = the hour
+ * is full (nothing claimed); -1 = Redis trouble.
+ */
+int nqueue_claim_send(nqueue_t *q, const char *id, unsigned ttl_s, long long rate);
+/* 1 when one more notice fits in this hour's notify_rate (it is counted), 0 when not, -1. */
+int nqueue_rate_take(nqueue_t *q, long long rate);
+void nqueue_rate_give(nqueue_t *q);
+/* Record a delivered notice: told (interval_s, 0 = not kept), sent marker (keep_s), the log line. */
+int nqueue_sent(nqueue_t *q, const char *id, const char *netkey, long long interval_s,
+		long long keep_s, const char *log_json, char **error_r) __attribute__((warn_unused_result));
+
+/*
+ * Read the stream without the group (relayguard-notify --dry-run): up to
+ * count entries after cursor ("" = from the start); cursor is advanced.
+ */
+long nqueue_scan(nqueue_t *q, char cursor[NQUEUE_ID_MAX], size_t count, nqueue_entry_cb *cb,
+		 void *ctx, char **error_r);
+
+/* For relayguard-ctl: run a command (NULL-terminated strings); a redisReply
+ * (caller frees with freeReplyObject) or NULL when the connection failed. */
+void *nqueue_command(nqueue_t *q, const char *first, ...);
+/* The key prefix (borrowed). */
+const char *nqueue_prefix(const nqueue_t *q);
+
+#endif
