@@ -115,6 +115,13 @@ typedef void engine_cb(const struct engine_verdict *verdict, void *ctx);
  */
 int engine_new(struct event_base *base, cfg_t *cfg, engine_t **engine_r, char **error_r)
 	__attribute__((warn_unused_result));
+/* Variations for tools. */
+struct engine_opts {
+	bool no_reports;	/* never emit report events (relayguard-ctl check explains, it does not report) */
+};
+int engine_new_opts(struct event_base *base, cfg_t *cfg, const struct engine_opts *opts,
+		    engine_t **engine_r, char **error_r) __attribute__((warn_unused_result));
+
 /*
  * Cancel every check in flight (their callbacks are not called) and free.
  * May be called from inside a verdict callback (a reload dropping the last

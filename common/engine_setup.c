@@ -208,6 +208,12 @@ static void setup_policy(engine_t *e)
 
 int engine_new(struct event_base *base, cfg_t *cfg, engine_t **engine_r, char **error_r)
 {
+	return engine_new_opts(base, cfg, NULL, engine_r, error_r);
+}
+
+int engine_new_opts(struct event_base *base, cfg_t *cfg, const struct engine_opts *opts,
+		    engine_t **engine_r, char **error_r)
+{
 	engine_t *e = xcalloc(1, sizeof(*e));
 	struct buf servers = BUF_INIT;
 	char public_server[ADDR_STRLEN + 8];
@@ -232,7 +238,7 @@ int engine_new(struct event_base *base, cfg_t *cfg, engine_t **engine_r, char **
 	    setup_dns_group(e, GROUP_HELO, CFG_RHSBL_HELO_SITES, error_r) != 0 ||
 	    setup_dns_group(e, GROUP_SENDER, CFG_RHSBL_SENDER_SITES, error_r) != 0 ||
 	    setup_file_lists(e, error_r) != 0 || setup_redis(e, error_r) != 0 ||
-	    setup_report(e, error_r) != 0) {
+	    ((opts == NULL || !opts->no_reports) && setup_report(e, error_r) != 0)) {
 		engine_free(&e);
 		return -1;
 	}

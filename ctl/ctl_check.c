@@ -4,6 +4,8 @@
  * source with its answer, weight, code, cache layer and time; the score and
  * the action; the reply a client would get.
  *
+ * The answers go to the caches like any check's; no report event is emitted.
+ *
  * Exit status: 0 the client passes, 1 it is listed (score at or above
  * dnsbl_threshold, whatever the action), 2 an error (bad arguments, a
  * config that does not load, or every source failed).
@@ -179,7 +181,9 @@ int ctl_check(struct ctl_ctx *ctx, int argc, char **argv)
 	struct event_base *base = event_base_new();
 	engine_t *engine = NULL;
 	char *error = NULL;
-	if (engine_new(base, cfg, &engine, &error) != 0) {
+	/* An operator's question is not evidence: no report event. */
+	static const struct engine_opts eopts = { .no_reports = true };
+	if (engine_new_opts(base, cfg, &eopts, &engine, &error) != 0) {
 		fprintf(stderr, "relayguard-ctl: check: %s\n", error);
 		free(error);
 		event_base_free(base);

@@ -50,6 +50,9 @@ neg_ttl=$(redis-cli -p "$REDIS_PORT" ttl ctltest:v1:c:wl.test:192.0.2.6)
 rg_ok "$([ "${neg_ttl:-0}" -ge 850 ] && [ "${neg_ttl:-0}" -le 900 ] && echo 0 || echo 1)" \
 	"a negative answer is kept for dnsbl_negative_ttl (ttl $neg_ttl, 15m)"
 
+rg_is "$(redis-cli -p "$REDIS_PORT" xlen ctltest:reports) $(cat "$RUN"/spool/* 2>/dev/null | wc -c)" "0 0" \
+	"an operator's check is not reported (no stream entry, no journal entry)"
+
 "$CTL" -c "$RUN/rg.conf" check 192.0.2.99 >/dev/null; rc=$?
 rg_is "$rc" 0 "an unlisted client: exit status 0"
 "$CTL" -c "$RUN/rg.conf" check not-an-address >/dev/null 2>&1; rc=$?
