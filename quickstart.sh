@@ -91,19 +91,20 @@ check() {
 	return $rc
 }
 
-# The main job on the embedded default configuration: the policy server in
-# the foreground when it is built, else what exists so far.
+# The main job on the embedded default configuration (no config file, no
+# Redis): the milter and the policy server in the foreground, every decision
+# logged to the terminal.  Ctrl-C stops both.
 run_main() {
-	local b="$TOP/build"
-	if [ -x "$b/policy/relayguard-policyd" ]; then
-		echo "quickstart: relayguard-policyd in the foreground on the embedded defaults" >&2
-		echo "quickstart: Postfix: check_policy_service inet:127.0.0.1:10040 (Ctrl-C stops)" >&2
-		exec "$b/policy/relayguard-policyd" -f
-	fi
-	echo "quickstart: checking the sample configuration conf/relayguard.conf" >&2
-	"$b/ctl/relayguard-ctl" -c "$TOP/conf/relayguard.conf" check-config
-	echo "quickstart: the embedded default configuration:" >&2
-	"$b/ctl/relayguard-ctl" show-config
+	local b="$TOP/build" milter_pid=""
+	echo "quickstart: relayguard on the embedded default configuration (no Redis)" >&2
+	echo "quickstart:   Postfix:  check_policy_service inet:127.0.0.1:10040" >&2
+	echo "quickstart:   milter:   smtpd_milters = inet:127.0.0.1:10041 (Sendmail: conf/sendmail.mc.snippet)" >&2
+	echo "quickstart:   try:      printf 'request=smtpd_access_policy\\nprotocol_state=RCPT\\nclient_address=192.0.2.1\\n\\n' | nc 127.0.0.1 10040" >&2
+	echo "quickstart:   explain:  $b/ctl/relayguard-ctl check 192.0.2.1" >&2
+	"$b/milter/relayguard-milter" -f &
+	milter_pid=$!
+	trap 'kill "$milter_pid" 2>/dev/null; wait "$milter_pid" 2>/dev/null' EXIT INT TERM
+	"$b/policy/relayguard-policyd" -f
 }
 
 cmd=${1:-}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -54,11 +55,40 @@ int daemon_detach(char **error_r)
 	return 0;
 }
 
+int daemon_mkdirs(const char *dir, mode_t mode)
+{
+	char *p = xstrdup(dir);
+	int rc = 0;
+
+	/* Each prefix ending before a '/', then the whole path. */
+	for (char *s = p + 1; rc == 0; s++) {
+		bool last = *s == '\0';
+		if (*s != '/' && !last)
+			continue;
+		*s = '\0';
+		if (mkdir(p, last ? mode : 0755) != 0 && errno != EEXIST)
+			rc = -1;
+		if (last)
+			break;
+		*s = '/';
+	}
+	int saved = errno;
+	free(p);
+	errno = saved;
+	return rc;
+}
+
 int daemon_pidfile_write(const char *path, char **error_r)
 {
 	char text[DAEMON_PID_TEXT_MAX];
 	int fd, n;
+	const char *slash = strrchr(path, '/');
 
+	if (slash != NULL && slash != path) {
+		char *parent = xstrndup(path, (size_t)(slash - path));
+		(void)!daemon_mkdirs(parent, 0755);
+		free(parent);
+	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return fail(error_r, "cannot write pid file ", path);

@@ -24,8 +24,15 @@
 int daemon_detach(char **error_r) __attribute__((warn_unused_result));
 
 /*
+ * Create dir and every missing folder above it (like mkdir -p): the parents
+ * mode 0755, dir itself mode.  An existing folder is fine.  Returns 0, or -1
+ * with errno set.
+ */
+int daemon_mkdirs(const char *dir, mode_t mode) __attribute__((warn_unused_result));
+
+/*
  * Write the current pid and a newline to path (created mode 0644, replaced
- * when it exists; the folder must exist).  Returns 0, or -1 with *error_r
+ * when it exists; a missing folder is created, as with daemon_mkdirs).  Returns 0, or -1 with *error_r
  * ("cannot write pid file PATH: reason").
  */
 int daemon_pidfile_write(const char *path, char **error_r) __attribute__((warn_unused_result));

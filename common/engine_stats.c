@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "dnsbl.h"
 #include "engine_int.h"
 #include "engine_stats.h"
@@ -112,7 +113,7 @@ struct engine_stats_writer *engine_stats_writer_new(engine_t *e, struct event_ba
 	if (*dir == '\0')
 		return NULL;
 	/* Best effort: the folder may exist already, or be made by the package. */
-	(void)mkdir(dir, 0755);
+	(void)!daemon_mkdirs(dir, 0755);
 	buf_printf(&path, "%s/%s.%ld.%u.stats", dir, log_ident(), (long)getpid(), atomic_fetch_add(&seq, 1));
 	w = xcalloc(1, sizeof(*w));
 	w->engine = e;

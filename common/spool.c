@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "log.h"
 #include "mem.h"
+#include "daemon.h"
 #include "spool.h"
 
 #define SPOOL_JOURNAL "reports.journal"
@@ -39,25 +40,10 @@ static char *path_in(const spool_t *sp, const char *name)
 	return buf_detach(&p);
 }
 
-/* mkdir dir, and its parent when that is missing too. */
+/* The spool folder and whatever is missing above it. */
 static int make_dir(const char *dir)
 {
-	if (mkdir(dir, 0750) == 0 || errno == EEXIST)
-		return 0;
-	if (errno != ENOENT)
-		return -1;
-	char *parent = xstrdup(dir);
-	char *slash = strrchr(parent, '/');
-	int rc = -1;
-	if (slash != NULL && slash != parent) {
-		*slash = '\0';
-		if (mkdir(parent, 0755) == 0 || errno == EEXIST)
-			rc = mkdir(dir, 0750) == 0 || errno == EEXIST ? 0 : -1;
-	}
-	int saved = errno;
-	free(parent);
-	errno = saved;
-	return rc;
+	return daemon_mkdirs(dir, 0750);
 }
 
 int spool_open(const char *dir, spool_t **sp_r, char **error_r)

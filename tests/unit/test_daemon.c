@@ -47,12 +47,21 @@ static void test_pidfile(void)
 	daemon_pidfile_remove(path);
 	ok(access(path, F_OK) == 0, "kept when another pid is in it");
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/run/relayguard/x.pid", dir);
+	ok(daemon_pidfile_write(path, &err) == 0 && access(path, F_OK) == 0,
+	   "missing folders above a pid file are created");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/run/relayguard", dir);
+	ok(daemon_mkdirs(path, 0700) == 0, "daemon_mkdirs on an existing folder is fine");
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/run", dir);
+	rmdir(path);
 	rmdir(dir);
-	snprintf(path, sizeof(path), "%s/missing/x.pid", dir);
-	ok(daemon_pidfile_write(path, &err) != 0 && err != NULL &&
-		   strstr(err, "cannot write pid file") != NULL,
-	   "a pid file in a missing folder is an error");
+	ok(daemon_pidfile_write("/dev/null/x.pid", &err) != 0 && err != NULL &&
+		   strstr(err, "cannot write pid file /dev/null/x.pid") != NULL,
+	   "a pid file that cannot be written is an error naming it");
 	free(err);
+	ok(daemon_mkdirs("/dev/null/sub", 0755) == -1, "daemon_mkdirs under a file fails");
 }
 
 int main(void)
