@@ -101,10 +101,12 @@ static enum policy_status end_attr_line(policy_parser_t *p)
 				    p->n_attrs + 1);
 	if (p->n_attrs == POLICY_ATTRS_MAX)
 		return fail(p, "more than %zu attributes in one request", (size_t)POLICY_ATTRS_MAX);
+	/* Offsets before buf_putc(): it may move the data. */
+	size_t value_off = (size_t)(eq + 1 - p->req.data);
 	*eq = '\0';
 	buf_putc(&p->req, '\0');
 	p->attrs[p->n_attrs].name_off = p->line_start;
-	p->attrs[p->n_attrs].value_off = (size_t)(eq + 1 - p->req.data);
+	p->attrs[p->n_attrs].value_off = value_off;
 	p->n_attrs++;
 	p->line_start = p->req.len;
 	return POLICY_NEED_MORE;
