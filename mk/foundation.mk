@@ -6,7 +6,8 @@ common_librelayguard_a_SOURCES += \
 	common/addr.c common/addr.h \
 	common/json.c common/json.h
 
-EXTRA_DIST += tests/unit/tap.h
+EXTRA_DIST += tests/unit/tap.h tests/integration/lib.sh \
+	doc/ARCHITECTURE.md doc/PERFORMANCE.md
 
 check_PROGRAMS += tests/unit/test_buf tests/unit/test_addr
 TESTS += tests/unit/test_buf tests/unit/test_addr
