@@ -7,7 +7,7 @@ set -u
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$top_srcdir/build}
 export top_srcdir top_builddir=$BUILD
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 BIN="$BUILD/bench/bench_engine"
 [ -x "$BIN" ] || { echo "build first: make -C $BUILD bench/bench_engine" >&2; exit 1; }
 

@@ -21,7 +21,7 @@ BUILD=${1:-$TOP}
 top_srcdir=$TOP
 top_builddir=$BUILD
 export top_srcdir top_builddir
-. "$TOP/tests/integration/lib.sh"
+. "$TOP/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd postfix smtp-sink smtp-source
 [ "$(id -u)" = 0 ] || { echo "milter-bench.sh: Postfix needs root" >&2; exit 1; }
 MILTER="$BUILD/milter/relayguard-milter"
@@ -36,7 +36,7 @@ SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 ulimit -n 4096 2>/dev/null
 
 cp "$TOP"/tests/data/engine/* "$RUN/"
-chmod 644 "$RUN"/*
+chmod 644 "${RUN:?}"/*
 DNS_PORT=$(rg_free_port)
 rg_start_rbldnsd "$DNS_PORT" bl1.test:ip4set:bl1.ip4set bl1.test:generic:common.generic \
 	bl2.test:ip4set:bl2.ip4set

@@ -1,7 +1,7 @@
 #!/bin/sh
 # ctl_check.sh - `relayguard-ctl check` explains real verdicts: a real
 # rbldnsd, a real redis-server shared by two "mail servers", Redis killed.
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd redis-server redis-cli
 
 CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"

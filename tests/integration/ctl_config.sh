@@ -1,7 +1,7 @@
 #!/bin/sh
 # ctl_config - relayguard-ctl check-config / show-config on good and bad files:
 # exit codes, output and messages.
-. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 
 CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"
 [ -x "$CTL" ] || rg_bail "$CTL not built"

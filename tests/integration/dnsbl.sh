@@ -12,7 +12,7 @@
 #               and sends SIGHUP to the rbldnsd started here
 #   rhsbl.bl    a domain list (dnset)
 #   nozone.bl   not served: REFUSED
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 
 DATA=$RG_TOP_SRCDIR/tests/data/rbldnsd
 DRIVER=$RG_TOP_BUILDDIR/tests/integration/dnsbl_driver
@@ -25,7 +25,7 @@ for f in test.bl.common test.bl.ip4set test.bl.ip6trie test.bl.ip6tset \
 	cp "$DATA/$f" "$RUN/$f" || rg_bail "missing $DATA/$f"
 done
 cp "$DATA/dead.bl.ip4set" "$RUN/dead.bl"
-chmod 644 "$RUN"/*
+chmod 644 "${RUN:?}"/*
 
 PORT=$(rg_free_port)
 rg_start_rbldnsd "$PORT" \

@@ -1,6 +1,6 @@
 #!/bin/sh
 # engine.sh - the core engine against a real rbldnsd and a real redis-server.
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd redis-server python3
 
 D="$RG_TOP_SRCDIR/tests/data/engine"

@@ -12,6 +12,11 @@ set -u
 RG_TOP_SRCDIR=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 RG_TOP_BUILDDIR=${top_builddir:-$RG_TOP_SRCDIR}
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/relayguard-test.XXXXXX")
+# Every test writes under $RUN: without it, stop before touching anything.
+if [ -z "$RUN" ] || [ ! -d "$RUN" ]; then
+	echo "Bail out! cannot make a run folder under ${TMPDIR:-/tmp}"
+	exit 99
+fi
 chmod 755 "$RUN"
 RG_PIDS=""
 RG_TESTS=0

@@ -5,7 +5,7 @@
 # runs under valgrind (ASan builds: under ASan) for the whole suite; its
 # configuration is switched between the scripts with SIGHUP, which is then
 # tested too.  Prints TAP.
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd miltertest python3
 MILTER="$RG_TOP_BUILDDIR/milter/relayguard-milter"
 [ -x "$MILTER" ] || rg_bail "$MILTER not built"
@@ -22,7 +22,7 @@ else
 fi
 
 cp "$RG_TOP_SRCDIR"/tests/data/engine/* "$RUN/"
-chmod 644 "$RUN"/*
+chmod 644 "${RUN:?}"/*
 DNS_PORT=$(rg_free_port)
 rg_start_rbldnsd "$DNS_PORT" \
 	bl1.test:ip4set:bl1.ip4set bl1.test:ip6trie:bl1.ip6trie bl1.test:generic:common.generic \

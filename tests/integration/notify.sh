@@ -5,7 +5,7 @@
 # right abuse address, valid MIME with every address; told networks are
 # not told again; the rate limit; the sendmail: transport; the spool
 # journal without Redis; a notifier killed in the middle of its work.
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require redis-server redis-cli python3
 
 DRV="$RG_TOP_BUILDDIR/tests/integration/report_driver"

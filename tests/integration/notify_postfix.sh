@@ -3,7 +3,7 @@
 # client straight to smtp-sink, then through a private Postfix instance
 # (smtp: into its smtpd, and sendmail: through Postfix's own sendmail),
 # Postfix relaying to smtp-sink, which writes every message to a file.
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require redis-server redis-cli postfix smtp-sink
 if [ "$(id -u)" != 0 ]; then
 	[ -n "${CI:-}" ] && rg_bail "Postfix needs root (CI runs as root)"

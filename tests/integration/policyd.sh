@@ -1,7 +1,7 @@
 #!/bin/sh
 # policyd.sh - relayguard-policyd, the real daemon, against a real rbldnsd,
 # driven by tests/integration/policy_client.py over the policy protocol.
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || true)

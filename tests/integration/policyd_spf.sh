@@ -1,7 +1,7 @@
 #!/bin/sh
 # policyd_spf.sh - SPF in relayguard-policyd (spf = reject | tag) with the
 # SPF records served by a real rbldnsd zone through dns_servers.
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || true)

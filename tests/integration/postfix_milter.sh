@@ -4,7 +4,7 @@
 # as the next hop, swaks with XCLIENT to make Postfix see any client address.
 # Checks what the SMTP client sees (reply codes and text) and what arrives
 # (the tag header, forged copies removed).
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd postfix swaks smtp-sink
 if [ "$(id -u)" != 0 ]; then
 	[ -n "${CI:-}" ] && rg_bail "Postfix needs root (CI runs as root)"
@@ -16,7 +16,7 @@ SINK_BIN=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 POSTFIX=$(command -v postfix || echo /usr/sbin/postfix)
 
 cp "$RG_TOP_SRCDIR"/tests/data/engine/* "$RUN/"
-chmod 644 "$RUN"/*
+chmod 644 "${RUN:?}"/*
 DNS_PORT=$(rg_free_port)
 rg_start_rbldnsd "$DNS_PORT" \
 	bl1.test:ip4set:bl1.ip4set bl1.test:ip6trie:bl1.ip6trie bl1.test:generic:common.generic \

@@ -5,7 +5,7 @@
 #
 # XCLIENT cannot simulate SASL authentication: the "authenticated client
 # passes" case is covered in policyd.sh with sasl_username in the request.
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd postfix swaks smtp-sink
 if [ "$(id -u)" != 0 ]; then
 	[ -n "${CI:-}" ] && rg_bail "Postfix needs root (CI runs as root)"
@@ -16,9 +16,10 @@ POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
 SINK_BIN=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 POSTFIX=$(command -v postfix || echo /usr/sbin/postfix)
 
-cp "$RG_TOP_SRCDIR"/tests/data/rbldnsd/test.bl.* "$RUN/"
+cp "$RG_TOP_SRCDIR"/tests/data/rbldnsd/test.bl.* "$RG_TOP_SRCDIR"/tests/data/spf/spf.test.generic "$RUN/"
 DNS_PORT=$(rg_free_port)
-rg_start_rbldnsd "$DNS_PORT" test.bl:generic:test.bl.common test.bl:ip4set:test.bl.ip4set
+rg_start_rbldnsd "$DNS_PORT" test.bl:generic:test.bl.common test.bl:ip4set:test.bl.ip4set \
+	spf.test:generic:spf.test.generic
 POLICY_PORT=$(rg_free_port)
 SMTP_PORT=$(rg_free_port)
 SINK_PORT=$(rg_free_port)
@@ -37,6 +38,7 @@ policy_listen = inet:$POLICY_PORT@127.0.0.1
 policy_pidfile = $RUN/policyd.pid
 policy_workers = 1
 myhostname = mx.example
+${2:-}
 CONF
 }
 write_conf reject
@@ -112,6 +114,26 @@ rg_is "$(send 192.0.2.6 r@example.net --header 'Subject: tagged-6')" 0 "tag mode
 f=$(wait_sink 'tagged-6')
 rg_ok "$(grep -q '^X-Relayguard: listed action=tag score=1 lists=test.bl' "$f" 2>/dev/null; echo $?)" \
 	"tag mode: delivered message carries X-Relayguard"
+
+# SPF through the same resolver settings, records served by the local zone.
+write_conf reject "spf = reject"
+kill -HUP "$POLICYD_PID"
+sleep 1
+_spf=$(swaks --server 127.0.0.1 --port "$SMTP_PORT" --helo client.example --from u@fail.spf.test \
+	--to r@example.net --xclient "ADDR=192.0.2.77 NAME=client.example" >"$RUN/swaks.out" 2>&1; echo $?)
+rg_is "$_spf" 24 "spf = reject: a sender whose SPF fails is refused (swaks exit 24)"
+rg_ok "$(grep -q '550 5.7.1 <r@example.net>: Recipient address rejected: SPF: ' "$RUN/swaks.out"; echo $?)" \
+	"spf = reject: 550 5.7.1 with the SPF text"
+write_conf reject "spf = tag"
+kill -HUP "$POLICYD_PID"
+sleep 1
+_spf=$(swaks --server 127.0.0.1 --port "$SMTP_PORT" --helo client.example --from u@pass.spf.test \
+	--to r@example.net --xclient "ADDR=192.0.2.77 NAME=client.example" \
+	--header 'Subject: spf-tagged' >"$RUN/swaks.out" 2>&1; echo $?)
+rg_is "$_spf" 0 "spf = tag: an SPF pass is accepted"
+f=$(wait_sink 'spf-tagged')
+rg_ok "$(grep -q '^Received-SPF: pass (' "$f" 2>/dev/null; echo $?)" \
+	"spf = tag: the delivered message carries Received-SPF: pass"
 
 rg_ok "$(grep -q 'problem talking to server' "$BASE/maillog"; [ $? -ne 0 ]; echo $?)" \
 	"Postfix talked to the policy server without protocol warnings"

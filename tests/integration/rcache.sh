@@ -10,7 +10,7 @@
 # Redis processes and checks the server side with redis-cli.  The driver's
 # "ok - ..." lines are renumbered here into one TAP stream.
 
-. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 
 rg_require redis-server redis-cli mkfifo
 DRIVER="$RG_TOP_BUILDDIR/tests/integration/rcache_driver"

@@ -2,7 +2,7 @@
 # report.sh - report events into a real redis-server's stream; the spool
 # journal while Redis is down or killed, its idempotent replay; a driver
 # killed with events in the journal; the engine's hook.
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require redis-server redis-cli
 
 DRV="$RG_TOP_BUILDDIR/tests/integration/report_driver"

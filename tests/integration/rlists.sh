@@ -4,7 +4,7 @@
 # by the engine twice in one process (LRU), and by rlists directly while the
 # list is re-imported under 10 concurrent lookups; `lists`, `drop`, bad files,
 # and lists missing in Redis.
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require redis-server redis-cli python3
 
 CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"

@@ -6,7 +6,7 @@
 # mechanism, exp= with control bytes, no SPF, lookup limits) on a free
 # loopback port and runs tests/integration/spf_driver (TAP), which also
 # makes its own never-answering server for the temperror and timeout cases.
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 
 DATA=$RG_TOP_SRCDIR/tests/data/spf
 DRIVER=$RG_TOP_BUILDDIR/tests/integration/spf_driver
@@ -14,7 +14,7 @@ DRIVER=$RG_TOP_BUILDDIR/tests/integration/spf_driver
 rg_require rbldnsd
 
 cp "$DATA/spf.test.generic" "$RUN/" || rg_bail "missing $DATA/spf.test.generic"
-chmod 644 "$RUN"/*
+chmod 644 "${RUN:?}"/*
 
 PORT=$(rg_free_port)
 rg_start_rbldnsd "$PORT" spf.test:generic:spf.test.generic
