@@ -27,6 +27,22 @@
  * smfi_quarantine() with quarantine_reason.  With tag_header empty the
  * filter asks the MTA for no headers at all (SMFIP_NOHDRS).
  *
+ * SPF (spf = tag|reject) runs in xxfi_envfrom for a client that is not
+ * local, not authenticated ({auth_authen}) and whose engine verdict neither
+ * skipped (allow_networks, skip_*), allowlisted nor refused it; at
+ * milter_reject_stage = rcpt the engine's check therefore runs at MAIL FROM
+ * (its verdict is still applied at RCPT).  A null sender checks the HELO
+ * name.  spf = reject refuses an SPF "fail" at MAIL FROM with reject_code
+ * reject_dsn "SPF: <explanation>" (so MAIL is never negotiated "no reply");
+ * any other result, and every result with spf = tag, is added at end of
+ * message as a Received-SPF header inserted on top (smfi_insheader(0), else
+ * smfi_addheader()); Received-SPF headers of earlier hops are kept.  The
+ * check blocks the connection's thread in libspf2 (at most dnsbl_timeout per
+ * DNS lookup).  Each connection makes its own spf_t, with dns_servers,
+ * dnsbl_timeout and myhostname of its generation, at its first check and
+ * frees it at close; a generation with spf settings libspf2 refuses is
+ * refused at start/reload.
+ *
  * Generations: milter_cb_start() and every milter_cb_reload() make a
  * generation = a cfg_t + an engine_thread.  A connection keeps the
  * generation that was current when it started (one reference) for its whole

@@ -21,12 +21,12 @@ else
 	LEAKS_BY=valgrind
 fi
 
-cp "$RG_TOP_SRCDIR"/tests/data/engine/* "$RUN/"
+cp "$RG_TOP_SRCDIR"/tests/data/engine/* "$RG_TOP_SRCDIR"/tests/data/spf/spf.test.generic "$RUN/"
 chmod 644 "${RUN:?}"/*
 DNS_PORT=$(rg_free_port)
 rg_start_rbldnsd "$DNS_PORT" \
 	bl1.test:ip4set:bl1.ip4set bl1.test:ip6trie:bl1.ip6trie bl1.test:generic:common.generic \
-	bl2.test:ip4set:bl2.ip4set dom.test:dnset:dom.dnset
+	bl2.test:ip4set:bl2.ip4set dom.test:dnset:dom.dnset spf.test:generic:spf.test.generic
 # A DNS server that never answers: a UDP socket bound and never read.
 BH_PORT=$(rg_free_port)
 python3 -c "import socket,time,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('127.0.0.1',int(sys.argv[1]))); time.sleep(900)" "$BH_PORT" &
@@ -85,6 +85,13 @@ reload() {
 	return 1
 }
 
+# spf_pass IP SENDER: the Received-SPF value of an SPF pass from client.example
+spf_pass() {
+	printf '%s' "pass (mx.example: domain of $2 designates $1 as permitted sender)" \
+		" client-ip=$1; envelope-from=\"$2\"; helo=client.example; receiver=mx.example;" \
+		" identity=mailfrom"
+}
+
 # run SCRIPT "description" [-D NAME=VALUE...]
 run() {
 	_script=$1; _desc=$2; shift 2
@@ -125,6 +132,39 @@ reload "dnsbl_action = quarantine" "quarantine_reason = held: [{client}] in {lis
 run quarantine "quarantine with the rendered reason" -D "REASON=held: [192.0.2.5] in bl1.test"
 reload "dnsbl_action = log"
 run tag "log: no header, no reject"
+
+# SPF (tests/data/spf/spf.test.generic); 192.0.2.77 is listed nowhere
+reload "spf = reject"
+run spf "spf = reject: an SPF fail is refused at MAIL FROM" -D SENDER=u@fail.spf.test -D WANT=reject
+rg_like "$(grep 'milter=spf-reject' "$RUN/milter.log" | tail -1)" \
+	"stage=mail milter=spf-reject client=192.0.2.77 helo=client.example queue_id=SPFTEST .* spf=fail" \
+	"the SPF reject is logged with stage and result"
+run spf "spf = reject: refused with the domain's exp= explanation" -D SENDER=u@exp.spf.test -D WANT=reject
+rg_like "$(grep 'milter=spf-reject' "$RUN/milter.log" | tail -1)" \
+	"spf=fail spf_explanation=\"You are not welcome here, 192.0.2.77. X-Injected: yes end\"\$" \
+	"the explanation (the reply text) is logged, cleaned"
+run spf "spf = reject: an SPF pass is tagged, earlier Received-SPF kept" -D SENDER=u@pass.spf.test \
+	-D WANT=accept -D "HEADER=$(spf_pass 192.0.2.77 u@pass.spf.test)"
+run spf "spf = reject: an authenticated client is not SPF-checked" -D SENDER=u@fail.spf.test \
+	-D AUTH=alice -D WANT=accept
+run spf "spf = reject: a listed client is refused by the list, not by SPF" -D IP=192.0.2.5 \
+	-D SENDER=u@fail.spf.test -D WANT=listed
+run spf "spf = reject: a null sender checks the HELO name" -D IP=192.0.2.9 -D SENDER= \
+	-D HELO=helo.spf.test -D WANT=accept -D "HEADER_PREFIX=pass (mx.example: " 
+run spf "spf = reject: null sender, HELO not permitted" -D SENDER= -D HELO=helo.spf.test -D WANT=reject
+reload "spf = reject" "allow_networks = 192.0.2.77"
+run spf "spf = reject: a client in allow_networks is not SPF-checked" -D SENDER=u@fail.spf.test -D WANT=accept
+reload "spf = reject" "milter_reject_stage = connect"
+run spf "spf = reject, milter_reject_stage = connect: refused at MAIL FROM" -D SENDER=u@fail.spf.test -D WANT=reject
+reload "spf = tag"
+run spf "spf = tag: an SPF pass gets Received-SPF on top" -D SENDER=u@pass.spf.test \
+	-D WANT=accept -D "HEADER=$(spf_pass 192.0.2.77 u@pass.spf.test)"
+run spf "spf = tag: an SPF fail is only recorded" -D SENDER=u@fail.spf.test -D WANT=accept \
+	-D "HEADER_PREFIX=fail (mx.example: domain of u@fail.spf.test does not designate 192.0.2.77 "
+run spf "spf = tag: an authenticated client gets no Received-SPF" -D SENDER=u@pass.spf.test \
+	-D AUTH=alice -D WANT=accept
+rg_like "$(grep -c 'stage=rcpt milter=pass client=192.0.2.77 .* spf=pass$' "$RUN/milter.log")" "^[1-9]" \
+	"the RCPT decision line carries the SPF result"
 
 reload "dns_servers = 127.0.0.1:$BH_PORT" "dnsbl_timeout = 1s" "milter_error_action = accept"
 run error "DNS never answers, milter_error_action = accept: RCPT goes on" -D WANT=accept

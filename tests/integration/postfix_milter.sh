@@ -15,12 +15,14 @@ MILTER="$RG_TOP_BUILDDIR/milter/relayguard-milter"
 SINK_BIN=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 POSTFIX=$(command -v postfix || echo /usr/sbin/postfix)
 
-cp "$RG_TOP_SRCDIR"/tests/data/engine/* "$RUN/"
+cp "$RG_TOP_SRCDIR"/tests/data/engine/* "$RG_TOP_SRCDIR"/tests/data/spf/spf.test.generic \
+	"$RG_TOP_SRCDIR"/tests/data/milter/spf-percent.generic "$RUN/"
 chmod 644 "${RUN:?}"/*
 DNS_PORT=$(rg_free_port)
 rg_start_rbldnsd "$DNS_PORT" \
 	bl1.test:ip4set:bl1.ip4set bl1.test:ip6trie:bl1.ip6trie bl1.test:generic:common.generic \
-	bl2.test:ip4set:bl2.ip4set
+	bl2.test:ip4set:bl2.ip4set spf.test:generic:spf.test.generic \
+	spfx.test:generic:spf-percent.generic
 MILTER_PORT=$(rg_free_port)
 SMTP_PORT=$(rg_free_port)
 SINK_PORT=$(rg_free_port)
@@ -133,6 +135,24 @@ for _ in $(seq 1 50); do
 	sleep 0.1
 done
 rg_ok "$([ -n "$(ls "$BASE/spool/hold" 2>/dev/null)" ]; echo $?)" "quarantine: the message is in the hold queue"
+
+# SPF (tests/data/spf/spf.test.generic): 192.0.2.77 is listed nowhere
+reload "spf = reject"
+rg_is "$(send 192.0.2.77 --from u@exp.spf.test)" 23 "spf = reject: an SPF fail is refused at MAIL FROM (swaks exit 23)"
+rg_ok "$(grep -qF '<** 550 5.7.1 SPF: You are not welcome here, 192.0.2.77. X-Injected: yes end' "$RUN/swaks.out"; echo $?)" \
+	"spf = reject: 550 5.7.1 with the domain's explanation, on one line"
+rg_is "$(send 192.0.2.77 --from u@pct.spfx.test)" 23 "spf = reject: an explanation with '%' is refused too"
+rg_ok "$(grep -qF '<** 550 5.7.1 SPF: 100% refused: %s%n%d 192.0.2.77' "$RUN/swaks.out"; echo $?)" \
+	"spf = reject: '%' in the explanation reaches the client as it is"
+reload "spf = tag"
+rg_is "$(send 192.0.2.77 --from u@pass.spf.test --header 'Subject: spf-pass-77' \
+	--header 'Received-SPF: none (earlier.example: an earlier hop)')" 0 "spf = tag: an SPF pass is accepted"
+f=$(wait_sink 'spf-pass-77')
+rg_ok $? "spf = tag: message delivered"
+rg_like "$(grep '^Received-SPF:' "$f" 2>/dev/null | head -1)" \
+	"^Received-SPF: pass \(mx.example: domain of u@pass.spf.test designates 192.0.2.77 as permitted sender\) client-ip=192.0.2.77;" \
+	"spf = tag: our Received-SPF comes first"
+rg_is "$(grep -c '^Received-SPF: none (earlier.example' "$f" 2>/dev/null)" 1 "spf = tag: the earlier hop's Received-SPF is kept"
 
 grep -E '(warning|error|fatal):.*milter' "$BASE/maillog" >"$RUN/milter-warnings"
 rg_ok "$([ ! -s "$RUN/milter-warnings" ]; echo $?)" "Postfix talked to the milter without warnings"
