@@ -7,7 +7,9 @@
 # port, then for 1, 16 and 64 connections runs bench/policy_load against:
 #   ceiling             bench/trivial_policy (answers DUNNO, does nothing)
 #   relayguard-policyd  warm in-process cache (cache_size default), 2 workers
+#   relayguard-policyd-redis  the same with cache_size = 0: every answer a Redis hit
 #   postfwd1, postfwd2, policyd-weight   when installed (recipes: HARNESS.md)
+# ONLY_OURS=1 skips the postfwd and policyd-weight runs (quicker while iterating).
 # Addresses: 1000, 10% listed.  Prints a Markdown table (requests/s, p50, p99).
 # Everything runs on 127.0.0.1; every process started here is stopped by PID.
 set -u
@@ -73,10 +75,28 @@ wait_port "$P" || { echo "relayguard-policyd did not start: $(cat "$RUN/rg.log")
 run_load relayguard-policyd "$P"
 NAMES="ceiling relayguard-policyd"
 
+# relayguard-policyd with every answer from Redis (in-process cache off);
+# the load's warm-up second fills Redis.
+if command -v redis-server >/dev/null; then
+	RP=$(port)
+	redis-server --bind 127.0.0.1 --port "$RP" --save '' --appendonly no --daemonize no \
+		--dir "$RUN" --logfile "$RUN/redis.log" & PIDS="$PIDS $!"
+	wait_port "$RP"
+	P=$(port)
+	sed -e "s/^policy_listen = .*/policy_listen = inet:$P@127.0.0.1/" -e "s|^policy_pidfile = .*|policy_pidfile = $RUN/rg-redis.pid|" \
+		"$RUN/rg.conf" >"$RUN/rg-redis.conf"
+	printf 'cache_size = 0\nredis_server = 127.0.0.1:%s\n' "$RP" >>"$RUN/rg-redis.conf"
+	"$BUILD/policy/relayguard-policyd" -f -c "$RUN/rg-redis.conf" 2>"$RUN/rg-redis.log" & PIDS="$PIDS $!"
+	wait_port "$P" || { echo "relayguard-policyd (Redis) did not start: $(cat "$RUN/rg-redis.log")" >&2; exit 1; }
+	run_load relayguard-policyd-redis "$P"
+	NAMES="$NAMES relayguard-policyd-redis"
+fi
+
 # postfwd1 / postfwd2: private mount namespace for resolv.conf (HARNESS.md)
 printf 'nameserver 127.0.0.1\noptions port:%s\n' "$DNS" >"$RUN/resolv.conf"
 echo 'id=RBL; rbl=test.bl/^127\.0\.0\.\d+$/3600 ; action=REJECT 5.7.1 client $$client_address listed' >"$RUN/postfwd.cf"
 for pf in postfwd1 postfwd2; do
+	[ -z "${ONLY_OURS:-}" ] || break
 	command -v $pf >/dev/null || continue
 	P=$(port)
 	unshare -m sh -c "mount --bind $RUN/resolv.conf /etc/resolv.conf && exec $pf --daemon -f $RUN/postfwd.cf --interface=127.0.0.1 --port=$P --user=nobody --group=nogroup --pidfile=$RUN/$pf.pid --cache=600" >"$RUN/$pf.log" 2>&1
@@ -88,7 +108,7 @@ for pf in postfwd1 postfwd2; do
 done
 
 # policyd-weight: DNS on port 53 of 127.0.0.1 through a private dnsmasq, only if port 53 is free
-if command -v policyd-weight >/dev/null && command -v dnsmasq >/dev/null &&
+if [ -z "${ONLY_OURS:-}" ] && command -v policyd-weight >/dev/null && command -v dnsmasq >/dev/null &&
 	! ss -Hlun 'sport = :53' | grep -q .; then
 	dnsmasq -k --port=53 --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
 		--address=/#/ --server="/test.bl/127.0.0.1#$DNS" --pid-file="$RUN/dnsmasq.pid" 2>"$RUN/dnsmasq.log" &

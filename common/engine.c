@@ -37,8 +37,9 @@ struct engine_check {
 	struct lookup *lookup;
 	engine_cb *cb;		/* NULL once cancelled */
 	void *ctx;
-	struct engine_request req;	/* own copies of the strings */
+	struct engine_request req;	/* own copies of the strings, in strs */
 	struct engine_check *next;
+	char strs[];		/* the request's strings, in the same allocation */
 };
 
 /* One DNS or Redis operation of a lookup, the context of its callback. */
@@ -58,7 +59,9 @@ struct lookup {
 	unsigned bucket;
 	addr_t client;
 	char client_text[ADDR_STRLEN];
-	char *subject[GROUP_COUNT];	/* addr text, HELO name, sender domain; NULL if absent */
+	/* addr text (client_text), HELO name, sender domain (owned); NULL if absent */
+	char *subject[GROUP_COUNT];
+	/* The four per-source arrays live in the lookup's own allocation. */
 	struct engine_source_result *results;
 	bool *answered;			/* results[i] is final */
 	char **txt;			/* owned texts behind results[i].txt */
@@ -72,6 +75,7 @@ struct lookup {
 	enum engine_skip skip;
 	enum engine_layer layer;
 	uint64_t start_us;
+	bool starting;		/* in lookup_run(): answers take start_us as their time */
 	bool shared;		/* in the in-flight table */
 	bool finished;
 };
@@ -92,76 +96,38 @@ void engine_cached_answer_free(void *p)
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static unsigned hash_str(const char *s)
+static size_t opt_size(const char *s)
 {
-	unsigned h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return s != NULL && *s ? strlen(s) + 1 : 0;
 }
 
-static char *dup_or_null(const char *s)
+/* Copy s (size n from opt_size(), 0 for none) to *pos; NULL when n is 0. */
+static const char *put_str(char **pos, const char *s, size_t n)
 {
-	return s != NULL && *s ? xstrdup(s) : NULL;
-}
+	char *d = *pos;
 
-static void copy_request(struct engine_request *dst, const struct engine_request *src)
-{
-	dst->client = src->client;
-	dst->helo = dup_or_null(src->helo);
-	dst->sender = dup_or_null(src->sender);
-	dst->sasl_user = dup_or_null(src->sasl_user);
-	dst->queue_id = dup_or_null(src->queue_id);
-}
-
-static void free_request(struct engine_request *r)
-{
-	free((char *)r->helo);
-	free((char *)r->sender);
-	free((char *)r->sasl_user);
-	free((char *)r->queue_id);
-}
-
-/* The domain of an envelope sender ("<u@Example.ORG>" -> "example.org"), or NULL. */
-static char *sender_domain(const char *sender)
-{
-	const char *at;
-	size_t len;
-
-	if (sender == NULL || (at = strrchr(sender, '@')) == NULL || at[1] == '\0')
+	if (n == 0)
 		return NULL;
-	at++;
-	len = strlen(at);
-	if (len > 0 && at[len - 1] == '>')
-		len--;
-	if (len == 0)
-		return NULL;
-	char *d = xstrndup(at, len);
-	for (char *p = d; *p; p++)
-		*p = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
+	memcpy(d, s, n);
+	*pos += n;
 	return d;
 }
 
-static char *lower_dup(const char *s)
+/* A check with copies of the request's strings, all in one allocation. */
+static struct engine_check *check_new(const struct engine_request *src)
 {
-	if (s == NULL || *s == '\0')
-		return NULL;
-	char *d = xstrdup(s);
-	for (char *p = d; *p; p++)
-		*p = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
-	return d;
-}
+	size_t nh = opt_size(src->helo), ns = opt_size(src->sender);
+	size_t nu = opt_size(src->sasl_user), nq = opt_size(src->queue_id);
+	struct engine_check *c = xmalloc(sizeof(*c) + nh + ns + nu + nq);
+	char *pos = c->strs;
 
-
-/* The LRU key of one source for one subject: kind, name, NUL, subject. */
-static size_t cache_key(const struct engine_source *s, const char *subject, struct buf *key)
-{
-	buf_reset(key);
-	buf_putc(key, (char)('0' + s->kind));
-	buf_puts(key, s->name);
-	buf_putc(key, '\0');
-	buf_puts(key, subject);
-	return key->len;
+	memset(c, 0, sizeof(*c));
+	c->req.client = src->client;
+	c->req.helo = put_str(&pos, src->helo, nh);
+	c->req.sender = put_str(&pos, src->sender, ns);
+	c->req.sasl_user = put_str(&pos, src->sasl_user, nu);
+	c->req.queue_id = put_str(&pos, src->queue_id, nq);
+	return c;
 }
 
 static void result_set(struct lookup *lk, size_t i, enum engine_answer answer, uint32_t code,
@@ -176,10 +142,16 @@ static void result_set(struct lookup *lk, size_t i, enum engine_answer answer, u
 	r->txt = lk->txt[i];
 	r->error = error;
 	r->layer = layer;
-	r->latency_us = (unsigned)(clock_now_us() - lk->start_us);
+	r->latency_us = lk->starting ? 0 : (unsigned)(clock_now_us() - lk->start_us);
 	lk->answered[i] = true;
 	if (layer > lk->layer)
 		lk->layer = layer;
+}
+
+/* cache_size = 0: the LRU keeps nothing, so a put would only build and free a value. */
+static bool lru_off(const engine_t *e)
+{
+	return cfg_int(e->cfg, CFG_CACHE_SIZE) <= 0;
 }
 
 static unsigned clamp_ttl(const engine_t *e, unsigned ttl)
@@ -199,7 +171,7 @@ static void remember(struct lookup *lk, size_t i, unsigned dns_ttl)
 	const struct engine_source *s = &e->sources[i];
 	const char *subject = lk->subject[group_of(s->kind)];
 	unsigned ttl;
-	struct buf key = BUF_INIT;
+	struct engine_key key;
 
 	if (r->answer == ENGINE_LISTED)
 		ttl = clamp_ttl(e, dns_ttl);
@@ -209,13 +181,16 @@ static void remember(struct lookup *lk, size_t i, unsigned dns_ttl)
 		return;
 	if (ttl == 0)
 		return;
-	struct cached_answer *c = xcalloc(1, sizeof(*c));
-	c->answer = r->answer;
-	c->code = r->code;
-	c->txt = r->txt ? xstrdup(r->txt) : NULL;
-	size_t klen = cache_key(s, subject, &key);
-	lru_put(e->lru, key.data, klen, c, clock_now_ms() + (uint64_t)ttl * 1000u);
-	buf_free(&key);
+	if (!lru_off(e)) {
+		struct cached_answer *c = xcalloc(1, sizeof(*c));
+		c->answer = r->answer;
+		c->code = r->code;
+		c->txt = r->txt ? xstrdup(r->txt) : NULL;
+		engine_key_init(&key);
+		const char *kd = engine_cache_key(s, subject, &key);
+		lru_put(e->lru, kd, key.len, c, clock_now_ms() + (uint64_t)ttl * 1000u);
+		engine_key_done(&key);
+	}
 	if (e->rcache != NULL && s->kind != ENGINE_SOURCE_REDIS_LIST) {	/* Redis has the list */
 		struct rcache_entry re = {
 			.state = r->answer == ENGINE_LISTED ? RCACHE_LISTED : RCACHE_NOT_LISTED,
@@ -294,20 +269,14 @@ static void lookup_free(struct lookup *lk)
 		lk->live_next->live_prev = lk->live_prev;
 	for (c = lk->waiters; c != NULL; c = next) {
 		next = c->next;
-		free_request(&c->req);
 		free(c);
 	}
 	if (lk->deadline != NULL)
 		event_free(lk->deadline);
 	for (size_t i = 0; i < lk->engine->n_sources; i++)
 		free(lk->txt[i]);
-	for (int g = 0; g < GROUP_COUNT; g++)
+	for (int g = GROUP_ADDR + 1; g < GROUP_COUNT; g++)	/* the address text is in lk */
 		free(lk->subject[g]);
-	free(lk->txt);
-	free(lk->answered);
-	free(lk->results);
-	free(lk->dns_ops);
-	free(lk->key);
 	free(lk);
 }
 
@@ -493,7 +462,10 @@ static void redis_answered(int status, const struct rcache_entry *entries, size_
 	struct lookup *lk = op->lookup;
 	engine_t *e = lk->engine;
 	size_t k = 0;
+	struct engine_key key;
+	uint64_t now_ms = 0;	/* read once, at the first answer */
 
+	engine_key_init(&key);
 	op->rreq = NULL;
 	for (size_t i = 0; i < e->n_sources && status == 0; i++) {
 		const struct engine_source *s = &e->sources[i];
@@ -507,16 +479,19 @@ static void redis_answered(int status, const struct rcache_entry *entries, size_
 			continue;
 		enum engine_answer a = re->state == RCACHE_LISTED ? ENGINE_LISTED : ENGINE_NOT_LISTED;
 		result_set(lk, i, a, re->code, re->txt, NULL, ENGINE_LAYER_REDIS);
+		if (lru_off(e))
+			continue;
 		/* Keep it close for a while; Redis keeps the authoritative TTL. */
 		struct cached_answer *c = xcalloc(1, sizeof(*c));
-		struct buf key = BUF_INIT;
 		c->answer = a;
 		c->code = re->code;
 		c->txt = re->txt ? xstrdup(re->txt) : NULL;
-		size_t klen = cache_key(s, lk->subject[op->group], &key);
-		lru_put(e->lru, key.data, klen, c, clock_now_ms() + (uint64_t)e->min_ttl_s * 1000u);
-		buf_free(&key);
+		const char *kd = engine_cache_key(s, lk->subject[op->group], &key);
+		if (now_ms == 0)
+			now_ms = clock_now_ms();
+		lru_put(e->lru, kd, key.len, c, now_ms + (uint64_t)e->min_ttl_s * 1000u);
 	}
+	engine_key_done(&key);
 	lookup_start_dns(lk, op->group);
 	lookup_op_done(lk);
 }
@@ -599,7 +574,7 @@ static void lookup_start_rlists(struct lookup *lk)
 /* ---- starting a lookup -------------------------------------------------- */
 
 /* Answer a source from a file list or the LRU; false if it needs a lookup. */
-static bool answer_locally(struct lookup *lk, size_t i, struct buf *key)
+static bool answer_locally(struct lookup *lk, size_t i, struct engine_key *key, uint64_t now_ms)
 {
 	engine_t *e = lk->engine;
 	const struct engine_source *s = &e->sources[i];
@@ -621,8 +596,8 @@ static bool answer_locally(struct lookup *lk, size_t i, struct buf *key)
 		buf_free(&txt);
 		return true;
 	}
-	size_t klen = cache_key(s, subject, key);
-	const struct cached_answer *c = lru_get(e->lru, key->data, klen, clock_now_ms());
+	const char *kd = engine_cache_key(s, subject, key);
+	const struct cached_answer *c = lru_get(e->lru, kd, key->len, now_ms);
 	if (c == NULL)
 		return false;
 	result_set(lk, i, c->answer, c->code, c->txt, NULL, ENGINE_LAYER_LRU);
@@ -640,9 +615,43 @@ static enum engine_skip skip_reason(const engine_t *e, const struct engine_reque
 	return ENGINE_SKIP_NONE;
 }
 
-static struct lookup *lookup_new(engine_t *e, const struct engine_request *req, const char *key)
+/* Round n up to a multiple of the strictest alignment. */
+static size_t align_up(size_t n)
 {
-	struct lookup *lk = xcalloc(1, sizeof(*lk));
+	size_t a = _Alignof(max_align_t);
+
+	return (n + a - 1) / a * a;
+}
+
+/* A lookup with its per-source arrays and its key in one allocation. */
+static struct lookup *lookup_alloc(size_t n_sources, const char *key, size_t key_len)
+{
+	size_t n = n_sources ? n_sources : 1;
+	size_t off_results = align_up(sizeof(struct lookup));
+	size_t off_ops = off_results + align_up(n * sizeof(struct engine_source_result));
+	size_t off_txt = off_ops + align_up(n * sizeof(struct lookup_op));
+	size_t off_answered = off_txt + align_up(n * sizeof(char *));
+	size_t off_key = off_answered + n * sizeof(bool);
+	char *base = xcalloc(1, off_key + (key != NULL ? key_len + 1 : 0));
+	struct lookup *lk = (struct lookup *)base;
+
+	lk->results = (struct engine_source_result *)(base + off_results);
+	lk->dns_ops = (struct lookup_op *)(base + off_ops);
+	lk->txt = (char **)(base + off_txt);
+	lk->answered = (bool *)(base + off_answered);
+	if (key != NULL) {
+		lk->key = base + off_key;
+		memcpy(lk->key, key, key_len + 1);
+	}
+	return lk;
+}
+
+/* key (key_len bytes, NUL-terminated) or NULL; text: the client's text;
+ * sender_dom: req's sender domain if known. */
+static struct lookup *lookup_new(engine_t *e, const struct engine_request *req, const char *text,
+				 const char *key, size_t key_len, const char *sender_dom)
+{
+	struct lookup *lk = lookup_alloc(e->n_sources, key, key_len);
 
 	lk->engine = e;
 	lk->live_next = e->live;
@@ -651,16 +660,13 @@ static struct lookup *lookup_new(engine_t *e, const struct engine_request *req, 
 	e->live = lk;
 	lk->client = req->client;
 	lk->start_us = clock_now_us();
-	addr_format(&req->client, lk->client_text);
-	lk->subject[GROUP_ADDR] = xstrdup(lk->client_text);
+	memcpy(lk->client_text, text, strlen(text) + 1);
+	lk->subject[GROUP_ADDR] = lk->client_text;
 	if (e->has_group[GROUP_HELO])
-		lk->subject[GROUP_HELO] = lower_dup(req->helo);
+		lk->subject[GROUP_HELO] = engine_lower_dup(req->helo);
 	if (e->has_group[GROUP_SENDER])
-		lk->subject[GROUP_SENDER] = sender_domain(req->sender);
-	lk->results = xcalloc(e->n_sources ? e->n_sources : 1, sizeof(*lk->results));
-	lk->txt = xcalloc(e->n_sources ? e->n_sources : 1, sizeof(*lk->txt));
-	lk->answered = xcalloc(e->n_sources ? e->n_sources : 1, sizeof(*lk->answered));
-	lk->dns_ops = xcalloc(e->n_sources ? e->n_sources : 1, sizeof(*lk->dns_ops));
+		lk->subject[GROUP_SENDER] = sender_dom != NULL ? xstrdup(sender_dom)
+							      : engine_sender_domain_dup(req->sender);
 	for (size_t i = 0; i < e->n_sources; i++) {
 		struct engine_source_result *r = &lk->results[i];
 		r->name = e->sources[i].name;
@@ -670,8 +676,7 @@ static struct lookup *lookup_new(engine_t *e, const struct engine_request *req, 
 		r->answer = ENGINE_SKIPPED;
 	}
 	if (key != NULL) {
-		lk->key = xstrdup(key);
-		lk->bucket = hash_str(key) % ENGINE_INFLIGHT_BUCKETS;
+		lk->bucket = engine_hash_str(key) % ENGINE_INFLIGHT_BUCKETS;
 		lk->hnext = e->inflight[lk->bucket];
 		e->inflight[lk->bucket] = lk;
 		lk->shared = true;
@@ -682,14 +687,18 @@ static struct lookup *lookup_new(engine_t *e, const struct engine_request *req, 
 static void lookup_run(struct lookup *lk)
 {
 	engine_t *e = lk->engine;
-	struct buf key = BUF_INIT;
+	struct engine_key key;
 	bool need[GROUP_COUNT] = { false, false, false };
+	uint64_t now_ms = lk->start_us / 1000u;	/* one clock reading per lookup */
 
+	engine_key_init(&key);
+	lk->starting = true;
 	for (size_t i = 0; i < e->n_sources; i++) {
-		if (!answer_locally(lk, i, &key))
+		if (!answer_locally(lk, i, &key, now_ms))
 			need[group_of(e->sources[i].kind)] = true;
 	}
-	buf_free(&key);
+	lk->starting = false;
+	engine_key_done(&key);
 	for (int g = 0; g < GROUP_COUNT; g++) {
 		if (need[g] && !lookup_start_redis(lk, (enum engine_group)g))
 			lookup_start_dns(lk, (enum engine_group)g);
@@ -706,7 +715,7 @@ static void lookup_run(struct lookup *lk)
 
 static struct lookup *lookup_find(engine_t *e, const char *key)
 {
-	unsigned b = hash_str(key) % ENGINE_INFLIGHT_BUCKETS;
+	unsigned b = engine_hash_str(key) % ENGINE_INFLIGHT_BUCKETS;
 
 	for (struct lookup *lk = e->inflight[b]; lk != NULL; lk = lk->hnext) {
 		if (!lk->finished && strcmp(lk->key, key) == 0)
@@ -715,18 +724,37 @@ static struct lookup *lookup_find(engine_t *e, const char *key)
 	return NULL;
 }
 
+/* The subject of a lookup: every input some configured source reads. */
+static const char *inflight_key(const engine_t *e, const struct engine_request *req, const char *text,
+				struct engine_key *key, const char *sender_dom)
+{
+	engine_key_add(key, text, strlen(text));
+	if (e->has_group[GROUP_HELO]) {
+		engine_key_add(key, "|", 1);
+		if (req->helo != NULL)
+			engine_key_add(key, req->helo, strlen(req->helo));
+	}
+	if (e->has_group[GROUP_SENDER]) {
+		engine_key_add(key, "|", 1);
+		if (sender_dom != NULL)
+			engine_key_add(key, sender_dom, strlen(sender_dom));
+	}
+	return engine_key_data(key);
+}
+
 engine_check_t *engine_check(engine_t *e, const struct engine_request *req, engine_cb *cb, void *ctx)
 {
-	struct engine_check *c = xcalloc(1, sizeof(*c));
+	struct engine_check *c = check_new(req);
 	struct lookup *lk;
 	enum engine_skip skip = skip_reason(e, req);
+	char text[ADDR_STRLEN];
 
+	addr_format(&req->client, text);
 	c->cb = cb;
 	c->ctx = ctx;
-	copy_request(&c->req, req);
 	e->counters.checks++;
 	if (skip != ENGINE_SKIP_NONE) {
-		lk = lookup_new(e, req, NULL);
+		lk = lookup_new(e, req, text, NULL, 0, NULL);
 		lk->skip = skip;
 		lk->waiters = c;
 		c->lookup = lk;
@@ -734,34 +762,27 @@ engine_check_t *engine_check(engine_t *e, const struct engine_request *req, engi
 		return c;
 	}
 
-	/* The subject of a lookup: every input some configured source reads. */
-	struct buf key = BUF_INIT;
-	char text[ADDR_STRLEN];
-	buf_puts(&key, addr_format(&req->client, text));
-	if (e->has_group[GROUP_HELO]) {
-		buf_putc(&key, '|');
-		buf_puts(&key, req->helo ? req->helo : "");
-	}
-	if (e->has_group[GROUP_SENDER]) {
-		char *d = sender_domain(req->sender);
-		buf_putc(&key, '|');
-		buf_puts(&key, d ? d : "");
-		free(d);
-	}
-	lk = lookup_find(e, buf_cstr(&key));
+	struct engine_key key;
+	char dom_stack[ENGINE_DOMAIN_STACK], *dom_heap = NULL;
+	const char *dom = NULL;
+	if (e->has_group[GROUP_SENDER])
+		dom = engine_sender_domain(req->sender, dom_stack, sizeof(dom_stack), &dom_heap);
+	engine_key_init(&key);
+	const char *kd = inflight_key(e, req, text, &key, dom);
+	lk = lookup_find(e, kd);
 	if (lk != NULL) {
 		c->next = lk->waiters;
 		lk->waiters = c;
 		c->lookup = lk;
-		buf_free(&key);
-		return c;
+	} else {
+		lk = lookup_new(e, req, text, kd, key.len, dom);
+		e->counters.lookups++;
+		lk->waiters = c;
+		c->lookup = lk;
+		lookup_run(lk);
 	}
-	lk = lookup_new(e, req, buf_cstr(&key));
-	buf_free(&key);
-	e->counters.lookups++;
-	lk->waiters = c;
-	c->lookup = lk;
-	lookup_run(lk);
+	engine_key_done(&key);
+	free(dom_heap);
 	return c;
 }
 

@@ -10,6 +10,8 @@
 
 #include <event2/util.h>
 
+#include "buf.h"
+
 #include "dnsbl.h"
 #include "engine.h"
 #include "filelists.h"
@@ -130,6 +132,38 @@ static inline enum engine_group group_of(enum engine_source_kind k)
 		return GROUP_ADDR;
 	}
 }
+
+/*
+ * Keys built on the stack: an LRU key is kind, name, NUL, subject; the
+ * in-flight key is the address text and, with domain lists, the HELO name
+ * and the sender domain.  Longer keys (long HELO names) take the heap.
+ */
+#define ENGINE_KEY_STACK 512u
+/* Sender domains on the stack up to this size (a DNS name is <= 253). */
+#define ENGINE_DOMAIN_STACK 256u
+
+/* A key being built: on the stack while it fits, then in spill. */
+struct engine_key {
+	char stack[ENGINE_KEY_STACK];
+	struct buf spill;
+	size_t len;
+};
+
+void engine_key_init(struct engine_key *k);
+void engine_key_done(struct engine_key *k);
+void engine_key_add(struct engine_key *k, const char *p, size_t n);
+/* The key's bytes, NUL-terminated (the terminator is not counted in len). */
+const char *engine_key_data(struct engine_key *k);
+/* The LRU key of source s for subject: kind, name, NUL, subject. */
+const char *engine_cache_key(const struct engine_source *s, const char *subject, struct engine_key *key);
+/* The lower-cased domain of an envelope sender ("<u@Example.ORG>" -> "example.org"),
+ * or NULL: in stack[size] when it fits, else in *heap_r (caller frees). */
+char *engine_sender_domain(const char *sender, char *stack, size_t size, char **heap_r);
+/* The same, always on the heap (caller frees); NULL when there is none. */
+char *engine_sender_domain_dup(const char *sender);
+/* A lower-cased copy (caller frees), or NULL for NULL or "". */
+char *engine_lower_dup(const char *s);
+unsigned engine_hash_str(const char *s);
 
 /* engine.c: the LRU's value destructor; free every lookup (no callbacks). */
 void engine_cached_answer_free(void *p);

@@ -46,9 +46,17 @@ struct item {
 	struct engine_verdict *verdict;	/* kept while SPF runs */
 	bool done, leader, follower;
 	struct buf reply;		/* "action=...\n\n" */
-	struct engine_request req;	/* strings below are owned */
-	char *helo, *sender, *sasl, *queue_id, *state, *instance;
+	struct engine_request req;	/* strings below */
+	/* Copies of the attributes, in strs (the item's own allocation). */
+	const char *helo, *sender, *sasl, *queue_id, *state, *instance;
 	uint64_t start_us;
+	char strs[];
+};
+
+/* The attributes an item keeps, in the order of item_new()'s copies. */
+enum item_attr { ATTR_STATE, ATTR_INSTANCE, ATTR_HELO, ATTR_SENDER, ATTR_SASL, ATTR_QUEUE_ID, ATTR_COUNT };
+static const char *const item_attr_names[ATTR_COUNT] = {
+	"protocol_state", "instance", "helo_name", "sender", "sasl_username", "queue_id",
 };
 
 struct policy_conn {
@@ -128,12 +136,6 @@ static void item_free(struct item *it)
 	engine_verdict_free(&it->verdict);
 	policy_engine_unref(&it->pe);
 	buf_free(&it->reply);
-	free(it->helo);
-	free(it->sender);
-	free(it->sasl);
-	free(it->queue_id);
-	free(it->state);
-	free(it->instance);
 	free(it);
 }
 
@@ -287,12 +289,23 @@ static void build_reply(const struct engine_verdict *v, const struct spf_outcome
 	}
 	switch (v->action) {
 	case VERDICT_REJECT:
+		/* The engine built this very line (same code, DSN and text): reuse it. */
+		if (v->reply != NULL) {
+			buf_puts(out, "action=");
+			buf_puts(out, v->reply);
+			break;
+		}
 		verdict_policy_reply(out, v->reply_code ? v->reply_code : (int)cfg_int(cfg, CFG_REJECT_CODE),
 				     v->reply_dsn ? v->reply_dsn : cfg_str(cfg, CFG_REJECT_DSN),
 				     v->reply_text);
 		break;
 	case VERDICT_TEMPFAIL:
 		/* DEFER_IF_PERMIT: Postfix defers only if nothing later rejects. */
+		if (v->reply != NULL) {
+			buf_puts(out, "action=DEFER_IF_PERMIT ");
+			buf_puts(out, strlen(v->reply) > 4 ? v->reply + 4 : "4.7.1");
+			break;
+		}
 		verdict_reply(&tmp, v->reply_code ? v->reply_code : (int)cfg_int(cfg, CFG_TEMPFAIL_CODE),
 			      v->reply_dsn ? v->reply_dsn : cfg_str(cfg, CFG_TEMPFAIL_DSN),
 			      v->reply_text);
@@ -381,11 +394,33 @@ static void check_done(const struct engine_verdict *v, void *ctx)
 	item_answer(it, v, NULL);
 }
 
-static char *dup_attr(const policy_parser_t *p, const char *name)
+/* An item with copies of the request's attributes, in one allocation. */
+static struct item *item_new(const policy_parser_t *p)
 {
-	const char *v = policy_parser_get(p, name);
+	const char *v[ATTR_COUNT];
+	size_t len[ATTR_COUNT], total = 0;
+	const char *copy[ATTR_COUNT];
 
-	return v != NULL ? xstrdup(v) : NULL;
+	for (int i = 0; i < ATTR_COUNT; i++) {
+		v[i] = policy_parser_get(p, item_attr_names[i]);
+		len[i] = v[i] != NULL ? strlen(v[i]) + 1 : 0;
+		total += len[i];
+	}
+	struct item *it = xmalloc(sizeof(*it) + total);
+	char *pos = it->strs;
+
+	memset(it, 0, sizeof(*it));
+	for (int i = 0; i < ATTR_COUNT; i++) {
+		copy[i] = v[i] != NULL ? memcpy(pos, v[i], len[i]) : NULL;
+		pos += len[i];
+	}
+	it->state = copy[ATTR_STATE];
+	it->instance = copy[ATTR_INSTANCE];
+	it->helo = copy[ATTR_HELO];
+	it->sender = copy[ATTR_SENDER];
+	it->sasl = copy[ATTR_SASL];
+	it->queue_id = copy[ATTR_QUEUE_ID];
+	return it;
 }
 
 /* Is state the one the config checks at? */
@@ -408,18 +443,12 @@ static void item_dunno(struct item *it, const char *why)
 /* Decide what to do with the complete request in the parser. */
 static void handle_request(policy_conn_t *c)
 {
-	struct item *it = xcalloc(1, sizeof(*it));
+	struct item *it = item_new(c->parser);
 	policy_engine_t *pe = *c->current;
 	const char *addr = policy_parser_get(c->parser, "client_address");
 
 	it->conn = c;
 	it->start_us = clock_now_us();
-	it->state = dup_attr(c->parser, "protocol_state");
-	it->instance = dup_attr(c->parser, "instance");
-	it->helo = dup_attr(c->parser, "helo_name");
-	it->sender = dup_attr(c->parser, "sender");
-	it->sasl = dup_attr(c->parser, "sasl_username");
-	it->queue_id = dup_attr(c->parser, "queue_id");
 	it->req = (struct engine_request){ .helo = it->helo, .sender = it->sender,
 					   .sasl_user = it->sasl, .queue_id = it->queue_id };
 	if (c->tail)

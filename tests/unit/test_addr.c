@@ -1,6 +1,7 @@
 /* test_addr - parsing, formatting, prefixes, ranges, DNSBL names, classes. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "addr.h"
@@ -204,8 +205,28 @@ static void test_classify(void)
 	}
 }
 
+/* The hand-written IPv4 formatting agrees with inet_ntop for every octet value. */
+static void test_format_v4(void)
+{
+	int bad = 0;
+
+	for (unsigned v = 0; v < 256 * 4; v++) {
+		addr_t a = { .family = AF_INET };
+		char ours[ADDR_STRLEN], theirs[INET_ADDRSTRLEN];
+		a.bytes[0] = (uint8_t)(v % 256);
+		a.bytes[1] = (uint8_t)(255 - v % 256);
+		a.bytes[2] = (uint8_t)(v / 4);
+		a.bytes[3] = (uint8_t)(v * 7);
+		inet_ntop(AF_INET, a.bytes, theirs, sizeof(theirs));
+		if (strcmp(addr_format(&a, ours), theirs) != 0 && bad++ == 0)
+			tap_diag("%s != %s", ours, theirs);
+	}
+	is_int(bad, 0, "IPv4 text identical to inet_ntop for 1024 addresses");
+}
+
 int main(void)
 {
+	test_format_v4();
 	test_parse();
 	test_prefix();
 	test_range();
