@@ -371,6 +371,15 @@ void cfgval_format_hostport(const struct cfg_hostport *hp, struct buf *out)
 		buf_printf(out, "%s:%u", hp->host, hp->port);
 }
 
+void cfgval_format_hostports(const struct cfg_hostports *list, struct buf *out)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		if (i > 0)
+			buf_putc(out, ',');
+		cfgval_format_hostport(&list->items[i], out);
+	}
+}
+
 int cfgval_parse_net(const char *s, struct cfg_net *r, const char **error_r)
 {
 	if (addr_prefix_parse(s, false, &r->addr, &r->plen) == 0)

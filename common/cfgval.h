@@ -178,6 +178,8 @@ void cfgval_format_duration(unsigned long long ms, struct buf *out);
 void cfgval_format_size(long long bytes, struct buf *out);
 void cfgval_format_socket(const struct cfg_socket *s, struct buf *out);
 void cfgval_format_hostport(const struct cfg_hostport *hp, struct buf *out);
+/* "HOST:PORT,[V6]:PORT" (the resolver's server syntax); nothing for an empty list. */
+void cfgval_format_hostports(const struct cfg_hostports *list, struct buf *out);
 void cfgval_format_net(const struct cfg_net *net, struct buf *out);	/* always ADDR/LEN */
 void cfgval_format_file_list(const struct cfg_file_list *fl, struct buf *out); /* *weight when not 1 */
 void cfgval_format_code(const struct cfg_code *code, struct buf *out);

@@ -19,18 +19,6 @@
 
 /* ---- setup ---------------------------------------------------------- */
 
-/* "HOST:PORT,[V6]:PORT" for the resolver from dns_servers; "" = resolv.conf. */
-static void dns_servers_text(const cfg_t *cfg, struct buf *out)
-{
-	const struct cfg_hostports *hp = cfg_hostports(cfg, CFG_DNS_SERVERS);
-
-	for (size_t i = 0; i < hp->n; i++) {
-		bool v6 = strchr(hp->items[i].host, ':') != NULL;
-		buf_printf(out, "%s%s%s%s:%u", i ? "," : "", v6 ? "[" : "", hp->items[i].host,
-			   v6 ? "]" : "", hp->items[i].port);
-	}
-}
-
 static void add_source(engine_t *e, enum engine_source_kind kind, const char *name, int weight,
 		       size_t index)
 {
@@ -224,7 +212,8 @@ int engine_new_opts(struct event_base *base, cfg_t *cfg, const struct engine_opt
 	e->ready_ev = event_new(base, -1, 0, engine_deliver_ready, e);
 	setup_policy(e);
 	e->lru = lru_new((size_t)cfg_int(cfg, CFG_CACHE_SIZE), engine_cached_answer_free);
-	dns_servers_text(cfg, &servers);
+	/* "" (no dns_servers) = /etc/resolv.conf */
+	cfgval_format_hostports(cfg_hostports(cfg, CFG_DNS_SERVERS), &servers);
 	/* Two tries inside the one deadline: a lost UDP packet gets a second chance. */
 	struct resolver_opts ro = {
 		.servers = buf_cstr(&servers),

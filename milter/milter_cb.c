@@ -94,24 +94,12 @@ static void gen_release(struct milter_gen *g)
 	pthread_mutex_unlock(&gens_mu);
 }
 
-/* The spf_opts.servers of cfg: dns_servers as "HOST:PORT,[V6]:PORT". */
-static void spf_servers(const cfg_t *cfg, struct buf *out)
-{
-	const struct cfg_hostports *hp = cfg_hostports(cfg, CFG_DNS_SERVERS);
-
-	for (size_t i = 0; i < hp->n; i++) {
-		bool v6 = strchr(hp->items[i].host, ':') != NULL;
-		buf_printf(out, "%s%s%s%s:%u", i ? "," : "", v6 ? "[" : "", hp->items[i].host,
-			   v6 ? "]" : "", hp->items[i].port);
-	}
-}
-
 /* spf_new() with the settings of cfg; the caller holds ares_mu. */
 static int spf_make(const cfg_t *cfg, spf_t **spf_r, char **error_r)
 {
 	struct buf servers = BUF_INIT;
 
-	spf_servers(cfg, &servers);
+	cfgval_format_hostports(cfg_hostports(cfg, CFG_DNS_SERVERS), &servers);
 	struct spf_opts so = {
 		.servers = buf_cstr(&servers),
 		.timeout_ms = (unsigned)cfg_ms(cfg, CFG_DNSBL_TIMEOUT),
@@ -780,19 +768,9 @@ void milter_cb_socket_spec(const struct cfg_socket *s, struct buf *out)
 {
 	addr_t a;
 
-	switch (s->kind) {
-	case CFG_SOCKET_INET:
-		/* a literal address in brackets: libmilter then skips the resolver */
-		if (addr_parse(s->host, &a) == 0)
-			buf_printf(out, "inet:%u@[%s]", s->port, s->host);
-		else
-			buf_printf(out, "inet:%u@%s", s->port, s->host);
-		break;
-	case CFG_SOCKET_INET6:
-		buf_printf(out, "inet6:%u@[%s]", s->port, s->host);
-		break;
-	case CFG_SOCKET_UNIX:
-		buf_printf(out, "unix:%s", s->path);
-		break;
-	}
+	/* a literal address in brackets: libmilter then skips the resolver */
+	if (s->kind == CFG_SOCKET_INET && addr_parse(s->host, &a) == 0)
+		buf_printf(out, "inet:%u@[%s]", s->port, s->host);
+	else
+		cfgval_format_socket(s, out);
 }

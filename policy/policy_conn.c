@@ -87,12 +87,7 @@ int policy_engine_new(struct event_base *base, engine_t *engine, policy_engine_t
 	*pe_r = NULL;
 	if (cfg_enum(cfg, CFG_SPF) != CFG_SPF_NO) {
 		struct buf servers = BUF_INIT;
-		const struct cfg_hostports *hp = cfg_hostports(cfg, CFG_DNS_SERVERS);
-		for (size_t i = 0; i < hp->n; i++) {
-			bool v6 = strchr(hp->items[i].host, ':') != NULL;
-			buf_printf(&servers, "%s%s%s%s:%u", i ? "," : "", v6 ? "[" : "", hp->items[i].host,
-				   v6 ? "]" : "", hp->items[i].port);
-		}
+		cfgval_format_hostports(cfg_hostports(cfg, CFG_DNS_SERVERS), &servers);
 		struct spf_opts so = {
 			.servers = buf_cstr(&servers),
 			.timeout_ms = (unsigned)cfg_ms(cfg, CFG_DNSBL_TIMEOUT),

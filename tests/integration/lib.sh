@@ -166,3 +166,51 @@ rg_stop() {
 	done
 	kill -9 "$1" 2>/dev/null
 }
+
+# rg_start_sink: smtp-sink on 127.0.0.1:$SINK_PORT, every message to a file
+# in $RUN/sink.
+rg_start_sink() {
+	rg_require smtp-sink
+	_sink=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+	mkdir -p "$RUN/sink"
+	chown postfix "$RUN/sink"
+	"$_sink" -u postfix -c -d "$RUN/sink/%Y%m%d%H%M%S." "127.0.0.1:$SINK_PORT" 64 >"$RUN/sink.log" 2>&1 &
+	rg_track $!
+	rg_wait_port "$SINK_PORT" || rg_bail "smtp-sink did not start"
+}
+
+# rg_start_postfix MAIN_TEMPLATE: a private Postfix instance in $BASE
+# ($RUN/postfix) from tests/data/postfix/MAIN_TEMPLATE and master.cf.in,
+# with @BASE@, @SMTP_PORT@, @SINK_PORT@, @MILTER_PORT@ and @POLICY_PORT@
+# taken from the variables of those names.  Needs root.  It is stopped
+# (postfix stop) on exit, before the generic cleanup.
+rg_start_postfix() {
+	rg_require postfix
+	POSTFIX=$(command -v postfix || echo /usr/sbin/postfix)
+	BASE="$RUN/postfix"
+	mkdir -p "$BASE/etc" "$BASE/spool" "$BASE/data"
+	for _t in "$1:main.cf" "master.cf.in:master.cf"; do
+		sed -e "s|@BASE@|$BASE|g" -e "s|@SMTP_PORT@|${SMTP_PORT:-}|g" \
+			-e "s|@SINK_PORT@|${SINK_PORT:-}|g" -e "s|@MILTER_PORT@|${MILTER_PORT:-}|g" \
+			-e "s|@POLICY_PORT@|${POLICY_PORT:-}|g" \
+			"$RG_TOP_SRCDIR/tests/data/postfix/${_t%%:*}" >"$BASE/etc/${_t#*:}"
+	done
+	chown postfix "$BASE/data"
+	touch "$BASE/maillog"
+	trap rg_stop_postfix EXIT
+	"$POSTFIX" -c "$BASE/etc" check >"$RUN/postfix-check.log" 2>&1 ||
+		rg_bail "postfix check: $(cat "$RUN/postfix-check.log")"
+	"$POSTFIX" -c "$BASE/etc" start >"$RUN/postfix-start.log" 2>&1 ||
+		rg_bail "postfix start: $(cat "$RUN/postfix-start.log") $(tail -3 "$BASE/maillog")"
+	rg_wait_port "$SMTP_PORT" || rg_bail "Postfix did not listen on $SMTP_PORT"
+}
+
+rg_stop_postfix() {
+	"$POSTFIX" -c "$BASE/etc" stop >/dev/null 2>&1
+	for _ in $(seq 1 50); do
+		[ -e "$BASE/spool/pid/master.pid" ] &&
+			kill -0 "$(tr -d ' ' <"$BASE/spool/pid/master.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	rg_cleanup
+}

@@ -10,8 +10,6 @@ if [ "$(id -u)" != 0 ]; then
 	rg_skip_all "Postfix needs root"
 fi
 NOTIFY="$RG_TOP_BUILDDIR/notify/relayguard-notify"
-SINK_BIN=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
-POSTFIX=$(command -v postfix || echo /usr/sbin/postfix)
 SENDMAIL=$(command -v sendmail || echo /usr/sbin/sendmail)
 REDIS_PORT=$(rg_free_port)
 SMTP_PORT=$(rg_free_port)
@@ -19,31 +17,9 @@ SINK_PORT=$(rg_free_port)
 rg_start_redis "$REDIS_PORT"
 R() { redis-cli -p "$REDIS_PORT" "$@"; }
 
-mkdir -p "$RUN/sink"
-chown postfix "$RUN/sink"
-"$SINK_BIN" -u postfix -c -d "$RUN/sink/%Y%m%d%H%M%S." "127.0.0.1:$SINK_PORT" 64 >"$RUN/sink.log" 2>&1 &
-rg_track $!
-rg_wait_port "$SINK_PORT" || rg_bail "smtp-sink did not start"
+rg_start_sink
 
-BASE="$RUN/postfix"
-mkdir -p "$BASE/etc" "$BASE/spool" "$BASE/data"
-sed -e "s|@BASE@|$BASE|g" -e "s|@SMTP_PORT@|$SMTP_PORT|g" -e "s|@SINK_PORT@|$SINK_PORT|g" \
-	"$RG_TOP_SRCDIR/tests/data/postfix/notify-main.cf.in" >"$BASE/etc/main.cf"
-sed -e "s|@SMTP_PORT@|$SMTP_PORT|g" "$RG_TOP_SRCDIR/tests/data/postfix/master.cf.in" >"$BASE/etc/master.cf"
-chown postfix "$BASE/data"
-touch "$BASE/maillog"
-stop_postfix() {
-	"$POSTFIX" -c "$BASE/etc" stop >/dev/null 2>&1
-	for _ in $(seq 1 50); do
-		[ -e "$BASE/spool/pid/master.pid" ] && kill -0 "$(tr -d ' ' <"$BASE/spool/pid/master.pid")" 2>/dev/null || break
-		sleep 0.1
-	done
-	rg_cleanup
-}
-trap stop_postfix EXIT
-"$POSTFIX" -c "$BASE/etc" check >"$RUN/postfix-check.log" 2>&1 || rg_bail "postfix check: $(cat "$RUN/postfix-check.log")"
-"$POSTFIX" -c "$BASE/etc" start >"$RUN/postfix-start.log" 2>&1 || rg_bail "postfix start: $(cat "$RUN/postfix-start.log")"
-rg_wait_port "$SMTP_PORT" || rg_bail "Postfix did not listen on $SMTP_PORT"
+rg_start_postfix notify-main.cf.in
 
 # queue PREFIX ADDR...: one event per address, now
 queue() {

@@ -13,8 +13,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
 [ -x "$POLICYD" ] || rg_bail "$POLICYD not built"
-SINK_BIN=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
-POSTFIX=$(command -v postfix || echo /usr/sbin/postfix)
 
 cp "$RG_TOP_SRCDIR"/tests/data/rbldnsd/test.bl.* "$RG_TOP_SRCDIR"/tests/data/spf/spf.test.generic "$RUN/"
 DNS_PORT=$(rg_free_port)
@@ -47,34 +45,10 @@ POLICYD_PID=$!
 rg_track "$POLICYD_PID"
 rg_wait_port "$POLICY_PORT" || rg_bail "relayguard-policyd did not start: $(cat "$RUN/policyd.log")"
 
-# smtp-sink: every message to a file in $RUN/sink
-mkdir -p "$RUN/sink"
-chown postfix "$RUN/sink"
-"$SINK_BIN" -u postfix -c -d "$RUN/sink/%Y%m%d%H%M%S." "127.0.0.1:$SINK_PORT" 64 >"$RUN/sink.log" 2>&1 &
-rg_track $!
-rg_wait_port "$SINK_PORT" || rg_bail "smtp-sink did not start"
+rg_start_sink
 
 # the Postfix instance; stopped on exit before the generic cleanup
-BASE="$RUN/postfix"
-mkdir -p "$BASE/etc" "$BASE/spool" "$BASE/data"
-for f in main.cf master.cf; do
-	sed -e "s|@BASE@|$BASE|g" -e "s|@SMTP_PORT@|$SMTP_PORT|g" -e "s|@SINK_PORT@|$SINK_PORT|g" \
-		-e "s|@POLICY_PORT@|$POLICY_PORT|g" "$RG_TOP_SRCDIR/tests/data/postfix/$f.in" >"$BASE/etc/$f"
-done
-chown postfix "$BASE/data"
-touch "$BASE/maillog"
-stop_postfix() {
-	"$POSTFIX" -c "$BASE/etc" stop >/dev/null 2>&1
-	for _ in $(seq 1 50); do
-		[ -e "$BASE/spool/pid/master.pid" ] && kill -0 "$(tr -d ' ' <"$BASE/spool/pid/master.pid")" 2>/dev/null || break
-		sleep 0.1
-	done
-	rg_cleanup
-}
-trap stop_postfix EXIT
-"$POSTFIX" -c "$BASE/etc" check >"$RUN/postfix-check.log" 2>&1 || rg_bail "postfix check: $(cat "$RUN/postfix-check.log")"
-"$POSTFIX" -c "$BASE/etc" start >"$RUN/postfix-start.log" 2>&1 || rg_bail "postfix start: $(cat "$RUN/postfix-start.log")"
-rg_wait_port "$SMTP_PORT" || rg_bail "Postfix did not listen on $SMTP_PORT"
+rg_start_postfix main.cf.in
 
 # send ADDR TO [swaks args...]: prints swaks' exit status; transcript in $RUN/swaks.out
 send() {
