@@ -701,16 +701,13 @@ static bool names_ok(const char *subject, const char *const *sources, size_t n)
 	return true;
 }
 
-rcache_req_t *rcache_get(rcache_t *rc, const char *subject, const char *const *sources, size_t n,
-			 rcache_get_cb *cb, void *ctx)
+/* A request on the list of rc, with its (not yet armed) event. */
+static struct rcache_req *req_new(rcache_t *rc, void *ctx)
 {
 	struct rcache_req *req = xcalloc(1, sizeof(*req));
-	struct timeval tv = { rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000 };
 
 	req->rc = rc;
-	req->cb = cb;
 	req->ctx = ctx;
-	req->n = n;
 	req->ev = event_new(rc->base, -1, 0, req_event_cb, req);
 	if (req->ev == NULL) {
 		log_error("rcache: cannot create an event");
@@ -720,6 +717,17 @@ rcache_req_t *rcache_get(rcache_t *rc, const char *subject, const char *const *s
 	if (rc->reqs != NULL)
 		rc->reqs->prev = req;
 	rc->reqs = req;
+	return req;
+}
+
+rcache_req_t *rcache_get(rcache_t *rc, const char *subject, const char *const *sources, size_t n,
+			 rcache_get_cb *cb, void *ctx)
+{
+	struct rcache_req *req = req_new(rc, ctx);
+	struct timeval tv = { rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000 };
+
+	req->cb = cb;
+	req->n = n;
 
 	if (!names_ok(subject, sources, n)) {
 		log_debug("rcache: subject or source not storable, %zu sources", n);
@@ -815,21 +823,10 @@ static void command_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 rcache_req_t *rcache_command_argv(rcache_t *rc, int argc, const char *const *argv,
 				  const size_t *argvlen, rcache_command_cb *cb, void *ctx)
 {
-	struct rcache_req *req = xcalloc(1, sizeof(*req));
+	struct rcache_req *req = req_new(rc, ctx);
 	struct timeval tv = { rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000 };
 
-	req->rc = rc;
 	req->ccb = cb;
-	req->ctx = ctx;
-	req->ev = event_new(rc->base, -1, 0, req_event_cb, req);
-	if (req->ev == NULL) {
-		log_error("rcache: cannot create an event");
-		abort();	/* only on OOM, like x*alloc */
-	}
-	req->next = rc->reqs;
-	if (rc->reqs != NULL)
-		rc->reqs->prev = req;
-	rc->reqs = req;
 	if (argc < 1 || rc->link != RC_UP ||
 	    redisAsyncCommandArgv(rc->ac, command_reply_cb, req, argc, (const char **)argv,
 				  argvlen) != REDIS_OK) {
