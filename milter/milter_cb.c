@@ -23,6 +23,7 @@
 #include "log.h"
 #include "mem.h"
 #include "milter_cb.h"
+#include "milter_recent.h"
 #include "spf.h"
 #include "verdict.h"
 
@@ -38,6 +39,13 @@
 /* Reply text of an SPF fail whose domain gave no explanation. */
 #define SPF_DEFAULT_TEXT "sender not permitted by SPF"
 
+/*
+ * Clients checked lately (milter_recent) are remembered for the shortest
+ * time the engine keeps an answer (dnsbl_min_ttl, dnsbl_negative_ttl), at
+ * most RECENT_MAX_MS: within it their prefetch is skipped.
+ */
+#define RECENT_MAX_MS 60000ULL
+
 /* spf_new/spf_free and engine_thread_start/stop touch c-ares' unlocked library
  * refcount (and libspf2's log hooks): one at a time.  spf_new costs ~35 us,
  * so each connection makes its own spf_t when it first needs one. */
@@ -49,6 +57,7 @@ struct milter_gen {
 	cfg_t *cfg;
 	engine_thread_t *et;
 	verdict_template_t *quarantine;	/* quarantine_reason, compiled */
+	milter_recent_t *recent;	/* clients checked lately */
 	unsigned refs;		/* guarded by gens_mu; the current pointer holds one */
 };
 
@@ -87,6 +96,7 @@ static void gen_release(struct milter_gen *g)
 	pthread_mutex_unlock(&ares_mu);
 	verdict_template_free(&g->quarantine);
 	cfg_unref(&g->cfg);
+	milter_recent_free(&g->recent);
 	free(g);
 	pthread_mutex_lock(&gens_mu);
 	gens_alive--;
@@ -122,6 +132,17 @@ static int spf_try(const cfg_t *cfg, char **error_r)
 	return -1;
 }
 
+/* The table of clients checked lately, for the settings of g. */
+static void recent_init(struct milter_gen *g)
+{
+	unsigned long long ms = cfg_ms(g->cfg, CFG_DNSBL_MIN_TTL);
+	unsigned long long neg = cfg_ms(g->cfg, CFG_DNSBL_NEGATIVE_TTL);
+
+	if (neg < ms)
+		ms = neg;
+	g->recent = milter_recent_new(ms < RECENT_MAX_MS ? ms : RECENT_MAX_MS);
+}
+
 /* A new generation becomes current; the old one lives on in its connections. */
 static int gen_install(cfg_t *cfg, char **error_r)
 {
@@ -148,6 +169,7 @@ static int gen_install(cfg_t *cfg, char **error_r)
 	}
 	g->cfg = cfg_ref(cfg);
 	g->refs = 1;
+	recent_init(g);
 	pthread_mutex_lock(&gens_mu);
 	old = gen_current;
 	gen_current = g;
@@ -352,19 +374,24 @@ static void run_check(struct milter_conn *c)
 	/* no source could answer: an engine error, milter_error_action decides */
 	else if (c->verdict->n_answered == 0 && c->verdict->n_failed > 0)
 		c->failed = true;
+	/* every source answered: the next connection from here needs no prefetch */
+	else if (c->verdict->n_failed == 0)
+		milter_recent_note(c->gen->recent, &c->client);
 }
 
 /*
  * Start the DNS work without waiting: a check with a zero deadline is
  * abandoned at once but goes on in the engine, so the check at the reject
  * stage joins its in-flight lookups or finds its answers in the cache.
+ * Skipped for a client checked lately: the cache has its answers already,
+ * and a hand-off to the engine thread is most of what a warm check costs.
  */
 static void prefetch(struct milter_conn *c)
 {
 	struct engine_request req;
 	struct engine_verdict *v = NULL;
 
-	if (c->gen == NULL)
+	if (c->gen == NULL || milter_recent_hit(c->gen->recent, &c->client))
 		return;
 	fill_request(c, &req);
 	if (engine_thread_check(c->gen->et, &req, 0, &v) == 0)

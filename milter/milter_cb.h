@@ -13,8 +13,10 @@
  *   helo     the check runs in xxfi_helo, again for every HELO.
  *   rcpt     (default) xxfi_connect only starts the DNS work (a prefetch that
  *            warms the engine's shared in-flight lookups and cache, without
- *            waiting); the check runs at the first RCPT of every transaction,
- *            with the HELO name, the sender and {auth_authen}, so RHSBL lists
+ *            waiting; skipped for a client whose check answered fully within
+ *            the last min(dnsbl_min_ttl, dnsbl_negative_ttl, 60 s): its
+ *            answers are cached); the check runs at the first RCPT of every
+ *            transaction, with the HELO name, the sender and {auth_authen}, so RHSBL lists
  *            and skip_authenticated work and the MTA logs sender and
  *            recipient of what it refused.
  * The check waits at most dnsbl_timeout + MILTER_CHECK_MARGIN_MS; a check

@@ -3,7 +3,8 @@
 common_librelayguard_a_SOURCES += common/daemon.c common/daemon.h
 
 noinst_LIBRARIES += milter/libmiltercb.a
-milter_libmiltercb_a_SOURCES = milter/milter_cb.c milter/milter_cb.h
+milter_libmiltercb_a_SOURCES = milter/milter_cb.c milter/milter_cb.h \
+	milter/milter_recent.c milter/milter_recent.h
 
 sbin_PROGRAMS += milter/relayguard-milter
 milter_relayguard_milter_SOURCES = milter/milter.c
@@ -16,7 +17,11 @@ EXTRA_DIST += conf/sendmail.mc.snippet conf/postfix-milter.cf.snippet \
 	tests/data/milter tests/data/postfix/milter-main.cf.in \
 	bench/milter/milter-bench.sh bench/milter/nodelay.py
 
-check_PROGRAMS += tests/unit/test_milter_cb tests/unit/test_daemon
+check_PROGRAMS += tests/unit/test_milter_cb tests/unit/test_daemon tests/unit/test_milter_recent
+TESTS += tests/unit/test_milter_recent
+tests_unit_test_milter_recent_SOURCES = tests/unit/test_milter_recent.c tests/unit/tap.h
+tests_unit_test_milter_recent_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/milter -I$(top_srcdir)/tests/unit
+tests_unit_test_milter_recent_LDADD = milter/libmiltercb.a $(LDADD)
 tests_unit_test_milter_cb_SOURCES = tests/unit/test_milter_cb.c tests/unit/tap.h
 tests_unit_test_milter_cb_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/milter -I$(top_srcdir)/tests/unit
 tests_unit_test_milter_cb_LDADD = milter/libmiltercb.a $(LDADD) $(MILTER_LIBS)
