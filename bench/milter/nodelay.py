@@ -21,10 +21,19 @@ libc = ctypes.CDLL(None, use_errno=True)
 pidfd = os.pidfd_open(pid)
 found = {"listening": 0, "accepted": 0}
 for name in os.listdir(f"/proc/{pid}/fd"):
+    try:
+        if not os.readlink(f"/proc/{pid}/fd/{name}").startswith("socket:"):
+            continue
+    except OSError:
+        continue
     fd = libc.syscall(SYS_PIDFD_GETFD, pidfd, int(name), 0)
     if fd < 0:
         continue
-    s = socket.socket(fileno=fd)
+    try:
+        s = socket.socket(fileno=fd)
+    except OSError:
+        os.close(fd)
+        continue
     try:
         if s.family not in (socket.AF_INET, socket.AF_INET6) or s.type != socket.SOCK_STREAM:
             continue
