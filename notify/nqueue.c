@@ -123,18 +123,26 @@ static redisReply *args_run(nqueue_t *q, const struct args *a)
 	return r;
 }
 
+/* Run a command given as strings (the rest of a NULL-terminated list). */
+static redisReply *vrun(nqueue_t *q, const char *first, va_list ap)
+{
+	struct args a = { 0 };
+
+	for (const char *s = first; s != NULL; s = va_arg(ap, const char *))
+		args_add(&a, "%s", s);
+	redisReply *r = args_run(q, &a);
+	args_free(&a);
+	return r;
+}
+
 /* Run a command given as strings (NULL-terminated list). */
 static redisReply *run(nqueue_t *q, const char *first, ...)
 {
-	struct args a = { 0 };
 	va_list ap;
 
 	va_start(ap, first);
-	for (const char *s = first; s != NULL; s = va_arg(ap, const char *))
-		args_add(&a, "%s", s);
+	redisReply *r = vrun(q, first, ap);
 	va_end(ap);
-	redisReply *r = args_run(q, &a);
-	args_free(&a);
 	return r;
 }
 
@@ -660,15 +668,11 @@ int nqueue_sent(nqueue_t *q, const char *id, const char *netkey, long long inter
 
 void *nqueue_command(nqueue_t *q, const char *first, ...)
 {
-	struct args a = { 0 };
 	va_list ap;
 
 	va_start(ap, first);
-	for (const char *s = first; s != NULL; s = va_arg(ap, const char *))
-		args_add(&a, "%s", s);
+	redisReply *r = vrun(q, first, ap);
 	va_end(ap);
-	redisReply *r = args_run(q, &a);
-	args_free(&a);
 	return r;
 }
 

@@ -179,6 +179,17 @@ rg_start_sink() {
 	rg_wait_port "$SINK_PORT" || rg_bail "smtp-sink did not start"
 }
 
+# rg_wait_sink PATTERN: wait up to 30 s for a sink file holding PATTERN;
+# print its name.
+rg_wait_sink() {
+	for _ in $(seq 1 300); do
+		_f=$(grep -l -- "$1" "$RUN"/sink/* 2>/dev/null | head -1)
+		[ -n "$_f" ] && { echo "$_f"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
 # rg_start_postfix MAIN_TEMPLATE: a private Postfix instance in $BASE
 # ($RUN/postfix) from tests/data/postfix/MAIN_TEMPLATE and master.cf.in,
 # with @BASE@, @SMTP_PORT@, @SINK_PORT@, @MILTER_PORT@ and @POLICY_PORT@

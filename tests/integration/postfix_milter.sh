@@ -57,15 +57,6 @@ send() {
 		--to r@example.net --xclient "ADDR=$_addr NAME=client.example" "$@" >"$RUN/swaks.out" 2>&1
 	echo $?
 }
-# wait_sink PATTERN: wait up to 30 s for a sink file holding PATTERN; print its name
-wait_sink() {
-	for _ in $(seq 1 300); do
-		_f=$(grep -l -- "$1" "$RUN"/sink/* 2>/dev/null | head -1)
-		[ -n "$_f" ] && { echo "$_f"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
 # reload [EXTRA LINES...]
 RELOADS=0
 reload() {
@@ -87,7 +78,7 @@ rg_ok "$(grep -qF '550 5.7.1 Service unavailable; client [2001:db8:1::7] blocked
 	"listed IPv6 client: the text names the address"
 
 rg_is "$(send 192.0.2.77 --header 'Subject: unlisted-77' --header 'X-Relayguard: clean forged')" 0 "unlisted client accepted"
-f=$(wait_sink 'unlisted-77')
+f=$(rg_wait_sink 'unlisted-77')
 rg_ok $? "unlisted client: message delivered"
 rg_is "$(grep -c '^X-Relayguard:' "$f" 2>/dev/null)" 0 "unlisted client: the forged X-Relayguard is removed"
 
@@ -98,7 +89,7 @@ rg_ok "$(grep -q '^<\*\* *550-5.7.1 ' "$RUN/swaks.out" && grep -q '^<\*\* *550 5
 
 reload "dnsbl_action = tag"
 rg_is "$(send 192.0.2.6 --header 'Subject: tagged-6' --header 'X-Relayguard: clean forged')" 0 "tag: listed client accepted"
-f=$(wait_sink 'tagged-6')
+f=$(rg_wait_sink 'tagged-6')
 rg_ok $? "tag: message delivered"
 rg_is "$(grep '^X-Relayguard:' "$f" 2>/dev/null)" \
 	"X-Relayguard: listed action=tag score=3 lists=bl1.test,bl2.test host=mx.example" \
@@ -123,7 +114,7 @@ rg_ok "$(grep -qF '<** 550 5.7.1 SPF: 100% refused: %s%n%d 192.0.2.77' "$RUN/swa
 reload "spf = tag"
 rg_is "$(send 192.0.2.77 --from u@pass.spf.test --header 'Subject: spf-pass-77' \
 	--header 'Received-SPF: none (earlier.example: an earlier hop)')" 0 "spf = tag: an SPF pass is accepted"
-f=$(wait_sink 'spf-pass-77')
+f=$(rg_wait_sink 'spf-pass-77')
 rg_ok $? "spf = tag: message delivered"
 rg_like "$(grep '^Received-SPF:' "$f" 2>/dev/null | head -1)" \
 	"^Received-SPF: pass \(mx.example: domain of u@pass.spf.test designates 192.0.2.77 as permitted sender\) client-ip=192.0.2.77;" \

@@ -57,26 +57,17 @@ send() {
 		--to "$_to" --xclient "ADDR=$_addr NAME=client.example" "$@" >"$RUN/swaks.out" 2>&1
 	echo $?
 }
-# wait_sink PATTERN: wait up to 30 s for a sink file holding PATTERN; print its name
-wait_sink() {
-	for _ in $(seq 1 300); do
-		_f=$(grep -l -- "$1" "$RUN"/sink/* 2>/dev/null | head -1)
-		[ -n "$_f" ] && { echo "$_f"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
 
 rg_is "$(send 192.0.2.5 r@example.net)" 24 "listed client: every RCPT rejected (swaks exit 24)"
 rg_ok "$(grep -qF '550 5.7.1 <r@example.net>: Recipient address rejected: Service unavailable; client [192.0.2.5] blocked using test.bl: Listed in test.bl, see http://test.bl/lookup?ip=192.0.2.5' "$RUN/swaks.out"; echo $?)" \
 	"listed client: 550 5.7.1 with the documented text"
 
 rg_is "$(send 192.0.2.77 r@example.net --header 'Subject: unlisted-77')" 0 "unlisted client accepted"
-rg_ok "$(wait_sink 'unlisted-77' >/dev/null; echo $?)" "unlisted client: message delivered to the sink"
+rg_ok "$(rg_wait_sink 'unlisted-77' >/dev/null; echo $?)" "unlisted client: message delivered to the sink"
 
 TO=$(seq -f 'r%g@example.net' 1 50 | paste -sd, -)
 rg_is "$(send 192.0.2.80 "$TO" --header 'Subject: fifty')" 0 "50 recipients from an unlisted client accepted"
-rg_ok "$(wait_sink 'fifty' >/dev/null; echo $?)" "50 recipients: delivered"
+rg_ok "$(rg_wait_sink 'fifty' >/dev/null; echo $?)" "50 recipients: delivered"
 rg_is "$(grep 'client=192.0.2.80' "$RUN/policyd.log" | grep -c 'verdict=')" 1 "50 recipients: one check"
 rg_is "$(grep -cw '80\.2\.0\.192\.test\.bl' "$RUN/rbldnsd.log")" \
 	"$(grep -cw '77\.2\.0\.192\.test\.bl' "$RUN/rbldnsd.log")" "50 recipients: the DNS queries of one check"
@@ -85,7 +76,7 @@ write_conf tag
 kill -HUP "$POLICYD_PID"
 sleep 1
 rg_is "$(send 192.0.2.6 r@example.net --header 'Subject: tagged-6')" 0 "tag mode: listed client accepted"
-f=$(wait_sink 'tagged-6')
+f=$(rg_wait_sink 'tagged-6')
 rg_ok "$(grep -q '^X-Relayguard: listed action=tag score=1 lists=test.bl' "$f" 2>/dev/null; echo $?)" \
 	"tag mode: delivered message carries X-Relayguard"
 
@@ -105,7 +96,7 @@ _spf=$(swaks --server 127.0.0.1 --port "$SMTP_PORT" --helo client.example --from
 	--to r@example.net --xclient "ADDR=192.0.2.77 NAME=client.example" \
 	--header 'Subject: spf-tagged' >"$RUN/swaks.out" 2>&1; echo $?)
 rg_is "$_spf" 0 "spf = tag: an SPF pass is accepted"
-f=$(wait_sink 'spf-tagged')
+f=$(rg_wait_sink 'spf-tagged')
 rg_ok "$(grep -q '^Received-SPF: pass (' "$f" 2>/dev/null; echo $?)" \
 	"spf = tag: the delivered message carries Received-SPF: pass"
 
