@@ -203,6 +203,8 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	     "SMTP stage at which a listed client is refused: connect, helo or rcpt"),
 	ENUM(CFG_MILTER_ERROR_ACTION, "milter_error_action", "milter", "accept", milter_error_actions,
 	     "on an internal error: accept the message or tempfail"),
+	BOOL(CFG_MILTER_EARLY_ACCEPT, "milter_early_accept", "milter", "no",
+	     "accept a whole connection at connect when its verdict is a pass known then (needs no RHSBL, no SPF); its messages are then not looked at"),
 
 	ANY(CFG_OWNERS_DB, "owners_db", CFG_T_LIST, "notify", "",
 	    "files that map networks to abuse contacts (RPSL or CSV)"),

@@ -58,6 +58,7 @@ struct milter_gen {
 	engine_thread_t *et;
 	verdict_template_t *quarantine;	/* quarantine_reason, compiled */
 	milter_recent_t *recent;	/* clients checked lately */
+	bool early_accept;	/* milter_early_accept, and nothing after connect can change a pass */
 	unsigned refs;		/* guarded by gens_mu; the current pointer holds one */
 };
 
@@ -143,6 +144,27 @@ static void recent_init(struct milter_gen *g)
 	g->recent = milter_recent_new(ms < RECENT_MAX_MS ? ms : RECENT_MAX_MS);
 }
 
+/*
+ * milter_early_accept holds only where the verdict at connect is final:
+ * RHSBL sites need the HELO name or the sender, SPF the sender.
+ */
+static bool early_accept_init(const cfg_t *cfg)
+{
+	const char *needs = NULL;
+
+	if (!cfg_bool(cfg, CFG_MILTER_EARLY_ACCEPT))
+		return false;
+	if (cfg_sites(cfg, CFG_RHSBL_HELO_SITES)->n > 0)
+		needs = "rhsbl_helo_sites needs the HELO name";
+	else if (cfg_sites(cfg, CFG_RHSBL_SENDER_SITES)->n > 0)
+		needs = "rhsbl_sender_sites needs the sender";
+	else if (cfg_enum(cfg, CFG_SPF) != CFG_SPF_NO)
+		needs = "spf needs the sender";
+	if (needs != NULL)
+		log_notice("milter_early_accept = yes has no effect: %s, known only after connect", needs);
+	return needs == NULL;
+}
+
 /* A new generation becomes current; the old one lives on in its connections. */
 static int gen_install(cfg_t *cfg, char **error_r)
 {
@@ -170,6 +192,7 @@ static int gen_install(cfg_t *cfg, char **error_r)
 	g->cfg = cfg_ref(cfg);
 	g->refs = 1;
 	recent_init(g);
+	g->early_accept = early_accept_init(cfg);
 	pthread_mutex_lock(&gens_mu);
 	old = gen_current;
 	gen_current = g;
@@ -374,24 +397,28 @@ static void run_check(struct milter_conn *c)
 	/* no source could answer: an engine error, milter_error_action decides */
 	else if (c->verdict->n_answered == 0 && c->verdict->n_failed > 0)
 		c->failed = true;
-	/* every source answered: the next connection from here needs no prefetch */
+	/* every source answered: the next connection from here needs no prefetch;
+	 * a pass that came from the login says nothing about the address */
 	else if (c->verdict->n_failed == 0)
-		milter_recent_note(c->gen->recent, &c->client);
+		milter_recent_note(c->gen->recent, &c->client,
+				   c->verdict->action == VERDICT_PASS &&
+					   c->verdict->skip != ENGINE_SKIP_AUTHENTICATED);
 }
 
 /*
  * Start the DNS work without waiting: a check with a zero deadline is
  * abandoned at once but goes on in the engine, so the check at the reject
  * stage joins its in-flight lookups or finds its answers in the cache.
- * Skipped for a client checked lately: the cache has its answers already,
- * and a hand-off to the engine thread is most of what a warm check costs.
+ * cb_connect() skips it for a client checked lately: the cache has its
+ * answers already, and a hand-off to the engine thread is most of what a
+ * warm check costs.
  */
 static void prefetch(struct milter_conn *c)
 {
 	struct engine_request req;
 	struct engine_verdict *v = NULL;
 
-	if (c->gen == NULL || milter_recent_hit(c->gen->recent, &c->client))
+	if (c->gen == NULL)
 		return;
 	fill_request(c, &req);
 	if (engine_thread_check(c->gen->et, &req, 0, &v) == 0)
@@ -572,7 +599,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 		/* spf = reject answers MAIL */
 		if (spf_mode(c) != CFG_SPF_REJECT)
 			want |= SMFIP_NR_MAIL;
-		if (stage != CFG_MILTER_STAGE_CONNECT)
+		/* an early accept answers connect */
+		if (stage != CFG_MILTER_STAGE_CONNECT && !c->gen->early_accept)
 			want |= SMFIP_NR_CONN;
 		if (stage != CFG_MILTER_STAGE_HELO)
 			want |= SMFIP_NR_HELO;
@@ -591,9 +619,43 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 	return SMFIS_CONTINUE;
 }
 
+/*
+ * milter_early_accept: a pass at connect with every source answered cannot
+ * change later in the connection (early_accept_init() saw to that), so the
+ * whole connection is accepted and the MTA sends no more events for it:
+ * two round trips per connection instead of one per SMTP command and header.
+ */
+static bool early_pass(const struct milter_conn *c)
+{
+	return c->gen != NULL && c->gen->early_accept && !c->failed && c->verdict != NULL &&
+	       c->verdict->action == VERDICT_PASS && c->verdict->n_failed == 0;
+}
+
+/* Accept the connection; without a verdict, on the word of milter_recent. */
+static sfsistat accept_connection(struct milter_conn *c)
+{
+	struct buf line = BUF_INIT;
+	char client[ADDR_STRLEN];
+
+	if (c->verdict != NULL) {
+		log_decision(c, "connect", "accept");
+		return SMFIS_ACCEPT;
+	}
+	log_kv_str(&line, "stage", "connect");
+	log_kv_str(&line, "milter", "accept");
+	log_kv_str(&line, "queue_id", NO_QUEUE_ID);
+	log_kv_str(&line, "client", addr_format(&c->client, client));
+	log_kv_str(&line, "verdict", "pass");
+	log_kv_str(&line, "checked", "lately");
+	log_info("%s", buf_cstr(&line));
+	buf_free(&line);
+	return SMFIS_ACCEPT;
+}
+
 static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct milter_conn *c = conn_get(ctx);
+	enum milter_recent_state recent = MILTER_RECENT_UNKNOWN;
 
 	(void)hostname;
 	c->connected = true;
@@ -603,12 +665,18 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		   addr_from_sockaddr(hostaddr, &c->client) != 0;
 	if (c->local)
 		return go_on(c, SMFIP_NR_CONN);
-	if (stage_of(c) != CFG_MILTER_STAGE_CONNECT) {
-		prefetch(c);
-		return go_on(c, SMFIP_NR_CONN);
+	if (c->gen != NULL)
+		recent = milter_recent_get(c->gen->recent, &c->client);
+	/* its pass is younger than any answer it rests on: no need to ask the engine */
+	if (recent == MILTER_RECENT_PASSED && c->gen->early_accept)
+		return accept_connection(c);
+	if (stage_of(c) == CFG_MILTER_STAGE_CONNECT) {
+		run_check(c);
+		return early_pass(c) ? accept_connection(c) : apply(ctx, c, "connect", SMFIP_NR_CONN);
 	}
-	run_check(c);
-	return apply(ctx, c, "connect", SMFIP_NR_CONN);
+	if (recent == MILTER_RECENT_UNKNOWN)
+		prefetch(c);
+	return go_on(c, SMFIP_NR_CONN);
 }
 
 static sfsistat cb_helo(SMFICTX *ctx, char *helo)

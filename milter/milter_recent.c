@@ -12,6 +12,7 @@
 struct recent_slot {
 	addr_t addr;
 	uint64_t until_ms;	/* 0: empty */
+	bool passed;
 };
 
 struct milter_recent {
@@ -48,21 +49,22 @@ static struct recent_slot *slot_of(milter_recent_t *r, const addr_t *a)
 	return &r->slots[h % MILTER_RECENT_SLOTS];
 }
 
-bool milter_recent_hit(milter_recent_t *r, const addr_t *a)
+enum milter_recent_state milter_recent_get(milter_recent_t *r, const addr_t *a)
 {
-	bool hit;
+	enum milter_recent_state state = MILTER_RECENT_UNKNOWN;
 
 	if (r->ttl_ms == 0)
-		return false;
+		return state;
 	uint64_t now = clock_now_ms();
 	pthread_mutex_lock(&r->mu);
 	struct recent_slot *s = slot_of(r, a);
-	hit = s->until_ms != 0 && addr_cmp(&s->addr, a) == 0 && now < s->until_ms;
+	if (s->until_ms != 0 && addr_cmp(&s->addr, a) == 0 && now < s->until_ms)
+		state = s->passed ? MILTER_RECENT_PASSED : MILTER_RECENT_CHECKED;
 	pthread_mutex_unlock(&r->mu);
-	return hit;
+	return state;
 }
 
-void milter_recent_note(milter_recent_t *r, const addr_t *a)
+void milter_recent_note(milter_recent_t *r, const addr_t *a, bool passed)
 {
 	if (r->ttl_ms == 0)
 		return;
@@ -71,5 +73,6 @@ void milter_recent_note(milter_recent_t *r, const addr_t *a)
 	struct recent_slot *s = slot_of(r, a);
 	s->addr = *a;
 	s->until_ms = until;
+	s->passed = passed;
 	pthread_mutex_unlock(&r->mu);
 }

@@ -11,7 +11,7 @@
 #      Nagle/delayed-ACK quantum on inet:
 #
 # usage: bench/milter/milter-bench.sh [BUILD_DIR]   (root: Postfix needs it)
-# Env: MESSAGES (default 2000), CONCURRENT (500), SERIAL (200).
+# Env: MESSAGES (default 2000), CONCURRENT (500), SERIAL (200), ROUNDS (3).
 # Every server binds 127.0.0.1; everything runs in a temp folder and is
 # stopped at exit (lib.sh).  The client address is 127.0.0.1, checked like
 # any other (skip_special = no) and not listed: the engine answers from its
@@ -29,6 +29,7 @@ MILTER="$BUILD/milter/relayguard-milter"
 MESSAGES=${MESSAGES:-2000}
 CONCURRENT=${CONCURRENT:-500}
 SERIAL=${SERIAL:-200}
+ROUNDS=${ROUNDS:-3}
 POSTFIX=$(command -v postfix || echo /usr/sbin/postfix)
 POSTCONF=$(command -v postconf || echo /usr/sbin/postconf)
 SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
@@ -44,31 +45,49 @@ MILTER_PORT=$(rg_free_port)
 SMTP_PORT=$(rg_free_port)
 SINK_PORT=$(rg_free_port)
 
-# start_milter NAME SOCKET: one milter instance with its own config
+# start_milter NAME SOCKET [EXTRA SETTING...]: one milter instance with its own config
 start_milter() {
-	cat >"$RUN/$1.conf" <<CONF
+	_name=$1 _sock=$2
+	shift 2
+	{ cat <<CONF
 dns_servers = 127.0.0.1:$DNS_PORT
 dnsbl_sites = bl1.test=127.0.0.[2..4]*2, bl2.test*1
 dnsbl_threshold = 2
 dnsbl_probe_interval = 0
 skip_special = no
 report_enable = no
-report_spool = $RUN/spool-$1
+report_spool = $RUN/spool-$_name
+stats_dir = $RUN/stats-$_name
 myhostname = mx.example
 log_level = notice
-milter_socket = $2
-milter_pidfile = $RUN/$1.pid
+milter_socket = $_sock
+milter_pidfile = $RUN/$_name.pid
 # Postfix's smtpd (user postfix) must reach the Unix socket (mode 0660, owned by user/group)
 user = postfix
 group = postfix
 CONF
-	"$MILTER" -f -c "$RUN/$1.conf" 2>"$RUN/$1.log" &
+	for _line in "$@"; do echo "$_line"; done; } >"$RUN/$_name.conf"
+	"$MILTER" -f -c "$RUN/$_name.conf" 2>"$RUN/$_name.log" &
 	rg_track $!
 }
+EARLY_PORT=$(rg_free_port)
 start_milter inet "inet:$MILTER_PORT@127.0.0.1"
 start_milter unix "unix:$RUN/milter.sock"
-rg_wait_port "$MILTER_PORT" || { echo "milter did not start: $(cat "$RUN/inet.log")" >&2; exit 1; }
-for _ in $(seq 1 100); do [ -S "$RUN/milter.sock" ] && break; sleep 0.1; done
+start_milter early "inet:$EARLY_PORT@127.0.0.1" "milter_early_accept = yes"
+start_milter early-unix "unix:$RUN/early.sock" "milter_early_accept = yes"
+# The floor under any milter: null-milter.c decides nothing (see its header).
+NULL_FULL_PORT=$(rg_free_port)
+NULL_ACCEPT_PORT=$(rg_free_port)
+cc -O2 -Wall -o "$RUN/null-milter" "$TOP/bench/milter/null-milter.c" -lmilter -lpthread ||
+	{ echo "milter-bench.sh: cannot build null-milter.c (libmilter-dev)" >&2; exit 1; }
+"$RUN/null-milter" full "inet:$NULL_FULL_PORT@127.0.0.1" 2>"$RUN/null-full.log" &
+rg_track $!
+"$RUN/null-milter" accept "inet:$NULL_ACCEPT_PORT@127.0.0.1" 2>"$RUN/null-accept.log" &
+rg_track $!
+for port in "$MILTER_PORT" "$EARLY_PORT" "$NULL_FULL_PORT" "$NULL_ACCEPT_PORT"; do
+	rg_wait_port "$port" || { echo "a milter did not start on $port: $(cat "$RUN"/*.log)" >&2; exit 1; }
+done
+for _ in $(seq 1 100); do [ -S "$RUN/milter.sock" ] && [ -S "$RUN/early.sock" ] && break; sleep 0.1; done
 
 "$SINK" -u postfix -c "127.0.0.1:$SINK_PORT" 1000 >"$RUN/sink.log" 2>&1 &
 rg_track $!
@@ -97,11 +116,16 @@ trap stop_postfix EXIT
 "$POSTFIX" -c "$BASE/etc" start >/dev/null 2>&1 || exit 1
 rg_wait_port "$SMTP_PORT"
 
-# use_milter "" | inet | unix: point smtpd_milters at one milter, or none
+# use_milter "" | inet | unix | early | early-unix | null-full | null-accept:
+# point smtpd_milters at one milter, or none
 use_milter() {
 	case $1 in
 	inet) _m="inet:127.0.0.1:$MILTER_PORT" ;;
 	unix) _m="unix:$RUN/milter.sock" ;;
+	early) _m="inet:127.0.0.1:$EARLY_PORT" ;;
+	early-unix) _m="unix:$RUN/early.sock" ;;
+	null-full) _m="inet:127.0.0.1:$NULL_FULL_PORT" ;;
+	null-accept) _m="inet:127.0.0.1:$NULL_ACCEPT_PORT" ;;
 	*) _m="" ;;
 	esac
 	"$POSTCONF" -c "$BASE/etc" -e "smtpd_milters = $_m"
@@ -119,7 +143,8 @@ drain() {
 }
 # accepted: messages Postfix accepted so far (one cleanup message-id line each)
 accepted() { grep -c 'cleanup.*message-id=' "$BASE/maillog"; }
-# source LABEL SMTP-SOURCE-ARGS...: run it, print "LABEL: N msgs in T s = R msg/s (ms/msg)"
+# source_run LABEL SMTP-SOURCE-ARGS...: run it, print "LABEL: N msgs in T s = R msg/s (ms/msg)";
+# RATE is R afterwards
 source_run() {
 	_label=$1; shift
 	drain
@@ -132,6 +157,7 @@ source_run() {
 	sleep 1
 	_n=$(( $(accepted) - _before ))
 	_errors=$(grep -ciE 'warning|fatal|error|refused|[45][0-9][0-9] ' "$RUN/source.out")
+	RATE=$(awk -v n="$_n" -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.1f", n / (b - a) }')
 	awk -v l="$_label" -v n="$_n" -v a="$_t0" -v b="$_t1" -v rc="$_rc" -v e="$_errors" 'BEGIN {
 		t = b - a; printf "%-34s %5d accepted in %6.2f s = %7.1f msg/s, %6.2f ms/msg (exit %d, %d client errors)\n",
 			l, n, t, n / t, 1000 * t / (n > 0 ? n : 1), rc, e }'
@@ -142,13 +168,29 @@ echo "# relayguard-milter benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores
 use_milter inet
 "$SOURCE" -s 1 -m 20 -l 1024 -f s@example.org -t r@example.net "127.0.0.1:$SMTP_PORT" >/dev/null 2>&1  # warm up
 
-echo "## 1. throughput, 16 sessions, $MESSAGES messages of 1 kB"
-use_milter ""
-source_run "no milter" -s 16 -m "$MESSAGES"
-use_milter inet
-source_run "relayguard-milter inet:" -s 16 -m "$MESSAGES"
-use_milter unix
-source_run "relayguard-milter unix:" -s 16 -m "$MESSAGES"
+echo "## 1. throughput, 16 sessions, $MESSAGES messages of 1 kB, $ROUNDS rounds"
+for round in $(seq 1 "$ROUNDS"); do
+	for m in "" null-accept null-full inet unix early early-unix; do
+		use_milter "$m"
+		# warm the early instances' recent-client table (one session)
+		case $m in early*) "$SOURCE" -s 1 -m 1 -l 1024 -f s@example.org -t r@example.net \
+			"127.0.0.1:$SMTP_PORT" >/dev/null 2>&1 ;; esac
+		source_run "${m:-no milter} (round $round)" -s 16 -m "$MESSAGES"
+		printf '%s\t%s\n' "${m:-no milter}" "$RATE" >>"$RUN/throughput"
+	done
+done
+# per milter: the median of the rounds, and its share of the no-milter median
+echo "### medians"
+awk -F '\t' '{ v[$1] = v[$1] " " $2; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+	function median(s,   a, k, i, j, t) {
+		k = split(s, a, " ")
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++)
+			if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return a[int((k + 1) / 2)] }
+	END { base = median(v["no milter"])
+		for (i = 1; i <= n; i++) { m = median(v[order[i]])
+			printf "%-22s %7.1f msg/s  %5.1f%% of no milter\n", order[i], m, 100 * m / base } }' \
+	"$RUN/throughput"
 
 echo "## 2. $CONCURRENT concurrent sessions through the milter (inet:)"
 use_milter inet

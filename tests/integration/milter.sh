@@ -121,6 +121,30 @@ reload "milter_reject_stage = helo"
 run listed_helo "milter_reject_stage = helo: refused at HELO"
 run unlisted "milter_reject_stage = helo: unlisted client passes"
 
+# milter_early_accept: a pass known at connect accepts the whole connection
+reload "milter_early_accept = yes"
+! grep -q "has no effect" "$RUN/milter.log"
+rg_ok $? "milter_early_accept = yes: no notice without RHSBL or SPF"
+run early "early accept: a client not checked lately goes on at connect" -D WANT=continue
+run early "early accept: the next connection of a client that passed is accepted at connect" -D WANT=accept
+rg_like "$(cat "$RUN/milter.log")" "stage=connect milter=accept queue_id=NOQUEUE client=192.0.2.99 verdict=pass checked=lately" \
+	"the early accept is logged"
+run listed_rcpt "early accept: a listed client goes on at connect and is refused at RCPT"
+run listed_rcpt "early accept: ... also at its next connection"
+run authenticated "early accept: an authenticated listed client passes" -D ONCE=1
+run listed_rcpt "early accept: a pass that came from the login is not remembered for the address"
+reload "milter_early_accept = yes" "milter_reject_stage = connect"
+run early "early accept, stage connect: an unlisted client is accepted at its first connection" \
+	-D IP=192.0.2.97 -D WANT=accept
+rg_like "$(cat "$RUN/milter.log")" "stage=connect milter=accept queue_id=NOQUEUE client=192.0.2.97 verdict=pass" \
+	"the early accept after a check is logged with the engine's line"
+run listed_connect "early accept, stage connect: a listed client is refused at connect"
+reload "milter_early_accept = yes" "rhsbl_helo_sites = dom.test"
+rg_like "$(cat "$RUN/milter.log")" "milter_early_accept = yes has no effect: rhsbl_helo_sites needs the HELO name" \
+	"early accept with RHSBL: the notice says why it is off"
+run early "early accept with RHSBL: first connection goes on" -D WANT=continue
+run early "early accept with RHSBL: so does the next" -D WANT=continue
+
 reload "dnsbl_action = tag"
 run tag "tag: one X-Relayguard with the exact value" \
 	-D "HEADER=listed action=tag score=2 lists=bl1.test host=mx.example"

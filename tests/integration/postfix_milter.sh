@@ -121,6 +121,19 @@ rg_like "$(grep '^Received-SPF:' "$f" 2>/dev/null | head -1)" \
 	"spf = tag: our Received-SPF comes first"
 rg_is "$(grep -c '^Received-SPF: none (earlier.example' "$f" 2>/dev/null)" 1 "spf = tag: the earlier hop's Received-SPF is kept"
 
+# milter_early_accept: the second connection of a client that passed is
+# accepted at connect; Postfix then sends the milter nothing more for it
+reload "milter_early_accept = yes"
+rg_is "$(send 192.0.2.78 --header 'Subject: early-1')" 0 "early accept: unlisted client accepted"
+rg_ok "$(rg_wait_sink 'early-1' >/dev/null; echo $?)" "early accept: first message delivered"
+rg_is "$(send 192.0.2.78 --header 'Subject: early-2')" 0 "early accept: its next connection too"
+rg_ok "$(rg_wait_sink 'early-2' >/dev/null; echo $?)" "early accept: second message delivered"
+rg_like "$(cat "$RUN/milter.log")" "stage=connect milter=accept queue_id=NOQUEUE client=192.0.2.78 verdict=pass checked=lately" \
+	"early accept: the second connection was accepted at connect"
+rg_is "$(grep -c 'client=192.0.2.78 helo=' "$RUN/milter.log")" 1 "early accept: only the first connection was followed to RCPT"
+rg_is "$(send 192.0.2.5)" 24 "early accept: a listed client is still refused"
+rg_is "$(send 192.0.2.5)" 24 "early accept: ... at every connection"
+
 grep -E '(warning|error|fatal):.*milter' "$BASE/maillog" >"$RUN/milter-warnings"
 rg_ok "$([ ! -s "$RUN/milter-warnings" ]; echo $?)" "Postfix talked to the milter without warnings"
 sed 's/^/# /' "$RUN/milter-warnings" | tail -10
