@@ -2,6 +2,7 @@
 """policy_client - a small Postfix policy protocol client for the tests.
 
   ask PORT [--source ADDR] name=value...    one request, print the reply line(s)
+                                            (PORT: a TCP port, or /path of a Unix socket)
   repeat PORT N name=value...               N pipelined requests on one connection,
                                             print "replies=N distinct=K" and the reply
   raw PORT                                  send stdin as is, print what comes back
@@ -16,6 +17,12 @@ TIMEOUT = 10
 
 
 def connect(port, source=None):
+    """port: a TCP port on 127.0.0.1, or the path of a Unix socket."""
+    if port.startswith("/"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(TIMEOUT)
+        s.connect(port)
+        return s
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     if source:
         s.bind((source, 0))

@@ -131,6 +131,38 @@ out=$(printf 'request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=1
 	"$POLICYD" -f -i -c "$RUN/good.conf" 2>>"$RUN/policyd-i.log")
 rg_like "$out" '^action=PREPEND X-Relayguard: listed' "-i: one connection on standard input/output"
 
+# --- unix: listener ------------------------------------------------------------------
+USOCK="$RUN/policy.sock"
+# a socket left behind by an earlier run is replaced; a file that is not a socket is not
+$PY -c "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$USOCK"
+: >"$RUN/not-a-socket"
+write_conf "$RUN/unix-bad.conf" reject "policy_listen = unix:$RUN/not-a-socket"
+"$POLICYD" -f -c "$RUN/unix-bad.conf" 2>"$RUN/policyd-unix-bad.log"
+rg_ok $(( $? == 0 )) "unix: a path held by a regular file: the daemon does not start"
+rg_like "$(cat "$RUN/policyd-unix-bad.log")" "cannot listen on unix:$RUN/not-a-socket: Address already in use" \
+	"unix: the error names the path and the reason"
+rg_ok "$([ -f "$RUN/not-a-socket" ]; echo $?)" "unix: the regular file is left alone"
+write_conf "$RUN/unix.conf" reject "policy_listen = unix:$USOCK
+policy_socket_mode = 0660
+policy_pidfile = $RUN/policyd-unix.pid"
+"$POLICYD" -f -c "$RUN/unix.conf" 2>"$RUN/policyd-unix.log" &
+UPID=$!
+rg_track "$UPID"
+for _ in $(seq 1 100); do
+	grep -q 'listening on unix:' "$RUN/policyd-unix.log" && break
+	sleep 0.1
+done
+rg_is "$(stat -c %a "$USOCK" 2>/dev/null)" 660 "unix: the stale socket replaced, mode policy_socket_mode"
+rg_is "$($CLIENT ask "$USOCK" $RCPT client_address=192.0.2.5 instance=u1 | cut -c1-16)" "action=550 5.7.1" \
+	"unix: listed client refused"
+rg_is "$($CLIENT ask "$USOCK" $RCPT client_address=192.0.2.77 instance=u2)" "action=DUNNO" "unix: unlisted client: DUNNO"
+out=$($CLIENT repeat "$USOCK" 20 $RCPT client_address=192.0.2.78 instance=u3)
+rg_like "$out" "^replies=20 distinct=1" "unix: 20 pipelined requests, 20 replies"
+kill -TERM "$UPID"
+wait "$UPID"
+rg_is "$?" 0 "unix: SIGTERM: exit status 0"
+rg_ok "$([ ! -e "$USOCK" ]; echo $?)" "unix: the socket is removed at exit"
+
 # --- drain --------------------------------------------------------------------------
 $CLIENT hold "$PORT" 1 $RCPT client_address=203.0.113.12 instance=late >"$RUN/late.out" &
 LATE=$!
