@@ -11,7 +11,8 @@
  * engine, serve.  See relayguard-milter(8).
  *
  * Signals: SIGTERM and SIGINT stop gracefully (libmilter's own signal
- * thread; running connections finish, bounded by MILTER_SHUTDOWN_WAIT_MS).
+ * thread, woken by wake_listener(); running connections finish, bounded by
+ * MILTER_SHUTDOWN_WAIT_MS).
  * SIGHUP reloads the configuration: new connections get the new one.
  * libmilter's signal thread also waits for SIGHUP and treats it as "stop";
  * two threads waiting for one signal get it in an unspecified order, so the
@@ -31,7 +32,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -51,6 +54,11 @@
 #define MILTER_SOCKET_MODE 0660
 /* Highest descriptor searched for libmilter's listening socket. */
 #define MILTER_FD_SCAN_MAX 1024
+/* Wake-up connections after a stop: the first after WAKE_FIRST_MS, then one
+ * every WAKE_EVERY_MS while the listener runs, at most WAKE_TRIES. */
+#define WAKE_FIRST_MS 20
+#define WAKE_EVERY_MS 200
+#define WAKE_TRIES 25
 
 struct options {
 	const char *config;
@@ -60,6 +68,50 @@ struct options {
 static struct options opts;
 static pthread_t reload_tid;
 static volatile sig_atomic_t reload_quit;
+/* Where the listener can be reached (wake_listener()); wake_len 0: nowhere. */
+static struct sockaddr_storage wake_addr;
+static socklen_t wake_len;
+static volatile sig_atomic_t listener_done;	/* smfi_main() returned */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * libmilter's listener polls its socket for MI_CHK_TIME (5 s) and sees a
+ * stop only between polls: without help a SIGTERM takes up to 5 s.  A
+ * connection of our own ends the poll at once; libmilter accepts it, its
+ * session sees end of file, and the listener then finds the stop.  More than
+ * one try: the first may arrive before libmilter has set the stop flag.
+ */
+static void *waker_main(void *arg)
+{
+	(void)arg;
+	sleep_ms(WAKE_FIRST_MS);
+	for (int i = 0; i < WAKE_TRIES && !listener_done; i++) {
+		int fd = socket(wake_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd >= 0) {
+			(void)connect(fd, (struct sockaddr *)&wake_addr, wake_len);
+			close(fd);
+		}
+		sleep_ms(WAKE_EVERY_MS);
+	}
+	return NULL;
+}
+
+static void wake_listener(void)
+{
+	pthread_t tid;
+
+	if (wake_len == 0 || pthread_create(&tid, NULL, waker_main, NULL) != 0)
+		return;
+	pthread_detach(tid);
+}
 
 /*
  * libmilter's signal thread calls sigwait() for SIGHUP, SIGTERM and SIGINT
@@ -78,6 +130,8 @@ int sigwait(const sigset_t *restrict set, int *restrict sig)
 	} while (s < 0 && errno == EINTR);
 	if (s < 0)
 		return errno;
+	/* libmilter stops on what we return */
+	wake_listener();
 	*sig = s;
 	return 0;
 }
@@ -121,9 +175,9 @@ static void setup_log(const cfg_t *cfg)
  * libmilter does not set TCP_NODELAY: small replies would wait for the
  * MTA's delayed ACK (40 ms).  It keeps the listening descriptor to itself,
  * so find it (listening, our port) and set the option there: Linux copies
- * it to every accepted socket.
+ * it to every accepted socket.  Its address is kept for wake_listener().
  */
-static void set_listener_nodelay(unsigned port)
+static void tune_inet_listener(unsigned port)
 {
 	int one = 1, found = 0;
 
@@ -145,6 +199,8 @@ static void set_listener_nodelay(unsigned port)
 			continue;
 		if (p != port)
 			continue;
+		memcpy(&wake_addr, &ss, len);
+		wake_len = len;
 		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
 			log_warning("cannot set TCP_NODELAY on the milter socket: %s", strerror(errno));
 		else
@@ -172,6 +228,7 @@ static void open_socket(const cfg_t *cfg)
 	if (smfi_opensocket(true) != MI_SUCCESS)
 		log_fatal("cannot open milter socket %s (in use? permissions?)", spec.data);
 	if (s->kind == CFG_SOCKET_UNIX) {
+		struct sockaddr_un *sun = (struct sockaddr_un *)&wake_addr;
 		uid_t uid;
 		gid_t gid;
 		char *err = NULL;
@@ -182,8 +239,13 @@ static void open_socket(const cfg_t *cfg)
 			log_warning("cannot chown %s: %s", s->path, strerror(errno));
 		if (chmod(s->path, MILTER_SOCKET_MODE) != 0)
 			log_warning("cannot chmod %s: %s", s->path, strerror(errno));
+		if (strlen(s->path) < sizeof(sun->sun_path)) {
+			sun->sun_family = AF_UNIX;
+			memcpy(sun->sun_path, s->path, strlen(s->path) + 1);
+			wake_len = sizeof(*sun);
+		}
 	} else {
-		set_listener_nodelay(s->port);
+		tune_inet_listener(s->port);
 	}
 	log_info("listening on %s", spec.data);
 	buf_free(&spec);
@@ -280,6 +342,7 @@ int main(int argc, char **argv)
 		log_fatal("cannot start the reload thread");
 	log_notice("started (config %s)", *cfg_path(cfg) ? cfg_path(cfg) : "built-in defaults");
 	rc = smfi_main();
+	listener_done = 1;
 	log_notice("stopping");
 	stop_reload_thread();
 	if (!milter_cb_stop(MILTER_SHUTDOWN_WAIT_MS))

@@ -137,4 +137,15 @@ rg_is "$(send 192.0.2.5)" 24 "early accept: ... at every connection"
 grep -E '(warning|error|fatal):.*milter' "$BASE/maillog" >"$RUN/milter-warnings"
 rg_ok "$([ ! -s "$RUN/milter-warnings" ]; echo $?)" "Postfix talked to the milter without warnings"
 sed 's/^/# /' "$RUN/milter-warnings" | tail -10
+
+# SIGTERM: libmilter's listener polls for 5 s between looks at its stop
+# flag; the milter wakes it, so an idle milter is gone within a moment
+kill -TERM "$MILTER_PID"
+for _ in $(seq 1 30); do
+	kill -0 "$MILTER_PID" 2>/dev/null || break
+	sleep 0.1
+done
+rg_ok "$(! kill -0 "$MILTER_PID" 2>/dev/null; echo $?)" "SIGTERM: the milter exits within 3 s (libmilter alone: up to 5 s)"
+wait "$MILTER_PID"
+rg_is "$?" 0 "SIGTERM: exit status 0"
 rg_done
