@@ -14,7 +14,8 @@
 #      Nagle/delayed-ACK quantum on inet:
 #
 # usage: bench/milter/milter-bench.sh [BUILD_DIR]   (root: Postfix needs it)
-# Env: MESSAGES (default 2000), CONCURRENT (500), SERIAL (200), ROUNDS (5).
+# Env: MESSAGES (default 2000), CONCURRENT (500), SERIAL (200), ROUNDS (5),
+# SECTIONS (123: which of the three to run).
 # Every server binds 127.0.0.1; everything runs in a temp folder and is
 # stopped at exit (lib.sh).  The client address is 127.0.0.1, checked like
 # any other (skip_special = no) and not listed: the engine answers from its
@@ -33,6 +34,7 @@ MESSAGES=${MESSAGES:-2000}
 CONCURRENT=${CONCURRENT:-500}
 SERIAL=${SERIAL:-200}
 ROUNDS=${ROUNDS:-5}
+SECTIONS=${SECTIONS:-123}
 POSTFIX=$(command -v postfix || echo /usr/sbin/postfix)
 POSTCONF=$(command -v postconf || echo /usr/sbin/postconf)
 SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
@@ -171,6 +173,10 @@ echo "# relayguard-milter benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores
 use_milter inet
 "$SOURCE" -s 1 -m 20 -l 1024 -f s@example.org -t r@example.net "127.0.0.1:$SMTP_PORT" >/dev/null 2>&1  # warm up
 
+# want N: is section N in SECTIONS?
+want() { case $SECTIONS in *"$1"*) return 0 ;; esac; return 1; }
+
+if want 1; then
 echo "## 1. throughput, 16 sessions, $MESSAGES messages of 1 kB, $ROUNDS rounds"
 for round in $(seq 1 "$ROUNDS"); do
 	for m in "" null-accept null-full inet unix early early-unix; do
@@ -200,25 +206,31 @@ awk -F '\t' '{ rate[$1, $2] = $3; if ($2 == "no milter") base[$1] = $3
 				ra[int((kr + 1) / 2)], sa[int((ks + 1) / 2)], sa[1], sa[ks] } }' \
 	"$RUN/throughput"
 
+fi
+
+if want 2; then
 echo "## 2. $CONCURRENT concurrent sessions through the milter"
 for m in inet early; do
 	use_milter "$m"
 	source_run "$m x$CONCURRENT" -s "$CONCURRENT" -m "$((CONCURRENT * 2))"
 done
 echo "    milter/Postfix warnings: $(grep -cE '(warning|error|fatal):.*milter' "$BASE/maillog")"
+fi
 
 echo "## TCP_NODELAY on the inet: milter's sockets (copied with pidfd_getfd)"
 /usr/bin/python3 "$TOP/bench/milter/nodelay.py" "$(cat "$RUN/inet.pid")" "$MILTER_PORT" ||
 	echo "    TCP_NODELAY missing (or pidfd_getfd unavailable)"
 
+if want 3; then
 echo "## 3. one session at a time, $SERIAL messages (3 rounds, alternating)"
 for round in 1 2 3; do
-	for m in "" inet unix early; do
+	for m in "" null-full inet unix early; do
 		use_milter "$m"
 		source_run "${m:-no milter} (round $round)" -s 1 -m "$SERIAL"
 	done
 done
 echo "    milter/Postfix warnings: $(grep -cE '(warning|error|fatal):.*milter' "$BASE/maillog")"
+fi
 # BENCH_HOLD=SECONDS keeps everything running for a look with strace/ss.
 if [ -n "${BENCH_HOLD:-}" ]; then
 	echo "# holding: RUN=$RUN SMTP_PORT=$SMTP_PORT MILTER_PORT=$MILTER_PORT"
