@@ -1,18 +1,16 @@
 /*
- * milter_cb - libmilter callbacks, per-connection context, configuration
- * generations.  See milter_cb.h for the contract and the stage rules.
+ * milter_cb - libmilter callbacks and the per-connection context.  See
+ * milter_cb.h for the contract and the stage rules.
  */
 #include "config.h"
 
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <libmilter/mfapi.h>
 
@@ -23,6 +21,7 @@
 #include "log.h"
 #include "mem.h"
 #include "milter_cb.h"
+#include "milter_gen.h"
 #include "milter_recent.h"
 #include "spf.h"
 #include "verdict.h"
@@ -39,206 +38,19 @@
 /* Reply text of an SPF fail whose domain gave no explanation. */
 #define SPF_DEFAULT_TEXT "sender not permitted by SPF"
 
-/*
- * Clients checked lately (milter_recent) are remembered for the shortest
- * time the engine keeps an answer (dnsbl_min_ttl, dnsbl_negative_ttl), at
- * most RECENT_MAX_MS: within it their prefetch is skipped.
- */
-#define RECENT_MAX_MS 60000ULL
-
-/* spf_new/spf_free and engine_thread_start/stop touch c-ares' unlocked library
- * refcount (and libspf2's log hooks): one at a time.  spf_new costs ~35 us,
- * so each connection makes its own spf_t when it first needs one. */
-static pthread_mutex_t ares_mu = PTHREAD_MUTEX_INITIALIZER;
-
-/* ---- generations -------------------------------------------------------- */
-
-struct milter_gen {
-	cfg_t *cfg;
-	engine_thread_t *et;
-	verdict_template_t *quarantine;	/* quarantine_reason, compiled */
-	milter_recent_t *recent;	/* clients checked lately */
-	bool early_accept;	/* milter_early_accept, and nothing after connect can change a pass */
-	unsigned refs;		/* guarded by gens_mu; the current pointer holds one */
-};
-
-static pthread_mutex_t gens_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t gens_cond = PTHREAD_COND_INITIALIZER;	/* a gen or conn was freed */
-static struct milter_gen *gen_current;
-static unsigned gens_alive;	/* generations not yet freed */
-static unsigned conns_alive;	/* contexts not yet freed */
-
-static struct milter_gen *gen_acquire(void)
-{
-	struct milter_gen *g;
-
-	pthread_mutex_lock(&gens_mu);
-	g = gen_current;
-	if (g != NULL)
-		g->refs++;
-	pthread_mutex_unlock(&gens_mu);
-	return g;
-}
-
-/* Drop one reference; the last one stops the engine thread (nobody is in a check). */
-static void gen_release(struct milter_gen *g)
-{
-	bool last;
-
-	if (g == NULL)
-		return;
-	pthread_mutex_lock(&gens_mu);
-	last = --g->refs == 0;
-	pthread_mutex_unlock(&gens_mu);
-	if (!last)
-		return;
-	pthread_mutex_lock(&ares_mu);
-	engine_thread_stop(&g->et);
-	pthread_mutex_unlock(&ares_mu);
-	verdict_template_free(&g->quarantine);
-	cfg_unref(&g->cfg);
-	milter_recent_free(&g->recent);
-	free(g);
-	pthread_mutex_lock(&gens_mu);
-	gens_alive--;
-	pthread_cond_broadcast(&gens_cond);
-	pthread_mutex_unlock(&gens_mu);
-}
-
-/* spf_new() with the settings of cfg; the caller holds ares_mu. */
-static int spf_make(const cfg_t *cfg, spf_t **spf_r, char **error_r)
-{
-	struct buf servers = BUF_INIT;
-
-	cfgval_format_hostports(cfg_hostports(cfg, CFG_DNS_SERVERS), &servers);
-	struct spf_opts so = {
-		.servers = buf_cstr(&servers),
-		.timeout_ms = (unsigned)cfg_ms(cfg, CFG_DNSBL_TIMEOUT),
-		.receiving_host = cfg_str(cfg, CFG_MYHOSTNAME),
-	};
-	int rc = spf_new(&so, spf_r, error_r);
-	buf_free(&servers);
-	return rc;
-}
-
-/* Refuse SPF settings libspf2 rejects now, not at each MAIL (holds ares_mu). */
-static int spf_try(const cfg_t *cfg, char **error_r)
-{
-	spf_t *spf = NULL;
-
-	if (cfg_enum(cfg, CFG_SPF) == CFG_SPF_NO || spf_make(cfg, &spf, error_r) == 0) {
-		spf_free(&spf);
-		return 0;
-	}
-	return -1;
-}
-
-/* The table of clients checked lately, for the settings of g. */
-static void recent_init(struct milter_gen *g)
-{
-	unsigned long long ms = cfg_ms(g->cfg, CFG_DNSBL_MIN_TTL);
-	unsigned long long neg = cfg_ms(g->cfg, CFG_DNSBL_NEGATIVE_TTL);
-
-	if (neg < ms)
-		ms = neg;
-	g->recent = milter_recent_new(ms < RECENT_MAX_MS ? ms : RECENT_MAX_MS);
-}
-
-/*
- * milter_early_accept holds only where the verdict at connect is final:
- * RHSBL sites need the HELO name or the sender, SPF the sender.
- */
-static bool early_accept_init(const cfg_t *cfg)
-{
-	const char *needs = NULL;
-
-	if (!cfg_bool(cfg, CFG_MILTER_EARLY_ACCEPT))
-		return false;
-	if (cfg_sites(cfg, CFG_RHSBL_HELO_SITES)->n > 0)
-		needs = "rhsbl_helo_sites needs the HELO name";
-	else if (cfg_sites(cfg, CFG_RHSBL_SENDER_SITES)->n > 0)
-		needs = "rhsbl_sender_sites needs the sender";
-	else if (cfg_enum(cfg, CFG_SPF) != CFG_SPF_NO)
-		needs = "spf needs the sender";
-	if (needs != NULL)
-		log_notice("milter_early_accept = yes has no effect: %s, known only after connect", needs);
-	return needs == NULL;
-}
-
-/* A new generation becomes current; the old one lives on in its connections. */
-static int gen_install(cfg_t *cfg, char **error_r)
-{
-	struct milter_gen *g = xcalloc(1, sizeof(*g)), *old;
-	char *terr = NULL;
-
-	if (verdict_template_compile(cfg_str(cfg, CFG_QUARANTINE_REASON), &g->quarantine, &terr) != 0) {
-		struct buf e = BUF_INIT;
-		buf_printf(&e, "quarantine_reason: %s", terr);
-		free(terr);
-		free(g);
-		*error_r = buf_detach(&e);
-		return -1;
-	}
-	pthread_mutex_lock(&ares_mu);
-	int rc = spf_try(cfg, error_r);
-	if (rc == 0)
-		rc = engine_thread_start(cfg, &g->et, error_r);
-	pthread_mutex_unlock(&ares_mu);
-	if (rc != 0) {
-		verdict_template_free(&g->quarantine);
-		free(g);
-		return -1;
-	}
-	g->cfg = cfg_ref(cfg);
-	g->refs = 1;
-	recent_init(g);
-	g->early_accept = early_accept_init(cfg);
-	pthread_mutex_lock(&gens_mu);
-	old = gen_current;
-	gen_current = g;
-	gens_alive++;
-	pthread_mutex_unlock(&gens_mu);
-	gen_release(old);
-	return 0;
-}
-
 int milter_cb_start(cfg_t *cfg, char **error_r)
 {
-	return gen_install(cfg, error_r);
+	return milter_gen_install(cfg, error_r);
 }
 
 int milter_cb_reload(cfg_t *cfg, char **error_r)
 {
-	return gen_install(cfg, error_r);
+	return milter_gen_install(cfg, error_r);
 }
 
 bool milter_cb_stop(unsigned wait_ms)
 {
-	struct milter_gen *g;
-	struct timespec deadline;
-	bool done;
-
-	pthread_mutex_lock(&gens_mu);
-	g = gen_current;
-	gen_current = NULL;
-	pthread_mutex_unlock(&gens_mu);
-	gen_release(g);
-
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += wait_ms / 1000;
-	deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&gens_mu);
-	while (gens_alive > 0 || conns_alive > 0) {
-		if (pthread_cond_timedwait(&gens_cond, &gens_mu, &deadline) != 0)
-			break;
-	}
-	done = gens_alive == 0 && conns_alive == 0;
-	pthread_mutex_unlock(&gens_mu);
-	return done;
+	return milter_gen_shutdown(wait_ms);
 }
 
 /* ---- per-connection context --------------------------------------------- */
@@ -267,10 +79,8 @@ static struct milter_conn *conn_get(SMFICTX *ctx)
 	if (c != NULL)
 		return c;
 	c = xcalloc(1, sizeof(*c));
-	c->gen = gen_acquire();
-	pthread_mutex_lock(&gens_mu);
-	conns_alive++;
-	pthread_mutex_unlock(&gens_mu);
+	c->gen = milter_gen_acquire();
+	milter_gen_conn_open();
 	if (smfi_setpriv(ctx, c) != MI_SUCCESS)
 		log_warning("smfi_setpriv failed");
 	return c;
@@ -300,22 +110,15 @@ static void conn_free(SMFICTX *ctx, struct milter_conn *c)
 {
 	conn_reset_check(c);
 	conn_reset_spf(c);
-	if (c->spf != NULL) {
-		pthread_mutex_lock(&ares_mu);
-		spf_free(&c->spf);
-		pthread_mutex_unlock(&ares_mu);
-	}
+	milter_gen_spf_free(&c->spf);
 	free(c->helo);
 	free(c->sender);
 	free(c->auth);
 	free(c->queue_id);
-	gen_release(c->gen);
+	milter_gen_release(c->gen);
 	free(c);
 	(void)smfi_setpriv(ctx, NULL);
-	pthread_mutex_lock(&gens_mu);
-	conns_alive--;
-	pthread_cond_broadcast(&gens_cond);
-	pthread_mutex_unlock(&gens_mu);
+	milter_gen_conn_close();
 }
 
 static int stage_of(const struct milter_conn *c)
@@ -510,10 +313,7 @@ static void run_spf(struct milter_conn *c)
 
 	conn_reset_spf(c);
 	if (c->spf == NULL) {
-		pthread_mutex_lock(&ares_mu);
-		int rc = spf_make(c->gen->cfg, &c->spf, &err);
-		pthread_mutex_unlock(&ares_mu);
-		if (rc != 0) {
+		if (milter_gen_spf_new(c->gen, &c->spf, &err) != 0) {
 			log_warning("spf: sender not checked: %s", err);
 			free(err);
 			return;

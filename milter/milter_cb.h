@@ -45,10 +45,14 @@
  * frees it at close; a generation with spf settings libspf2 refuses is
  * refused at start/reload.
  *
- * Generations: milter_cb_start() and every milter_cb_reload() make a
- * generation = a cfg_t + an engine_thread.  A connection keeps the
- * generation that was current when it started (one reference) for its whole
- * life; the previous generation is stopped when its last connection closes.
+ * Generations (milter_gen): milter_cb_start() and every milter_cb_reload()
+ * make one; a connection keeps the generation that was current when it
+ * started for its whole life; the previous one stops with its last connection.
+ *
+ * milter_early_accept: a complete pass known at connect (at stage connect
+ * from the check there, at the other stages from milter_recent's table of
+ * recent passes) returns "accept" for the whole connection, so the MTA sends
+ * no more events; only when no RHSBL site or SPF needs what comes later.
  *
  * Thread-safety: every function may be called from any thread; the
  * generation pointer is swapped under a mutex, no lock is held while a check

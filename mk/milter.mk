@@ -4,6 +4,7 @@ common_librelayguard_a_SOURCES += common/daemon.c common/daemon.h
 
 noinst_LIBRARIES += milter/libmiltercb.a
 milter_libmiltercb_a_SOURCES = milter/milter_cb.c milter/milter_cb.h \
+	milter/milter_gen.c milter/milter_gen.h \
 	milter/milter_recent.c milter/milter_recent.h
 
 sbin_PROGRAMS += milter/relayguard-milter
@@ -15,7 +16,7 @@ dist_man_MANS += man/relayguard-milter.8
 EXTRA_DIST += conf/sendmail.mc.snippet conf/postfix-milter.cf.snippet \
 	tests/integration/milter.sh tests/integration/postfix_milter.sh \
 	tests/data/milter tests/data/postfix/milter-main.cf.in \
-	bench/milter/milter-bench.sh bench/milter/nodelay.py
+	bench/milter/milter-bench.sh bench/milter/nodelay.py bench/milter/null-milter.c
 
 check_PROGRAMS += tests/unit/test_milter_cb tests/unit/test_daemon tests/unit/test_milter_recent
 TESTS += tests/unit/test_milter_recent
