@@ -114,7 +114,11 @@ struct engine_stats_writer *engine_stats_writer_new(engine_t *e, struct event_ba
 		return NULL;
 	/* Best effort: the folder may exist already, or be made by the package. */
 	(void)!daemon_mkdirs(dir, 0755);
-	buf_printf(&path, "%s/%s.%ld.%u.stats", dir, log_ident(), (long)getpid(), atomic_fetch_add(&seq, 1));
+	buf_printf(&path, "%s/", dir);
+	/* the daemons' ident has a slash ("relayguard/milter"): not in a file name */
+	for (const char *p = log_ident(); *p != '\0'; p++)
+		buf_putc(&path, *p == '/' ? '-' : *p);
+	buf_printf(&path, ".%ld.%u.stats", (long)getpid(), atomic_fetch_add(&seq, 1));
 	w = xcalloc(1, sizeof(*w));
 	w->engine = e;
 	w->path = buf_detach(&path);

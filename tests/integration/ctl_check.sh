@@ -23,6 +23,7 @@ dnsbl_reply_map = bl1.test=First-List
 redis_server = 127.0.0.1:$REDIS_PORT
 redis_prefix = ctltest:
 report_spool = $RUN/spool
+stats_dir = $RUN/stats
 CONF
 
 a_queries() { grep -c "$1.* A " "$RUN/rbldnsd.log"; }

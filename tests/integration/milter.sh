@@ -44,6 +44,7 @@ write_conf() {
 		echo "dnsbl_probe_interval = 0"
 		echo "report_enable = no"
 		echo "report_spool = $RUN/spool"
+		echo "stats_dir = $RUN/stats"
 		echo "myhostname = mx.example"
 		echo "log_level = info"
 		echo "milter_socket = unix:$SOCK"
@@ -56,7 +57,7 @@ write_conf() {
 write_conf "milter_reject_stage = data"
 "$MILTER" -f -c "$CONF" >"$RUN/bad.out" 2>&1
 rg_ok $(( $? == 0 )) "a bad milter_reject_stage is refused"
-rg_like "$(cat "$RUN/bad.out")" "milter.conf:12: .*milter_reject_stage" "the error names file, line and setting"
+rg_like "$(cat "$RUN/bad.out")" "milter.conf:13: .*milter_reject_stage" "the error names file, line and setting"
 
 write_conf
 $WRAP "$MILTER" -f -c "$CONF" 2>"$RUN/milter.log" &

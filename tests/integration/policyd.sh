@@ -33,6 +33,8 @@ policy_allowed_clients = 127.0.0.1/32, ::1/128
 policy_pidfile = $RUN/policyd.pid
 policy_idle_timeout = 2s
 policy_workers = 2
+stats_dir = $RUN/stats
+stats_interval = 1s
 ${3:-}
 CONF
 }
@@ -131,6 +133,19 @@ out=$(printf 'request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=1
 	"$POLICYD" -f -i -c "$RUN/good.conf" 2>>"$RUN/policyd-i.log")
 rg_like "$out" '^action=PREPEND X-Relayguard: listed' "-i: one connection on standard input/output"
 
+# --- counters: relayguard-ctl stats reads what the running daemon writes --------------
+CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"
+for _ in $(seq 1 30); do
+	[ -n "$(ls "$RUN/stats" 2>/dev/null)" ] && break
+	sleep 0.1
+done
+sleep 1.2	# one more stats_interval: the counters of the requests above
+out=$("$CTL" -c "$RUN/good.conf" stats 2>&1)
+rg_like "$out" "relayguard/policyd\[$PID\] snapshot" "stats: relayguard-ctl sees the running daemon"
+rg_like "$out" "checks=[1-9]" "stats: its checks are counted"
+rg_like "$out" "test.bl +dnsbl +[1-9][0-9]* +[1-9]" "stats: per zone, queries and listed answers"
+rg_like "$(ls "$RUN/stats")" "^relayguard-policyd\.$PID\.[0-9]+\.stats" "stats: one file per engine, named after the daemon"
+
 # --- unix: listener ------------------------------------------------------------------
 USOCK="$RUN/policy.sock"
 # a socket left behind by an earlier run is replaced; a file that is not a socket is not
@@ -173,6 +188,7 @@ rg_is "$?" 0 "SIGTERM: exit status 0"
 wait "$LATE"
 rg_is "$(cat "$RUN/late.out")" "CLOSED" "SIGTERM: idle connections closed"
 rg_ok "$([ ! -e "$RUN/policyd.pid" ]; echo $?)" "pid file removed"
+rg_is "$(ls "$RUN/stats" | grep -c "^relayguard-policyd\.$PID\.")" 0 "stats files removed at exit"
 rg_ok "$(grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$RUN"/policyd*.log; [ $? -ne 0 ]; echo $?)" \
 	"no sanitizer report"
 rg_done

@@ -34,6 +34,8 @@ write_conf() {
 		echo "dnsbl_probe_interval = 0"
 		echo "report_enable = no"
 		echo "report_spool = $RUN/spool"
+		echo "stats_dir = $RUN/stats"
+		echo "stats_interval = 1s"
 		echo "myhostname = mx.example"
 		echo "milter_socket = inet:$MILTER_PORT@127.0.0.1"
 		echo "milter_pidfile = $RUN/milter.pid"
@@ -137,6 +139,12 @@ rg_is "$(send 192.0.2.5)" 24 "early accept: ... at every connection"
 grep -E '(warning|error|fatal):.*milter' "$BASE/maillog" >"$RUN/milter-warnings"
 rg_ok "$([ ! -s "$RUN/milter-warnings" ]; echo $?)" "Postfix talked to the milter without warnings"
 sed 's/^/# /' "$RUN/milter-warnings" | tail -10
+
+# relayguard-ctl stats sees the running milter (one snapshot per generation)
+sleep 1.2
+out=$("$RG_TOP_BUILDDIR/ctl/relayguard-ctl" -c "$RUN/milter.conf" stats 2>&1)
+rg_like "$out" "relayguard/milter\[$MILTER_PID\] snapshot" "stats: relayguard-ctl sees the running milter"
+rg_like "$out" "bl1.test +dnsbl +[1-9]" "stats: the milter's DNS queries per zone"
 
 # SIGTERM: libmilter's listener polls for 5 s between looks at its stop
 # flag; the milter wakes it, so an idle milter is gone within a moment

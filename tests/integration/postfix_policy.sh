@@ -32,6 +32,7 @@ dnsbl_action = $1
 cache_size = 0
 report_enable = no
 report_spool = $RUN/spool
+stats_dir = $RUN/stats
 policy_listen = inet:$POLICY_PORT@127.0.0.1
 policy_pidfile = $RUN/policyd.pid
 policy_workers = 1
