@@ -103,7 +103,9 @@ int main(int argc, char **argv)
 		if (strcmp(argv[optind], verbs[i].name) == 0) {
 			int vargc = argc - optind;
 			char **vargv = argv + optind;
-			optind = 1;
+			/* 0, not 1: glibc then starts afresh, forgetting the "+" above,
+			 * so a verb's options may also follow its arguments */
+			optind = 0;
 			return verbs[i].fn(&ctx, vargc, vargv);
 		}
 	}

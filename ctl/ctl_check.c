@@ -160,7 +160,6 @@ int ctl_check(struct ctl_ctx *ctx, int argc, char **argv)
 	bool json = false;
 	int c, status;
 
-	optind = 1;
 	while ((c = getopt_long(argc, argv, "H:s:j", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H': req.helo = optarg; break;

@@ -87,8 +87,6 @@ int ctl_import(struct ctl_ctx *ctx, int argc, char **argv)
 	char *error = NULL, mem[32];
 	int c;
 
-	/* 0, not 1: glibc then forgets main's "+" and lets options follow NAME FILE. */
-	optind = 0;
 	while ((c = getopt_long(argc, argv, "f:s", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':

@@ -41,6 +41,10 @@ rg_is "$rc" 1 "the second check (another process) is listed too"
 rg_like "$out" '"cache":"redis"' "and answered from Redis"
 rg_is "$(a_queries 6.2.0.192.bl1.test)" "$before" "without a DNS query"
 rg_like "$out" '^\{"client":"192.0.2.6","skip":null,"score":3,"action":"reject"' "--json prints one object"
+rg_like "$("$CTL" -c "$RUN/rg.conf" check 192.0.2.6 --json)" '^\{"client":"192.0.2.6","skip":null,"score":3,' \
+	"options may follow the address"
+rg_like "$("$CTL" -c "$RUN/rg.conf" check 192.0.2.6 --helo x.example --json)" '^\{"client":"192.0.2.6",.*"score":3,' \
+	"... several of them"
 rg_is "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["sources"][0]["code"], d["score"])')" \
 	"127.0.0.3 3" "the JSON parses, with codes and score"
 
