@@ -26,6 +26,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +72,7 @@ static volatile sig_atomic_t reload_quit;
 /* Where the listener can be reached (wake_listener()); wake_len 0: nowhere. */
 static struct sockaddr_storage wake_addr;
 static socklen_t wake_len;
-static volatile sig_atomic_t listener_done;	/* smfi_main() returned */
+static atomic_bool listener_done;	/* smfi_main() returned */
 
 static void sleep_ms(long ms)
 {
@@ -92,7 +93,7 @@ static void *waker_main(void *arg)
 {
 	(void)arg;
 	sleep_ms(WAKE_FIRST_MS);
-	for (int i = 0; i < WAKE_TRIES && !listener_done; i++) {
+	for (int i = 0; i < WAKE_TRIES && !atomic_load(&listener_done); i++) {
 		int fd = socket(wake_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 		if (fd >= 0) {
@@ -342,7 +343,7 @@ int main(int argc, char **argv)
 		log_fatal("cannot start the reload thread");
 	log_notice("started (config %s)", *cfg_path(cfg) ? cfg_path(cfg) : "built-in defaults");
 	rc = smfi_main();
-	listener_done = 1;
+	atomic_store(&listener_done, true);
 	log_notice("stopping");
 	stop_reload_thread();
 	if (!milter_cb_stop(MILTER_SHUTDOWN_WAIT_MS))

@@ -421,7 +421,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 
 /*
  * milter_early_accept: a pass at connect with every source answered cannot
- * change later in the connection (early_accept_init() saw to that), so the
+ * change later in the connection (milter_gen allows it only then), so the
  * whole connection is accepted and the MTA sends no more events for it:
  * two round trips per connection instead of one per SMTP command and header.
  */
