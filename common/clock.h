@@ -21,4 +21,19 @@ static inline uint64_t clock_now_ms(void)
 	return clock_now_us() / 1000u;
 }
 
+/* The time ms from now on clock id, for pthread_cond_timedwait() and the like. */
+static inline struct timespec clock_deadline(clockid_t id, unsigned long long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 #endif

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "log.h"
 #include "mem.h"
@@ -179,13 +180,7 @@ int engine_thread_check(engine_thread_t *et, const struct engine_request *req, u
 	job->req.sasl_user = dup_opt(req->sasl_user);
 	job->req.queue_id = dup_opt(req->queue_id);
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline = clock_deadline(CLOCK_MONOTONIC, timeout_ms);
 
 	pthread_mutex_lock(&et->mu);
 	if (et->stopping) {

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "cfg.h"
+#include "clock.h"
 #include "cfgval.h"
 #include "engine.h"
 #include "log.h"
@@ -206,13 +207,7 @@ bool milter_gen_shutdown(unsigned wait_ms)
 	pthread_mutex_unlock(&gens_mu);
 	milter_gen_release(g);
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += wait_ms / 1000;
-	deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline = clock_deadline(CLOCK_REALTIME, wait_ms);
 	pthread_mutex_lock(&gens_mu);
 	while (gens_alive > 0 || conns_alive > 0) {
 		if (pthread_cond_timedwait(&gens_cond, &gens_mu, &deadline) != 0)
