@@ -55,7 +55,8 @@ int daemon_detach(char **error_r)
 	return 0;
 }
 
-int daemon_mkdirs(const char *dir, mode_t mode)
+/* daemon_mkdirs(), giving the folders it creates to uid/gid ((uid_t)-1: as they are). */
+static int mkdirs_owned(const char *dir, mode_t mode, uid_t uid, gid_t gid)
 {
 	char *p = xstrdup(dir);
 	int rc = 0;
@@ -66,8 +67,12 @@ int daemon_mkdirs(const char *dir, mode_t mode)
 		if (*s != '/' && !last)
 			continue;
 		*s = '\0';
-		if (mkdir(p, last ? mode : 0755) != 0 && errno != EEXIST)
+		if (mkdir(p, last ? mode : 0755) == 0) {
+			if (uid != (uid_t)-1 && chown(p, uid, gid) != 0)
+				rc = -1;
+		} else if (errno != EEXIST) {
 			rc = -1;
+		}
 		if (last)
 			break;
 		*s = '/';
@@ -78,7 +83,12 @@ int daemon_mkdirs(const char *dir, mode_t mode)
 	return rc;
 }
 
-int daemon_pidfile_write(const char *path, char **error_r)
+int daemon_mkdirs(const char *dir, mode_t mode)
+{
+	return mkdirs_owned(dir, mode, (uid_t)-1, (gid_t)-1);
+}
+
+int daemon_pidfile_write(const char *path, uid_t uid, gid_t gid, char **error_r)
 {
 	char text[DAEMON_PID_TEXT_MAX];
 	int fd, n;
@@ -86,14 +96,15 @@ int daemon_pidfile_write(const char *path, char **error_r)
 
 	if (slash != NULL && slash != path) {
 		char *parent = xstrndup(path, (size_t)(slash - path));
-		(void)!daemon_mkdirs(parent, 0755);
+		(void)!mkdirs_owned(parent, 0755, uid, gid);
 		free(parent);
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return fail(error_r, "cannot write pid file ", path);
 	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
-	if (write(fd, text, (size_t)n) != n) {
+	if (write(fd, text, (size_t)n) != n ||
+	    (uid != (uid_t)-1 && fchown(fd, uid, gid) != 0)) {
 		int saved = errno;
 		close(fd);
 		errno = saved;
@@ -104,19 +115,18 @@ int daemon_pidfile_write(const char *path, char **error_r)
 	return 0;
 }
 
-void daemon_pidfile_remove(const char *path)
+int daemon_pidfile_remove(const char *path)
 {
 	char text[DAEMON_PID_TEXT_MAX];
 	FILE *f = fopen(path, "r");
 	bool ours = false;
 
 	if (f == NULL)
-		return;
+		return 0;
 	if (fgets(text, sizeof(text), f) != NULL)
 		ours = strtol(text, NULL, 10) == (long)getpid();
 	fclose(f);
-	if (ours)
-		(void)unlink(path);
+	return ours ? unlink(path) : 0;
 }
 
 int daemon_lookup_ids(const char *user, const char *group, uid_t *uid_r, gid_t *gid_r,

@@ -32,13 +32,19 @@ int daemon_mkdirs(const char *dir, mode_t mode) __attribute__((warn_unused_resul
 
 /*
  * Write the current pid and a newline to path (created mode 0644, replaced
- * when it exists; a missing folder is created, as with daemon_mkdirs).  Returns 0, or -1 with *error_r
- * ("cannot write pid file PATH: reason").
+ * when it exists; a missing folder is created, as with daemon_mkdirs).
+ * uid/gid, from daemon_lookup_ids(), become the owners of the file and of
+ * the folders made for it, so that the daemon can still remove it after
+ * daemon_drop_privileges(); (uid_t)-1 leaves the owners alone.  Returns 0,
+ * or -1 with *error_r ("cannot write pid file PATH: reason").
  */
-int daemon_pidfile_write(const char *path, char **error_r) __attribute__((warn_unused_result));
+int daemon_pidfile_write(const char *path, uid_t uid, gid_t gid, char **error_r)
+	__attribute__((warn_unused_result));
 
-/* Remove path when it still holds our pid (a newer instance may own it). */
-void daemon_pidfile_remove(const char *path);
+/* Remove path when it still holds our pid (a newer instance may own it).
+ * A folder the daemon may no longer write keeps the file: returns -1 with
+ * errno then, 0 otherwise. */
+int daemon_pidfile_remove(const char *path);
 
 /*
  * When running as root and user is non-empty: switch to user, and to group

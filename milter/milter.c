@@ -327,8 +327,14 @@ int main(int argc, char **argv)
 		log_fatal("%s", err);
 	setup_log(cfg);
 	if (*cfg_str(cfg, CFG_MILTER_PIDFILE) != '\0') {
+		uid_t uid;
+		gid_t gid;
 		pidfile = cfg_str(cfg, CFG_MILTER_PIDFILE);
-		if (daemon_pidfile_write(pidfile, &err) != 0) {
+		/* owned by user/group: removable after the privileges are dropped */
+		if (daemon_lookup_ids(cfg_str(cfg, CFG_USER), cfg_str(cfg, CFG_GROUP), &uid, &gid,
+				      &err) != 0)
+			log_fatal("%s", err);
+		if (daemon_pidfile_write(pidfile, uid, gid, &err) != 0) {
 			log_warning("%s", err);
 			free(err);
 			pidfile = NULL;
@@ -349,8 +355,8 @@ int main(int argc, char **argv)
 	if (!milter_cb_stop(MILTER_SHUTDOWN_WAIT_MS))
 		log_warning("connections still running after %d ms; exiting anyway",
 			    MILTER_SHUTDOWN_WAIT_MS);
-	if (pidfile != NULL)
-		daemon_pidfile_remove(pidfile);
+	if (pidfile != NULL && daemon_pidfile_remove(pidfile) != 0)
+		log_info("cannot remove pid file %s: %s", pidfile, strerror(errno));
 	cfg_unref(&cfg);
 	return rc == MI_SUCCESS ? 0 : 1;
 }

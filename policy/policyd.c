@@ -16,8 +16,6 @@
 #include <event2/thread.h>
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +25,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "daemon.h"
 #include "log.h"
 #include "mem.h"
 #include "policy_server.h"
@@ -79,54 +78,6 @@ static void setup_log(const cfg_t *cfg, const struct options *o)
 	log_set_level((enum log_level)cfg_enum(cfg, CFG_LOG_LEVEL));
 }
 
-static int write_pidfile(const char *path)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		return -1;
-	fprintf(f, "%ld\n", (long)getpid());
-	return fclose(f);
-}
-
-/* Drop root to user/group (when set and when root). */
-static int drop_privileges(const cfg_t *cfg, char **error_r)
-{
-	const char *user = cfg_str(cfg, CFG_USER), *group = cfg_str(cfg, CFG_GROUP);
-	struct buf e = BUF_INIT;
-	struct passwd *pw = NULL;
-	gid_t gid;
-
-	if (*user == '\0' || geteuid() != 0)
-		return 0;
-	pw = getpwnam(user);
-	if (pw == NULL) {
-		buf_printf(&e, "user: unknown user '%s'", user);
-		goto fail;
-	}
-	gid = pw->pw_gid;
-	if (*group != '\0') {
-		struct group *gr = getgrnam(group);
-		if (gr == NULL) {
-			buf_printf(&e, "group: unknown group '%s'", group);
-			goto fail;
-		}
-		gid = gr->gr_gid;
-	}
-	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(pw->pw_uid) != 0) {
-		buf_printf(&e, "cannot drop privileges to %s: %s", user, strerror(errno));
-		goto fail;
-	}
-	if (setuid(0) == 0) {
-		buf_puts(&e, "privileges could be regained after dropping them");
-		goto fail;
-	}
-	return 0;
-fail:
-	*error_r = buf_detach(&e);
-	return -1;
-}
-
 int main(int argc, char **argv)
 {
 	struct options o = { NULL, false, false };
@@ -149,21 +100,29 @@ int main(int argc, char **argv)
 	setup_log(cfg, &o);
 	if (policy_server_new(cfg, o.config, o.stdio, &srv, &err) != 0)
 		log_fatal("%s", err);
-	if (!o.foreground && !o.stdio) {
-		if (daemon(0, 0) != 0)
-			log_fatal("cannot daemonize: %s", strerror(errno));
-	}
+	if (!o.foreground && !o.stdio && daemon_detach(&err) != 0)
+		log_fatal("%s", err);
 	if (!o.stdio && *cfg_str(cfg, CFG_POLICY_PIDFILE) != '\0') {
+		uid_t uid;
+		gid_t gid;
 		pidfile = cfg_str(cfg, CFG_POLICY_PIDFILE);
-		if (write_pidfile(pidfile) != 0)
-			log_warning("cannot write pid file %s: %s", pidfile, strerror(errno));
+		/* owned by user/group: removable after the privileges are dropped */
+		if (daemon_lookup_ids(cfg_str(cfg, CFG_USER), cfg_str(cfg, CFG_GROUP), &uid, &gid,
+				      &err) != 0)
+			log_fatal("%s", err);
+		if (daemon_pidfile_write(pidfile, uid, gid, &err) != 0) {
+			log_warning("%s", err);
+			free(err);
+			pidfile = NULL;
+		}
 	}
-	if (drop_privileges(cfg, &err) != 0)
+	if (daemon_drop_privileges(cfg_str(cfg, CFG_USER), cfg_str(cfg, CFG_GROUP), NULL, NULL,
+				   &err) != 0)
 		log_fatal("%s", err);
 	log_notice("started (config %s)", *cfg_path(cfg) ? cfg_path(cfg) : "built-in defaults");
 	rc = policy_server_run(srv);
 	policy_server_free(&srv);
-	if (pidfile != NULL && unlink(pidfile) != 0)
+	if (pidfile != NULL && daemon_pidfile_remove(pidfile) != 0)
 		log_info("cannot remove pid file %s: %s", pidfile, strerror(errno));
 	cfg_unref(&cfg);
 	return rc == 0 ? 0 : 1;

@@ -178,6 +178,34 @@ wait "$UPID"
 rg_is "$?" 0 "unix: SIGTERM: exit status 0"
 rg_ok "$([ ! -e "$USOCK" ]; echo $?)" "unix: the socket is removed at exit"
 
+# --- daemon mode as an unprivileged user ----------------------------------------------
+# gone PID: the process ended (a zombie waiting for a reaper counts as ended)
+gone() { case $(ps -o stat= -p "$1" 2>/dev/null) in "" | Z*) return 0 ;; esac; return 1; }
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 755 "$RUN"	# nobody must reach its pid file's folder below
+	DPORT=$(rg_free_port)
+	write_conf "$RUN/daemon.conf" reject "policy_listen = inet:$DPORT@127.0.0.1
+policy_pidfile = $RUN/run/relayguard/policyd.pid
+user = nobody"
+	"$POLICYD" -c "$RUN/daemon.conf" 2>"$RUN/policyd-daemon.log"
+	rg_is "$?" 0 "daemon mode: the command returns once the daemon runs"
+	rg_wait_port "$DPORT"
+	DPID=$(cat "$RUN/run/relayguard/policyd.pid" 2>/dev/null)
+	rg_track "$DPID"
+	rg_is "$(ps -o user= -p "$DPID" 2>/dev/null)" nobody "daemon mode: runs as user = nobody"
+	rg_is "$(stat -c %U "$RUN/run/relayguard" 2>/dev/null)" nobody \
+		"daemon mode: the folder made for the pid file is the user's"
+	rg_is "$($CLIENT ask "$DPORT" $RCPT client_address=192.0.2.5 instance=d1 | cut -c1-16)" "action=550 5.7.1" \
+		"daemon mode: it answers"
+	kill -TERM "$DPID"
+	for _ in $(seq 1 50); do gone "$DPID" && break; sleep 0.1; done
+	rg_ok "$(gone "$DPID"; echo $?)" "daemon mode: SIGTERM ends it"
+	rg_ok "$([ ! -e "$RUN/run/relayguard/policyd.pid" ]; echo $?)" \
+		"daemon mode: the pid file is removed, after the privileges were dropped"
+else
+	rg_skip 6 "daemon mode as user nobody needs root"
+fi
+
 # --- drain --------------------------------------------------------------------------
 $CLIENT hold "$PORT" 1 $RCPT client_address=203.0.113.12 instance=late >"$RUN/late.out" &
 LATE=$!

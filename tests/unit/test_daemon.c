@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -29,7 +30,7 @@ static void test_pidfile(void)
 	if (!ok(mkdtemp(dir) != NULL, "temp folder"))
 		return;
 	snprintf(path, sizeof(path), "%s/x.pid", dir);
-	ok(daemon_pidfile_write(path, &err) == 0, "pid file written");
+	ok(daemon_pidfile_write(path, (uid_t)-1, (gid_t)-1, &err) == 0, "pid file written");
 	f = fopen(path, "r");
 	if (f != NULL) {
 		if (fgets(text, sizeof(text), f) == NULL)
@@ -37,7 +38,7 @@ static void test_pidfile(void)
 		fclose(f);
 	}
 	is_int(strtol(text, NULL, 10), getpid(), "it holds our pid");
-	daemon_pidfile_remove(path);
+	is_int(daemon_pidfile_remove(path), 0, "removing our pid file succeeds");
 	ok(access(path, F_OK) != 0, "removed when it is ours");
 	f = fopen(path, "w");
 	if (f != NULL) {
@@ -48,16 +49,39 @@ static void test_pidfile(void)
 	ok(access(path, F_OK) == 0, "kept when another pid is in it");
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/run/relayguard/x.pid", dir);
-	ok(daemon_pidfile_write(path, &err) == 0 && access(path, F_OK) == 0,
+	ok(daemon_pidfile_write(path, (uid_t)-1, (gid_t)-1, &err) == 0 && access(path, F_OK) == 0,
 	   "missing folders above a pid file are created");
 	unlink(path);
+	if (geteuid() == 0) {
+		/* as root: the folders made for the pid file and the file go to the daemon's user */
+		struct stat st_dir, st_file;
+		char sub[96];
+		snprintf(path, sizeof(path), "%s/o1/o2/x.pid", dir);
+		snprintf(sub, sizeof(sub), "%s/o1/o2", dir);
+		ok(daemon_pidfile_write(path, 65534, 65534, &err) == 0 && stat(sub, &st_dir) == 0 &&
+			   stat(path, &st_file) == 0,
+		   "pid file written for uid 65534");
+		ok(st_dir.st_uid == 65534 && st_dir.st_gid == 65534, "the folder made for it is the user's");
+		ok(st_file.st_uid == 65534, "the file is the user's");
+		snprintf(sub, sizeof(sub), "%s/o1", dir);
+		ok(stat(sub, &st_dir) == 0 && st_dir.st_uid == 65534 && stat(dir, &st_file) == 0 &&
+			   st_file.st_uid == 0,
+		   "so is every folder made above it; a folder that existed keeps its owner");
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/o1/o2", dir);
+		rmdir(path);
+		rmdir(sub);
+	} else {
+		for (int i = 0; i < 4; i++)
+			tap_skip("not root: ownership of the pid file");
+	}
 	snprintf(path, sizeof(path), "%s/run/relayguard", dir);
 	ok(daemon_mkdirs(path, 0700) == 0, "daemon_mkdirs on an existing folder is fine");
 	rmdir(path);
 	snprintf(path, sizeof(path), "%s/run", dir);
 	rmdir(path);
 	rmdir(dir);
-	ok(daemon_pidfile_write("/dev/null/x.pid", &err) != 0 && err != NULL &&
+	ok(daemon_pidfile_write("/dev/null/x.pid", (uid_t)-1, (gid_t)-1, &err) != 0 && err != NULL &&
 		   strstr(err, "cannot write pid file /dev/null/x.pid") != NULL,
 	   "a pid file that cannot be written is an error naming it");
 	free(err);
