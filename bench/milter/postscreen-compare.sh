@@ -39,7 +39,9 @@
 # run, 200), WARM_N (per warm run, 2000), WARM_ADDRS (100), SECONDS_MAX (no
 # new connection after this many seconds of a run, 30), GREET_WAIT
 # (postscreen_greet_wait, default Postfix's own: 6s, 2s under stress; 1s is
-# its minimum).
+# its minimum), CASES (which runs: default "unlisted:cold unlisted:warm
+# listed:cold listed:warm"), MILTER_EXTRA (settings added to the milter's
+# configuration, e.g. "milter_early_accept = yes").
 #
 # Postfix resolves through libc, which has no port option: the script
 # re-runs itself in a private network and mount namespace (unshare -mn) in
@@ -100,6 +102,7 @@ myhostname = mx.example
 log_level = notice
 milter_socket = inet:$MILTER_PORT@127.0.0.1
 milter_pidfile = $RUN/milter.pid
+${MILTER_EXTRA:-}
 CONF
 "$MILTER" -f -c "$RUN/milter.conf" 2>"$RUN/milter.log" &
 rg_track $!
@@ -315,11 +318,9 @@ done
 echo
 echo "| server | clients | cache | concurrent | connections | conn/s | connect to 220 | connect to verdict | verdicts |"
 echo "|---|---|---|---|---|---|---|---|---|"
-for class in unlisted listed; do
-	for cache in cold warm; do
-		run postscreen "$PS_PORT" "$class" "$cache"
-		run "relayguard-milter" "$MT_PORT" "$class" "$cache"
-	done
+for case in ${CASES:-unlisted:cold unlisted:warm listed:cold listed:warm}; do
+	run postscreen "$PS_PORT" "${case%:*}" "${case#*:}"
+	run "relayguard-milter" "$MT_PORT" "${case%:*}" "${case#*:}"
 done
 echo
 echo "# postscreen log: $(grep -c 'PASS NEW' "$RUN/ps/maillog") PASS NEW," \
