@@ -17,6 +17,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 # Packages to build and to test (the tests start real servers).
 BUILD_PKGS="build-essential autoconf automake libtool pkg-config
   libmilter-dev libspf2-dev libhiredis-dev libc-ares-dev libevent-dev"
+# nc, for the request the run command suggests
+RUN_PKGS="netcat-openbsd"
 TEST_PKGS="redis-server redis-tools rbldnsd postfix swaks miltertest bind9-dnsutils
   python3 iproute2 procps valgrind"
 
@@ -111,7 +113,7 @@ cmd=${1:-}
 case "$cmd" in
 run)
 	# shellcheck disable=SC2086
-	install_pkgs $BUILD_PKGS
+	install_pkgs $BUILD_PKGS $RUN_PKGS
 	build build --enable-werror
 	run_main
 	;;
