@@ -326,7 +326,8 @@ static void run_spf(struct milter_conn *c)
 
 /* SPF at MAIL FROM.  It needs the engine's verdict: at stage rcpt the check
  * moves here from the first RCPT (which adds nothing it reads) and is still
- * applied there; at stage helo without HELO it runs only for SPF's sake. */
+ * applied there; at stages connect and helo it ran already (cb_envfrom()
+ * runs it for a client that skipped HELO). */
 static sfsistat spf_at_mail(SMFICTX *ctx, struct milter_conn *c)
 {
 	struct buf text = BUF_INIT;
@@ -396,8 +397,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 	if (no_reply_pays(c)) {
 		/* no reply is needed where the milter never rejects */
 		want |= SMFIP_NODATA | (headers ? SMFIP_NR_HDR : 0);
-		/* spf = reject answers MAIL */
-		if (spf_mode(c) != CFG_SPF_REJECT)
+		/* spf = reject answers MAIL, and so does stage helo (a client without HELO) */
+		if (spf_mode(c) != CFG_SPF_REJECT && stage != CFG_MILTER_STAGE_HELO)
 			want |= SMFIP_NR_MAIL;
 		/* an early accept answers connect */
 		if (stage != CFG_MILTER_STAGE_CONNECT && !c->gen->early_accept)
@@ -521,6 +522,14 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	conn_reset_spf(c);
 	if (stage_of(c) == CFG_MILTER_STAGE_RCPT)
 		conn_reset_check(c);
+	/* stage helo and no HELO: the client skipped it (Postfix does not insist
+	 * by default); its check runs here, or skipping HELO would skip the check */
+	if (stage_of(c) == CFG_MILTER_STAGE_HELO && !c->checked && !c->local) {
+		run_check(c);
+		sfsistat r = apply(ctx, c, "mail", SMFIP_NR_MAIL);
+		if (r == SMFIS_REJECT || r == SMFIS_TEMPFAIL)
+			return r;
+	}
 	return spf_at_mail(ctx, c);
 }
 

@@ -10,7 +10,8 @@
  *
  * Where the check runs (the verdict is applied at milter_reject_stage):
  *   connect  the check runs in xxfi_connect (no HELO name yet).
- *   helo     the check runs in xxfi_helo, again for every HELO.
+ *   helo     the check runs in xxfi_helo, again for every HELO; a client
+ *            that skips HELO is checked (and refused) in xxfi_envfrom.
  *   rcpt     (default) xxfi_connect only starts the DNS work (a prefetch that
  *            warms the engine's shared in-flight lookups and cache, without
  *            waiting; skipped for a client whose check answered fully within

@@ -123,6 +123,33 @@ rg_like "$(grep '^Received-SPF:' "$f" 2>/dev/null | head -1)" \
 	"spf = tag: our Received-SPF comes first"
 rg_is "$(grep -c '^Received-SPF: none (earlier.example' "$f" 2>/dev/null)" 1 "spf = tag: the earlier hop's Received-SPF is kept"
 
+# milter_reject_stage = helo and a client that never says HELO (Postfix does
+# not insist by default): the check runs at MAIL FROM instead
+reload "milter_reject_stage = helo"
+# nohelo ADDR: XCLIENT, then MAIL FROM at once; prints the reply to MAIL
+nohelo() {
+	/usr/bin/python3 - "$SMTP_PORT" "$1" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+f = s.makefile("rb")
+def reply():
+    while True:
+        line = f.readline().decode(errors="replace").rstrip("\r\n")
+        if len(line) < 4 or line[3] != "-":
+            return line
+reply()
+s.sendall(("XCLIENT ADDR=%s NAME=client.example\r\n" % sys.argv[2]).encode())
+reply()
+s.sendall(b"MAIL FROM:<s@example.org>\r\n")
+print(reply())
+s.sendall(b"QUIT\r\n")
+PY
+}
+rg_like "$(nohelo 192.0.2.5)" "^550 5.7.1 Service unavailable; client \[192.0.2.5\] blocked using bl1.test" \
+	"stage helo: a listed client that skips HELO is refused at MAIL FROM"
+rg_like "$(nohelo 192.0.2.79)" "^250 " "stage helo: an unlisted client that skips HELO goes on"
+rg_is "$(send 192.0.2.5)" 23 "stage helo: a listed client that says HELO is refused (Postfix answers at MAIL FROM: swaks exit 23)"
+
 # milter_early_accept: the second connection of a client that passed is
 # accepted at connect; Postfix then sends the milter nothing more for it
 reload "milter_early_accept = yes"
