@@ -123,6 +123,23 @@ rg_like "$(grep '^Received-SPF:' "$f" 2>/dev/null | head -1)" \
 	"spf = tag: our Received-SPF comes first"
 rg_is "$(grep -c '^Received-SPF: none (earlier.example' "$f" 2>/dev/null)" 1 "spf = tag: the earlier hop's Received-SPF is kept"
 
+# A DNS server that never answers: the milter gives up after dnsbl_timeout
+# plus its margin and milter_error_action decides; Postfix never waits for
+# its own milter timeouts (30 s in milter-main.cf.in)
+BH_PORT=$(rg_free_port)
+/usr/bin/python3 -c "import socket,time,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('127.0.0.1',int(sys.argv[1]))); time.sleep(900)" "$BH_PORT" &
+rg_track $!
+reload "dns_servers = 127.0.0.1:$BH_PORT" "dnsbl_timeout = 1s" "milter_error_action = tempfail"
+t0=$(date +%s)
+rg_is "$(send 192.0.2.80)" 24 "DNS silent, milter_error_action = tempfail: RCPT refused for now"
+t1=$(date +%s)
+rg_ok "$(grep -qF '<** 450 4.7.1 Service temporarily unavailable; please try again later' "$RUN/swaks.out"; echo $?)" \
+	"DNS silent: 450 4.7.1 (tempfail_code, tempfail_dsn) with the milter's text"
+rg_ok "$([ $((t1 - t0)) -le 10 ]; echo $?)" "DNS silent: the session ends in $((t1 - t0)) s, not at Postfix's 30 s milter timeout"
+reload "dns_servers = 127.0.0.1:$BH_PORT" "dnsbl_timeout = 1s" "milter_error_action = accept"
+rg_is "$(send 192.0.2.81 --header 'Subject: silent-dns-81')" 0 "DNS silent, milter_error_action = accept: the message is accepted"
+rg_ok "$(rg_wait_sink 'silent-dns-81' >/dev/null; echo $?)" "DNS silent, accept: message delivered"
+
 # milter_reject_stage = helo and a client that never says HELO (Postfix does
 # not insist by default): the check runs at MAIL FROM instead
 reload "milter_reject_stage = helo"
