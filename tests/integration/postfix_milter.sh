@@ -84,6 +84,19 @@ f=$(rg_wait_sink 'unlisted-77')
 rg_ok $? "unlisted client: message delivered"
 rg_is "$(grep -c '^X-Relayguard:' "$f" 2>/dev/null)" 0 "unlisted client: the forged X-Relayguard is removed"
 
+# Oversized arguments (miltertest itself overflows above 1 kB, so through
+# Postfix): a 1500-character HELO name and sender; the milter keeps 1024 of
+# each for the engine and still decides
+LONG=$(printf 'a%.0s' $(seq 1 1500))
+rg_is "$(send 192.0.2.5 --ehlo "$LONG.example" --from "$LONG@example.org")" 24 \
+	"1500-character HELO and sender: a listed client is still refused at RCPT"
+rg_ok "$(grep -qF '<** 550 5.7.1 Service unavailable; client [192.0.2.5] blocked using bl1.test' "$RUN/swaks.out"; echo $?)" \
+	"... with its 550 text"
+rg_is "$(send 192.0.2.82 --ehlo "$LONG.example" --from "$LONG@example.org" --header 'Subject: long-82')" 0 \
+	"1500-character HELO and sender: an unlisted client is accepted"
+rg_ok "$(rg_wait_sink 'long-82' >/dev/null; echo $?)" "... and its message delivered"
+rg_like "$(grep 'client=192.0.2.82 ' "$RUN/milter.log" | tail -1)" "helo=a{1024} " "the milter logs the HELO name cut to 1024 characters"
+
 reload "reject_message = Your host [{client}] is listed in {lists}. $(printf 'Please ask your provider to secure it. %.0s' 1 2 3 4 5 6 7)See https://lists.example/{client}"
 rg_is "$(send 192.0.2.6)" 24 "long reply text: RCPT rejected"
 rg_ok "$(grep -q '^<\*\* *550-5.7.1 ' "$RUN/swaks.out" && grep -q '^<\*\* *550 5.7.1 .*lists.example/192.0.2.6' "$RUN/swaks.out"; echo $?)" \
