@@ -94,6 +94,9 @@ int daemon_pidfile_write(const char *path, uid_t uid, gid_t gid, char **error_r)
 	int fd, n;
 	const char *slash = strrchr(path, '/');
 
+	/* only root gives files away, and only root drops privileges */
+	if (geteuid() != 0)
+		uid = (uid_t)-1;
 	if (slash != NULL && slash != path) {
 		char *parent = xstrndup(path, (size_t)(slash - path));
 		(void)!mkdirs_owned(parent, 0755, uid, gid);

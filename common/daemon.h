@@ -35,7 +35,8 @@ int daemon_mkdirs(const char *dir, mode_t mode) __attribute__((warn_unused_resul
  * when it exists; a missing folder is created, as with daemon_mkdirs).
  * uid/gid, from daemon_lookup_ids(), become the owners of the file and of
  * the folders made for it, so that the daemon can still remove it after
- * daemon_drop_privileges(); (uid_t)-1 leaves the owners alone.  Returns 0,
+ * daemon_drop_privileges(); (uid_t)-1, or a caller that is not root, leaves
+ * the owners alone.  Returns 0,
  * or -1 with *error_r ("cannot write pid file PATH: reason").
  */
 int daemon_pidfile_write(const char *path, uid_t uid, gid_t gid, char **error_r)

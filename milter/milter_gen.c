@@ -8,8 +8,8 @@
 
 #include "buf.h"
 #include "cfg.h"
-#include "clock.h"
 #include "cfgval.h"
+#include "clock.h"
 #include "engine.h"
 #include "log.h"
 #include "mem.h"
