@@ -115,6 +115,18 @@ rg_like "$(cat "$RUN/milter.log")" "stage=rcpt milter=reject client=192.0.2.5 he
 	"the decision is logged with stage and queue id"
 rg_like "$(cat "$RUN/milter.log")" "stage=rcpt milter=reject client=2001:db8:1::5 " "the IPv6 decision is logged"
 
+# A broken configuration on SIGHUP: the milter says why and keeps the running one
+write_conf "dnsbl_threshold = many"
+kill -HUP "$MILTER_PID"
+for _ in $(seq 1 300); do
+	grep -q 'reload failed' "$RUN/milter.log" && break
+	sleep 0.1
+done
+rg_like "$(grep 'reload failed' "$RUN/milter.log")" \
+	"reload failed, keeping the running configuration: .*milter.conf:[0-9]+: .*dnsbl_threshold" \
+	"SIGHUP with a broken file: refused, naming file, line and setting"
+run listed_rcpt "... and the running configuration goes on"
+
 reload "milter_reject_stage = connect"
 run listed_connect "milter_reject_stage = connect: refused at connect (after SIGHUP)"
 run unlisted "milter_reject_stage = connect: unlisted client passes"
