@@ -193,6 +193,29 @@ rg_is "$(grep -c 'client=192.0.2.78 helo=' "$RUN/milter.log")" 1 "early accept: 
 rg_is "$(send 192.0.2.5)" 24 "early accept: a listed client is still refused"
 rg_is "$(send 192.0.2.5)" 24 "early accept: ... at every connection"
 
+# The milter does not see the messages of a connection it accepted early, so
+# forged copies of its header are Postfix's to drop: header_checks run on
+# what the client sent, before the milter adds its own header at the end
+printf '%s\n' '/^X-Relayguard:/ IGNORE' >"$BASE/etc/relayguard_header_checks"
+POSTCONF=$(command -v postconf || echo /usr/sbin/postconf)
+"$POSTCONF" -c "$BASE/etc" -e "header_checks = regexp:$BASE/etc/relayguard_header_checks"
+"$POSTFIX" -c "$BASE/etc" reload >/dev/null 2>&1
+sleep 2
+rg_is "$(send 192.0.2.78 --header 'Subject: early-3' --header 'X-Relayguard: clean forged')" 0 \
+	"early accept + header_checks: the forged header's message accepted"
+f=$(rg_wait_sink 'early-3')
+rg_is "$(grep -c '^X-Relayguard:' "$f" 2>/dev/null)" 0 "early accept + header_checks: Postfix dropped the forged copy"
+reload "milter_early_accept = yes" "dnsbl_action = tag"
+rg_is "$(send 192.0.2.6 --header 'Subject: early-tag-6' --header 'X-Relayguard: clean forged')" 0 \
+	"early accept + header_checks, tag: listed client accepted"
+f=$(rg_wait_sink 'early-tag-6')
+rg_is "$(grep '^X-Relayguard:' "$f" 2>/dev/null)" \
+	"X-Relayguard: listed action=tag score=3 lists=bl1.test,bl2.test host=mx.example" \
+	"early accept + header_checks, tag: exactly the milter's header survives"
+"$POSTCONF" -c "$BASE/etc" -e "header_checks ="
+"$POSTFIX" -c "$BASE/etc" reload >/dev/null 2>&1
+sleep 2
+
 grep -E '(warning|error|fatal):.*milter' "$BASE/maillog" >"$RUN/milter-warnings"
 rg_ok "$([ ! -s "$RUN/milter-warnings" ]; echo $?)" "Postfix talked to the milter without warnings"
 sed 's/^/# /' "$RUN/milter-warnings" | tail -10
