@@ -88,15 +88,17 @@ int daemon_mkdirs(const char *dir, mode_t mode)
 	return mkdirs_owned(dir, mode, (uid_t)-1, (gid_t)-1);
 }
 
-int daemon_pidfile_write(const char *path, uid_t uid, gid_t gid, char **error_r)
+int daemon_pidfile_write(const char *path, const char *user, const char *group, char **error_r)
 {
 	char text[DAEMON_PID_TEXT_MAX];
 	int fd, n;
 	const char *slash = strrchr(path, '/');
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
 
 	/* only root gives files away, and only root drops privileges */
-	if (geteuid() != 0)
-		uid = (uid_t)-1;
+	if (geteuid() == 0 && daemon_lookup_ids(user, group, &uid, &gid, error_r) != 0)
+		return -1;
 	if (slash != NULL && slash != path) {
 		char *parent = xstrndup(path, (size_t)(slash - path));
 		(void)!mkdirs_owned(parent, 0755, uid, gid);

@@ -33,13 +33,12 @@ int daemon_mkdirs(const char *dir, mode_t mode) __attribute__((warn_unused_resul
 /*
  * Write the current pid and a newline to path (created mode 0644, replaced
  * when it exists; a missing folder is created, as with daemon_mkdirs).
- * uid/gid, from daemon_lookup_ids(), become the owners of the file and of
- * the folders made for it, so that the daemon can still remove it after
- * daemon_drop_privileges(); (uid_t)-1, or a caller that is not root, leaves
- * the owners alone.  Returns 0,
- * or -1 with *error_r ("cannot write pid file PATH: reason").
+ * Run as root with user non-empty, the file and the folders made for it go
+ * to the user and group daemon_drop_privileges() will switch to, so that the
+ * daemon can still remove it after dropping root.  Returns 0, or -1 with
+ * *error_r ("cannot write pid file PATH: reason", or the unknown user/group).
  */
-int daemon_pidfile_write(const char *path, uid_t uid, gid_t gid, char **error_r)
+int daemon_pidfile_write(const char *path, const char *user, const char *group, char **error_r)
 	__attribute__((warn_unused_result));
 
 /* Remove path when it still holds our pid (a newer instance may own it).

@@ -103,14 +103,9 @@ int main(int argc, char **argv)
 	if (!o.foreground && !o.stdio && daemon_detach(&err) != 0)
 		log_fatal("%s", err);
 	if (!o.stdio && *cfg_str(cfg, CFG_POLICY_PIDFILE) != '\0') {
-		uid_t uid;
-		gid_t gid;
 		pidfile = cfg_str(cfg, CFG_POLICY_PIDFILE);
-		/* owned by user/group: removable after the privileges are dropped */
-		if (daemon_lookup_ids(cfg_str(cfg, CFG_USER), cfg_str(cfg, CFG_GROUP), &uid, &gid,
-				      &err) != 0)
-			log_fatal("%s", err);
-		if (daemon_pidfile_write(pidfile, uid, gid, &err) != 0) {
+		if (daemon_pidfile_write(pidfile, cfg_str(cfg, CFG_USER), cfg_str(cfg, CFG_GROUP),
+					 &err) != 0) {
 			log_warning("%s", err);
 			free(err);
 			pidfile = NULL;

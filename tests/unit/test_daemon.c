@@ -30,7 +30,7 @@ static void test_pidfile(void)
 	if (!ok(mkdtemp(dir) != NULL, "temp folder"))
 		return;
 	snprintf(path, sizeof(path), "%s/x.pid", dir);
-	ok(daemon_pidfile_write(path, (uid_t)-1, (gid_t)-1, &err) == 0, "pid file written");
+	ok(daemon_pidfile_write(path, "", "", &err) == 0, "pid file written");
 	f = fopen(path, "r");
 	if (f != NULL) {
 		if (fgets(text, sizeof(text), f) == NULL)
@@ -49,7 +49,7 @@ static void test_pidfile(void)
 	ok(access(path, F_OK) == 0, "kept when another pid is in it");
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/run/relayguard/x.pid", dir);
-	ok(daemon_pidfile_write(path, (uid_t)-1, (gid_t)-1, &err) == 0 && access(path, F_OK) == 0,
+	ok(daemon_pidfile_write(path, "", "", &err) == 0 && access(path, F_OK) == 0,
 	   "missing folders above a pid file are created");
 	unlink(path);
 	if (geteuid() == 0) {
@@ -58,9 +58,9 @@ static void test_pidfile(void)
 		char sub[96];
 		snprintf(path, sizeof(path), "%s/o1/o2/x.pid", dir);
 		snprintf(sub, sizeof(sub), "%s/o1/o2", dir);
-		ok(daemon_pidfile_write(path, 65534, 65534, &err) == 0 && stat(sub, &st_dir) == 0 &&
+		ok(daemon_pidfile_write(path, "nobody", "nogroup", &err) == 0 && stat(sub, &st_dir) == 0 &&
 			   stat(path, &st_file) == 0,
-		   "pid file written for uid 65534");
+		   "pid file written for user nobody, group nogroup");
 		ok(st_dir.st_uid == 65534 && st_dir.st_gid == 65534, "the folder made for it is the user's");
 		ok(st_file.st_uid == 65534, "the file is the user's");
 		snprintf(sub, sizeof(sub), "%s/o1", dir);
@@ -68,11 +68,16 @@ static void test_pidfile(void)
 			   st_file.st_uid == 0,
 		   "so is every folder made above it; a folder that existed keeps its owner");
 		unlink(path);
+		ok(daemon_pidfile_write(path, "no-such-user-rg", "", &err) != 0 && err != NULL &&
+			   strstr(err, "unknown user 'no-such-user-rg'") != NULL && access(path, F_OK) != 0,
+		   "an unknown user is an error, and no pid file is written");
+		free(err);
+		err = NULL;
 		snprintf(path, sizeof(path), "%s/o1/o2", dir);
 		rmdir(path);
 		rmdir(sub);
 	} else {
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 5; i++)
 			tap_skip("not root: ownership of the pid file");
 	}
 	snprintf(path, sizeof(path), "%s/run/relayguard", dir);
@@ -81,7 +86,7 @@ static void test_pidfile(void)
 	snprintf(path, sizeof(path), "%s/run", dir);
 	rmdir(path);
 	rmdir(dir);
-	ok(daemon_pidfile_write("/dev/null/x.pid", (uid_t)-1, (gid_t)-1, &err) != 0 && err != NULL &&
+	ok(daemon_pidfile_write("/dev/null/x.pid", "", "", &err) != 0 && err != NULL &&
 		   strstr(err, "cannot write pid file /dev/null/x.pid") != NULL,
 	   "a pid file that cannot be written is an error naming it");
 	free(err);
