@@ -11,6 +11,9 @@
 
 #include "log.h"
 
+/* Longest ident log_open_daemon() builds. */
+#define LOG_IDENT_MAX 128
+
 static const char *log_ident_name = "relayguard";
 static enum log_target log_target = LOG_TO_STDERR;
 static volatile enum log_level log_threshold = LOG_LVL_INFO;
@@ -47,6 +50,19 @@ void log_open(const char *ident, enum log_target target, int facility)
 	log_target = target;
 	if (target == LOG_TO_SYSLOG)
 		openlog(ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+void log_open_daemon(const char *syslog_name, const char *program, const char *facility,
+		     enum log_target target, enum log_level level)
+{
+	static char ident[LOG_IDENT_MAX];
+	int f = LOG_MAIL;
+
+	snprintf(ident, sizeof(ident), "%s/%s", syslog_name, program);
+	if (log_facility_parse(facility, &f) != 0)
+		f = LOG_MAIL;
+	log_open(ident, target, f);
+	log_set_level(level);
 }
 
 const char *log_ident(void)

@@ -44,6 +44,12 @@ enum log_target { LOG_TO_STDERR, LOG_TO_SYSLOG };
  * syslog LOG_* facility value, ignored for stderr. */
 void log_open(const char *ident, enum log_target target, int facility);
 void log_set_level(enum log_level level);
+/*
+ * log_open() and log_set_level() for a daemon: ident "SYSLOG_NAME/PROGRAM"
+ * (kept here; longer ones are cut), facility by name (mail when unknown).
+ */
+void log_open_daemon(const char *syslog_name, const char *program, const char *facility,
+		     enum log_target target, enum log_level level);
 /* The ident given to log_open() ("relayguard" before). */
 const char *log_ident(void);
 enum log_level log_get_level(void);

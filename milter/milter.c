@@ -47,8 +47,6 @@
 #include "milter_cb.h"
 
 #define PROGRAM_NAME "relayguard-milter"
-/* Longest syslog ident we build ("<syslog_name>/milter"). */
-#define IDENT_MAX 128
 /* How long a stop waits for running connections before exiting anyway. */
 #define MILTER_SHUTDOWN_WAIT_MS 10000
 /* Mode of a Unix milter socket: the MTA's group may connect. */
@@ -162,14 +160,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 /* Switch syslog/stderr, ident and level to what cfg says. */
 static void setup_log(const cfg_t *cfg)
 {
-	static char ident[IDENT_MAX];
-	int facility = LOG_MAIL;
-
-	snprintf(ident, sizeof(ident), "%s/milter", cfg_str(cfg, CFG_SYSLOG_NAME));
-	if (log_facility_parse(cfg_str(cfg, CFG_SYSLOG_FACILITY), &facility) != 0)
-		facility = LOG_MAIL;
-	log_open(ident, opts.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG, facility);
-	log_set_level((enum log_level)cfg_enum(cfg, CFG_LOG_LEVEL));
+	log_open_daemon(cfg_str(cfg, CFG_SYSLOG_NAME), "milter", cfg_str(cfg, CFG_SYSLOG_FACILITY),
+			opts.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
+			(enum log_level)cfg_enum(cfg, CFG_LOG_LEVEL));
 }
 
 /*

@@ -31,8 +31,6 @@
 #include "policy_server.h"
 
 #define PROGRAM_NAME "relayguard-policyd"
-/* Longest syslog ident we build ("<syslog_name>/policyd"). */
-#define IDENT_MAX 128
 
 struct options {
 	const char *config;
@@ -58,7 +56,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'f': o->foreground = true; break;
 		case 'i': o->stdio = true; break;
 		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -1;
+		default: return -1;
 		}
 	}
 	return optind == argc ? 0 : -1;
@@ -67,15 +65,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 /* Switch syslog/stderr, ident and level to what cfg says. */
 static void setup_log(const cfg_t *cfg, const struct options *o)
 {
-	static char ident[IDENT_MAX];
-	int facility = LOG_MAIL;
-
-	snprintf(ident, sizeof(ident), "%s/policyd", cfg_str(cfg, CFG_SYSLOG_NAME));
-	if (log_facility_parse(cfg_str(cfg, CFG_SYSLOG_FACILITY), &facility) != 0)
-		facility = LOG_MAIL;
 	/* -i: standard output is the protocol, so logs go to syslog unless -f */
-	log_open(ident, o->foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG, facility);
-	log_set_level((enum log_level)cfg_enum(cfg, CFG_LOG_LEVEL));
+	log_open_daemon(cfg_str(cfg, CFG_SYSLOG_NAME), "policyd", cfg_str(cfg, CFG_SYSLOG_FACILITY),
+			o->foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
+			(enum log_level)cfg_enum(cfg, CFG_LOG_LEVEL));
 }
 
 int main(int argc, char **argv)
