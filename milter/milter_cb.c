@@ -442,6 +442,9 @@ static sfsistat accept_connection(struct milter_conn *c)
 		log_decision(c, "connect", "accept");
 		return SMFIS_ACCEPT;
 	}
+	/* the fast path of a busy server: no line built for nothing */
+	if (!log_enabled(LOG_LVL_INFO))
+		return SMFIS_ACCEPT;
 	log_kv_str(&line, "stage", "connect");
 	log_kv_str(&line, "milter", "accept");
 	log_kv_str(&line, "queue_id", NO_QUEUE_ID);
