@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "dnsbl.h"
+#include "dnsbl_diag.h"
 #include "log.h"
 #include "mem.h"
 
@@ -34,7 +35,7 @@
 struct dnsbl_site {
 	struct site site;
 	struct dnsbl_stats stats;
-	uint64_t error_code_logged_ms;	/* 0 = never */
+	uint32_t last_error_code;	/* this thread's copy of dnsbl_diag_state_swap()'s; 0 = normal */
 	unsigned probe_failures;	/* failed rounds in a row */
 	unsigned probes_pending;	/* of the current round; 0 = none running */
 	bool round_failed, round_dead;
@@ -80,20 +81,6 @@ static const char *const status_names[] = {
 	[DNSBL_ERROR] = "error",
 	[DNSBL_SKIPPED] = "skipped",
 };
-
-/*
- * Error codes of the big lists and what they mean (Spamhaus conventions).
- * The texts are static because callers may keep result->error.
- */
-static const struct {
-	uint32_t code;
-	const char *error;
-} code_errors[] = {
-	{ 0x7ffffffcu, "error code 127.255.255.252 (typing error in the DNSBL name)" },
-	{ 0x7ffffffeu, "error code 127.255.255.254 (query refused: use a local resolver)" },
-	{ 0x7fffffffu, "error code 127.255.255.255 (excessive number of queries)" },
-};
-static const char other_code_error[] = "configured error code (the list refused the query)";
 
 const char *dnsbl_status_name(enum dnsbl_status status)
 {
@@ -145,10 +132,11 @@ static void query_free(dnsbl_query_t *q)
 
 /* ---- verdicts --------------------------------------------------------- */
 
-static bool is_error_code(const dnsbl_t *d, const char *zone, uint32_t code)
+bool dnsbl_error_code_match(const struct dnsbl_error_code *codes, size_t n, const char *zone,
+			    uint32_t code)
 {
-	for (size_t i = 0; i < d->n_codes; i++) {
-		const struct dnsbl_error_code *c = &d->codes[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct dnsbl_error_code *c = &codes[i];
 		if ((c->zone[0] == '\0' || strcmp(c->zone, zone) == 0) &&
 		    site_filter_match(&c->filter, code))
 			return true;
@@ -156,24 +144,33 @@ static bool is_error_code(const dnsbl_t *d, const char *zone, uint32_t code)
 	return false;
 }
 
-/* Set the error text for an error code, and log it (rate-limited). */
-static void error_code_found(dnsbl_query_t *q, struct dnsbl_site *s, uint32_t code)
+/*
+ * The zone answered code (an error code, or 0 for a normal answer): log
+ * when that starts, changes or stops a refusal, once for the process
+ * (dnsbl_diag_state_swap()), with the diagnosis relayguard-ctl doctor
+ * prints.  The per-site copy keeps the lock off the path of steady answers.
+ */
+static void error_state_note(struct dnsbl_site *s, uint32_t code)
 {
-	char text[CODE_STRLEN];
-	uint64_t now = clock_now_ms();
+	char now_text[CODE_STRLEN], before_text[CODE_STRLEN];
+	uint32_t before;
 
-	q->result.error = other_code_error;
-	for (size_t i = 0; i < sizeof(code_errors) / sizeof(code_errors[0]); i++)
-		if (code_errors[i].code == code)
-			q->result.error = code_errors[i].error;
-	code_text(code, text);
-	if (s->error_code_logged_ms == 0 ||
-	    now - s->error_code_logged_ms >= DNSBL_ERROR_CODE_LOG_S * 1000ull) {
-		s->error_code_logged_ms = now ? now : 1;
-		log_warning("dnsbl zone %s answered %s: %s, not a listing; lists refuse queries "
-			    "through public or shared resolvers, use a local recursive resolver",
-			    s->site.zone, text, q->result.error);
+	if (s->last_error_code == code)
+		return;
+	s->last_error_code = code;
+	if (!dnsbl_diag_state_swap(s->site.zone, code, &before))
+		return;
+	code_text(before, before_text);
+	if (code == 0) {
+		log_notice("dnsbl zone %s answers normally again (it answered error code %s: %s)",
+			   s->site.zone, before_text, dnsbl_diag_for_code(before)->name);
+		return;
 	}
+	const struct dnsbl_diag *dg = dnsbl_diag_for_code(code);
+	code_text(code, now_text);
+	log_warning("dnsbl zone %s answered %s: %s, not a listing%s%s%s; %s; fix: %s", s->site.zone,
+		    now_text, dg->error, before ? " (it answered " : "", before ? before_text : "",
+		    before ? " before)" : "", dg->meaning, dg->fix);
 }
 
 /*
@@ -193,6 +190,7 @@ static void classify(dnsbl_query_t *q, const struct resolver_answer *ans)
 	case RESOLVER_NXDOMAIN:
 	case RESOLVER_NODATA:
 		r->status = DNSBL_NOT_LISTED;
+		error_state_note(s, 0);
 		return;
 	case RESOLVER_SERVFAIL: r->error = "SERVFAIL"; return;
 	case RESOLVER_REFUSED: r->error = "REFUSED"; return;
@@ -200,8 +198,9 @@ static void classify(dnsbl_query_t *q, const struct resolver_answer *ans)
 	default: r->error = "DNS error"; return;
 	}
 	for (size_t i = 0; i < ans->n_a; i++) {
-		if (is_error_code(q->d, s->site.zone, ans->a[i])) {
-			error_code_found(q, s, ans->a[i]);
+		if (dnsbl_error_code_match(q->d->codes, q->d->n_codes, s->site.zone, ans->a[i])) {
+			r->error = dnsbl_diag_for_code(ans->a[i])->error;
+			error_state_note(s, ans->a[i]);
 			return;
 		}
 	}
@@ -211,6 +210,7 @@ static void classify(dnsbl_query_t *q, const struct resolver_answer *ans)
 			return;
 		}
 	}
+	error_state_note(s, 0);
 	r->status = DNSBL_NOT_LISTED;
 	for (size_t i = 0; i < ans->n_a; i++) {
 		if (q->probe != PROBE_NONE || site_filter_match(&s->site.filter, ans->a[i])) {
@@ -219,6 +219,8 @@ static void classify(dnsbl_query_t *q, const struct resolver_answer *ans)
 			return;
 		}
 	}
+	if (ans->n_a > 0)
+		r->filtered_code = ans->a[0];
 }
 
 static void probe_done(dnsbl_query_t *q);

@@ -15,11 +15,18 @@
  *   - SERVFAIL, REFUSED, timeout, other failure -> DNSBL_ERROR
  *   - any answer code matching a configured error code (global, zone "",
  *     or for this zone)                         -> DNSBL_ERROR, never a
- *     listing; logged as a warning at most once per DNSBL_ERROR_CODE_LOG_S
- *     per zone, with a hint to use a local resolver
+ *     listing; error text and diagnosis from dnsbl_diag
  *   - any answer code outside 127.0.0.0/8       -> DNSBL_ERROR
  *   - the first answer code passing the site's filter -> DNSBL_LISTED,
  *     none passes                              -> DNSBL_NOT_LISTED
+ *
+ * Error-code logging: once per change of state of a zone, for the whole
+ * process (dnsbl_diag_state_swap()): a warning with the diagnosis (meaning
+ * and fix, the words of relayguard-ctl doctor) when a zone starts
+ * answering an error code or switches to another one, a notice when it
+ * answers normally again (a non-error A answer, NXDOMAIN or NODATA).
+ * Timeouts and DNS failures change nothing: they say nothing about the
+ * list's refusal.  Probe answers count like any other.
  *
  * TXT: with want_txt the TXT query is sent IN PARALLEL with the A query (one
  * round trip under the engine's deadline instead of two).  When the A answer
@@ -84,8 +91,6 @@ typedef struct dnsbl_query dnsbl_query_t;
 #define DNSBL_PROBE_FAILURES 3u
 /* Smallest probe interval accepted (0 = no probes). */
 #define DNSBL_PROBE_INTERVAL_MIN_MS 100u
-/* An error-code answer is logged at most once per zone in this time. */
-#define DNSBL_ERROR_CODE_LOG_S 600u
 /* Longest domain label and name (RFC 1035), checked with the zone added. */
 #define DNSBL_LABEL_MAX 63u
 #define DNSBL_NAME_MAX 253u
@@ -137,6 +142,9 @@ struct dnsbl_result {
 	enum dnsbl_status status;
 	size_t site;		/* the site index the query was for */
 	uint32_t code;		/* LISTED: first answer code that passed the filter, host order; else 0 */
+	/* NOT_LISTED from an A answer none of whose codes passed the site's filter:
+	 * the first of those codes (so a tool can say "127.0.0.5, filtered out"); else 0. */
+	uint32_t filtered_code;
 	/* LISTED or NOT_LISTED: TTL of the A answer (negative TTL for NXDOMAIN/NODATA), 0 if unknown. */
 	uint32_t ttl;
 	const char *txt;	/* LISTED with want_txt: the TXT text; else NULL.  Valid during the callback only. */
@@ -166,6 +174,14 @@ dnsbl_query_t *dnsbl_query_addr(dnsbl_t *d, size_t site, const addr_t *a, dnsbl_
  */
 dnsbl_query_t *dnsbl_query_domain(dnsbl_t *d, size_t site, const char *domain, dnsbl_cb *cb,
 				  void *ctx);
+
+/*
+ * Does code count as an error code for zone under codes[0..n) (entries with
+ * zone "" apply to every zone)?  The rule the queries use, for tools that
+ * ask the resolver themselves (relayguard-ctl doctor).
+ */
+bool dnsbl_error_code_match(const struct dnsbl_error_code *codes, size_t n, const char *zone,
+			    uint32_t code);
 
 /* Forget a pending query: its callback is never called.  NULL: no-op. */
 void dnsbl_query_cancel(dnsbl_query_t *q);

@@ -416,6 +416,7 @@ static void dns_answered(const struct dnsbl_result *res, void *arg)
 		break;
 	case DNSBL_NOT_LISTED:
 		result_set(lk, i, ENGINE_NOT_LISTED, 0, NULL, NULL, ENGINE_LAYER_LOOKUP);
+		lk->results[i].filtered_code = res->filtered_code;
 		remember(lk, i, res->ttl);
 		break;
 	case DNSBL_SKIPPED:
@@ -542,10 +543,13 @@ static void rlists_answered(const struct rlists_result *res, size_t n, void *arg
 			continue;
 		}
 		/* The filter, as dnsbl applies it to a DNS answer. */
-		if (r->answer == RLISTS_LISTED && site_filter_match(&sites->items[s->index].filter, r->code))
+		if (r->answer == RLISTS_LISTED && site_filter_match(&sites->items[s->index].filter, r->code)) {
 			result_set(lk, i, ENGINE_LISTED, r->code, r->text, NULL, ENGINE_LAYER_LOOKUP);
-		else
+		} else {
 			result_set(lk, i, ENGINE_NOT_LISTED, 0, NULL, NULL, ENGINE_LAYER_LOOKUP);
+			if (r->answer == RLISTS_LISTED)
+				lk->results[i].filtered_code = r->code;
+		}
 		remember(lk, i, 0);	/* no TTL in a list: the minimum, like a DNS answer */
 	}
 	lookup_op_done(lk);

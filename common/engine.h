@@ -76,6 +76,9 @@ struct engine_source_result {
 	enum engine_layer layer;
 	int weight;		/* the configured weight; counts only when listed */
 	uint32_t code;		/* 127.x.y.z, host order, when listed */
+	/* not listed because the answer's code fell outside the source's filter:
+	 * that code (fresh lookups only: caches keep no code for a negative); else 0 */
+	uint32_t filtered_code;
 	const char *txt;	/* reply text with $ expanded, or NULL */
 	const char *error;	/* why, when answer is ENGINE_ERROR or ENGINE_SKIPPED */
 	unsigned latency_us;	/* time to this answer */

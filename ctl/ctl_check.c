@@ -48,9 +48,62 @@ static void code_text(uint32_t code, char out[16])
 	snprintf(out, 16, "%u.%u.%u.%u", code >> 24, (code >> 16) & 0xff, (code >> 8) & 0xff, code & 0xff);
 }
 
-static void print_text(const struct engine_request *req, const struct engine_verdict *v, int threshold)
+/* The filter of the source (zone or redis list) named name, in config syntax, into out. */
+static void source_filter(const cfg_t *cfg, const struct engine_source_result *r, struct buf *out)
+{
+	static const enum cfg_id ids[] = {
+		[ENGINE_SOURCE_DNSBL] = CFG_DNSBL_SITES,
+		[ENGINE_SOURCE_RHSBL_HELO] = CFG_RHSBL_HELO_SITES,
+		[ENGINE_SOURCE_RHSBL_SENDER] = CFG_RHSBL_SENDER_SITES,
+		[ENGINE_SOURCE_FILE] = CFG_FILE_LISTS,	/* never filtered: not looked up */
+		[ENGINE_SOURCE_REDIS_LIST] = CFG_REDIS_LISTS,
+	};
+	if (r->kind == ENGINE_SOURCE_FILE || (size_t)r->kind >= sizeof(ids) / sizeof(ids[0]))
+		return;
+	const struct cfg_sitelist *sites = cfg_sites(cfg, ids[r->kind]);
+	for (size_t i = 0; i < sites->n; i++) {
+		if (strcmp(sites->items[i].zone, r->name) == 0) {
+			site_filter_format(&sites->items[i].filter, out);
+			return;
+		}
+	}
+}
+
+/*
+ * The text column: the error, the TXT, or for an answer the source's filter
+ * left out, what it got and why it does not count.
+ */
+static void source_note(const cfg_t *cfg, const struct engine_source_result *r, struct buf *out)
+{
+	if (r->error != NULL) {
+		buf_puts(out, r->error);
+	} else if (r->txt != NULL) {
+		buf_puts(out, r->txt);
+	} else if (r->answer == ENGINE_NOT_LISTED && r->filtered_code != 0) {
+		buf_puts(out, "filtered out: the code is outside the filter ");
+		source_filter(cfg, r, out);
+	}
+}
+
+/*
+ * The header a door would add, or NULL: only tag and quarantine add one
+ * (the milter for both, policyd PREPENDs it for tag), and only when
+ * tag_header names one.  The engine also fills v->header for a pass with
+ * a score, and for log (policyd's WARN text): no message gets that.
+ */
+static const char *door_header(const cfg_t *cfg, const struct engine_verdict *v)
+{
+	if (v->action != VERDICT_TAG && v->action != VERDICT_QUARANTINE)
+		return NULL;
+	return *cfg_str(cfg, CFG_TAG_HEADER) != '\0' ? v->header : NULL;
+}
+
+static void print_text(const cfg_t *cfg, const struct engine_request *req,
+		       const struct engine_verdict *v, int threshold)
 {
 	char client[ADDR_STRLEN], code[16];
+	struct buf note = BUF_INIT;
+	const char *header = door_header(cfg, v);
 
 	printf("client %s (%s)\n", addr_format(&req->client, client),
 	       addr_class_name(addr_classify(&req->client)));
@@ -65,20 +118,25 @@ static void print_text(const struct engine_request *req, const struct engine_ver
 		code[0] = '\0';
 		if (r->answer == ENGINE_LISTED)
 			code_text(r->code, code);
+		else if (r->answer == ENGINE_NOT_LISTED && r->filtered_code != 0)
+			code_text(r->filtered_code, code);
+		buf_reset(&note);
+		source_note(cfg, r, &note);
 		printf("%-28s %-12s %-10s %6d  %-15s %-7s %7.1fms  %s\n", r->name, engine_kind_name(r->kind),
 		       engine_answer_name(r->answer), r->weight, code, engine_layer_name(r->layer),
-		       r->latency_us / 1000.0, r->error ? r->error : r->txt ? r->txt : "");
+		       r->latency_us / 1000.0, buf_cstr(&note));
 	}
+	buf_free(&note);
 	printf("score %d (threshold %d)%s -> %s\n", v->score, threshold,
 	       v->allowlisted ? ", allowlisted" : "", verdict_action_name(v->action));
 	if (v->reply != NULL)
 		printf("reply: %s\n", v->reply);
-	if (v->header != NULL)
-		printf("header: %s\n", v->header);
+	if (header != NULL)
+		printf("header: %s: %s\n", cfg_str(cfg, CFG_TAG_HEADER), header);
 	printf("time: %.1f ms (slowest layer: %s)\n", v->elapsed_us / 1000.0, engine_layer_name(v->layer));
 }
 
-static void print_json(const struct engine_request *req, const struct engine_verdict *v)
+static void print_json(const cfg_t *cfg, const struct engine_request *req, const struct engine_verdict *v)
 {
 	struct buf out = BUF_INIT;
 	char client[ADDR_STRLEN], code[16];
@@ -112,6 +170,9 @@ static void print_json(const struct engine_request *req, const struct engine_ver
 		json_key(&out, "code");
 		code_text(r->code, code);
 		json_str(&out, r->answer == ENGINE_LISTED ? code : NULL);
+		json_key(&out, "filtered_code");
+		code_text(r->filtered_code, code);
+		json_str(&out, r->answer == ENGINE_NOT_LISTED && r->filtered_code != 0 ? code : NULL);
 		json_key(&out, "cache");
 		json_str(&out, engine_layer_name(r->layer));
 		json_key(&out, "ms");
@@ -126,7 +187,7 @@ static void print_json(const struct engine_request *req, const struct engine_ver
 	json_key(&out, "reply");
 	json_str(&out, v->reply);
 	json_key(&out, "header");
-	json_str(&out, v->header);
+	json_str(&out, door_header(cfg, v));
 	json_key(&out, "cache");
 	json_str(&out, engine_layer_name(v->layer));
 	json_key(&out, "ms");
@@ -201,9 +262,9 @@ int ctl_check(struct ctl_ctx *ctx, int argc, char **argv)
 	const struct engine_verdict *v = run.verdict;
 	int threshold = (int)cfg_int(cfg, CFG_DNSBL_THRESHOLD);
 	if (json)
-		print_json(&req, v);
+		print_json(cfg, &req, v);
 	else
-		print_text(&req, v, threshold);
+		print_text(cfg, &req, v, threshold);
 	if (v->n_answered == 0 && v->n_failed > 0)
 		status = 2;
 	else

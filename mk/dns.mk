@@ -1,7 +1,8 @@
 # DNS: asynchronous resolver (c-ares on libevent) and DNSBL/RHSBL queries.
 common_librelayguard_a_SOURCES += \
 	common/resolver.c common/resolver.h \
-	common/dnsbl.c common/dnsbl.h
+	common/dnsbl.c common/dnsbl.h \
+	common/dnsbl_diag.c common/dnsbl_diag.h
 
 check_PROGRAMS += tests/unit/test_resolver
 TESTS += tests/unit/test_resolver
