@@ -81,8 +81,9 @@ static const struct dnsbl_diag table[DNSBL_DIAG_COUNT] = {
 		"the RFC 5782 test entry is not listed",
 		"the RFC 5782 test entry that must be listed is not (NXDOMAIN or no A record): a "
 		"mistyped zone, a list that no longer exists, or one that does not follow RFC 5782",
-		"check the zone name against the operator's documentation (dig ZONE-TEST-NAME A); "
-		"without its test entry the health probes suspend the zone",
+		"check the zone name against the operator's documentation (dig 2.0.0.127.ZONE A, "
+		"or test.ZONE for a domain list); without its test entry the health probes suspend "
+		"the zone",
 	},
 	[DNSBL_DIAG_NO_IPV6] = {
 		DNSBL_DIAG_NO_IPV6, "no-ipv6-test-entry", false,

@@ -26,6 +26,9 @@ static const struct ctl_verb verbs[] = {
 	  "print every setting with its effective value, or a commented sample file" },
 	{ "check", ctl_check, "ADDRESS [--helo NAME] [--sender ADDR] [--json]",
 	  "run the engine on one client and explain the verdict (exit 0 pass, 1 listed, 2 error)" },
+	{ "doctor", ctl_doctor, "[--json]",
+	  "ask every DNS list its RFC 5782 test entries through the resolver: refusals, quotas, "
+	  "dead lists (exit 0 healthy, 1 a problem, 2 cannot run)" },
 	{ "stats", ctl_stats, "",
 	  "counters of the running daemons: checks, caches, and per zone queries, hits, errors, latency" },
 	{ "import", ctl_import, "NAME FILE [--format auto|ip4set|ip6tset|cidr] [--skip-bad-lines]",

@@ -51,6 +51,9 @@ int ctl_show_config(struct ctl_ctx *ctx, int argc, char **argv);
 /* ctl_check.c */
 int ctl_check(struct ctl_ctx *ctx, int argc, char **argv);
 
+/* ctl_doctor.c: the DNS lists' RFC 5782 test entries through the resolver */
+int ctl_doctor(struct ctl_ctx *ctx, int argc, char **argv);
+
 /* ctl_stats.c */
 int ctl_stats(struct ctl_ctx *ctx, int argc, char **argv);
 

@@ -26,3 +26,11 @@ tests_fuzz_dns_servers_fuzzer_SOURCES = tests/fuzz/fuzz_dns_servers.c
 tests_fuzz_dns_servers_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_dns_servers_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
 endif
+
+# dnsbl_diag: the words of a diagnosis, shared by the daemons' logs and
+# relayguard-ctl doctor (tests/integration/doctor.sh: every case on rbldnsd).
+check_PROGRAMS += tests/unit/test_dnsbl_diag
+TESTS += tests/unit/test_dnsbl_diag
+tests_unit_test_dnsbl_diag_SOURCES = tests/unit/test_dnsbl_diag.c tests/unit/tap.h
+TESTS += tests/integration/doctor.sh
+EXTRA_DIST += tests/integration/doctor.sh tests/data/doctor
