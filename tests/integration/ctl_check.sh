@@ -58,6 +58,33 @@ rg_ok "$([ "${neg_ttl:-0}" -ge 850 ] && [ "${neg_ttl:-0}" -le 900 ] && echo 0 ||
 rg_is "$(redis-cli -p "$REDIS_PORT" xlen ctltest:reports) $(cat "$RUN"/spool/* 2>/dev/null | wc -c)" "0 0" \
 	"an operator's check is not reported (no stream entry, no journal entry)"
 
+# An answer outside the zone's filter: the code it got, and why it does not count.
+out=$("$CTL" -c "$RUN/rg.conf" check 192.0.2.30); rc=$?
+rg_is "$rc" 0 "a code outside the filter: not listed (exit status 0)"
+rg_like "$out" "^bl1.test +dnsbl +not-listed +2 +127\.0\.0\.10 +lookup .*filtered out: the code is outside the filter 127\.0\.0\.\[2\.\.4\]" \
+	"the check shows the code it got and that the filter left it out"
+out=$("$CTL" -c "$RUN/rg.conf" check --json 192.0.2.31)
+rg_like "$out" '"answer":"not-listed","weight":2,"code":null,"filtered_code":null' \
+	"an address the zone does not list has no filtered code"
+printf 'dns_servers = 127.0.0.1:%s\ndnsbl_sites = bl1.test=127.0.0.[2..4]*2\ndnsbl_timeout = 2s\ndnsbl_probe_interval = 0\nreport_enable = no\nstats_dir =\n' \
+	"$DNS_PORT" >"$RUN/nocache.conf"
+rg_like "$("$CTL" -c "$RUN/nocache.conf" check --json 192.0.2.30)" '"code":null,"filtered_code":"127.0.0.10"' \
+	"--json: filtered_code"
+
+# The header line: only where a door adds a header (tag, quarantine).
+out=$("$CTL" -c "$RUN/rg.conf" check 192.0.2.20); rc=$?
+rg_like "$out" "score -2 \(threshold 2\), allowlisted -> pass" "an allowlisted client passes"
+rg_ok "$(printf '%s\n' "$out" | grep -q '^header:' && echo 1 || echo 0)" "an allowlisted pass shows no header (no door adds one)"
+rg_like "$("$CTL" -c "$RUN/rg.conf" check --json 192.0.2.20)" '"header":null' "... nor in --json"
+sed 's/^dnsbl_threshold = 2$/dnsbl_threshold = 2\ndnsbl_action = tag/' "$RUN/rg.conf" >"$RUN/tag.conf"
+out=$("$CTL" -c "$RUN/tag.conf" check 192.0.2.6)
+rg_like "$out" "^header: X-Relayguard: " "tag: the header a door adds, with its name"
+sed 's/^dnsbl_action = tag$/dnsbl_action = quarantine/' "$RUN/tag.conf" >"$RUN/quarantine.conf"
+rg_like "$("$CTL" -c "$RUN/quarantine.conf" check 192.0.2.6)" "^header: X-Relayguard: " "quarantine: the header too"
+sed 's/^dnsbl_action = tag$/dnsbl_action = log/' "$RUN/tag.conf" >"$RUN/log.conf"
+rg_ok "$("$CTL" -c "$RUN/log.conf" check 192.0.2.6 | grep -q '^header:' && echo 1 || echo 0)" \
+	"log: no header (no door adds one)"
+
 "$CTL" -c "$RUN/rg.conf" check 192.0.2.99 >/dev/null; rc=$?
 rg_is "$rc" 0 "an unlisted client: exit status 0"
 "$CTL" -c "$RUN/rg.conf" check not-an-address >/dev/null 2>&1; rc=$?
