@@ -137,6 +137,7 @@ static void result_set(struct lookup *lk, size_t i, enum engine_answer answer, u
 
 	r->answer = answer;
 	r->code = code;
+	r->filtered_code = 0;	/* the callers that know one set it after */
 	free(lk->txt[i]);
 	lk->txt[i] = txt != NULL && *txt ? xstrdup(txt) : NULL;
 	r->txt = lk->txt[i];

@@ -210,11 +210,9 @@ static void queries_run(struct doctor *doc)
 
 /* ---- judging ---------------------------------------------------------- */
 
-static void zone_add_finding(struct zone_run *z, enum dnsbl_diag_id id, const struct dnsbl_diag *dg,
-			     const struct test_run *t, uint32_t code)
+static void zone_add_finding(struct zone_run *z, const struct dnsbl_diag *dg, const struct test_run *t,
+			     uint32_t code)
 {
-	if (dg == NULL)
-		dg = dnsbl_diag_get(id);
 	for (size_t i = 0; i < z->n_findings; i++)
 		if (z->findings[i].diag == dg)
 			return;		/* one per diagnosis: the first test that showed it */
@@ -243,30 +241,30 @@ static void test_judge(struct zone_run *z, const struct test_run *t)
 	case RESOLVER_OK: break;
 	case RESOLVER_NXDOMAIN:
 	case RESOLVER_NODATA: break;
-	case RESOLVER_TIMEOUT: zone_add_finding(z, DNSBL_DIAG_TIMEOUT, NULL, t, 0); return;
-	case RESOLVER_SERVFAIL: zone_add_finding(z, DNSBL_DIAG_SERVFAIL, NULL, t, 0); return;
-	case RESOLVER_REFUSED: zone_add_finding(z, DNSBL_DIAG_REFUSED, NULL, t, 0); return;
-	default: zone_add_finding(z, DNSBL_DIAG_DNS_ERROR, NULL, t, 0); return;
+	case RESOLVER_TIMEOUT: zone_add_finding(z, dnsbl_diag_get(DNSBL_DIAG_TIMEOUT), t, 0); return;
+	case RESOLVER_SERVFAIL: zone_add_finding(z, dnsbl_diag_get(DNSBL_DIAG_SERVFAIL), t, 0); return;
+	case RESOLVER_REFUSED: zone_add_finding(z, dnsbl_diag_get(DNSBL_DIAG_REFUSED), t, 0); return;
+	default: zone_add_finding(z, dnsbl_diag_get(DNSBL_DIAG_DNS_ERROR), t, 0); return;
 	}
 	for (size_t i = 0; i < t->n_a; i++) {
 		if (dnsbl_error_code_match(doc->codes, doc->n_codes, z->zone, t->a[i])) {
-			zone_add_finding(z, 0, dnsbl_diag_for_code(t->a[i]), t, t->a[i]);
+			zone_add_finding(z, dnsbl_diag_for_code(t->a[i]), t, t->a[i]);
 			return;
 		}
 	}
 	for (size_t i = 0; i < t->n_a; i++) {
 		if (t->a[i] >> 24 != 127) {
-			zone_add_finding(z, DNSBL_DIAG_OUTSIDE, NULL, t, t->a[i]);
+			zone_add_finding(z, dnsbl_diag_get(DNSBL_DIAG_OUTSIDE), t, t->a[i]);
 			return;
 		}
 	}
 	listed = t->status == RESOLVER_OK && t->n_a > 0;
 	if (!t->spec->must_list && listed)
-		zone_add_finding(z, DNSBL_DIAG_LISTS_EVERYTHING, NULL, t, t->a[0]);
+		zone_add_finding(z, dnsbl_diag_get(DNSBL_DIAG_LISTS_EVERYTHING), t, t->a[0]);
 	else if (t->spec->must_list && !listed && !t->spec->ipv6)
-		zone_add_finding(z, DNSBL_DIAG_TEST_ENTRY_MISSING, NULL, t, 0);
+		zone_add_finding(z, dnsbl_diag_get(DNSBL_DIAG_TEST_ENTRY_MISSING), t, 0);
 	else if (t->spec->must_list && !listed && !zone_has(z, DNSBL_DIAG_TEST_ENTRY_MISSING))
-		zone_add_finding(z, DNSBL_DIAG_NO_IPV6, NULL, t, 0);	/* IPv4 fine, IPv6 not */
+		zone_add_finding(z, dnsbl_diag_get(DNSBL_DIAG_NO_IPV6), t, 0);	/* IPv4 fine, IPv6 not */
 }
 
 static bool zone_judge(struct zone_run *z)

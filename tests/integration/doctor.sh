@@ -10,6 +10,7 @@
 #   own.test       127.0.0.99 for everything, an error code set for this zone
 #   all.test       lists everything, 127.0.0.1 included (a dead list)
 #   notest.test    no 127.0.0.2 test entry (NXDOMAIN)
+#   outside.test   192.0.2.80 for everything (a resolver rewriting NXDOMAIN)
 #   notserved.test not served by rbldnsd: REFUSED
 # and a UDP socket bound and never read: a resolver that never answers.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
@@ -29,7 +30,7 @@ DNS_PORT=$(rg_free_port)
 rg_start_rbldnsd "$DNS_PORT" healthy.test:ip4set:healthy.ip4set domains.test:dnset:domains.dnset \
 	refused.test:ip4set:refused.ip4set quota.test:ip4set:quota.ip4set \
 	typo.test:ip4set:typo.ip4set own.test:ip4set:own.ip4set all.test:ip4set:all.ip4set \
-	notest.test:ip4set:notest.ip4set flip.test:ip4set:flip.ip4set
+	notest.test:ip4set:notest.ip4set outside.test:ip4set:outside.ip4set flip.test:ip4set:flip.ip4set
 
 # conf FILE SETTINGS...: a config on the rbldnsd, one setting per argument
 conf() {
@@ -87,6 +88,11 @@ doctor "dnsbl_sites = notest.test"
 rg_is "$rc" 1 "no test entry: exit status 1"
 rg_like "$out" "127\.0\.0\.2 +must be listed +nxdomain" "127.0.0.2: NXDOMAIN"
 rg_like "$out" "problem test-entry-missing \(127\.0\.0\.2\)" "the test entry is missing"
+
+doctor "dnsbl_sites = outside.test"
+rg_is "$rc" 1 "answers outside 127.0.0.0/8: exit status 1"
+rg_like "$out" "problem answer-outside-127 \(127\.0\.0\.2 answered 192\.0\.2\.80\): .*rewrites unknown names" \
+	"an answer outside 127/8: a rewriting resolver"
 
 doctor "dnsbl_sites = notserved.test"
 rg_is "$rc" 1 "a zone the server refuses: exit status 1"
