@@ -42,7 +42,7 @@ static int callbacks_inside;	/* callbacks that ran inside dnsbl_query_*() */
 struct got {
 	int calls;
 	enum dnsbl_status status;
-	uint32_t code, ttl;
+	uint32_t code, ttl, filtered;
 	size_t site;
 	bool txt_null;
 	char txt[DNSBL_TXT_MAX + 1];
@@ -61,6 +61,7 @@ static void on_result(const struct dnsbl_result *r, void *arg)
 	g->calls++;
 	g->status = r->status;
 	g->code = r->code;
+	g->filtered = r->filtered_code;
 	g->ttl = r->ttl;
 	g->site = r->site;
 	g->txt_null = r->txt == NULL;
@@ -122,7 +123,7 @@ static dnsbl_query_t *ask_domain(dnsbl_t *d, size_t site, const char *name, stru
 
 struct expect {
 	enum dnsbl_status status;
-	uint32_t code;		/* checked when LISTED */
+	uint32_t code;		/* LISTED: the code; NOT_LISTED: the code the filter left out (0 = none) */
 	const char *txt;	/* substring of the text; NULL: text must be NULL */
 	const char *error;	/* substring of the error (ERROR/SKIPPED) */
 	uint32_t ttl;		/* 0: not checked */
@@ -139,6 +140,8 @@ static void check(const char *what, const struct got *g, const struct expect *e)
 	is_str(dnsbl_status_name(g->status), dnsbl_status_name(e->status), "%s: status", what);
 	if (e->status == DNSBL_LISTED)
 		is_int(g->code, e->code, "%s: code %s", what, code);
+	is_int(g->filtered, e->status == DNSBL_NOT_LISTED ? e->code : 0, "%s: filtered code %s", what,
+	       e->status == DNSBL_NOT_LISTED && e->code ? code : "none");
 	if (e->txt == NULL)
 		ok(g->txt_null, "%s: no TXT", what);
 	else if (!ok(!g->txt_null && strstr(g->txt, e->txt) != NULL, "%s: TXT has \"%s\"", what, e->txt))
@@ -166,7 +169,7 @@ static const struct addr_case {
 	{ 0, "2001:db8:64:1::5", { DNSBL_LISTED, 0x7f000002, "(ip6tset)", NULL, 0 } },
 	{ 0, "2001:db8:64:1::99", { DNSBL_NOT_LISTED, 0, NULL, NULL, 0 } },
 	{ 0, "2001:db8:9::1", { DNSBL_NOT_LISTED, 0, NULL, NULL, 60 } },
-	{ 1, "192.0.2.5", { DNSBL_NOT_LISTED, 0, NULL, NULL, 60 } },	/* filter mismatch */
+	{ 1, "192.0.2.5", { DNSBL_NOT_LISTED, 0x7f00000a, NULL, NULL, 60 } },	/* filter mismatch */
 	{ 1, "192.0.2.8", { DNSBL_LISTED, 0x7f000004, NULL, NULL, 0 } },	/* 127.0.0.10 + .4 */
 	{ 1, "192.0.2.11", { DNSBL_LISTED, 0x7f000003, "tab here 192.0.2.11", NULL, 0 } },
 	{ 1, "192.0.2.9", { DNSBL_ERROR, 0, NULL, "configured error code", 0 } },
