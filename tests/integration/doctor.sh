@@ -14,7 +14,7 @@
 #   notserved.test not served by rbldnsd: REFUSED
 # and a UDP socket bound and never read: a resolver that never answers.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
-rg_require rbldnsd
+rg_require rbldnsd dig
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || true)
 [ -n "$PY" ] || rg_require python3
@@ -163,6 +163,16 @@ ask_many() {	# ask_many FIRST LAST: one request per client 192.0.2.FIRST..LAST
 			client_address="192.0.2.$_i" >/dev/null
 	done
 }
+# flip_to FILE ANSWER: serve FILE as flip.test, reload rbldnsd, wait until it answers so
+flip_to() {
+	cp "$RUN/$1" "$RUN/flip.ip4set"
+	kill -HUP "$RG_RBLDNSD_PID"
+	for _ in $(seq 1 100); do
+		[ "$(dig +short +time=1 +tries=1 -p "$DNS_PORT" @127.0.0.1 7.0.0.10.flip.test A)" = "$2" ] && return 0
+		sleep 0.1
+	done
+	rg_bail "rbldnsd did not reload flip.test"
+}
 refusals() { grep -c "dnsbl zone flip.test answered 127.255.255.254" "$RUN/policyd.log"; }
 recoveries() { grep -c "dnsbl zone flip.test answers normally again" "$RUN/policyd.log"; }
 
@@ -174,15 +184,11 @@ rg_like "$(grep 'flip.test answered' "$RUN/policyd.log")" \
 	"the daemon's line carries doctor's meaning and fix"
 
 # The list accepts us again (rbldnsd reloaded), then refuses again.
-cp "$RUN/healthy.ip4set" "$RUN/flip.ip4set"
-kill -HUP "$RG_RBLDNSD_PID"
-sleep 1
+flip_to healthy.ip4set ""
 ask_many 13 20
 rg_is "$(recoveries)" 1 "the end of the refusal is logged once"
 rg_is "$(refusals)" 1 "and no further refusal line meanwhile"
-cp "$RUN/refused.ip4set" "$RUN/flip.ip4set"
-kill -HUP "$RG_RBLDNSD_PID"
-sleep 1
+flip_to refused.ip4set 127.255.255.254
 ask_many 21 30
 rg_is "$(refusals)" 2 "a new refusal is a new change of state: logged once more"
 if [ "$RG_FAILED" -ne 0 ]; then
