@@ -168,7 +168,8 @@ static void error_state_note(struct dnsbl_site *s, uint32_t code)
 	}
 	const struct dnsbl_diag *dg = dnsbl_diag_for_code(code);
 	code_text(code, now_text);
-	log_warning("dnsbl zone %s answered %s: %s, not a listing%s%s%s; %s; fix: %s", s->site.zone,
+	log_warning("dnsbl zone %s answered %s: %s, not a listing%s%s%s; %s; fix: %s "
+		    "(relayguard-ctl doctor checks every list)", s->site.zone,
 		    now_text, dg->error, before ? " (it answered " : "", before ? before_text : "",
 		    before ? " before)" : "", dg->meaning, dg->fix);
 }
