@@ -3,7 +3,8 @@
 common_librelayguard_a_SOURCES += \
 	common/report.c common/report_event.c common/report.h \
 	common/spool.c common/spool.h \
-	common/owners.c common/owners.h \
+	common/owners.c common/owners.h common/owners_int.h common/owners_rpsl.c common/owners_csv.c \
+	common/owners_resolve.c \
 	common/mailbox.c common/mailbox.h
 
 check_PROGRAMS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report_driver
@@ -57,3 +58,8 @@ TESTS += tests/unit/test_mailbox tests/fuzz/replay_mailbox
 tests_unit_test_mailbox_SOURCES = tests/unit/test_mailbox.c tests/unit/tap.h
 tests_fuzz_replay_mailbox_SOURCES = tests/fuzz/fuzz_mailbox.c tests/fuzz/replay.c
 tests_fuzz_replay_mailbox_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"mailbox"'
+
+# bench/bench_owners: built by `make`, run by bench/owners-bench.sh.
+noinst_PROGRAMS += bench/bench_owners
+bench_bench_owners_SOURCES = bench/bench_owners.c
+EXTRA_DIST += bench/owners-bench.sh
