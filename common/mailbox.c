@@ -96,11 +96,15 @@ enum mailbox_status mailbox_check(const char *s)
 	if (s == NULL || s[0] == '\0')
 		return MAILBOX_EMPTY;
 	size_t len = strnlen(s, MAILBOX_MAX + 1);
+	bool space = false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c <= ' ' || c >= 0x7f)
+		if (c < ' ' || c >= 0x7f)
 			return MAILBOX_BAD_BYTE;
+		space |= c == ' ';
 	}
+	if (space)	/* "a@x.example, b@y.example" is a list before it is a space */
+		return strpbrk(s, ",;") != NULL ? MAILBOX_LIST : MAILBOX_BAD_BYTE;
 	if (len > MAILBOX_MAX)
 		return MAILBOX_TOO_LONG;
 	if (s[0] == '-')

@@ -167,16 +167,20 @@ static uint32_t find_parent(const owners_t *o, struct walk *w, const struct owne
 static void log_refused(const owners_t *o, struct walk *w, const struct owners_rec *r, const struct search *own)
 {
 	const struct owners_refused *x = &o->refused[own->refused - 1];
-	char net[OWNERS_NET_TEXT_MAX];
+	char net[OWNERS_NET_TEXT_MAX], name[OWNERS_VALUE_MAX + 1];
+	const char *s = owners_str(o, r->netname);
+	size_t n = 0;
 
 	w->refused_nets++;
 	w->refused_none += r->contact == 0;
 	if (++w->logged > OWNERS_REFUSED_LOG_MAX)
 		return;
 	owners_format_range(r, net);
+	for (; s[n] != '\0' && n < OWNERS_VALUE_MAX; n++)	/* a log line gets printable ASCII only */
+		name[n] = s[n] >= ' ' && s[n] < 0x7f ? s[n] : '?';
+	name[n] = '\0';
 	log_warning("%s:%u: contact refused (%s) for %s%s%s%s; %s", owners_str(o, x->file), x->line,
-		    mailbox_status_text((enum mailbox_status)x->status), net, r->netname != 0 ? " (" : "",
-		    owners_str(o, r->netname), r->netname != 0 ? ")" : "",
+		    mailbox_status_text((enum mailbox_status)x->status), net, n > 0 ? " (" : "", name, n > 0 ? ")" : "",
 		    r->contact == 0 ? "it has no contact" : r->u.res.src != (uint32_t)(r - o->rec) ? "it inherits one"
 											   : "another one is used");
 }

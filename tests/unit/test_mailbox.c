@@ -31,6 +31,8 @@ static const struct {
 	{ "root,admin", MAILBOX_LIST, "a list of local names" },
 	{ "a@b@one.example", MAILBOX_LIST, "two @" },
 	{ "a@one.example b@two.example", MAILBOX_BAD_BYTE, "a space-separated list" },
+	{ "a@one.example, b@two.example", MAILBOX_LIST, "a comma list with a space" },
+	{ "Abuse <abuse@one.example>", MAILBOX_BAD_BYTE, "a display name" },
 	{ "abuse@example.net\r\nBcc: x@evil.example", MAILBOX_BAD_BYTE, "CR LF header injection" },
 	{ "abuse@example.net\n", MAILBOX_BAD_BYTE, "a trailing LF" },
 	{ "ab\tuse@example.net", MAILBOX_BAD_BYTE, "a tab" },
