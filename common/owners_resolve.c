@@ -12,8 +12,9 @@
  * specific of two objects sharing an exact prefix, or the later of two
  * equal ones, keep it.
  *
- * Memory beyond the records: the order (4 bytes per network) and the stack
- * (as deep as the nesting), both freed before returning.
+ * Memory beyond the records: the order (4 bytes per network, only when the
+ * files were not in address order) and the stack (as deep as the nesting),
+ * both freed before returning.
  */
 #include "config.h"
 
@@ -56,12 +57,6 @@ static void sift_down(const owners_t *o, uint32_t *v, size_t root, size_t n)
 /* Heapsort: in place, no allocation, n log n even on hostile input. */
 static void sort_order(const owners_t *o, uint32_t *v, size_t n)
 {
-	size_t sorted = 1;
-
-	while (sorted < n && rec_cmp(o, v[sorted - 1], v[sorted]) < 0)
-		sorted++;
-	if (sorted >= n)
-		return;	/* files in address order (most registry dumps): nothing to do */
 	for (size_t i = n / 2; i-- > 0;)
 		sift_down(o, v, i, n);
 	for (size_t end = n; end > 1; end--) {
@@ -235,17 +230,29 @@ static int insert_prefix(const addr_t *prefix, unsigned plen, void *arg)
 	return 0;
 }
 
+/* Are the networks loaded in the walk's order already (most registry dumps are)? */
+static bool in_order(const owners_t *o)
+{
+	for (size_t i = 1; i < o->n_rec; i++)
+		if (rec_cmp(o, (uint32_t)(i - 1), (uint32_t)i) > 0)
+			return false;
+	return true;
+}
+
 void owners_resolve(owners_t *o)
 {
-	uint32_t *order = xreallocarray(NULL, o->n_rec ? o->n_rec : 1, sizeof(*order));
+	uint32_t *order = NULL;	/* NULL: the load order is the walk's order */
 	struct walk w = { 0 };
 
 	o->no_abuse = o->inherited = 0;
-	for (size_t i = 0; i < o->n_rec; i++)
-		order[i] = (uint32_t)i;
-	sort_order(o, order, o->n_rec);
+	if (!in_order(o)) {
+		order = xreallocarray(NULL, o->n_rec, sizeof(*order));
+		for (size_t i = 0; i < o->n_rec; i++)
+			order[i] = (uint32_t)i;
+		sort_order(o, order, o->n_rec);
+	}
 	for (size_t k = 0; k < o->n_rec; k++) {
-		uint32_t i = order[k];
+		uint32_t i = order != NULL ? order[k] : (uint32_t)k;
 		uint32_t p = find_parent(o, &w, &o->rec[i]);
 		resolve_one(o, &w, i, p);
 		if (w.depth == w.cap) {
