@@ -334,6 +334,8 @@ int owners_load_stream(owners_t *o, void *file, const char *name, bool csv, char
 		}
 		if (whole)
 			line[--len] = '\0';
+		if (lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
+			memmove(line, line + 3, len - 2);	/* a UTF-8 byte order mark (spreadsheets write one) */
 		if (lineno == 1 && (other = other_format(line)) != NULL)
 			break;
 		if (csv)

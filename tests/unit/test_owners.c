@@ -367,6 +367,27 @@ static void test_hostile(const char *dir)
 	owners_free(&o);
 }
 
+/* A CSV file from a spreadsheet: byte order mark, data on line 1, CRLF. */
+static void test_csv_bom(void)
+{
+	static const char text[] = "\xef\xbb\xbf" "198.51.100.0/24,\"Bom, Inc\",abuse@bom.example\r\n";
+	owners_t *o = owners_new();
+	char *err = NULL;
+	FILE *fp = fmemopen((void *)text, sizeof(text) - 1, "r");
+	addr_t a;
+	struct owner_info info;
+
+	is_int(owners_load_stream(o, fp, "mem.csv", true, &err), 0, "a CSV file with a byte order mark loads");
+	fclose(fp);
+	owners_finish(o);
+	if (addr_parse("198.51.100.1", &a) != 0)
+		abort();
+	ok(owners_lookup(o, &a, &info, NULL) && strcmp(info.abuse, "abuse@bom.example") == 0 &&
+	   strcmp(info.netname, "Bom, Inc") == 0,
+	   "its first line is data, not lost to the mark");
+	owners_free(&o);
+}
+
 /* Formats that are not owners files are refused by name. */
 static void test_other_formats(void)
 {
@@ -419,6 +440,7 @@ int main(void)
 	test_explain(top != NULL ? top : ".");
 	test_hostile(top != NULL ? top : ".");
 	test_other_formats();
+	test_csv_bom();
 	test_fallback();
 	return tap_done();
 }
