@@ -367,6 +367,62 @@ static void test_hostile(const char *dir)
 	owners_free(&o);
 }
 
+static void put_v4(struct buf *b, uint32_t v)
+{
+	buf_printf(b, "%u.%u.%u.%u", v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255);
+}
+
+/* 300 nested networks, outermost first or last: the innermost inherits the
+ * outermost's contact either way; ranges that overlap without nesting
+ * still find the network that holds them. */
+static void test_nesting(void)
+{
+	for (int reverse = 0; reverse < 2; reverse++) {
+		struct buf text = BUF_INIT;
+		owners_t *o = owners_new();
+		char *err = NULL;
+		const uint32_t base = 0x0a000000u;	/* 10.0.0.0 */
+
+		for (int i = 0; i < 300; i++) {
+			int k = reverse ? 299 - i : i;
+			buf_puts(&text, "inetnum: ");
+			put_v4(&text, base + (uint32_t)k);
+			buf_puts(&text, " - ");
+			put_v4(&text, base + 0xffffu - (uint32_t)k);
+			buf_printf(&text, "\nnetname: N%d\n%s\n", k, k == 0 ? "abuse-mailbox: outer@nest.example\n" : "");
+		}
+		/* outermost first: the file is in the walk's order; innermost first: it is sorted */
+		buf_puts(&text, "inetnum: 10.1.0.0/16\nnetname: HOLDER\nabuse-mailbox: holder@nest.example\n\n");
+		for (int k = 0; k < 10; k++) {	/* overlapping, not nested, inside 10.1.0.0/16 */
+			buf_puts(&text, "inetnum: ");
+			put_v4(&text, base + 0x10000u + (uint32_t)k * 100);
+			buf_puts(&text, " - ");
+			put_v4(&text, base + 0x10000u + (uint32_t)k * 100 + 150);
+			buf_printf(&text, "\nnetname: O%d\n\n", k);
+		}
+		FILE *fp = fmemopen(text.data, text.len, "r");
+		is_int(owners_load_stream(o, fp, "nest", false, &err), 0, "nested networks load (%s)",
+		       reverse ? "innermost first" : "outermost first");
+		fclose(fp);
+		owners_finish(o);
+		addr_t a;
+		struct owner_info info;
+		if (addr_parse("10.0.128.0", &a) != 0)
+			abort();
+		ok(owners_lookup(o, &a, &info, NULL) && strcmp(info.netname, "N299") == 0 &&
+		   strcmp(info.abuse, "outer@nest.example") == 0 && info.inherited &&
+		   strcmp(info.inherited_from, "10.0.0.0 - 10.0.255.255") == 0,
+		   "the innermost of 300 inherits the outermost's contact");
+		if (addr_parse("10.1.2.70", &a) != 0)
+			abort();
+		ok(owners_lookup(o, &a, &info, NULL) && strcmp(info.netname, "O5") == 0 &&
+		   strcmp(info.abuse, "holder@nest.example") == 0,
+		   "an overlapping network inherits from the one that holds it");
+		owners_free(&o);
+		buf_free(&text);
+	}
+}
+
 /* A CSV file from a spreadsheet: byte order mark, data on line 1, CRLF. */
 static void test_csv_bom(void)
 {
@@ -441,6 +497,7 @@ int main(void)
 	test_hostile(top != NULL ? top : ".");
 	test_other_formats();
 	test_csv_bom();
+	test_nesting();
 	test_fallback();
 	return tap_done();
 }
