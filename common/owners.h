@@ -47,9 +47,12 @@
  * Resolution happens once, in owners_finish(); a lookup is one
  * longest-prefix match and no allocation.
  *
- * Exact prefixes shared by two objects: the smaller range keeps it; for two
- * equal ranges, the later one loaded.  The earlier then encloses it (its
- * contact is inherited by the later one if that names none).
+ * Exact prefixes shared by two objects: the one inside the other keeps it;
+ * for two equal ranges, the later one loaded (the earlier then encloses it:
+ * its contact is inherited by the later one if that names none); for ranges
+ * that overlap without nesting (not seen in registry data), the one that
+ * starts later.  Such overlaps are searched OWNERS_PARENT_SCAN deep for the
+ * network that holds them, so hostile files cost bounded time.
  *
  * Loading streams line by line (OWNERS_LINE_MAX; longer lines are skipped
  * and counted): memory grows with the objects kept (64 bytes per network
