@@ -207,7 +207,7 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	     "accept a whole connection at connect when its verdict is a pass known then (needs no RHSBL, no SPF); its messages are then not looked at"),
 
 	ANY(CFG_OWNERS_DB, "owners_db", CFG_T_LIST, "notify", "",
-	    "files that map networks to abuse contacts (RPSL or CSV)"),
+	    "files that map networks to abuse contacts (RPSL, ARIN bulk whois or CSV; see relayguard-notify(8))"),
 	STR(CFG_NOTIFY_FALLBACK_ADDRESS, "notify_fallback_address", "notify", "", NULL,
 	    "where notices go when no owner is found; empty = nowhere"),
 	NUM(CFG_NOTIFY_CLAIM_IDLE, "notify_claim_idle", CFG_T_DURATION, "notify", "10m", 1 * SEC, DAY,

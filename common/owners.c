@@ -1,12 +1,8 @@
 /*
- * owners - RPSL and CSV owners into a cidrset.  See owners.h.
- *
- * Storage: every string lives in one arena (a growing byte array of
- * NUL-terminated strings, offset 0 is "").  Strings that repeat (org
- * handles, abuse mailboxes, references, countries) are interned through an
- * open-addressing table of arena offsets, so a registry where ten thousand
- * networks share one abuse mailbox stores it once.  Records refer to
- * strings by 32-bit offset.
+ * owners - the store of networks and contact objects, loading, lookup.
+ * See owners.h for the contract and owners_int.h for the layout.  The
+ * parsers are owners_rpsl.c (RPSL, ARIN) and owners_csv.c; the contact
+ * resolution is owners_resolve.c.
  */
 #include "config.h"
 
@@ -15,50 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cidrset.h"
 #include "log.h"
 #include "mem.h"
-#include "owners.h"
+#include "owners_int.h"
 
-/* An inetnum/inet6num object or CSV row. */
-struct rec {
-	uint32_t netname, org, country, abuse;
-	uint32_t ref_c, ref_irt;	/* abuse-c, mnt-irt handles (interned), 0 = none */
-	addr_t first, last;
-};
-
-/* A role/person/irt/organisation object: where its abuse mail goes. */
-struct handle {
-	uint32_t abuse;		/* abuse-mailbox, 0 = none */
-	uint32_t ref;		/* abuse-c of an organisation, 0 = none */
-};
-
-/* Open-addressing map from an interned string to a uint32 (0 = empty slot). */
-struct strmap {
-	uint32_t *keys;		/* arena offsets */
-	uint32_t *vals;
-	size_t cap, n;		/* cap a power of two */
-};
-
-struct owners {
-	cidrset_t *set;
-	struct buf arena;
-	struct strmap interned;	/* string -> itself */
-	struct strmap handles;	/* handle name -> index + 1 into handle[] */
-	struct rec *rec;
-	size_t n_rec, cap_rec;
-	struct handle *handle;
-	size_t n_handle, cap_handle;
-	size_t prefixes, bad_lines, no_abuse;
-};
-
-/* One RPSL object being read: the attributes we keep. */
-enum attr { A_CLASS_KEY, A_NETNAME, A_ORG, A_COUNTRY, A_ABUSE, A_ABUSE_C, A_MNT_IRT, A_COUNT };
-struct object {
-	char cls[32];
-	char val[A_COUNT][OWNERS_VALUE_MAX + 1];
-	size_t line;
-};
+/* ---- strings ------------------------------------------------------------- */
 
 static uint32_t hash_bytes(const char *s, size_t len)
 {
@@ -68,20 +25,13 @@ static uint32_t hash_bytes(const char *s, size_t len)
 	return h;
 }
 
-static const char *str_at(const owners_t *o, uint32_t off)
-{
-	return o->arena.data + off;
-}
-
-static void map_grow(owners_t *o, struct strmap *m);
-
 /* Find key (len bytes); returns the slot, whose keys[] is 0 when absent. */
-static size_t map_slot(const owners_t *o, const struct strmap *m, const char *key, size_t len)
+static size_t map_slot(const owners_t *o, const struct owners_map *m, const char *key, size_t len)
 {
 	size_t i = hash_bytes(key, len) & (m->cap - 1);
 
 	while (m->keys[i] != 0) {
-		const char *k = str_at(o, m->keys[i]);
+		const char *k = owners_str(o, m->keys[i]);
 		if (strncmp(k, key, len) == 0 && k[len] == '\0')
 			return i;
 		i = (i + 1) & (m->cap - 1);
@@ -89,7 +39,7 @@ static size_t map_slot(const owners_t *o, const struct strmap *m, const char *ke
 	return i;
 }
 
-static void map_init(struct strmap *m)
+static void map_init(struct owners_map *m)
 {
 	m->cap = 1024;
 	m->n = 0;
@@ -97,9 +47,9 @@ static void map_init(struct strmap *m)
 	m->vals = xcalloc(m->cap, sizeof(*m->vals));
 }
 
-static void map_grow(owners_t *o, struct strmap *m)
+static void map_grow(owners_t *o, struct owners_map *m)
 {
-	struct strmap old = *m;
+	struct owners_map old = *m;
 
 	m->cap *= 2;
 	m->keys = xcalloc(m->cap, sizeof(*m->keys));
@@ -107,7 +57,7 @@ static void map_grow(owners_t *o, struct strmap *m)
 	for (size_t i = 0; i < old.cap; i++) {
 		if (old.keys[i] == 0)
 			continue;
-		const char *k = str_at(o, old.keys[i]);
+		const char *k = owners_str(o, old.keys[i]);
 		size_t s = map_slot(o, m, k, strlen(k));
 		m->keys[s] = old.keys[i];
 		m->vals[s] = old.vals[i];
@@ -116,8 +66,7 @@ static void map_grow(owners_t *o, struct strmap *m)
 	free(old.vals);
 }
 
-/* The arena offset of s, stored once.  "" is 0. */
-static uint32_t intern(owners_t *o, const char *s)
+uint32_t owners_intern(owners_t *o, const char *s)
 {
 	size_t len = strlen(s);
 
@@ -136,8 +85,7 @@ static uint32_t intern(owners_t *o, const char *s)
 	return off;
 }
 
-/* A string not worth interning (a netname is nearly always unique). */
-static uint32_t store(owners_t *o, const char *s)
+uint32_t owners_store(owners_t *o, const char *s)
 {
 	size_t len = strlen(s);
 
@@ -147,6 +95,28 @@ static uint32_t store(owners_t *o, const char *s)
 	buf_append(&o->arena, s, len + 1);
 	return off;
 }
+
+uint32_t owners_handle_key(owners_t *o, const char *handle)
+{
+	char up[OWNERS_VALUE_MAX + 1];
+	size_t i;
+
+	for (i = 0; handle[i] != '\0' && i < OWNERS_VALUE_MAX; i++)
+		up[i] = (char)(handle[i] >= 'a' && handle[i] <= 'z' ? handle[i] - 'a' + 'A' : handle[i]);
+	up[i] = '\0';
+	return owners_intern(o, up);
+}
+
+const struct owners_handle *owners_handle_find(const owners_t *o, uint32_t key)
+{
+	if (key == 0)
+		return NULL;
+	const char *s = owners_str(o, key);
+	size_t slot = map_slot(o, &o->handles, s, strlen(s));
+	return o->handles.keys[slot] != 0 ? &o->handle[o->handles.vals[slot] - 1] : NULL;
+}
+
+/* ---- objects ------------------------------------------------------------- */
 
 owners_t *owners_new(void)
 {
@@ -173,65 +143,65 @@ void owners_free(owners_t **op)
 	free(o->handles.vals);
 	free(o->rec);
 	free(o->handle);
+	free(o->refused);
 	free(o);
 	*op = NULL;
 }
 
-/* ---- records into the trie ---------------------------------------------- */
-
-/* log2 of the number of addresses in first..last, for "which is smaller". */
-static unsigned span_bits(const struct rec *r)
+void owners_bad_line(owners_t *o, const char *file, size_t line, const char *why)
 {
-	unsigned bits = addr_bits(&r->first);
+	o->bad_lines++;
+	if (++o->file_bad_lines <= OWNERS_WARN_MAX)
+		log_warning("%s:%zu: %s, skipped", file, line, why);
+}
 
-	for (unsigned i = 0; i < bits; i++) {
-		if (addr_bit(&r->first, i) != addr_bit(&r->last, i))
-			return bits - i;
+uint32_t owners_mailbox(owners_t *o, const char *mb, const char *file, size_t line, uint32_t *refused_r)
+{
+	if (mb[0] == '\0')
+		return 0;
+	enum mailbox_status st = mailbox_check(mb);
+	if (st == MAILBOX_OK)
+		return owners_intern(o, mb);
+	if (o->n_refused == o->cap_refused) {
+		o->cap_refused = o->cap_refused ? o->cap_refused * 2 : 16;
+		o->refused = xreallocarray(o->refused, o->cap_refused, sizeof(*o->refused));
 	}
+	o->refused[o->n_refused] = (struct owners_refused){
+		.file = owners_intern(o, file),
+		.line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line,
+		.status = (uint8_t)st,
+	};
+	*refused_r = (uint32_t)++o->n_refused;
+	log_debug("%s:%zu: contact refused: %s", file, line, mailbox_status_text(st));
 	return 0;
 }
 
-struct insert_ctx {
-	owners_t *o;
-	uint32_t idx;
-	unsigned span;
-};
-
-static int insert_prefix(const addr_t *prefix, unsigned plen, void *arg)
+/* The parsed range with LACNIC's "177.224/13": missing IPv4 octets are 0. */
+static int parse_prefix(const char *s, addr_t *first_r, unsigned *plen_r)
 {
-	struct insert_ctx *c = arg;
-	uint32_t old;
+	const char *slash = strchr(s, '/');
+	char full[64];
+	size_t dots = 0;
 
-	if (cidrset_find_exact(c->o->set, prefix, plen, &old) && span_bits(&c->o->rec[old]) < c->span)
-		return 0;	/* a smaller object holds this prefix already */
-	if (cidrset_insert(c->o->set, prefix, plen, c->idx) == 0)
-		c->o->prefixes++;
-	return 0;
+	if (slash == NULL || strchr(s, ':') != NULL)
+		return addr_prefix_parse(s, true, first_r, plen_r);
+	for (const char *p = s; p < slash; p++)
+		dots += *p == '.';
+	if (dots >= 3 || slash == s)
+		return addr_prefix_parse(s, true, first_r, plen_r);
+	int n = snprintf(full, sizeof(full), "%.*s%s%s", (int)(slash - s), s, dots == 0 ? ".0.0.0" : dots == 1 ? ".0.0" : ".0",
+			 slash);
+	if (n < 0 || (size_t)n >= sizeof(full))
+		return -1;
+	return addr_prefix_parse(full, true, first_r, plen_r);
 }
 
-static int add_record(owners_t *o, const struct rec *r)
-{
-	if (o->n_rec >= OWNERS_RECORDS_MAX)
-		return -1;
-	if (o->n_rec == o->cap_rec) {
-		o->cap_rec = o->cap_rec ? o->cap_rec * 2 : 1024;
-		o->rec = xreallocarray(o->rec, o->cap_rec, sizeof(*o->rec));
-	}
-	o->rec[o->n_rec] = *r;
-	struct insert_ctx c = { o, (uint32_t)o->n_rec, span_bits(r) };
-	if (addr_range_split(&r->first, &r->last, insert_prefix, &c) < 0)
-		return -1;
-	o->n_rec++;
-	return 0;
-}
-
-/* "a - b", "a-b", "p/len" or "a" into first..last. */
-static int parse_network(const char *s, addr_t *first_r, addr_t *last_r)
+int owners_parse_network(const char *s, addr_t *first_r, addr_t *last_r)
 {
 	const char *dash = strchr(s, '-');
 	unsigned plen;
 
-	if (dash != NULL && strchr(s, ':') == NULL) {
+	if (dash != NULL) {	/* no address has a '-' in it */
 		size_t l1 = (size_t)(dash - s);
 		while (l1 > 0 && s[l1 - 1] == ' ')
 			l1--;
@@ -243,7 +213,7 @@ static int parse_network(const char *s, addr_t *first_r, addr_t *last_r)
 			return -1;
 		return 0;
 	}
-	if (addr_prefix_parse(s, true, first_r, &plen) != 0)
+	if (parse_prefix(s, first_r, &plen) != 0)
 		return -1;
 	*last_r = *first_r;
 	for (unsigned i = plen; i < addr_bits(first_r); i++)
@@ -251,206 +221,104 @@ static int parse_network(const char *s, addr_t *first_r, addr_t *last_r)
 	return 0;
 }
 
-/* ---- RPSL ---------------------------------------------------------------- */
-
-static void bad_line(owners_t *o, const char *name, size_t line, const char *why)
+void owners_add_net(owners_t *o, const struct owners_net *net, const char *file)
 {
-	if (++o->bad_lines <= OWNERS_WARN_MAX)
-		log_warning("%s:%zu: %s, skipped", name, line, why);
+	struct owners_rec r = { 0 };
+	uint32_t refused = 0;
+
+	if (owners_parse_network(net->range, &r.first, &r.last) != 0) {
+		owners_bad_line(o, file, net->line, "network not understood");
+		return;
+	}
+	if (o->n_rec >= OWNERS_RECORDS_MAX) {
+		owners_bad_line(o, file, net->line, "too many networks");
+		return;
+	}
+	r.netname = owners_store(o, net->netname);
+	r.org = owners_handle_key(o, net->org);
+	r.country = owners_intern(o, net->country);
+	r.contact = owners_mailbox(o, net->mailbox, file, net->mailbox_line, &refused);
+	if (refused != 0) {
+		r.contact = refused - 1;
+		r.why = OWNER_WHY_REFUSED;
+	}
+	r.u.ref.abuse_c = owners_handle_key(o, net->abuse_c);
+	r.u.ref.irt = owners_handle_key(o, net->irt);
+	r.u.ref.owner_c = owners_handle_key(o, net->owner_c);
+	if (net->org_name[0] != '\0' && net->org[0] != '\0')	/* LACNIC owner: with ownerid: */
+		owners_add_handle(o, net->org, "", 0, "", net->org_name, file);
+	if (o->n_rec == o->cap_rec) {
+		o->cap_rec = o->cap_rec ? o->cap_rec * 2 : 1024;
+		o->rec = xreallocarray(o->rec, o->cap_rec, sizeof(*o->rec));
+	}
+	o->rec[o->n_rec++] = r;
 }
 
-static void add_handle(owners_t *o, const char *name, uint32_t abuse, uint32_t ref)
+void owners_add_handle(owners_t *o, const char *key, const char *mailbox, size_t mailbox_line,
+		       const char *ref, const char *name, const char *file)
 {
-	uint32_t key = intern(o, name);
-	size_t slot = map_slot(o, &o->handles, name, strlen(name));
+	uint32_t k = owners_handle_key(o, key);
 
-	if (key == 0)
+	if (k == 0)
 		return;
+	const char *ks = owners_str(o, k);
+	size_t slot = map_slot(o, &o->handles, ks, strlen(ks));
 	if (o->handles.keys[slot] == 0) {
 		if (o->n_handle == o->cap_handle) {
 			o->cap_handle = o->cap_handle ? o->cap_handle * 2 : 256;
 			o->handle = xreallocarray(o->handle, o->cap_handle, sizeof(*o->handle));
 		}
-		o->handles.keys[slot] = key;
+		o->handle[o->n_handle] = (struct owners_handle){ 0 };
+		o->handles.keys[slot] = k;
 		o->handles.vals[slot] = (uint32_t)++o->n_handle;
 		if (++o->handles.n * 2 > o->handles.cap)
 			map_grow(o, &o->handles);
 	}
-	struct handle *h = &o->handle[o->handles.vals[map_slot(o, &o->handles, name, strlen(name))] - 1];
-	h->abuse = abuse;
-	h->ref = ref;
-}
-
-static void object_end(owners_t *o, struct object *obj, const char *name)
-{
-	const char *key = obj->val[A_CLASS_KEY];
-
-	if (obj->cls[0] == '\0')
-		return;
-	if (strcmp(obj->cls, "inetnum") == 0 || strcmp(obj->cls, "inet6num") == 0) {
-		struct rec r = { 0 };
-		if (parse_network(key, &r.first, &r.last) != 0) {
-			bad_line(o, name, obj->line, "network not understood");
-		} else {
-			r.netname = store(o, obj->val[A_NETNAME]);
-			r.org = intern(o, obj->val[A_ORG]);
-			r.country = intern(o, obj->val[A_COUNTRY]);
-			r.abuse = intern(o, obj->val[A_ABUSE]);
-			r.ref_c = intern(o, obj->val[A_ABUSE_C]);
-			r.ref_irt = intern(o, obj->val[A_MNT_IRT]);
-			if (add_record(o, &r) != 0)
-				bad_line(o, name, obj->line, "object not stored");
-		}
-	} else if (strcmp(obj->cls, "role") == 0 || strcmp(obj->cls, "person") == 0 ||
-		   strcmp(obj->cls, "irt") == 0 || strcmp(obj->cls, "organisation") == 0) {
-		/* role/person are found by nic-hdl (kept in A_CLASS_KEY for them) */
-		if (key[0] != '\0' && (obj->val[A_ABUSE][0] != '\0' || obj->val[A_ABUSE_C][0] != '\0'))
-			add_handle(o, key, intern(o, obj->val[A_ABUSE]), intern(o, obj->val[A_ABUSE_C]));
+	struct owners_handle *h = (struct owners_handle *)owners_handle_find(o, k);
+	if (h->mailbox == 0 && h->refused == 0) {
+		uint32_t refused = 0;
+		h->mailbox = owners_mailbox(o, mailbox, file, mailbox_line, &refused);
+		h->refused = refused;
 	}
-	memset(obj->cls, 0, sizeof(obj->cls));
-	for (int i = 0; i < A_COUNT; i++)
-		obj->val[i][0] = '\0';
-}
-
-/* Which slot an attribute goes to, for the object's class; -1 = not kept. */
-static int attr_slot(const struct object *obj, const char *attr)
-{
-	static const struct {
-		const char *name;
-		enum attr slot;
-	} attrs[] = {
-		{ "netname", A_NETNAME },	{ "org", A_ORG },	  { "country", A_COUNTRY },
-		{ "abuse-mailbox", A_ABUSE },	{ "abuse-c", A_ABUSE_C }, { "mnt-irt", A_MNT_IRT },
-	};
-	bool person = strcmp(obj->cls, "role") == 0 || strcmp(obj->cls, "person") == 0;
-
-	if (person && strcmp(attr, "nic-hdl") == 0)
-		return A_CLASS_KEY;
-	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
-		if (strcmp(attr, attrs[i].name) == 0)
-			return (int)attrs[i].slot;
-	return -1;
-}
-
-/* "name:   value" -> attr and trimmed value; -1 when not an attribute line. */
-static int split_attr(char *line, char **attr_r, char **val_r)
-{
-	char *colon = strchr(line, ':');
-
-	if (colon == NULL || colon == line)
-		return -1;
-	for (char *p = line; p < colon; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-		      (*p >= 'A' && *p <= 'Z')))
-			return -1;
-		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-	}
-	*colon = '\0';
-	char *v = colon + 1;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	char *end = v + strlen(v);
-	while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		*--end = '\0';
-	char *hash = strstr(v, " #");	/* end-of-line remark */
-	if (hash != NULL) {
-		*hash = '\0';
-		while (hash > v && hash[-1] == ' ')
-			*--hash = '\0';
-	}
-	*attr_r = line;
-	*val_r = v;
-	return 0;
-}
-
-/* Keep at most OWNERS_VALUE_MAX bytes of a value: a longer one is cut, not refused. */
-static void copy_value(char dst[OWNERS_VALUE_MAX + 1], const char *val)
-{
-	if (str_copy(dst, val, OWNERS_VALUE_MAX + 1) != 0)
-		log_debug("owners: value cut to %d bytes", OWNERS_VALUE_MAX);
-}
-
-static void rpsl_line(owners_t *o, struct object *obj, char *line, size_t lineno, const char *name)
-{
-	char *attr, *val;
-
-	if (line[0] == '\0' || line[0] == '\r') {
-		object_end(o, obj, name);
-		return;
-	}
-	if (line[0] == '%' || line[0] == '#' || line[0] == ' ' || line[0] == '\t' || line[0] == '+')
-		return;
-	if (split_attr(line, &attr, &val) != 0) {
-		bad_line(o, name, lineno, "not an attribute line");
-		return;
-	}
-	if (obj->cls[0] == '\0') {
-		if (str_copy(obj->cls, attr, sizeof(obj->cls)) != 0)
-			return;
-		obj->line = lineno;
-		if (strcmp(attr, "role") != 0 && strcmp(attr, "person") != 0)
-			copy_value(obj->val[A_CLASS_KEY], val);
-		return;
-	}
-	int slot = attr_slot(obj, attr);
-	/* the first occurrence wins: an object may list several abuse-c */
-	if (slot >= 0 && obj->val[slot][0] == '\0')
-		copy_value(obj->val[slot], val);
-}
-
-/* ---- CSV ----------------------------------------------------------------- */
-
-static void csv_line(owners_t *o, char *line, size_t lineno, const char *name)
-{
-	char *f[3];
-	size_t n = 0;
-	struct rec r = { 0 };
-
-	if (line[0] == '#' || line[0] == '\0' || line[0] == '\r')
-		return;
-	line[strcspn(line, "\r")] = '\0';
-	for (char *p = line; n < 3; n++) {
-		f[n] = p;
-		char *comma = strchr(p, ',');
-		if (comma == NULL) {
-			n++;
-			break;
-		}
-		*comma = '\0';
-		p = comma + 1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		while (*f[i] == ' ')
-			f[i]++;
-		size_t l = strlen(f[i]);
-		while (l > 0 && f[i][l - 1] == ' ')
-			f[i][--l] = '\0';
-	}
-	if (n < 3 || parse_network(f[0], &r.first, &r.last) != 0) {
-		if (lineno != 1)	/* line 1 may be a header */
-			bad_line(o, name, lineno, "expected network,owner,abuse_address");
-		return;
-	}
-	if (strlen(f[1]) > OWNERS_VALUE_MAX || strlen(f[2]) > OWNERS_VALUE_MAX) {
-		bad_line(o, name, lineno, "field too long");
-		return;
-	}
-	r.netname = store(o, f[1]);
-	r.abuse = intern(o, f[2]);
-	if (add_record(o, &r) != 0)
-		bad_line(o, name, lineno, "row not stored");
+	if (h->ref == 0)
+		h->ref = owners_handle_key(o, ref);
+	if (h->name == 0)
+		h->name = owners_intern(o, name);
 }
 
 /* ---- loading ------------------------------------------------------------- */
+
+/* A file that is plainly another format: refuse it rather than load nothing. */
+static const char *other_format(const char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (line[0] == '{' || line[0] == '[')
+		return "JSON (RDAP?)";
+	if (line[0] == '<')
+		return "XML (ARIN bulk whois XML? use its text form, arin_db.txt)";
+	return NULL;
+}
+
+static int load_error(char **error_r, const char *name, const char *what)
+{
+	struct buf e = BUF_INIT;
+
+	buf_printf(&e, "%s: %s", name, what);
+	*error_r = buf_detach(&e);
+	return -1;
+}
 
 int owners_load_stream(owners_t *o, void *file, const char *name, bool csv, char **error_r)
 {
 	FILE *fp = file;
 	char *line = xmalloc(OWNERS_LINE_MAX + 2);
-	struct object *obj = xcalloc(1, sizeof(*obj));
-	size_t lineno = 0;
+	struct owners_obj *obj = owners_obj_new();
+	size_t lineno = 0, nets = o->n_rec, handles = o->n_handle;
 	bool skipping = false;	/* inside an over-long line */
+	const char *other = NULL;
 
+	o->file_bad_lines = 0;
 	while (fgets(line, OWNERS_LINE_MAX + 2, fp) != NULL) {
 		size_t len = strlen(line);
 		bool whole = len > 0 && line[len - 1] == '\n';
@@ -460,28 +328,39 @@ int owners_load_stream(owners_t *o, void *file, const char *name, bool csv, char
 		}
 		lineno++;
 		if (!whole && !feof(fp)) {
-			bad_line(o, name, lineno, "line too long");
+			owners_bad_line(o, name, lineno, "line too long");
 			skipping = true;
 			continue;
 		}
 		if (whole)
 			line[--len] = '\0';
+		if (lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
+			memmove(line, line + 3, len - 2);	/* a UTF-8 byte order mark (spreadsheets write one) */
+		if (lineno == 1 && (other = other_format(line)) != NULL)
+			break;
 		if (csv)
-			csv_line(o, line, lineno, name);
+			owners_csv_line(o, line, lineno, name);
 		else
-			rpsl_line(o, obj, line, lineno, name);
+			owners_rpsl_line(o, obj, line, lineno, name);
 	}
 	if (!csv)
-		object_end(o, obj, name);
+		owners_rpsl_end(o, obj, name);
 	int failed = ferror(fp);
 	free(line);
-	free(obj);
-	if (failed) {
+	owners_obj_free(&obj);
+	if (failed)
+		return load_error(error_r, name, "read error");
+	if (other != NULL) {
 		struct buf e = BUF_INIT;
-		buf_printf(&e, "%s: read error", name);
-		*error_r = buf_detach(&e);
-		return -1;
+		buf_printf(&e, "%s is not an owners file format (RPSL, ARIN bulk whois text, CSV)", other);
+		int rc = load_error(error_r, name, buf_cstr(&e));
+		buf_free(&e);
+		return rc;
 	}
+	if (lineno > 0 && o->n_rec == nets && o->n_handle == handles)
+		log_warning("%s: %zu lines but no network and no contact: not RPSL, ARIN bulk whois or CSV "
+			    "(a CSV file needs a name ending in .csv)?",
+			    name, lineno);
 	return 0;
 }
 
@@ -490,67 +369,140 @@ int owners_load(owners_t *o, const char *path, char **error_r)
 	FILE *fp = fopen(path, "r");
 	size_t len = strlen(path);
 
-	if (fp == NULL) {
-		struct buf e = BUF_INIT;
-		buf_printf(&e, "%s: %s", path, strerror(errno));
-		*error_r = buf_detach(&e);
-		return -1;
-	}
+	if (fp == NULL)
+		return load_error(error_r, path, strerror(errno));
 	bool csv = len > 4 && strcmp(path + len - 4, ".csv") == 0;
 	int rc = owners_load_stream(o, fp, path, csv, error_r);
 	fclose(fp);
 	return rc;
 }
 
-/* The abuse mailbox a handle leads to, following at most depth references. */
-static uint32_t handle_abuse(const owners_t *o, uint32_t name, unsigned depth)
-{
-	if (name == 0 || depth == 0)
-		return 0;
-	const char *s = str_at(o, name);
-	size_t slot = map_slot(o, &o->handles, s, strlen(s));
-	if (o->handles.keys[slot] == 0)
-		return 0;
-	const struct handle *h = &o->handle[o->handles.vals[slot] - 1];
-	return h->abuse != 0 ? h->abuse : handle_abuse(o, h->ref, depth - 1);
-}
-
 void owners_finish(owners_t *o)
 {
-	o->no_abuse = 0;
-	for (size_t i = 0; i < o->n_rec; i++) {
-		struct rec *r = &o->rec[i];
-		if (r->abuse == 0)
-			r->abuse = handle_abuse(o, r->ref_c, OWNERS_REF_DEPTH);
-		if (r->abuse == 0)
-			r->abuse = handle_abuse(o, r->ref_irt, OWNERS_REF_DEPTH);
-		if (r->abuse == 0)
-			r->abuse = handle_abuse(o, r->org, OWNERS_REF_DEPTH);
-		if (r->abuse == 0)
-			o->no_abuse++;
+	if (o->finished)
+		return;
+	owners_resolve(o);
+	o->finished = true;
+}
+
+/* ---- lookup -------------------------------------------------------------- */
+
+void owners_format_range(const struct owners_rec *r, char out[OWNERS_NET_TEXT_MAX])
+{
+	char t1[ADDR_STRLEN], t2[ADDR_STRLEN];
+	unsigned bits = addr_bits(&r->first), span = 0;
+
+	for (unsigned i = 0; i < bits; i++) {
+		if (addr_bit(&r->first, i) != addr_bit(&r->last, i)) {
+			span = bits - i;
+			break;
+		}
 	}
+	if (r->first.family == AF_INET6)
+		snprintf(out, OWNERS_NET_TEXT_MAX, "%s/%u", addr_format(&r->first, t1), 128 - span);
+	else
+		snprintf(out, OWNERS_NET_TEXT_MAX, "%s - %s", addr_format(&r->first, t1), addr_format(&r->last, t2));
 }
 
 bool owners_lookup(const owners_t *o, const addr_t *a, struct owner_info *info_r, unsigned *plen_r)
 {
 	uint32_t idx;
-	char t1[ADDR_STRLEN], t2[ADDR_STRLEN];
 
-	if (!cidrset_lookup(o->set, a, &idx, plen_r))
+	if (!o->finished || !cidrset_lookup(o->set, a, &idx, plen_r))
 		return false;
-	const struct rec *r = &o->rec[idx];
-	if (r->first.family == AF_INET6) {
-		snprintf(info_r->network, sizeof(info_r->network), "%s/%u", addr_format(&r->first, t1),
-			 128 - span_bits(r));
-	} else {
-		snprintf(info_r->network, sizeof(info_r->network), "%s - %s", addr_format(&r->first, t1),
-			 addr_format(&r->last, t2));
+	const struct owners_rec *r = &o->rec[idx];
+	const struct owners_handle *org = owners_handle_find(o, r->org);
+	owners_format_range(r, info_r->network);
+	info_r->netname = owners_str(o, r->netname);
+	info_r->org = owners_str(o, r->org);
+	info_r->org_name = owners_str(o, org != NULL ? org->name : 0);
+	info_r->country = owners_str(o, r->country);
+	info_r->abuse = owners_str(o, r->contact);
+	info_r->via = (enum owner_via)r->via;
+	info_r->via_handle = owners_str(o, r->contact != 0 ? r->u.res.via_handle : 0);
+	info_r->inherited = r->contact != 0 && r->u.res.src != idx;
+	info_r->inherited_from[0] = '\0';
+	info_r->inherited_netname = "";
+	if (info_r->inherited) {
+		owners_format_range(&o->rec[r->u.res.src], info_r->inherited_from);
+		info_r->inherited_netname = owners_str(o, o->rec[r->u.res.src].netname);
 	}
-	info_r->netname = str_at(o, r->netname);
-	info_r->org = str_at(o, r->org);
-	info_r->country = str_at(o, r->country);
-	info_r->abuse = str_at(o, r->abuse);
+	info_r->why = (enum owner_why)r->why;
+	info_r->refused_file = "";
+	info_r->refused_line = 0;
+	info_r->refused_status = MAILBOX_OK;
+	if (r->contact == 0 && r->why == OWNER_WHY_REFUSED && r->u.res.src < o->n_refused) {
+		const struct owners_refused *x = &o->refused[r->u.res.src];
+		info_r->refused_file = owners_str(o, x->file);
+		info_r->refused_line = x->line;
+		info_r->refused_status = (enum mailbox_status)x->status;
+	}
 	return true;
+}
+
+const char *owners_via_name(enum owner_via via)
+{
+	switch (via) {
+	case OWNER_VIA_MAILBOX:
+		return "abuse-mailbox";
+	case OWNER_VIA_ABUSE_C:
+		return "abuse-c";
+	case OWNER_VIA_ORG:
+		return "org";
+	case OWNER_VIA_IRT:
+		return "mnt-irt";
+	case OWNER_VIA_OWNER_C:
+		return "owner-c";
+	case OWNER_VIA_NONE:
+		break;
+	}
+	return "none";
+}
+
+/* Text from a loaded file, with anything but printable ASCII as '?'. */
+static void put_clean(struct buf *out, const char *s)
+{
+	for (; *s != '\0'; s++)
+		buf_putc(out, *s >= ' ' && *s < 0x7f ? *s : '?');
+}
+
+void owners_explain(const struct owner_info *info, struct buf *out)
+{
+	static const char *const why_text[] = {
+		[OWNER_WHY_NONE] = "",
+		[OWNER_WHY_NO_CONTACT] = "no abuse-mailbox, abuse-c, org, mnt-irt or owner-c here or on an "
+					 "enclosing network",
+		[OWNER_WHY_UNKNOWN_HANDLE] = "the handles it names are not in the owners files",
+		[OWNER_WHY_NO_MAILBOX] = "the contacts it names have no mailbox",
+		[OWNER_WHY_REFUSED] = "the mailbox found was refused",
+	};
+
+	if (info->abuse[0] == '\0') {
+		buf_puts(out, "none: ");
+		buf_puts(out, (unsigned)info->why < sizeof(why_text) / sizeof(why_text[0]) && info->why != OWNER_WHY_NONE
+				      ? why_text[info->why]
+				      : "unknown");
+		if (info->why == OWNER_WHY_REFUSED && info->refused_line != 0) {
+			buf_puts(out, " at ");
+			put_clean(out, info->refused_file);
+			buf_printf(out, ":%lu (%s)", info->refused_line, mailbox_status_text(info->refused_status));
+		}
+		return;
+	}
+	buf_puts(out, owners_via_name(info->via));
+	if (info->via_handle[0] != '\0') {
+		buf_putc(out, ' ');
+		put_clean(out, info->via_handle);
+	}
+	if (info->inherited) {
+		buf_puts(out, ", inherited from ");
+		buf_puts(out, info->inherited_from);
+		if (info->inherited_netname[0] != '\0') {
+			buf_puts(out, " (");
+			put_clean(out, info->inherited_netname);
+			buf_putc(out, ')');
+		}
+	}
 }
 
 void owners_stats(const owners_t *o, struct owners_stats *st)
@@ -560,8 +512,11 @@ void owners_stats(const owners_t *o, struct owners_stats *st)
 	st->prefixes = cidrset_count(o->set);
 	st->bad_lines = o->bad_lines;
 	st->no_abuse = o->no_abuse;
-	st->memory = cidrset_memory(o->set) + o->arena.cap + o->cap_rec * sizeof(struct rec) +
-		     o->cap_handle * sizeof(struct handle) +
+	st->inherited = o->inherited;
+	st->refused = o->n_refused;
+	st->memory = cidrset_memory(o->set) + o->arena.cap + o->cap_rec * sizeof(struct owners_rec) +
+		     o->cap_handle * sizeof(struct owners_handle) +
+		     o->cap_refused * sizeof(struct owners_refused) +
 		     (o->interned.cap + o->handles.cap) * 2 * sizeof(uint32_t);
 }
 

@@ -3,18 +3,20 @@
 common_librelayguard_a_SOURCES += \
 	common/report.c common/report_event.c common/report.h \
 	common/spool.c common/spool.h \
-	common/owners.c common/owners.h
+	common/owners.c common/owners.h common/owners_int.h common/owners_rpsl.c common/owners_csv.c \
+	common/owners_resolve.c \
+	common/mailbox.c common/mailbox.h
 
 check_PROGRAMS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report_driver
 TESTS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report.sh \
-	tests/integration/notify.sh tests/integration/notify_postfix.sh
+	tests/integration/notify.sh tests/integration/notify_postfix.sh tests/integration/notify_owners.sh
 tests_unit_test_report_SOURCES = tests/unit/test_report.c tests/unit/tap.h
 tests_unit_test_spool_SOURCES = tests/unit/test_spool.c tests/unit/tap.h
 tests_unit_test_owners_SOURCES = tests/unit/test_owners.c tests/unit/tap.h
 tests_unit_test_notice_SOURCES = tests/unit/test_notice.c tests/unit/tap.h notify/nagg.c notify/notice.c
 tests_unit_test_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
 tests_integration_report_driver_SOURCES = tests/integration/report_driver.c
-EXTRA_DIST += tests/integration/report.sh tests/integration/notify.sh tests/integration/notify_postfix.sh \
+EXTRA_DIST += tests/integration/report.sh tests/integration/notify.sh tests/integration/notify_postfix.sh tests/integration/notify_owners.sh \
 	tests/data/owners tests/data/postfix/notify-main.cf.in bench/notify-bench.sh doc/reports.md
 
 # relayguard-notify
@@ -37,7 +39,10 @@ tests_fuzz_replay_owners_SOURCES = tests/fuzz/fuzz_owners.c tests/fuzz/replay.c
 tests_fuzz_replay_owners_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"owners"'
 
 if ENABLE_FUZZING
-noinst_PROGRAMS += tests/fuzz/report-fuzzer tests/fuzz/owners-fuzzer
+noinst_PROGRAMS += tests/fuzz/report-fuzzer tests/fuzz/owners-fuzzer tests/fuzz/mailbox-fuzzer
+tests_fuzz_mailbox_fuzzer_SOURCES = tests/fuzz/fuzz_mailbox.c
+tests_fuzz_mailbox_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_mailbox_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_report_fuzzer_SOURCES = tests/fuzz/fuzz_report.c
 tests_fuzz_report_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_report_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
@@ -46,3 +51,15 @@ tests_fuzz_owners_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefin
 tests_fuzz_owners_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
 endif
 dist_man_MANS += man/relayguard-notify.8
+
+# Contact mailboxes (common/mailbox): unit test and fuzz target.
+check_PROGRAMS += tests/unit/test_mailbox tests/fuzz/replay_mailbox
+TESTS += tests/unit/test_mailbox tests/fuzz/replay_mailbox
+tests_unit_test_mailbox_SOURCES = tests/unit/test_mailbox.c tests/unit/tap.h
+tests_fuzz_replay_mailbox_SOURCES = tests/fuzz/fuzz_mailbox.c tests/fuzz/replay.c
+tests_fuzz_replay_mailbox_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"mailbox"'
+
+# bench/bench_owners: built by `make`, run by bench/owners-bench.sh.
+noinst_PROGRAMS += bench/bench_owners
+bench_bench_owners_SOURCES = bench/bench_owners.c
+EXTRA_DIST += bench/owners-bench.sh
