@@ -379,6 +379,10 @@ static void parse_txt(const unsigned char *m, int len, struct resolver_answer *a
 	struct ares_txt_ext *list = NULL;
 	int rc = ares_parse_txt_reply_ext(m, len, &list);
 
+	/* c-ares 1.18 calls an answer with records of other types only (a TXT
+	 * question answered with an A record) a success with no TXT: NODATA. */
+	if (rc == ARES_SUCCESS && list == NULL)
+		rc = ARES_ENODATA;
 	if (rc != ARES_SUCCESS) {
 		ans->status = rc == ARES_ENODATA ? RESOLVER_NODATA : RESOLVER_ERROR;
 		return;

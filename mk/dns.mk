@@ -25,3 +25,10 @@ tests_fuzz_dns_servers_fuzzer_SOURCES = tests/fuzz/fuzz_dns_servers.c
 tests_fuzz_dns_servers_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_dns_servers_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
 endif
+
+# Integration: "the A answer decides, TXT only decorates" against a DNS
+# server of the test's own (txt_dns.py) that drops, garbles or delays TXT.
+check_PROGRAMS += tests/integration/dnsbl_txt_driver
+tests_integration_dnsbl_txt_driver_SOURCES = tests/integration/dnsbl_txt_driver.c tests/unit/tap.h
+TESTS += tests/integration/dnsbl_txt.sh
+EXTRA_DIST += tests/integration/dnsbl_txt.sh tests/integration/txt_dns.py
