@@ -6,7 +6,7 @@
 # drops, garbles, fails, delays or answers their TXT (cases in txt_dns.py).
 # Each case must be listed, with no error, well within dnsbl_timeout (5 s),
 # through the dnsbl module and the engine (dnsbl_txt_driver), through
-# relayguard-policyd and through `relayguard-ctl check`.
+# relayguard-policyd, `relayguard-ctl check` and relayguard-milter.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || true)
@@ -14,13 +14,15 @@ PY=/usr/bin/python3
 DRIVER=$RG_TOP_BUILDDIR/tests/integration/dnsbl_txt_driver
 POLICYD=$RG_TOP_BUILDDIR/policy/relayguard-policyd
 CTL=$RG_TOP_BUILDDIR/ctl/relayguard-ctl
+MILTER=$RG_TOP_BUILDDIR/milter/relayguard-milter
+rg_require miltertest
 CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
-for b in "$DRIVER" "$POLICYD" "$CTL"; do [ -x "$b" ] || rg_bail "$b not built"; done
+for b in "$DRIVER" "$POLICYD" "$CTL" "$MILTER"; do [ -x "$b" ] || rg_bail "$b not built"; done
 
-# The TXT of 192.0.2.7 comes 1.5 s after its question: after the grace
-# (200 ms), before the deadline (5 s).
+# The TXT of 192.0.2.7 comes 3 s after its question: after the grace
+# (200 ms) and the bound of each check (2 s), before the deadline (5 s).
 DNS_PORT=$(rg_free_port)
-$PY "$RG_TOP_SRCDIR/tests/integration/txt_dns.py" "$DNS_PORT" "$RUN/dns.log" 1500 2>"$RUN/dns.err" &
+$PY "$RG_TOP_SRCDIR/tests/integration/txt_dns.py" "$DNS_PORT" "$RUN/dns.log" 3000 2>"$RUN/dns.err" &
 rg_track $!
 rg_wait_port "$DNS_PORT" udp || rg_bail "txt_dns.py did not start: $(cat "$RUN/dns.err")"
 
@@ -102,6 +104,35 @@ for c in $CASES; do
 	rg_like "$out" "-> reject" "ctl check, TXT $what: reject"
 	rg_ok "$([ "$ms" -lt "$BOUND_MS" ]; echo $?)" "ctl check, TXT $what: done in $ms ms (bound $BOUND_MS ms)"
 done
+
+# --- relayguard-milter (miltertest, reject at RCPT) ---------------------------------------
+SOCK="$RUN/milter.sock"
+cat "$RUN/rg.conf" - >"$RUN/milter.conf" <<CONF
+milter_socket = unix:$SOCK
+milter_pidfile = $RUN/milter.pid
+milter_error_action = accept
+CONF
+"$MILTER" -f -c "$RUN/milter.conf" 2>"$RUN/milter.log" &
+rg_track $!
+for _ in $(seq 1 300); do
+	[ -S "$SOCK" ] && grep -q "started" "$RUN/milter.log" && break
+	sleep 0.1
+done
+[ -S "$SOCK" ] || rg_bail "relayguard-milter did not start: $(cat "$RUN/milter.log")"
+for c in $CASES; do
+	n=${c%%:*} what=${c#*:}
+	t0=$(now_ms)
+	miltertest -s "$RG_TOP_SRCDIR/tests/data/milter/listed_rcpt.lua" -D "SOCK=$SOCK" \
+		-D "DIR=$RG_TOP_SRCDIR/tests/data/milter" -D "IP=192.0.2.$n" >"$RUN/mt.out" 2>&1
+	rc=$?
+	ms=$(( $(now_ms) - t0 ))
+	rg_ok "$rc" "milter, TXT $what: refused at RCPT"
+	[ "$rc" -eq 0 ] || sed 's/^/# /' "$RUN/mt.out"
+	rg_ok "$([ "$ms" -lt "$BOUND_MS" ]; echo $?)" "milter, TXT $what: in $ms ms (bound $BOUND_MS ms)"
+done
+rg_is "$(grep -c 'stage=rcpt milter=reject client=192.0.2.[1-8] .*verdict=reject' "$RUN/milter.log")" 8 \
+	"milter: eight rejects logged"
+rg_is "$(grep -c 'error-accept\|errors=' "$RUN/milter.log")" 0 "milter: no error, no error-accept"
 
 if [ "$RG_FAILED" -ne 0 ]; then
 	echo "# driver log:"; sed 's/^/#   /' "$RUN/driver.log"

@@ -17,7 +17,7 @@ once, and only its TXT answer differs:
   192.0.2.4   TXT answer cut in the middle of its record (short datagram)
   192.0.2.5   TXT answer with the TC bit and no records (go to TCP: closed)
   192.0.2.6   TXT answered SERVFAIL
-  192.0.2.7   TXT answered LATE_MS (default 1500) after the question
+  192.0.2.7   TXT answered LATE_MS (default 3000) after the question
   192.0.2.8   TXT answered at once: "Listed in txt.test: 192.0.2.8"
   192.0.2.9   not listed: NXDOMAIN for A and TXT
   127.0.0.2   the RFC 5782 test entry: listed, A and TXT at once
@@ -128,7 +128,7 @@ def case_of(name):
 
 def main():
     port, log_path = int(sys.argv[1]), sys.argv[2]
-    late_ms = int(sys.argv[3]) if len(sys.argv) > 3 else 1500
+    late_ms = int(sys.argv[3]) if len(sys.argv) > 3 else 3000
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", port))
     log = open(log_path, "a", buffering=1)
