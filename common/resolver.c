@@ -403,6 +403,22 @@ static void parse_txt(const unsigned char *m, int len, struct resolver_answer *a
 		ans->ttl = clean_ttl(get32(m + pos + 4));
 }
 
+void resolver_answer_parse(bool txt_question, const unsigned char *msg, size_t len,
+			   struct resolver_answer *ans, struct buf *txt)
+{
+	if (ans->status == RESOLVER_OK) {
+		/* c-ares reads lengths as int; a DNS message is at most 65535 bytes. */
+		if (msg == NULL || len == 0 || len > 65535)
+			ans->status = RESOLVER_ERROR;
+		else if (txt_question)
+			parse_txt(msg, (int)len, ans, txt);
+		else
+			parse_a(msg, (int)len, ans);
+	} else if (ans->status == RESOLVER_NXDOMAIN || ans->status == RESOLVER_NODATA) {
+		ans->ttl = negative_ttl(msg, len);
+	}
+}
+
 /* ---- queries ---------------------------------------------------------- */
 
 static void unlink_query(resolver_query_t *q)
@@ -462,14 +478,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		free_query(q);
 		return;
 	}
-	if (ans.status == RESOLVER_OK && abuf != NULL && alen > 0) {
-		if (q->type == DNS_TYPE_A)
-			parse_a(abuf, alen, &ans);
-		else
-			parse_txt(abuf, alen, &ans, &txt);
-	} else if (ans.status == RESOLVER_NXDOMAIN || ans.status == RESOLVER_NODATA) {
-		ans.ttl = negative_ttl(abuf, alen > 0 ? (size_t)alen : 0);
-	}
+	resolver_answer_parse(q->type == DNS_TYPE_TXT, abuf, alen > 0 ? (size_t)alen : 0, &ans, &txt);
 	deliver(q, &ans);
 	buf_free(&txt);
 }
