@@ -1,7 +1,8 @@
 #!/bin/bash
 # engine-bench.sh - the core engine's checks/s and latency: in-process cache
 # hits, Redis hits, and cold lookups (with and without TXT) against a local
-# rbldnsd with 1 and 5 zones.  Starts its own rbldnsd and redis-server on free loopback ports.
+# rbldnsd with 1 and 5 zones.  Starts its own rbldnsd and redis-server on
+# free loopback ports.
 #   bench/engine-bench.sh [BUILD_DIR]      (default: ./build)
 set -u
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
