@@ -113,7 +113,8 @@ milter_pidfile = $RUN/milter.pid
 milter_error_action = accept
 CONF
 "$MILTER" -f -c "$RUN/milter.conf" 2>"$RUN/milter.log" &
-rg_track $!
+MILTER_PID=$!
+rg_track "$MILTER_PID"
 for _ in $(seq 1 300); do
 	[ -S "$SOCK" ] && grep -q "started" "$RUN/milter.log" && break
 	sleep 0.1
@@ -134,8 +135,18 @@ rg_is "$(grep -c 'stage=rcpt milter=reject client=192.0.2.[1-8] .*verdict=reject
 	"milter: eight rejects logged"
 rg_is "$(grep -c 'error-accept\|errors=' "$RUN/milter.log")" 0 "milter: no error, no error-accept"
 
+# --- both daemons end cleanly (under ASan: no leak, no error report) -------------------------
+for p in "$PID:policyd" "$MILTER_PID:milter"; do
+	kill -TERM "${p%%:*}"
+	wait "${p%%:*}"
+	rg_is "$?" 0 "${p#*:}: SIGTERM: exit status 0"
+done
+rg_ok "$(grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$RUN"/policyd.log "$RUN"/milter.log "$RUN"/ctl.err; [ $? -ne 0 ]; echo $?)" \
+	"no sanitizer report from policyd, milter or relayguard-ctl"
+
 if [ "$RG_FAILED" -ne 0 ]; then
 	echo "# driver log:"; sed 's/^/#   /' "$RUN/driver.log"
 	echo "# policyd log:"; sed 's/^/#   /' "$RUN/policyd.log"
+	echo "# milter log:"; sed 's/^/#   /' "$RUN/milter.log"
 fi
 rg_done
