@@ -2,11 +2,12 @@
  * bench_engine - checks per second and latency of the core engine, in three
  * situations: every answer from the in-process cache, every answer from
  * Redis (the in-process cache disabled), and cold lookups (every address new)
- * against a local rbldnsd with Z zones.  Run by bench/engine-bench.sh, which
- * starts rbldnsd and redis-server.
+ * against a local rbldnsd with Z zones, without TXT (cold) or with the TXT
+ * queries sent beside the A queries (cold-txt, dnsbl_txt = yes).  Run by
+ * bench/engine-bench.sh, which starts rbldnsd and redis-server.
  *
  * usage: bench_engine MODE DNS_PORT ZONES REDIS_PORT CONCURRENCY CHECKS
- *   MODE: memory | redis | cold
+ *   MODE: memory | redis | cold | cold-txt
  * Clients are 198.18.x.y (RFC 2544 benchmark space, not skipped as special).
  * Prints one line: mode=... zones=... conc=... checks=... per_sec=... p50_us=... p99_us=...
  */
@@ -116,7 +117,8 @@ int main(int argc, char **argv)
 	unsigned zones = (unsigned)atoi(argv[3]);
 	unsigned conc = (unsigned)atoi(argv[5]);
 	unsigned checks = (unsigned)atoi(argv[6]);
-	bool cold = strcmp(mode, "cold") == 0, redis = strcmp(mode, "redis") == 0;
+	bool txt = strcmp(mode, "cold-txt") == 0;
+	bool cold = txt || strcmp(mode, "cold") == 0, redis = strcmp(mode, "redis") == 0;
 	struct buf text = BUF_INIT, sites = BUF_INIT;
 	cfg_t *cfg = NULL;
 	char *error = NULL;
@@ -128,9 +130,9 @@ int main(int argc, char **argv)
 		buf_printf(&sites, "%sz%u.test", z > 1 ? ", " : "", z);
 	buf_printf(&text,
 		   "dns_servers = 127.0.0.1:%s\ndnsbl_sites = %s\ndnsbl_timeout = 5s\n"
-		   "dnsbl_probe_interval = 0\nreport_enable = no\ndnsbl_txt = no\n"
+		   "dnsbl_probe_interval = 0\nreport_enable = no\ndnsbl_txt = %s\n"
 		   "cache_size = %s\n%s%s%s\n",
-		   argv[2], buf_cstr(&sites), redis ? "0" : "1000000",
+		   argv[2], buf_cstr(&sites), txt ? "yes" : "no", redis ? "0" : "1000000",
 		   redis ? "redis_server = 127.0.0.1:" : "", redis ? argv[4] : "", redis ? "\nredis_prefix = bench:" : "");
 	if (cfg_load_mem("bench.conf", text.data, text.len, &cfg, &error) != 0) {
 		fprintf(stderr, "config: %s\n", error);

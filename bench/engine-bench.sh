@@ -1,7 +1,8 @@
 #!/bin/bash
 # engine-bench.sh - the core engine's checks/s and latency: in-process cache
-# hits, Redis hits, and cold lookups against a local rbldnsd with 1 and 5
-# zones.  Starts its own rbldnsd and redis-server on free loopback ports.
+# hits, Redis hits, and cold lookups (with and without TXT) against a local
+# rbldnsd with 1 and 5 zones.  Starts its own rbldnsd and redis-server on
+# free loopback ports.
 #   bench/engine-bench.sh [BUILD_DIR]      (default: ./build)
 set -u
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,6 +44,10 @@ echo "# $(date -u +%F) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | c
 "$BIN" cold "$DNS_PORT" 1 "$REDIS_PORT" 1 5000
 "$BIN" cold "$DNS_PORT" 5 "$REDIS_PORT" 1 5000
 "$BIN" cold "$DNS_PORT" 5 "$REDIS_PORT" 16 20000
+echo "# cold lookups with dnsbl_txt = yes: a TXT query beside each A query, the text of the listings"
+"$BIN" cold-txt "$DNS_PORT" 5 "$REDIS_PORT" 1 5000
+"$BIN" cold-txt "$DNS_PORT" 5 "$REDIS_PORT" 16 20000
 echo "# cold lookups through a resolver 20 ms away: 5 zones cost one round trip, not five"
 "$BIN" cold "$DELAY_PORT" 1 "$REDIS_PORT" 1 100
 "$BIN" cold "$DELAY_PORT" 5 "$REDIS_PORT" 1 100
+"$BIN" cold-txt "$DELAY_PORT" 5 "$REDIS_PORT" 1 100

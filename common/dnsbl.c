@@ -5,7 +5,9 @@
  * Every query, the caller's and the probes', is a dnsbl_query_t on the
  * owner's list, so dnsbl_free() can cancel whatever is in flight.  A query
  * holds at most one A and one TXT resolver query; it finishes when the A
- * answer decides (or, for a listing with TXT wanted, when TXT answers too).
+ * answer decides, except that a listing with TXT wanted waits for the TXT
+ * answer during the grace (DNSBL_TXT_GRACE_MS, timer q->grace) and then
+ * goes without text.  dnsbl_query_settle() ends that wait early.
  * Results that need no DNS (skipped, invalid name) are delivered through a
  * one-shot event so that callbacks never run inside dnsbl_query_*().
  */
@@ -36,6 +38,8 @@ struct dnsbl_site {
 	struct site site;
 	struct dnsbl_stats stats;
 	uint32_t last_error_code;	/* this thread's copy of dnsbl_diag_state_swap()'s; 0 = normal */
+	uint64_t txt_logged_ms;		/* last notice of listings without text; 0 = never */
+	unsigned txt_missing;		/* listings without text since that notice */
 	unsigned probe_failures;	/* failed rounds in a row */
 	unsigned probes_pending;	/* of the current round; 0 = none running */
 	bool round_failed, round_dead;
@@ -68,10 +72,13 @@ struct dnsbl_query {
 	bool timed_out;
 	resolver_query_t *qa, *qt;
 	struct event *defer;	/* immediate results */
+	struct event *grace;	/* a listing waiting for its TXT answer */
 	uint64_t start_us;
 	struct dnsbl_result result;
 	struct buf txt;
+	bool want_txt;		/* a TXT query was sent with the A query */
 	bool have_txt;
+	const char *txt_why;	/* why the TXT answer gave no text; NULL = none yet */
 	struct dnsbl_query *prev, *next;
 };
 
@@ -81,6 +88,23 @@ static const char *const status_names[] = {
 	[DNSBL_ERROR] = "error",
 	[DNSBL_SKIPPED] = "skipped",
 };
+
+/* Why a listing went without its text (for the log; compared by address). */
+static const char txt_none[] = "the zone has no TXT record for it";
+static const char txt_late[] = "no TXT answer within the grace after the A answer";
+static const char txt_deadline[] = "the check's deadline came before the TXT answer";
+
+static const char *txt_failure(enum resolver_status status)
+{
+	switch (status) {
+	case RESOLVER_NXDOMAIN:
+	case RESOLVER_NODATA: return txt_none;
+	case RESOLVER_SERVFAIL: return "TXT answer SERVFAIL";
+	case RESOLVER_REFUSED: return "TXT answer REFUSED";
+	case RESOLVER_TIMEOUT: return "TXT query timed out";
+	default: return "TXT answer malformed or unusable";
+	}
+}
 
 const char *dnsbl_status_name(enum dnsbl_status status)
 {
@@ -126,6 +150,8 @@ static void query_free(dnsbl_query_t *q)
 	resolver_cancel(q->qt);
 	if (q->defer != NULL)
 		event_free(q->defer);
+	if (q->grace != NULL)
+		event_free(q->grace);
 	buf_free(&q->txt);
 	free(q);
 }
@@ -226,6 +252,35 @@ static void classify(dnsbl_query_t *q, const struct resolver_answer *ans)
 
 static void probe_done(dnsbl_query_t *q);
 
+/*
+ * A listing goes out without the text it asked for.  Logged at debug for
+ * each one, and as a notice at most once per DNSBL_TXT_LOG_S per zone when
+ * the TXT query failed: TXT answers are larger than A answers and get lost
+ * more often, so a line per query would flood the log on a bad day, and the
+ * listing itself stands anyway.  A zone that answers "no TXT record" (some
+ * lists publish none) is not a failure and stays at debug.
+ */
+static void txt_missing(dnsbl_query_t *q, const char *why, bool failure)
+{
+	struct dnsbl_site *s = &q->d->sites[q->site];
+	char code[CODE_STRLEN];
+	uint64_t now;
+
+	code_text(q->result.code, code);
+	log_debug("dnsbl zone %s: listing %s delivered without text: %s", s->site.zone, code, why);
+	if (!failure)
+		return;
+	s->txt_missing++;
+	now = clock_now_ms();
+	if (s->txt_logged_ms != 0 && now - s->txt_logged_ms < DNSBL_TXT_LOG_S * 1000ull)
+		return;
+	log_notice("dnsbl zone %s: %u listing(s) delivered without their TXT text since the last "
+		   "such notice (last: %s); the A answer decides, the text only decorates the reply",
+		   s->site.zone, s->txt_missing, why);
+	s->txt_logged_ms = now ? now : 1;
+	s->txt_missing = 0;
+}
+
 /* The verdict is complete: count it and hand it over, then free q. */
 static void finish(dnsbl_query_t *q)
 {
@@ -237,6 +292,9 @@ static void finish(dnsbl_query_t *q)
 	}
 	if (q->result.status == DNSBL_LISTED && q->have_txt)
 		q->result.txt = buf_cstr(&q->txt);
+	else if (q->result.status == DNSBL_LISTED && q->want_txt)
+		txt_missing(q, q->txt_why ? q->txt_why : txt_none,
+			    q->txt_why != NULL && q->txt_why != txt_none);
 	if (q->start_us != 0) {	/* went to DNS */
 		if (q->result.status == DNSBL_LISTED)
 			st->listed++;
@@ -252,6 +310,17 @@ static void finish(dnsbl_query_t *q)
 	query_free(q);
 }
 
+/* The grace is over: the listing goes without its text. */
+static void on_grace(evutil_socket_t fd, short what, void *arg)
+{
+	dnsbl_query_t *q = arg;
+
+	resolver_cancel(q->qt);
+	q->qt = NULL;
+	q->txt_why = txt_late;
+	finish(q);
+}
+
 static void on_a(const struct resolver_answer *ans, void *arg)
 {
 	dnsbl_query_t *q = arg;
@@ -265,8 +334,15 @@ static void on_a(const struct resolver_answer *ans, void *arg)
 			st->latency_us_max = us;
 	}
 	classify(q, ans);
-	if (q->result.status == DNSBL_LISTED && q->qt != NULL)
-		return;		/* the TXT answer finishes it */
+	if (q->result.status == DNSBL_LISTED && q->qt != NULL) {
+		/* The A answer has decided; the text may follow for a short while. */
+		struct timeval tv = { DNSBL_TXT_GRACE_MS / 1000, (DNSBL_TXT_GRACE_MS % 1000) * 1000 };
+		q->grace = evtimer_new(q->d->base, on_grace, q);
+		if (q->grace == NULL)
+			abort();
+		evtimer_add(q->grace, &tv);
+		return;
+	}
 	resolver_cancel(q->qt);
 	q->qt = NULL;
 	finish(q);
@@ -278,12 +354,14 @@ static void on_txt(const struct resolver_answer *ans, void *arg)
 	dnsbl_query_t *q = arg;
 
 	q->qt = NULL;
-	if (ans->status == RESOLVER_OK && ans->txt != NULL) {
+	if (ans->status == RESOLVER_OK && ans->txt != NULL && ans->txt[0] != '\0') {
 		for (const char *p = ans->txt; *p != '\0' && q->txt.len < DNSBL_TXT_MAX; p++) {
 			unsigned char c = (unsigned char)*p;
 			buf_putc(&q->txt, c < 0x20 || c == 0x7f ? ' ' : (char)c);
 		}
 		q->have_txt = true;
+	} else {
+		q->txt_why = ans->status == RESOLVER_OK ? txt_none : txt_failure(ans->status);
 	}
 	if (q->qa == NULL)	/* A said listed and waited for us */
 		finish(q);
@@ -295,6 +373,7 @@ static void send_query(dnsbl_query_t *q, const char *name, bool want_txt)
 	if (q->probe == PROBE_NONE)
 		q->d->sites[q->site].stats.queries++;
 	q->qa = resolver_query_a(q->d->res, name, on_a, q);
+	q->want_txt = want_txt;
 	if (want_txt)
 		q->qt = resolver_query_txt(q->d->res, name, on_txt, q);
 }
@@ -404,6 +483,18 @@ void dnsbl_query_cancel(dnsbl_query_t *q)
 	if (q == NULL || q->running)
 		return;
 	query_free(q);
+}
+
+bool dnsbl_query_settle(dnsbl_query_t *q)
+{
+	/* q->grace is set only while a listing waits for its TXT answer. */
+	if (q == NULL || q->running || q->grace == NULL)
+		return false;
+	resolver_cancel(q->qt);
+	q->qt = NULL;
+	q->txt_why = txt_deadline;
+	finish(q);
+	return true;
 }
 
 /* ---- health probes ---------------------------------------------------- */

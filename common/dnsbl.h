@@ -28,12 +28,25 @@
  * Timeouts and DNS failures change nothing: they say nothing about the
  * list's refusal.  Probe answers count like any other.
  *
- * TXT: with want_txt the TXT query is sent IN PARALLEL with the A query (one
- * round trip under the engine's deadline instead of two).  When the A answer
- * says listed, the result waits for the TXT answer and carries its text
- * (control characters replaced by spaces, cut to DNSBL_TXT_MAX bytes); when
- * A says anything else the TXT query is cancelled and the result delivered
- * at once.  A failed TXT query leaves txt NULL and the listing stands.
+ * TXT: the A answer decides; the TXT answer only decorates a listing.  With
+ * want_txt the TXT query is sent IN PARALLEL with the A query (one round
+ * trip under the engine's deadline instead of two).  When A says anything
+ * but listed, the TXT query is cancelled and the result delivered at once.
+ * When A says listed:
+ *   - a TXT answer already in, or arriving within DNSBL_TXT_GRACE_MS after
+ *     the A answer, gives the text (control characters replaced by spaces,
+ *     cut to DNSBL_TXT_MAX bytes);
+ *   - otherwise the listing is delivered when the grace ends, with txt NULL:
+ *     a TXT query that failed (SERVFAIL, REFUSED, timeout, a malformed,
+ *     truncated or wrong-type answer) or never answered never turns a
+ *     listing into an error, a not-listed or a delay beyond the grace;
+ *   - dnsbl_query_settle() delivers it at once, without text (the caller's
+ *     deadline has come: the listing must stand, not become a timeout).
+ * So a listing costs at most min(DNSBL_TXT_GRACE_MS, the caller's deadline)
+ * more than its A answer.  A listing without text is logged at debug, and a
+ * failed TXT query as a notice at most once per DNSBL_TXT_LOG_S per zone
+ * (counting the ones in between); "no TXT record" (NXDOMAIN/NODATA for the
+ * TXT, a list that publishes none) stays at debug.
  *
  * Health (RFC 5782 section 5): with probe_interval_ms > 0, every zone is
  * probed at start and then every interval: IP lists with 2.0.0.127.ZONE
@@ -57,7 +70,8 @@
  * A answer received (cancelled queries have none).
  *
  * Callbacks: exactly once per query, always from the event loop, never
- * inside dnsbl_query_*(); never after dnsbl_query_cancel().  The handle is
+ * inside dnsbl_query_addr()/_domain(); inside dnsbl_query_settle() when it
+ * returns true; never after dnsbl_query_cancel().  The handle is
  * freed by the module after the callback returns or at cancel.
  * dnsbl_query_cancel() on the query whose callback is running is a no-op;
  * cancelling another query from inside a callback is fine.  dnsbl_free()
@@ -87,6 +101,15 @@ typedef struct dnsbl_query dnsbl_query_t;
 #define DNSBL_ERROR_CODES_MAX 64u
 /* Longest TXT text delivered (longer text is cut). */
 #define DNSBL_TXT_MAX 512u
+/*
+ * Longest wait for the TXT answer of a listing after its A answer.  Both
+ * queries leave together and usually come back together; 200 ms covers a
+ * TXT answer a little slower than its A answer (a larger packet, another
+ * resolver cache miss) without letting a lost one hold the verdict.
+ */
+#define DNSBL_TXT_GRACE_MS 200u
+/* A failed TXT query of a listing is logged at most once per zone in this time. */
+#define DNSBL_TXT_LOG_S 600u
 /* Failed probe rounds in a row that suspend a zone. */
 #define DNSBL_PROBE_FAILURES 3u
 /* Smallest probe interval accepted (0 = no probes). */
@@ -147,7 +170,9 @@ struct dnsbl_result {
 	uint32_t filtered_code;
 	/* LISTED or NOT_LISTED: TTL of the A answer (negative TTL for NXDOMAIN/NODATA), 0 if unknown. */
 	uint32_t ttl;
-	const char *txt;	/* LISTED with want_txt: the TXT text; else NULL.  Valid during the callback only. */
+	/* LISTED with want_txt and a non-empty TXT answer within the grace: its text; else
+	 * NULL.  Valid during the callback only. */
+	const char *txt;
 	/* ERROR and SKIPPED: why, static text (may be kept), e.g. "SERVFAIL", "REFUSED",
 	 * "timeout", "answer outside 127.0.0.0/8", "zone suspended", "invalid domain",
 	 * "error code 127.255.255.254 (query refused: use a local resolver)" (the known
@@ -185,6 +210,15 @@ bool dnsbl_error_code_match(const struct dnsbl_error_code *codes, size_t n, cons
 
 /* Forget a pending query: its callback is never called.  NULL: no-op. */
 void dnsbl_query_cancel(dnsbl_query_t *q);
+
+/*
+ * The caller's deadline has come: if q's A answer has said listed and q only
+ * waits for its TXT answer, cancel the TXT query, call the callback NOW
+ * (inside this call) with the listing and txt NULL, free q and return true.
+ * Otherwise (no A answer yet, NULL, or q's callback running) change nothing
+ * and return false: the caller cancels q as usual.
+ */
+bool dnsbl_query_settle(dnsbl_query_t *q);
 
 /* Counters of site, valid until dnsbl_free(); NULL for an index >= n_sites. */
 struct dnsbl_stats {

@@ -385,12 +385,20 @@ void engine_deliver_ready(evutil_socket_t fd, short what, void *arg)
 		engine_free(&e);
 }
 
+/*
+ * The deadline: a zone whose A answer said listed and that only waits for
+ * its TXT answer is a listing, delivered now without text (dns_answered()
+ * runs inside dnsbl_query_settle()); what has no answer yet is a timeout.
+ */
 static void lookup_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct lookup *lk = arg;
+	engine_t *e = lk->engine;
 
 	(void)fd;
 	(void)what;
+	for (size_t i = 0; i < e->n_sources; i++)
+		(void)dnsbl_query_settle(lk->dns_ops[i].query);
 	lookup_cancel_ops(lk, "timeout");
 	lookup_finish(lk);
 }

@@ -379,6 +379,10 @@ static void parse_txt(const unsigned char *m, int len, struct resolver_answer *a
 	struct ares_txt_ext *list = NULL;
 	int rc = ares_parse_txt_reply_ext(m, len, &list);
 
+	/* c-ares 1.18 calls an answer with records of other types only (a TXT
+	 * question answered with an A record) a success with no TXT: NODATA. */
+	if (rc == ARES_SUCCESS && list == NULL)
+		rc = ARES_ENODATA;
 	if (rc != ARES_SUCCESS) {
 		ans->status = rc == ARES_ENODATA ? RESOLVER_NODATA : RESOLVER_ERROR;
 		return;
@@ -397,6 +401,22 @@ static void parse_txt(const unsigned char *m, int len, struct resolver_answer *a
 	    (pos += 4) <= (size_t)len && skip_name(m, (size_t)len, &pos) == 0 &&
 	    pos + 10 <= (size_t)len)
 		ans->ttl = clean_ttl(get32(m + pos + 4));
+}
+
+void resolver_answer_parse(bool txt_question, const unsigned char *msg, size_t len,
+			   struct resolver_answer *ans, struct buf *txt)
+{
+	if (ans->status == RESOLVER_OK) {
+		/* c-ares reads lengths as int; a DNS message is at most 65535 bytes. */
+		if (msg == NULL || len == 0 || len > 65535)
+			ans->status = RESOLVER_ERROR;
+		else if (txt_question)
+			parse_txt(msg, (int)len, ans, txt);
+		else
+			parse_a(msg, (int)len, ans);
+	} else if (ans->status == RESOLVER_NXDOMAIN || ans->status == RESOLVER_NODATA) {
+		ans->ttl = negative_ttl(msg, len);
+	}
 }
 
 /* ---- queries ---------------------------------------------------------- */
@@ -458,14 +478,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		free_query(q);
 		return;
 	}
-	if (ans.status == RESOLVER_OK && abuf != NULL && alen > 0) {
-		if (q->type == DNS_TYPE_A)
-			parse_a(abuf, alen, &ans);
-		else
-			parse_txt(abuf, alen, &ans, &txt);
-	} else if (ans.status == RESOLVER_NXDOMAIN || ans.status == RESOLVER_NODATA) {
-		ans.ttl = negative_ttl(abuf, alen > 0 ? (size_t)alen : 0);
-	}
+	resolver_answer_parse(q->type == DNS_TYPE_TXT, abuf, alen > 0 ? (size_t)alen : 0, &ans, &txt);
 	deliver(q, &ans);
 	buf_free(&txt);
 }

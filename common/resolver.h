@@ -135,6 +135,20 @@ resolver_query_t *resolver_query_txt(resolver_t *res, const char *name, resolver
 /* Forget a pending query: its callback is never called.  NULL: no-op. */
 void resolver_cancel(resolver_query_t *q);
 
+struct buf;
+/*
+ * Read the answer message msg (len bytes, untrusted; NULL/0 for none) to an
+ * A question, or a TXT question with txt_question, into ans, as the query
+ * callbacks deliver it.  The caller sets ans->status from the transport
+ * first (zero the rest).  OK: the records (an answer without records of the
+ * asked type becomes NODATA, a malformed one ERROR); NXDOMAIN and NODATA:
+ * the negative TTL; other statuses: left as they are.  ans->txt points into
+ * txt (the caller's buffer, initialised and freed by the caller).  The
+ * queries use it; it is public for the fuzz target (tests/fuzz/fuzz_dns_answer.c).
+ */
+void resolver_answer_parse(bool txt_question, const unsigned char *msg, size_t len,
+			   struct resolver_answer *ans, struct buf *txt);
+
 /*
  * True if one of the configured (or system) servers is a well-known public
  * resolver (Google, Cloudflare, Quad9, OpenDNS, IPv4 and IPv6); the address

@@ -34,3 +34,23 @@ TESTS += tests/unit/test_dnsbl_diag
 tests_unit_test_dnsbl_diag_SOURCES = tests/unit/test_dnsbl_diag.c tests/unit/tap.h
 TESTS += tests/integration/doctor.sh
 EXTRA_DIST += tests/integration/doctor.sh tests/data/doctor
+
+# Integration: "the A answer decides, TXT only decorates" against a DNS
+# server of the test's own (txt_dns.py) that drops, garbles or delays TXT.
+check_PROGRAMS += tests/integration/dnsbl_txt_driver
+tests_integration_dnsbl_txt_driver_SOURCES = tests/integration/dnsbl_txt_driver.c tests/unit/tap.h
+TESTS += tests/integration/dnsbl_txt.sh
+EXTRA_DIST += tests/integration/dnsbl_txt.sh tests/integration/txt_dns.py
+
+# Fuzz target "dns_answer": A and TXT answer messages as the resolver reads them.
+check_PROGRAMS += tests/fuzz/replay_dns_answer
+TESTS += tests/fuzz/replay_dns_answer
+tests_fuzz_replay_dns_answer_SOURCES = tests/fuzz/fuzz_dns_answer.c tests/fuzz/replay.c
+tests_fuzz_replay_dns_answer_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"dns_answer"'
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/dns_answer-fuzzer
+tests_fuzz_dns_answer_fuzzer_SOURCES = tests/fuzz/fuzz_dns_answer.c
+tests_fuzz_dns_answer_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_dns_answer_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
+endif
