@@ -86,7 +86,14 @@
 /* The code of an entry when nothing says otherwise: 127.0.0.2. */
 #define LISTFILE_DEFAULT_CODE 0x7f000002u
 
-enum listfile_format { LISTFILE_AUTO, LISTFILE_IP4SET, LISTFILE_IP6TSET, LISTFILE_CIDR };
+enum listfile_format {
+	LISTFILE_AUTO,
+	LISTFILE_IP4SET,
+	LISTFILE_IP6TSET,
+	LISTFILE_CIDR,
+	LISTFILE_IP4TRIE,
+	LISTFILE_IP6TRIE,
+};
 
 /* Parse "auto", "ip4set", "ip6tset" or "cidr"; 0, or -1 for anything else. */
 int listfile_format_parse(const char *s, enum listfile_format *fmt_r)

@@ -2,7 +2,8 @@
 # unit tests, fuzz targets and benchmark.
 common_librelayguard_a_SOURCES += \
 	common/cidrset.c common/cidrset.h \
-	common/listfile.c common/listfile.h
+	common/listfile.c common/listfile.h \
+	common/lfsyntax.c common/lfsyntax.h
 
 check_PROGRAMS += tests/unit/test_cidrset
 TESTS += tests/unit/test_cidrset

@@ -1,0 +1,348 @@
+/*
+ * lfsyntax - rbldnsd dataset line syntax: addresses, values, TXT templates.
+ *
+ * The rules are rbldnsd's, quirks included (a one-octet A value is
+ * 127.0.0.n but a two-octet one is a.0.0.b), because a list file must mean
+ * the same thing to relayguard and to rbldnsd.  See lfsyntax.h.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "lfsyntax.h"
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int hex_value(char c)
+{
+	if (is_digit(c))
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static uint32_t mask4(unsigned bits)
+{
+	return bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+}
+
+bool lfsyntax_addr_end(const char *s, size_t len)
+{
+	return len == 0 || is_blank(s[0]) || s[0] == '#' || s[0] == ';' || s[0] == ':';
+}
+
+/* 1..4 octets from s[*i]: the prefix bits (8..32) or -1; *a_r holds them at the top. */
+static int ip4_prefix(const char *s, size_t len, size_t *i, uint32_t *a_r)
+{
+	uint32_t a = 0;
+	int n = 0;
+
+	for (;;) {
+		unsigned o = 0;
+		if (*i >= len || !is_digit(s[*i]))
+			return -1;
+		while (*i < len && is_digit(s[*i])) {
+			o = o * 10 + (unsigned)(s[(*i)++] - '0');
+			if (o > 255)
+				return -1;
+		}
+		a |= (uint32_t)o << (24 - 8 * n);
+		n++;
+		if (n == 4 || *i >= len || s[*i] != '.')
+			break;
+		(*i)++;
+	}
+	*a_r = a;
+	return 8 * n;
+}
+
+/* "/bits" digits at s[*i] (after the "/"): 0..max or -1. */
+static int prefix_len(const char *s, size_t len, size_t *i, int max)
+{
+	int bits = 0;
+
+	if (*i >= len || !is_digit(s[*i]))
+		return -1;
+	while (*i < len && is_digit(s[*i])) {
+		bits = bits * 10 + (s[(*i)++] - '0');
+		if (bits > max)
+			return -1;
+	}
+	return bits;
+}
+
+/* "a-b" after a (bits of a), at s[*i] just past the "-". */
+static int ip4_range_end(const char *s, size_t len, size_t *i, int bits, uint32_t a,
+			 uint32_t *b_r)
+{
+	uint32_t b;
+	int bbits = ip4_prefix(s, len, i, &b);
+
+	if (bbits < 0)
+		return -1;
+	if (bbits == 8) {
+		/* "127.16-31": the end replaces the last octet given at the start. */
+		b = (b >> (bits - 8)) | (a & mask4((unsigned)bits - 8));
+		bbits = bits;
+	} else if (bbits != bits) {
+		return -1;
+	}
+	b |= ~mask4((unsigned)bbits);
+	if (a > b)
+		return -1;
+	*b_r = b;
+	return 0;
+}
+
+int lfsyntax_ip4(const char *s, size_t len, bool ranges, size_t *used_r, uint32_t *first_r,
+		 uint32_t *last_r, unsigned *bits_r, const char **why_r)
+{
+	size_t i = 0;
+	uint32_t a, b;
+	int bits = ip4_prefix(s, len, &i, &a);
+
+	*why_r = "invalid address";
+	if (bits < 0)
+		return -1;
+	if (ranges && i < len && s[i] == '-') {
+		i++;
+		if (ip4_range_end(s, len, &i, bits, a, &b) != 0)
+			return -1;
+		bits = 32;
+	} else {
+		if (i < len && s[i] == '/') {
+			i++;
+			bits = prefix_len(s, len, &i, 32);
+			if (bits < 0)
+				return -1;
+		} else if (bits == 8) {
+			return -1;	/* a bare number: "10/8" is meant */
+		}
+		if (ranges && bits == 0)
+			return -1;	/* ip4set has no /0 */
+		if ((a & ~mask4((unsigned)bits)) != 0) {
+			*why_r = "invalid range (non-zero host part)";
+			return -1;
+		}
+		b = a | ~mask4((unsigned)bits);
+	}
+	if (!lfsyntax_addr_end(s + i, len - i))
+		return -1;
+	*used_r = i;
+	*first_r = a;
+	*last_r = b;
+	*bits_r = (unsigned)bits;
+	return 0;
+}
+
+/* ip6addr.c's ip6prefix(): the prefix bits or -1; *i is left where it stopped. */
+static int ip6_prefix(const char *s, size_t len, size_t *i, uint8_t ap[16])
+{
+	unsigned bytes = 0;
+	int zstart = -1, ret = -1;
+
+	memset(ap, 0, 16);
+	if (len >= 2 && s[0] == ':' && s[1] == ':') {
+		zstart = 0;
+		*i = 2;
+	}
+	for (;;) {
+		unsigned v = 0;
+		size_t start = *i;
+		int h;
+		while (*i < len && (h = hex_value(s[*i])) >= 0) {
+			v = (v << 4) + (unsigned)h;
+			if (v > 0xffff)
+				break;
+			(*i)++;
+		}
+		if (start == *i || v > 0xffff)
+			break;
+		ap[bytes++] = (uint8_t)(v >> 8);
+		ap[bytes++] = (uint8_t)v;
+		if (*i >= len || s[*i] != ':' || bytes + 2 > 16) {
+			ret = (int)bytes * 8;
+			break;
+		}
+		(*i)++;
+		if (zstart < 0 && *i < len && s[*i] == ':') {
+			zstart = (int)bytes;
+			(*i)++;
+		}
+	}
+	if (zstart >= 0) {
+		unsigned nzeros = 16 - bytes;
+		if (nzeros == 0)
+			return -1;
+		memmove(ap + zstart + nzeros, ap + zstart, bytes - (unsigned)zstart);
+		memset(ap + zstart, 0, nzeros);
+		ret = 128;
+	}
+	return ret;
+}
+
+/* Are bits past plen set in a[16]? */
+static bool ip6_host_bits(const uint8_t a[16], unsigned plen)
+{
+	for (unsigned i = plen; i < 128; i++)
+		if (a[i >> 3] & (0x80 >> (i & 7)))
+			return true;
+	return false;
+}
+
+int lfsyntax_ip6(const char *s, size_t len, bool cidr, size_t *used_r, uint8_t addr[16],
+		 unsigned *bits_r, const char **why_r)
+{
+	size_t i = 0;
+	int bits = ip6_prefix(s, len, &i, addr);
+
+	*why_r = "invalid address";
+	if (bits < 0)
+		return -1;
+	if (cidr) {
+		if (i < len && s[i] == '/') {
+			i++;
+			bits = prefix_len(s, len, &i, 128);
+			if (bits < 0)
+				return -1;
+		} else if (bits == 16) {
+			return -1;	/* a bare number */
+		}
+	}
+	if (!lfsyntax_addr_end(s + i, len - i))
+		return -1;
+	if (ip6_host_bits(addr, (unsigned)bits)) {
+		*why_r = "invalid range (non-zero host part)";
+		return -1;
+	}
+	*used_r = i;
+	*bits_r = (unsigned)bits;
+	return 0;
+}
+
+/* The A of ":A" at s[*i]: rbldnsd's ip4addr() reading; 0 or -1. */
+static int value_code(const char *s, size_t len, size_t *i, uint32_t *code_r)
+{
+	uint32_t a;
+	int bits = ip4_prefix(s, len, i, &a);
+
+	switch (bits) {
+	case 8:
+		a >>= 24;
+		break;
+	case 16:
+		a = (a & 0xff000000u) | ((a >> 16) & 255);
+		break;
+	case 24:
+		a = (a & 0xffff0000u) | ((a >> 8) & 255);
+		break;
+	case 32:
+		break;
+	default:
+		return -1;
+	}
+	if (a == 0)
+		return -1;
+	if (bits == 8)
+		a |= 0x7f000000u;	/* only the last octet of 127.0.0.x */
+	*code_r = a;
+	return 0;
+}
+
+int lfsyntax_value(const char *s, size_t len, enum lfsyntax_value_kind *kind_r, uint32_t *code_r,
+		   size_t *text_off_r, size_t *text_len_r, const char **why_r)
+{
+	size_t i = 0;
+
+	*kind_r = LFSYNTAX_TEXT;
+	if (len > 0 && s[0] == ':') {
+		i = 1;
+		if (value_code(s, len, &i, code_r) != 0) {
+			*why_r = "invalid A RR";
+			return -1;
+		}
+		while (i < len && is_blank(s[i]))
+			i++;
+		if (i == len) {
+			*kind_r = LFSYNTAX_CODE;
+			*text_off_r = *text_len_r = 0;
+			return 0;
+		}
+		if (s[i] != ':') {
+			*why_r = "unrecognized value for an entry";
+			return -1;
+		}
+		i++;
+		while (i < len && is_blank(s[i]))
+			i++;
+		*kind_r = LFSYNTAX_CODE_TEXT;
+	}
+	*text_off_r = i;
+	*text_len_r = len - i > LFSYNTAX_TEMPLATE_MAX ? LFSYNTAX_TEMPLATE_MAX : len - i;
+	return 0;
+}
+
+/* Append s taken literally (each "$" doubled); *min_r counts bytes out. */
+static void put_literal(struct buf *out, const char *s, size_t *min_r)
+{
+	for (; *s != '\0' && *min_r < LFSYNTAX_TXT_MAX; s++, (*min_r)++) {
+		if (*s == '$')
+			buf_putc(out, '$');
+		buf_putc(out, *s);
+	}
+}
+
+void lfsyntax_flatten(const char *raw, char *const vars[10], const char *base, struct buf *out)
+{
+	const char *txt = raw, *own = raw;
+	size_t min = 0;		/* the least the template expands to */
+
+	if (raw[0] == '=') {
+		own = txt = raw + 1;
+	} else if (base != NULL && base[0] != '\0') {
+		own = raw[0] != '\0' ? raw : NULL;	/* NULL: the queried address */
+		txt = base;
+	}
+	for (const char *p = txt; *p != '\0' && min < LFSYNTAX_TXT_MAX; p++) {
+		if (*p != '$') {
+			buf_putc(out, *p);
+			min++;
+			continue;
+		}
+		char c = p[1];
+		if (c == '$') {
+			buf_puts(out, "$$");
+			min++;
+			p++;
+		} else if (is_digit(c)) {
+			if (vars[c - '0'] != NULL) {
+				put_literal(out, vars[c - '0'], &min);
+			} else {
+				buf_putc(out, '$');
+				buf_putc(out, '$');
+				buf_putc(out, c);
+				min += 2;
+			}
+			p++;
+		} else if (c == '=') {
+			if (own != NULL) {
+				put_literal(out, own, &min);
+			} else {
+				buf_putc(out, '$');
+				min++;
+			}
+			p++;
+		} else {
+			buf_putc(out, '$');	/* the address; c is read next */
+			min++;
+		}
+	}
+}
