@@ -4,13 +4,16 @@
 Called by listfile_oracle.sh once rbldnsd serves every corpus file, each as
 zone "<stem>.oracle" with the dataset type named by the file's extension:
 
-    listfile_oracle.py PORT DRIVER RUNDIR FILE...
+    listfile_oracle.py PORT DRIVER RUNDIR [--redis HOST:PORT] FILE...
 
 For each FILE it samples addresses (both ends of every entry, the addresses
 just outside them, the middle, random ones inside and outside), asks
 rbldnsd with dig (A and TXT) and relayguard through listfile_driver (the
 code that file_lists and relayguard-ctl import use), and prints one TAP line
-per file, with every difference as a diagnostic.
+per file, with every difference as a diagnostic.  With --redis, each file
+is also imported into that redis-server (rlists_import, as relayguard-ctl
+import does) and looked up there (rlists_lookup, as redis_lists does): a
+second TAP line per file, held to the same answers.
 
 A difference fails, unless it is one of the documented choices below
 (relayguard.conf(5), FILE LISTS):
@@ -204,8 +207,9 @@ def ask_rbldnsd(port, addrs, zone, rundir):
     return answers
 
 
-def ask_relayguard(driver, fmt, path, addrs):
-    res = subprocess.run([driver, fmt, path], input="".join(str(a) + "\n" for a in addrs).encode(),
+def ask_relayguard(driver, fmt, path, addrs, redis=None):
+    cmd = [driver, fmt, path] if redis is None else [driver, "--redis", redis, "oracle:", fmt, path]
+    res = subprocess.run(cmd, input="".join(str(a) + "\n" for a in addrs).encode(),
                          capture_output=True, check=False)
     if res.returncode != 0:
         raise RuntimeError("listfile_driver %s %s: %s" % (fmt, path, res.stderr.decode()))
@@ -243,35 +247,42 @@ def compare(path, fmt, rg, dns):
     return diffs
 
 
+def check(n, label, fmt, rg, dns, addrs, path):
+    diffs = compare(path, fmt, rg, dns)
+    listed = sum(1 for a in addrs if dns[a][0])
+    if diffs:
+        print("not ok %d - %s: %d of %d sampled addresses differ from rbldnsd"
+              % (n, label, len(diffs), len(addrs)))
+        for d in diffs[:25]:
+            print("#   " + d)
+        return 1
+    print("ok %d - %s: %d addresses (%d listed) agree with rbldnsd"
+          % (n, label, len(addrs), listed))
+    return 0
+
+
 def main():
     port, driver, rundir = sys.argv[1], sys.argv[2], sys.argv[3]
-    failed = 0
-    n = 0
-    for path in sys.argv[4:]:
-        n += 1
-        stem, fmt = os.path.basename(path).split(".", 1)
-        fmt = fmt.split(".")[-1]
-        rng = random.Random(stem)
+    files, redis = sys.argv[4:], None
+    if files[:1] == ["--redis"]:
+        redis, files = files[1], files[2:]
+    failed = n = 0
+    for path in files:
+        base = os.path.basename(path)
+        fmt = base.split(".")[-1]
+        rng = random.Random(base)
         addrs = samples(path, rng)
-        zone = os.path.basename(path).replace(".", "-") + ".oracle"
-        try:
-            rg = ask_relayguard(driver, fmt, path, addrs)
-        except RuntimeError as e:
-            print("not ok %d - %s: %s" % (n, stem, e))
-            failed += 1
-            continue
-        dns = ask_rbldnsd(port, addrs, zone, rundir)
-        diffs = compare(path, fmt, rg, dns)
-        listed = sum(1 for a in addrs if dns[a][0])
-        if diffs:
-            failed += 1
-            print("not ok %d - %s (%s): %d of %d sampled addresses differ from rbldnsd"
-                  % (n, stem, fmt, len(diffs), len(addrs)))
-            for d in diffs[:25]:
-                print("#   " + d)
-        else:
-            print("ok %d - %s (%s): %d addresses (%d listed) agree with rbldnsd"
-                  % (n, stem, fmt, len(addrs), listed))
+        dns = ask_rbldnsd(port, addrs, base.replace(".", "-") + ".oracle", rundir)
+        for via in [None] + ([redis] if redis else []):
+            n += 1
+            label = "%s%s" % (base, " via Redis" if via else "")
+            try:
+                rg = ask_relayguard(driver, fmt, path, addrs, via)
+            except RuntimeError as e:
+                print("not ok %d - %s: %s" % (n, label, e))
+                failed += 1
+                continue
+            failed += check(n, label, fmt, rg, dns, addrs, path)
     print("1..%d" % n)
     return 1 if failed else 0
 

@@ -3,10 +3,11 @@
 # every file of tests/data/listfile/ is served by a real rbldnsd (the dataset
 # type is the file's extension) and read by relayguard (common/listfile, as
 # file_lists and relayguard-ctl import read it); for sampled addresses the
-# answers (listed, A code, TXT text) must agree.  The comparison and the
+# answers (listed, A code, TXT text) must agree, also once the file is
+# imported into a real redis-server and looked up there.  The comparison and the
 # documented differences are in listfile_oracle.py.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
-rg_require rbldnsd dig
+rg_require rbldnsd dig redis-server
 
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
@@ -46,5 +47,9 @@ done
 PORT=$(rg_free_port)
 rg_start_rbldnsd "$PORT" "$@"
 
+REDIS_PORT=$(rg_free_port)
+rg_start_redis "$REDIS_PORT"
+
 # shellcheck disable=SC2086
-"$PY" "$RG_TOP_SRCDIR/tests/integration/listfile_oracle.py" "$PORT" "$DRIVER" "$RUN" $FILES
+"$PY" "$RG_TOP_SRCDIR/tests/integration/listfile_oracle.py" "$PORT" "$DRIVER" "$RUN" \
+	--redis "127.0.0.1:$REDIS_PORT" $FILES
