@@ -303,6 +303,21 @@ struct insert_ctx {
 	bool octets;		/* ip4set: store at /8, /16, /24, /32 only */
 };
 
+/*
+ * Is prefix/plen stored, and with which value?  A longest-prefix lookup of
+ * its first address answers most cases in one fast walk; only when a longer
+ * prefix sits there does the exact search run.
+ */
+static bool prefix_stored(const cidrset_t *set, const addr_t *prefix, unsigned plen,
+			  uint32_t *value_r)
+{
+	unsigned found;
+
+	if (!cidrset_lookup(set, prefix, value_r, &found) || found < plen)
+		return false;
+	return found == plen || cidrset_find_exact(set, prefix, plen, value_r);
+}
+
 static void insert_one(struct insert_ctx *ctx, const addr_t *prefix, unsigned plen)
 {
 	cidrset_t *set = ctx->ld->list->set;
@@ -313,7 +328,7 @@ static void insert_one(struct insert_ctx *ctx, const addr_t *prefix, unsigned pl
 	 * warn), except that in ip4set an exclusion beats a listing of the same
 	 * prefix in any order (rbldnsd sorts it first and stops there).
 	 */
-	if (cidrset_find_exact(set, prefix, plen, &old) &&
+	if (prefix_stored(set, prefix, plen, &old) &&
 	    !(ctx->octets && ctx->value == EXCLUDED && old != EXCLUDED))
 		return;
 	(void)cidrset_insert(set, prefix, plen, ctx->value);
