@@ -68,6 +68,7 @@ rg_is "$rc" 0 "import ::/0"
 "$CTL" -c "$RUN/rg.conf" import empty.test "$RUN/empty.cidr" --format cidr >/dev/null; rc=$?
 rg_is "$rc" 0 "import an empty list"
 
+
 # answer ADDR LIST: "answer code text" of LIST in `relayguard-ctl check --json`.
 answer() {
 	"$CTL" -c "$RUN/rg.conf" check --json "$1" 2>/dev/null | python3 -c '
@@ -80,6 +81,21 @@ for s in d["sources"]:
 }
 # lookup ADDR LIST: the answer of rlists itself.
 lookup() { "$DRIVER" lookup "$SERVER" "$PREFIX" "$1" "$2" | cut -d' ' -f2-; }
+
+# Spamhaus DROP/DROPv6 as published: "; SBLnnnn" after the network is kept as
+# the entry's text (it was refused with "text after the network").
+cat >"$RUN/drop.txt" <<'EOF'
+; Spamhaus DROP List 2026/12/06 - (c) 2026 The Spamhaus Project SLU
+; Last-Modified: Sun, 06 Dec 2026 10:00:00 GMT
+192.0.2.0/24 ; SBL256894
+2001:db8:d00::/40 ; SBL301771
+EOF
+out=$("$CTL" -c "$RUN/rg.conf" import drop.test "$RUN/drop.txt" --format cidr 2>&1); rc=$?
+rg_is "$rc" 0 "import a Spamhaus DROP file with --format cidr"
+rg_like "$out" "^imported drop.test: 2 entries, 2 ranges, 2 texts, 0 bad lines" "both networks, each with its text"
+rg_is "$(lookup 192.0.2.77 drop.test)" "listed 127.0.0.2 SBL256894" "the SBL reference is the entry's text"
+rg_is "$(lookup 2001:db8:d00::1 drop.test)" "listed 127.0.0.2 SBL301771" "DROPv6 too"
+"$CTL" -c "$RUN/rg.conf" drop drop.test >/dev/null 2>&1
 
 while read -r addr list want; do
 	rg_is "$(answer "$addr" "$list")" "$want" "check $addr in $list: $want"
