@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "lfsyntax.h"
 
@@ -20,6 +21,9 @@ static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t';
 }
+
+/* Longest TTL accepted, in seconds (what a DNS TTL can hold). */
+#define LFSYNTAX_TTL_MAX 2147483647ul
 
 static int hex_value(char c)
 {
@@ -345,4 +349,97 @@ void lfsyntax_flatten(const char *raw, char *const vars[10], const char *base, s
 			min++;
 		}
 	}
+}
+
+/* A decimal number 0..max, the whole of s[0..len). */
+static int parse_uint(const char *s, size_t len, unsigned long max, unsigned long *v_r)
+{
+	unsigned long v = 0;
+
+	if (len == 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (!is_digit(s[i]) || v > (max - (unsigned long)(s[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	*v_r = v;
+	return 0;
+}
+
+int lfsyntax_ttl(const char *s, size_t len, unsigned *ttl_r)
+{
+	unsigned long total = 0;
+	size_t i = 0;
+
+	if (len == 0)
+		return -1;
+	while (i < len) {
+		size_t start = i;
+		unsigned long v, mult = 1;
+		while (i < len && is_digit(s[i]))
+			i++;
+		if (parse_uint(s + start, i - start, LFSYNTAX_TTL_MAX, &v) != 0)
+			return -1;
+		if (i < len) {
+			const char *units = "smhdw";
+			static const unsigned long mults[] = { 1, 60, 3600, 86400, 604800 };
+			const char *u = memchr(units, s[i] | 0x20, 5);
+			if (u == NULL)
+				return -1;
+			mult = mults[u - units];
+			i++;
+		}
+		if (v > (LFSYNTAX_TTL_MAX - total) / mult)
+			return -1;
+		total += v * mult;
+	}
+	*ttl_r = (unsigned)total;
+	return 0;
+}
+
+int lfsyntax_maxrange(const char *s, size_t len, uint32_t *addrs_r)
+{
+	bool cidr = len > 0 && s[0] == '/';
+	unsigned long r;
+
+	if (parse_uint(s + cidr, len - cidr, cidr ? 32 : 0xffffffffu, &r) != 0 || r == 0)
+		return -1;
+	/* "/n": the addresses of a /n (2^32 for /0 wraps to 0: no limit). */
+	*addrs_r = cidr ? (uint32_t)(~mask4((unsigned)r) + 1u) : (uint32_t)r;
+	return 0;
+}
+
+/* "KEYWORD blank...": true and *arg_r at the argument (case ignored). */
+static bool keyword(const char *s, size_t len, const char *kw, size_t *arg_r)
+{
+	size_t n = strlen(kw);
+
+	if (len <= n || strncasecmp(s, kw, n) != 0 || !is_blank(s[n]))
+		return false;
+	while (n < len && is_blank(s[n]))
+		n++;
+	*arg_r = n;
+	return true;
+}
+
+enum lfsyntax_special lfsyntax_special(const char *s, size_t len, size_t *arg_r)
+{
+	static const char *const ignored[] = { "SOA", "NS", "NAMESERVER", "TIMESTAMP" };
+
+	if (len >= 2 && (is_digit(s[0]) || s[0] == '=') && is_blank(s[1])) {
+		for (*arg_r = 2; *arg_r < len && is_blank(s[*arg_r]);)
+			(*arg_r)++;
+		return LFSYNTAX_SPECIAL_VAR;
+	}
+	if (keyword(s, len, "TTL", arg_r))
+		return LFSYNTAX_SPECIAL_TTL;
+	if (keyword(s, len, "MAXRANGE4", arg_r))
+		return LFSYNTAX_SPECIAL_MAXRANGE4;
+	if (keyword(s, len, "DATASET", arg_r))
+		return LFSYNTAX_SPECIAL_DATASET;
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		if (keyword(s, len, ignored[i], arg_r))
+			return LFSYNTAX_SPECIAL_IGNORED;
+	return LFSYNTAX_SPECIAL_UNKNOWN;
 }

@@ -82,6 +82,25 @@ int lfsyntax_value(const char *s, size_t len, enum lfsyntax_value_kind *kind_r, 
 		   size_t *text_off_r, size_t *text_len_r, const char **why_r)
 	__attribute__((warn_unused_result));
 
+/* A special line (after its "$"): what it is; *arg_r is where its argument starts. */
+enum lfsyntax_special {
+	LFSYNTAX_SPECIAL_VAR,		/* "$n text" or "$= text": s[0] names it */
+	LFSYNTAX_SPECIAL_TTL,		/* "$TTL time" */
+	LFSYNTAX_SPECIAL_MAXRANGE4,	/* "$MAXRANGE4 /len" or "$MAXRANGE4 count" */
+	LFSYNTAX_SPECIAL_DATASET,	/* "$DATASET type subzone...": a combined dataset */
+	LFSYNTAX_SPECIAL_IGNORED,	/* $SOA, $NS, $NAMESERVER, $TIMESTAMP */
+	LFSYNTAX_SPECIAL_UNKNOWN,
+};
+/* Keywords are matched without case and must be followed by a blank, as rbldnsd does. */
+enum lfsyntax_special lfsyntax_special(const char *s, size_t len, size_t *arg_r);
+
+/* "1w2d3h4m5s" or plain seconds, the whole of s[0..len): 0, or -1. */
+int lfsyntax_ttl(const char *s, size_t len, unsigned *ttl_r) __attribute__((warn_unused_result));
+
+/* The argument of $MAXRANGE4 into a count of addresses (0 = no limit): 0, or -1. */
+int lfsyntax_maxrange(const char *s, size_t len, uint32_t *addrs_r)
+	__attribute__((warn_unused_result));
+
 /*
  * rbldnsd's TXT substitution, done ahead of the query: raw is an entry's
  * TXT template (NUL-terminated, "" when it has none), vars the $0..$9

@@ -29,8 +29,6 @@
 #define NO_PAIR UINT32_MAX
 /* Initial size of the text hash (slots, a power of two). */
 #define TEXT_HASH_MIN 64u
-/* Longest TTL accepted, in seconds (what a DNS TTL can hold). */
-#define LISTFILE_TTL_MAX 2147483647ul
 
 struct pair {
 	uint32_t code;
@@ -128,59 +126,6 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* A decimal number 0..max, the whole of s[0..len). */
-static int parse_uint(const char *s, size_t len, unsigned long max, unsigned long *v_r)
-{
-	unsigned long v = 0;
-
-	if (len == 0)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (!is_digit(s[i]) || v > (max - (unsigned long)(s[i] - '0')) / 10)
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	*v_r = v;
-	return 0;
-}
-
-/* "1w2d3h4m5s" or plain seconds. */
-static int parse_ttl(const char *s, size_t len, unsigned *ttl_r)
-{
-	unsigned long total = 0;
-	size_t i = 0;
-
-	if (len == 0)
-		return -1;
-	while (i < len) {
-		size_t start = i;
-		unsigned long v, mult = 1;
-		while (i < len && is_digit(s[i]))
-			i++;
-		if (parse_uint(s + start, i - start, LISTFILE_TTL_MAX, &v) != 0)
-			return -1;
-		if (i < len) {
-			const char *units = "smhdw";
-			static const unsigned long mults[] = { 1, 60, 3600, 86400, 604800 };
-			const char *u = memchr(units, s[i] | 0x20, 5);
-			if (u == NULL)
-				return -1;
-			mult = mults[u - units];
-			i++;
-		}
-		if (v > (LISTFILE_TTL_MAX - total) / mult)
-			return -1;
-		total += v * mult;
-	}
-	*ttl_r = (unsigned)total;
-	return 0;
-}
-
 static void addr_from_v4(addr_t *a, uint32_t v)
 {
 	memset(a, 0, sizeof(*a));
@@ -231,32 +176,16 @@ static uint32_t raw_text(struct loader *ld, const char *s, size_t len)
 	return len == 0 ? NO_TEXT : text_intern(ld->list, s, len);
 }
 
-/* "KEYWORD blank...": true and *arg_r at the argument (case ignored, as rbldnsd). */
-static bool keyword(const char *s, size_t len, const char *kw, size_t *arg_r)
-{
-	size_t n = strlen(kw);
-
-	if (len <= n || strncasecmp(s, kw, n) != 0 || !is_space(s[n]))
-		return false;
-	while (n < len && is_space(s[n]))
-		n++;
-	*arg_r = n;
-	return true;
-}
-
-/* "$MAXRANGE4 /len" or "$MAXRANGE4 count": it may only shrink. */
+/* "$MAXRANGE4 ...": it may only shrink. */
 static int do_maxrange(struct loader *ld, const char *s, size_t len)
 {
-	bool cidr = len > 0 && s[0] == '/';
-	unsigned long r;
+	uint32_t r;
 
-	if (parse_uint(s + cidr, len - cidr, cidr ? 32 : 0xffffffffu, &r) != 0 || r == 0)
+	if (lfsyntax_maxrange(s, len, &r) != 0)
 		return bad_line(ld, "bad $MAXRANGE4 value");
-	if (cidr)
-		r = (uint32_t)(~(r == 0 ? 0 : 0xffffffffu << (32 - r)) + 1u);
 	if (ld->maxrange4 != 0 && ld->maxrange4 < r)
 		return dropped_line(ld, "$MAXRANGE4 may not grow: ignored");
-	ld->maxrange4 = (uint32_t)r;
+	ld->maxrange4 = r;
 	return 0;
 }
 
@@ -267,13 +196,11 @@ static int do_maxrange(struct loader *ld, const char *s, size_t len)
  */
 static int do_special(struct loader *ld, const char *s, size_t len, bool commented)
 {
-	static const char *const ignored[] = { "SOA", "NS", "NAMESERVER", "TIMESTAMP" };
 	size_t arg;
 
-	if (len >= 2 && (is_digit(s[0]) || s[0] == '=') && is_space(s[1])) {
+	switch (lfsyntax_special(s, len, &arg)) {
+	case LFSYNTAX_SPECIAL_VAR: {
 		char **slot = s[0] == '=' ? &ld->base : &ld->vars[s[0] - '0'];
-		for (arg = 2; arg < len && is_space(s[arg]);)
-			arg++;
 		if (arg == len)
 			return bad_line(ld, "empty substitution");
 		if (*slot == NULL)	/* rbldnsd keeps the first assignment */
@@ -281,20 +208,20 @@ static int do_special(struct loader *ld, const char *s, size_t len, bool comment
 									 : LISTFILE_TEXT_MAX);
 		return 0;
 	}
-	if (keyword(s, len, "TTL", &arg)) {
-		if (parse_ttl(s + arg, len - arg, &ld->list->ttl) != 0)
+	case LFSYNTAX_SPECIAL_TTL:
+		if (lfsyntax_ttl(s + arg, len - arg, &ld->list->ttl) != 0)
 			return bad_line(ld, "bad $TTL value");
 		return 0;
-	}
-	if (keyword(s, len, "MAXRANGE4", &arg))
+	case LFSYNTAX_SPECIAL_MAXRANGE4:
 		return do_maxrange(ld, s + arg, len - arg);
-	if (keyword(s, len, "DATASET", &arg))
+	case LFSYNTAX_SPECIAL_DATASET:
 		return refuse(ld, "a combined dataset ($DATASET) is not supported: give each "
 				  "section its own file in file_lists");
-	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
-		if (keyword(s, len, ignored[i], &arg))
-			return 0;
-	return commented ? 0 : bad_line(ld, "invalid or unrecognized special entry");
+	case LFSYNTAX_SPECIAL_IGNORED:
+		return 0;
+	default:
+		return commented ? 0 : bad_line(ld, "invalid or unrecognized special entry");
+	}
 }
 
 struct insert_ctx {
