@@ -443,3 +443,124 @@ enum lfsyntax_special lfsyntax_special(const char *s, size_t len, size_t *arg_r)
 			return LFSYNTAX_SPECIAL_IGNORED;
 	return LFSYNTAX_SPECIAL_UNKNOWN;
 }
+
+/* ---- Spamhaus JSON DROP lines ------------------------------------------- */
+
+struct jcur {
+	const char *s;
+	size_t len, i;
+};
+
+static void j_blank(struct jcur *c)
+{
+	while (c->i < c->len && (is_blank(c->s[c->i]) || c->s[c->i] == '\r'))
+		c->i++;
+}
+
+static bool j_eat(struct jcur *c, char ch)
+{
+	j_blank(c);
+	if (c->i < c->len && c->s[c->i] == ch) {
+		c->i++;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A JSON string at the cursor into out[size] (NULL: skipped); 0 or -1.  A
+ * value too long for out is an error, unless long_ok: then out is "".
+ */
+static int j_string(struct jcur *c, char *out, size_t size, bool long_ok)
+{
+	size_t n = 0;
+	bool too_long = false;
+
+	if (!j_eat(c, '"'))
+		return -1;
+	while (c->i < c->len && c->s[c->i] != '"') {
+		char ch = c->s[c->i++];
+		if ((unsigned char)ch < 0x20)
+			return -1;
+		if (ch == '\\') {
+			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+			const char *e = c->i < c->len ? memchr(from, c->s[c->i], sizeof(from) - 1) : NULL;
+			if (e != NULL) {
+				ch = to[e - from];
+				c->i++;
+			} else if (c->i + 4 < c->len && c->s[c->i] == 'u') {
+				ch = '?';	/* names and SBL ids are ASCII */
+				for (int k = 1; k <= 4; k++)
+					if (hex_value(c->s[c->i + (size_t)k]) < 0)
+						return -1;
+				c->i += 5;
+			} else {
+				return -1;
+			}
+		}
+		if (out != NULL && !too_long) {
+			if (n + 1 >= size) {
+				if (!long_ok)
+					return -1;
+				too_long = true;
+				n = 0;
+			} else {
+				out[n++] = ch;
+			}
+		}
+	}
+	if (c->i >= c->len)
+		return -1;
+	c->i++;
+	if (out != NULL)
+		out[n] = '\0';
+	return 0;
+}
+
+/* A number or true/false/null: skipped; 0 or -1. */
+static int j_scalar(struct jcur *c)
+{
+	static const char *const words[] = { "true", "false", "null" };
+	size_t start = c->i;
+
+	for (size_t w = 0; w < 3; w++) {
+		size_t n = strlen(words[w]);
+		if (c->len - c->i >= n && memcmp(c->s + c->i, words[w], n) == 0) {
+			c->i += n;
+			return 0;
+		}
+	}
+	while (c->i < c->len && (is_digit(c->s[c->i]) || strchr("+-.eE", c->s[c->i]) != NULL))
+		c->i++;
+	return c->i > start ? 0 : -1;
+}
+
+int lfsyntax_json_drop(const char *s, size_t len, char *cidr, size_t cidr_size, char *sblid,
+		       size_t sblid_size)
+{
+	struct jcur c = { s, len, 0 };
+	char key[16];
+
+	cidr[0] = sblid[0] = '\0';
+	if (!j_eat(&c, '{'))
+		return -1;
+	if (!j_eat(&c, '}')) {
+		do {
+			if (j_string(&c, key, sizeof(key), true) != 0)
+				return -1;
+			if (!j_eat(&c, ':'))
+				return -1;
+			j_blank(&c);
+			bool str = c.i < c.len && c.s[c.i] == '"';
+			char *out = !str ? NULL : strcmp(key, "cidr") == 0 ? cidr
+					   : strcmp(key, "sblid") == 0 ? sblid : NULL;
+			size_t size = out == cidr ? cidr_size : sblid_size;
+			if (str ? j_string(&c, out, size, false) != 0 : j_scalar(&c) != 0)
+				return -1;
+		} while (j_eat(&c, ','));
+		if (!j_eat(&c, '}'))
+			return -1;
+	}
+	j_blank(&c);
+	return c.i == c.len ? 0 : -1;
+}

@@ -102,6 +102,17 @@ int lfsyntax_maxrange(const char *s, size_t len, uint32_t *addrs_r)
 	__attribute__((warn_unused_result));
 
 /*
+ * One line of Spamhaus' JSON DROP files (drop_v4.json, drop_v6.json): a flat
+ * JSON object.  Its string members "cidr" and "sblid" are copied,
+ * NUL-terminated, into cidr[cidr_size] and sblid[sblid_size] ("" when
+ * absent; a longer value is an error); other members (strings, numbers,
+ * true, false, null) are skipped.  Returns 0, or -1 when the line is not
+ * such an object.
+ */
+int lfsyntax_json_drop(const char *s, size_t len, char *cidr, size_t cidr_size, char *sblid,
+		       size_t sblid_size) __attribute__((warn_unused_result));
+
+/*
  * rbldnsd's TXT substitution, done ahead of the query: raw is an entry's
  * TXT template (NUL-terminated, "" when it has none), vars the $0..$9
  * values (NULL when unset), base the "$=" template (NULL or "" when unset).

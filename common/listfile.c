@@ -461,8 +461,32 @@ static int do_default(struct loader *ld, const char *s, size_t len)
 /*
  * A plain CIDR list line: one network, then nothing, a "#" comment, or a
  * "; text" comment that becomes the entry's text (Spamhaus DROP/EDROP:
- * "1.10.16.0/20 ; SBL256894").
+ * "1.10.16.0/20 ; SBL256894").  A "{...}" line is a JSON DROP line.
  */
+static int do_cidr_line(struct loader *ld, const char *s, size_t len);
+
+/*
+ * A line of Spamhaus' JSON DROP files: {"cidr":"1.10.16.0/20","sblid":
+ * "SBL256894",...} is read as "1.10.16.0/20 ; SBL256894"; an object without
+ * "cidr" (the closing metadata line) is skipped.
+ */
+static int do_json_line(struct loader *ld, const char *s, size_t len)
+{
+	char cidr[ADDR_STRLEN + 8], sblid[LFSYNTAX_TEMPLATE_MAX + 1];
+	struct buf line = BUF_INIT;
+
+	if (lfsyntax_json_drop(s, len, cidr, sizeof(cidr), sblid, sizeof(sblid)) != 0)
+		return bad_line(ld, "bad JSON DROP line");
+	if (cidr[0] == '\0')
+		return 0;
+	buf_printf(&line, "%s%s%s", cidr, sblid[0] != '\0' ? " ; " : "", sblid);
+	int rc = memchr(cidr, ';', strlen(cidr)) != NULL || memchr(cidr, '#', strlen(cidr)) != NULL
+			 ? bad_line(ld, "bad address or CIDR")
+			 : do_cidr_line(ld, buf_cstr(&line), line.len);
+	buf_free(&line);
+	return rc;
+}
+
 static int do_cidr_line(struct loader *ld, const char *s, size_t len)
 {
 	char tmp[ADDR_STRLEN + 8];
@@ -527,7 +551,9 @@ static int do_line(struct loader *ld, const char *s, size_t len)
 	if (len == 0)
 		return 0;
 	if (fmt == LISTFILE_CIDR)
-		return s[0] == '#' || s[0] == ';' ? 0 : do_cidr_line(ld, s, len);
+		return s[0] == '#' || s[0] == ';' ? 0
+		       : s[0] == '{'		   ? do_json_line(ld, s, len)
+						   : do_cidr_line(ld, s, len);
 	if (s[0] == '$')
 		return do_special(ld, s + 1, len - 1, false);
 	if (len > 1 && s[1] == '$' && (s[0] == '#' || s[0] == ';' || s[0] == ':'))

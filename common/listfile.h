@@ -27,6 +27,8 @@
  *                     or CIDR per line, then nothing, "# comment", or
  *                     "; text" that becomes the entry's text, taken
  *                     literally.  Code 127.0.0.2.  No specials or exclusions.
+ *                     A line "{...}" is read as a JSON DROP line
+ *                     (lfsyntax_json_drop(): "cidr" and "sblid").
  *
  * Shared by the rbldnsd formats: comments "#", ";"; specials "$..." (also
  * "#$", ";$", ":$"): $TTL kept, $MAXRANGE4 enforced (dropped entries are

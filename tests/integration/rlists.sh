@@ -95,6 +95,17 @@ rg_is "$rc" 0 "import a Spamhaus DROP file with --format cidr"
 rg_like "$out" "^imported drop.test: 2 entries, 2 ranges, 2 texts, 0 bad lines" "both networks, each with its text"
 rg_is "$(lookup 192.0.2.77 drop.test)" "listed 127.0.0.2 SBL256894" "the SBL reference is the entry's text"
 rg_is "$(lookup 2001:db8:d00::1 drop.test)" "listed 127.0.0.2 SBL301771" "DROPv6 too"
+# The JSON form of the same lists (drop_v4.json: one object a line, then a
+# metadata object without "cidr").
+cat >"$RUN/drop_v4.json" <<'EOF'
+{"cidr":"192.0.2.0/24","sblid":"SBL256894","rir":"apnic"}
+{"cidr":"198.51.100.0/24","sblid":"SBL283744","rir":"ripencc"}
+{"type":"metadata","timestamp":1765000000,"size":134,"records":2,"copyright":"(c) 2026 The Spamhaus Project SLU","terms":"https://www.spamhaus.org/drop/terms/"}
+EOF
+out=$("$CTL" -c "$RUN/rg.conf" import drop.test "$RUN/drop_v4.json" --format cidr 2>&1); rc=$?
+rg_is "$rc" 0 "import drop_v4.json with --format cidr"
+rg_like "$out" "^imported drop.test: 2 entries, 2 ranges, 2 texts, 0 bad lines" "two networks, the metadata line skipped"
+rg_is "$(lookup 198.51.100.1 drop.test)" "listed 127.0.0.2 SBL283744" "the JSON sblid is the entry's text"
 "$CTL" -c "$RUN/rg.conf" drop drop.test >/dev/null 2>&1
 
 while read -r addr list want; do

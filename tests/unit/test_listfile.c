@@ -140,6 +140,17 @@ static const struct {
 	  " | 2a06:e480::-2a06:e487:ffff:ffff:ffff:ffff:ffff:ffff=127.0.0.2/SBL301771", 3, 0 },
 	{ "cidr refuses rbldnsd syntax", LISTFILE_CIDR, "10.1.2\n:2:x\n!10.0.0.1\n10.0.0.1 text\n$TTL 5\n10.0.0.2\n",
 	  "10.0.0.2-10.0.0.2=127.0.0.2", 1, 5 },
+	{ "cidr: Spamhaus JSON DROP lines", LISTFILE_CIDR,
+	  "{\"cidr\":\"1.10.16.0/20\",\"sblid\":\"SBL256894\",\"rir\":\"apnic\"}\n"
+	  " { \"rir\" : \"ripencc\", \"cidr\" : \"2a06:e480::/29\", \"sblid\" : \"SBL\\u0031\\/x\" }\n"
+	  "{\"cidr\":\"5.0.0.0/24\"}\n"
+	  "{\"cidr\":\"6.0.0.1/24\",\"sblid\":\"SBL9\"}\n"
+	  "{\"cidr\":\"7.0.0.0/24\",\"sblid\":\"SBL9\"\n"
+	  "{\"cidr\":{\"a\":1}}\n"
+	  "{\"type\":\"metadata\",\"timestamp\":1765000000,\"size\":123,\"records\":3,"
+	  "\"a-very-long-key-name-here\":true,\"copyright\":\"(c) Spamhaus\",\"x\":null,\"y\":-1.5e3}\n",
+	  "1.10.16.0-1.10.31.255=127.0.0.2/SBL256894 | 5.0.0.0-5.0.0.255=127.0.0.2"
+	  " | 2a06:e480::-2a06:e487:ffff:ffff:ffff:ffff:ffff:ffff=127.0.0.2/SBL?/x", 3, 3 },
 	{ "families in the wrong format", LISTFILE_IP4SET, "2001:db8::1\n10.0.0.1\n", "10.0.0.1-10.0.0.1=127.0.0.2", 1, 1 },
 	{ "IPv4 in ip6tset", LISTFILE_IP6TSET, "10.0.0.1\n2001:db8:1:2\n",
 	  "2001:db8:1:2::-2001:db8:1:2:ffff:ffff:ffff:ffff=127.0.0.2", 1, 1 },
