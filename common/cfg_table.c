@@ -101,7 +101,7 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	ANY(CFG_REDIS_LISTS, "redis_lists", CFG_T_SITES, "sources", "",
 	    "range lists imported into Redis: name[=filter][*weight]"),
 	ANY(CFG_FILE_LISTS, "file_lists", CFG_T_FILE_LISTS, "sources", "",
-	    "local list files (rbldnsd ip4set/ip6trie or plain): NAME:/PATH[*weight]"),
+	    "local list files read as rbldnsd does: NAME:[FORMAT:]/PATH[*weight]"),
 	BOOL(CFG_DNSBL_IPV6, "dnsbl_ipv6", "sources", "yes", "also look up IPv6 clients in the DNS blacklists"),
 	BOOL(CFG_DNSBL_TXT, "dnsbl_txt", "sources", "yes", "also ask for TXT records, for the reply text"),
 	ANY(CFG_DNS_SERVERS, "dns_servers", CFG_T_HOSTPORTS, "sources", "",

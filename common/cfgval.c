@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "cfgval.h"
+#include "listfile.h"
 #include "mem.h"
 
 /* The error texts; tests assert them word for word. */
@@ -26,7 +27,8 @@
 #define E_HOSTPORT "expected HOST[:PORT] or [IPV6-ADDRESS][:PORT]"
 #define E_NET "expected an address or a network ADDR/LEN"
 #define E_NET_HOSTBITS "network has host bits set beyond its prefix length"
-#define E_FILELIST "expected NAME:PATH[*weight]"
+#define E_FILELIST "expected NAME:[FORMAT:]PATH[*weight]"
+#define E_FILELIST_FORMAT "list format must be auto, ip4set, ip4trie, ip6tset, ip6trie or cidr"
 #define E_FILELIST_NAME "list name must be 1 to 63 letters, digits, '-', '_' or '.'"
 #define E_FILELIST_PATH "list path must be absolute"
 #define E_WEIGHT "weight must be an integer from -100000 to 100000"
@@ -434,6 +436,21 @@ int cfgval_parse_file_list(const char *s, struct cfg_file_list *r, const char **
 			return -1;
 	}
 	memcpy(r->name, s, n);
+	if (colon[1] != '/' && strchr(colon + 1, ':') != NULL) {
+		/* NAME:FORMAT:/PATH: the rbldnsd dataset type the file is. */
+		const char *fmt = colon + 1, *c2 = strchr(fmt, ':');
+		enum listfile_format f;
+		char tmp[sizeof(r->format)];
+		*error_r = E_FILELIST_FORMAT;
+		if ((size_t)(c2 - fmt) >= sizeof(tmp))
+			return -1;
+		memcpy(tmp, fmt, (size_t)(c2 - fmt));
+		tmp[c2 - fmt] = '\0';
+		if (listfile_format_parse(tmp, &f) != 0)
+			return -1;
+		memcpy(r->format, tmp, sizeof(tmp));
+		colon = c2;
+	}
 	end = split_weight(colon + 1, &r->weight, error_r, &bad);
 	if (bad)
 		return -1;
@@ -623,7 +640,8 @@ void cfgval_format_net(const struct cfg_net *net, struct buf *out)
 
 void cfgval_format_file_list(const struct cfg_file_list *fl, struct buf *out)
 {
-	buf_printf(out, "%s:%s", fl->name, fl->path);
+	buf_printf(out, "%s:%s%s%s", fl->name, fl->format, fl->format[0] != '\0' ? ":" : "",
+		   fl->path);
 	if (fl->weight != 1)
 		buf_printf(out, "*%d", fl->weight);
 }

@@ -68,9 +68,10 @@ struct cfg_sitelist {
 	struct site *items;
 };
 
-/* NAME:PATH[*weight] */
+/* NAME:[FORMAT:]PATH[*weight] */
 struct cfg_file_list {
 	char name[CFGVAL_LIST_NAME_MAX + 1];
+	char format[8];		/* a listfile format name ("ip4trie"...), "" = auto */
 	char *path;
 	int weight;
 };
@@ -159,7 +160,7 @@ int cfgval_parse_hostport(const char *s, unsigned default_port, struct cfg_hostp
 			  const char **error_r) __attribute__((warn_unused_result));
 /* ADDR or ADDR/LEN, host bits clear. */
 int cfgval_parse_net(const char *s, struct cfg_net *r, const char **error_r) __attribute__((warn_unused_result));
-/* NAME:PATH[*weight]; r->path is allocated (cfgval_free_file_list). */
+/* NAME:[FORMAT:]PATH[*weight]; r->path is allocated (cfgval_free_file_list). */
 int cfgval_parse_file_list(const char *s, struct cfg_file_list *r, const char **error_r)
 	__attribute__((warn_unused_result));
 void cfgval_free_file_list(struct cfg_file_list *r);

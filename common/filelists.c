@@ -14,6 +14,7 @@
 struct filelist {
 	char *name;
 	char *path;
+	enum listfile_format format;	/* auto unless file_lists names one */
 	listfile_t *list;
 	struct stat st;		/* of the file as last loaded */
 };
@@ -34,7 +35,7 @@ static bool same_file(const struct stat *a, const struct stat *b)
 /* Load one file into f (replacing its list on success). */
 static int filelist_load(struct filelist *f, bool abort_on_bad_line, char **error_r)
 {
-	struct listfile_opts opts = { .format = LISTFILE_AUTO, .abort_on_bad_line = abort_on_bad_line };
+	struct listfile_opts opts = { .format = f->format, .abort_on_bad_line = abort_on_bad_line };
 	listfile_t *list = NULL;
 	struct stat st;
 
@@ -90,6 +91,8 @@ int filelists_new(struct event_base *base, const struct cfg_filelists *cf, bool 
 		struct filelist *f = &fl->items[fl->n++];
 		f->name = xstrdup(cf->items[i].name);
 		f->path = xstrdup(cf->items[i].path);
+		if (listfile_format_parse(cf->items[i].format, &f->format) != 0)
+			f->format = LISTFILE_AUTO;	/* "" */
 		if (filelist_load(f, abort_on_bad_line, error_r) != 0) {
 			filelists_free(&fl);
 			return -1;

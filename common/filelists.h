@@ -1,5 +1,6 @@
 /*
- * filelists - the local list files of file_lists (NAME:PATH[*weight]),
+ * filelists - the local list files of file_lists (NAME:[FORMAT:]PATH[*weight],
+ * FORMAT a listfile format, auto by default),
  * loaded into CIDR sets and kept fresh: every FILELISTS_POLL_MS the files
  * are stat()ed and one that changed (inode, size or mtime) is loaded again
  * and swapped in; a file that no longer loads keeps its previous contents

@@ -15,9 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cidrset.h"
+#include "lfsyntax.h"
 #include "listfile.h"
 #include "log.h"
 #include "mem.h"
@@ -27,8 +29,6 @@
 #define NO_PAIR UINT32_MAX
 /* Initial size of the text hash (slots, a power of two). */
 #define TEXT_HASH_MIN 64u
-/* Longest TTL accepted, in seconds (what a DNS TTL can hold). */
-#define LISTFILE_TTL_MAX 2147483647ul
 
 struct pair {
 	uint32_t code;
@@ -54,9 +54,11 @@ struct loader {
 	const struct listfile_opts *opts;
 	size_t lineno;
 	uint32_t def_code, def_text, def_pair;
-	char *vars[10];		/* $0..$9 */
+	bool have_default;	/* a default line was read (ip6tset keeps the first) */
+	char *vars[10];		/* $0..$9, first assignment, or NULL */
 	char *base;		/* $= template, or NULL */
-	size_t exclusions;
+	uint32_t maxrange4;	/* $MAXRANGE4 in addresses, 0 = none */
+	size_t dropped;		/* entries $MAXRANGE4 dropped */
 	char *error;		/* first bad line, when aborting */
 };
 
@@ -124,226 +126,14 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/*
- * 1..4 dotted decimal octets, the whole of s[0..len).  Leading zeros are
- * taken as decimal, as rbldnsd does.  Returns the number of octets or -1.
- */
-static int parse_octets(const char *s, size_t len, uint8_t oct[4])
-{
-	size_t i = 0;
-	int n = 0;
-
-	memset(oct, 0, 4);
-	while (i < len) {
-		unsigned v = 0, digits = 0;
-		if (n == 4)
-			return -1;
-		while (i < len && is_digit(s[i]) && digits < 4) {
-			v = v * 10 + (unsigned)(s[i++] - '0');
-			digits++;
-		}
-		if (digits == 0 || digits > 3 || v > 255)
-			return -1;
-		oct[n++] = (uint8_t)v;
-		if (i < len) {
-			if (s[i] != '.' || i + 1 == len)
-				return -1;
-			i++;
-		}
-	}
-	return n > 0 ? n : -1;
-}
-
-/* A decimal number 0..max, the whole of s[0..len). */
-static int parse_uint(const char *s, size_t len, unsigned long max, unsigned long *v_r)
-{
-	unsigned long v = 0;
-
-	if (len == 0)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (!is_digit(s[i]) || v > (max - (unsigned long)(s[i] - '0')) / 10)
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	*v_r = v;
-	return 0;
-}
-
-static void addr_v4(addr_t *a, const uint8_t oct[4])
+static void addr_from_v4(addr_t *a, uint32_t v)
 {
 	memset(a, 0, sizeof(*a));
 	a->family = AF_INET;
-	memcpy(a->bytes, oct, 4);
-}
-
-/*
- * An ip4set entry: octet prefix, CIDR, or range; fills first..last.
- * Returns 0 or -1 with *why_r set.
- */
-static int parse_ip4set(const char *s, size_t len, addr_t *first, addr_t *last, const char **why_r)
-{
-	const char *slash = memchr(s, '/', len), *dash = memchr(s, '-', len);
-	uint8_t a[4], b[4];
-	int na, nb;
-
-	*why_r = "bad IPv4 entry";
-	if (slash != NULL && dash == NULL) {
-		unsigned long plen;
-		na = parse_octets(s, (size_t)(slash - s), a);
-		if (na < 0 || parse_uint(slash + 1, len - (size_t)(slash - s) - 1, 32, &plen) != 0)
-			return -1;
-		addr_v4(first, a);
-		addr_mask(first, (unsigned)plen);
-		*last = *first;
-		for (unsigned i = (unsigned)plen; i < 32; i++)
-			last->bytes[i >> 3] |= (uint8_t)(0x80 >> (i & 7));
-		return 0;
-	}
-	if (slash != NULL)
-		return -1;
-	na = parse_octets(s, dash != NULL ? (size_t)(dash - s) : len, a);
-	if (na < 0)
-		return -1;
-	if (dash == NULL) {
-		memcpy(b, a, 4);
-		nb = na;
-	} else {
-		nb = parse_octets(dash + 1, len - (size_t)(dash - s) - 1, b);
-		if (nb < 0)
-			return -1;
-		if (nb == 1) {
-			/* "127.16-31": the end replaces the start's last octet. */
-			uint8_t v = b[0];
-			memcpy(b, a, 4);
-			b[na - 1] = v;
-			nb = na;
-		}
-	}
-	for (int i = nb; i < 4; i++)
-		b[i] = 255;
-	addr_v4(first, a);
-	addr_v4(last, b);
-	if (addr_cmp(first, last) > 0) {
-		*why_r = "range start after its end";
-		return -1;
-	}
-	return 0;
-}
-
-/* 1..7 words "w:w:w" without "::", optional "/len": ip6tset and ip6trie prefixes. */
-static int parse_ip6_words(const char *s, size_t len, addr_t *a, unsigned *plen_r)
-{
-	const char *slash = memchr(s, '/', len);
-	size_t end = slash != NULL ? (size_t)(slash - s) : len, i = 0;
-	unsigned words = 0;
-
-	memset(a, 0, sizeof(*a));
-	a->family = AF_INET6;
-	while (i < end) {
-		unsigned v = 0, digits = 0;
-		if (words == 7)
-			return -1;
-		for (; i < end && s[i] != ':'; i++, digits++) {
-			char c = s[i];
-			int d = is_digit(c) ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
-			if (d < 0 || digits == 4)
-				return -1;
-			v = v * 16 + (unsigned)d;
-		}
-		if (digits == 0)
-			return -1;
-		a->bytes[2 * words] = (uint8_t)(v >> 8);
-		a->bytes[2 * words + 1] = (uint8_t)v;
-		words++;
-		if (i < end && ++i == end)
-			return -1;	/* trailing ':' */
-	}
-	if (words == 0)
-		return -1;
-	*plen_r = 16 * words;
-	if (slash != NULL) {
-		unsigned long plen;
-		if (parse_uint(slash + 1, len - end - 1, 128, &plen) != 0)
-			return -1;
-		*plen_r = (unsigned)plen;
-		addr_mask(a, *plen_r);
-	}
-	return 0;
-}
-
-/*
- * An address or CIDR of either family; with words, also an IPv6 word prefix
- * (ip6tset, ip6trie).
- */
-static int parse_net(const char *s, size_t len, bool words, addr_t *first, addr_t *last,
-		     const char **why_r)
-{
-	char tmp[ADDR_STRLEN + 8];
-	unsigned plen;
-
-	*why_r = words ? "bad IPv6 entry" : "bad address or CIDR";
-	if (len >= sizeof(tmp))
-		return -1;
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	if (addr_prefix_parse(tmp, true, first, &plen) != 0 &&
-	    (!words || parse_ip6_words(s, len, first, &plen) != 0))
-		return -1;
-	*last = *first;
-	for (unsigned i = plen; i < addr_bits(first); i++)
-		last->bytes[i >> 3] |= (uint8_t)(0x80 >> (i & 7));
-	return 0;
-}
-
-/* The A value of a ":A:TXT" field: a full address or its last 1..3 octets. */
-static int parse_code(const char *s, size_t len, uint32_t *code_r)
-{
-	uint8_t oct[4], full[4] = { 127, 0, 0, 0 };
-	int n = parse_octets(s, len, oct);
-
-	if (n < 0)
-		return -1;
-	memcpy(full + 4 - n, oct, (size_t)n);
-	*code_r = (uint32_t)full[0] << 24 | (uint32_t)full[1] << 16 | (uint32_t)full[2] << 8 | full[3];
-	return 0;
-}
-
-/* "1w2d3h4m5s" or plain seconds. */
-static int parse_ttl(const char *s, size_t len, unsigned *ttl_r)
-{
-	unsigned long total = 0;
-	size_t i = 0;
-
-	if (len == 0)
-		return -1;
-	while (i < len) {
-		size_t start = i;
-		unsigned long v, mult = 1;
-		while (i < len && is_digit(s[i]))
-			i++;
-		if (parse_uint(s + start, i - start, LISTFILE_TTL_MAX, &v) != 0)
-			return -1;
-		if (i < len) {
-			const char *units = "smhdw";
-			static const unsigned long mults[] = { 1, 60, 3600, 86400, 604800 };
-			const char *u = memchr(units, s[i] | 0x20, 5);
-			if (u == NULL)
-				return -1;
-			mult = mults[u - units];
-			i++;
-		}
-		if (v > (LISTFILE_TTL_MAX - total) / mult)
-			return -1;
-		total += v * mult;
-	}
-	*ttl_r = (unsigned)total;
-	return 0;
+	a->bytes[0] = (uint8_t)(v >> 24);
+	a->bytes[1] = (uint8_t)(v >> 16);
+	a->bytes[2] = (uint8_t)(v >> 8);
+	a->bytes[3] = (uint8_t)v;
 }
 
 /* ---- loading ------------------------------------------------------------------ */
@@ -362,189 +152,286 @@ static int bad_line(struct loader *ld, const char *why)
 	return 0;
 }
 
-/*
- * The stored text for s[0..len): $n replaced by the variables, wrapped in the
- * $= base template unless it starts with "=".  Returns 0, or -1 when the
- * result is longer than LISTFILE_TEXT_MAX.
- */
-static int make_text(struct loader *ld, const char *s, size_t len, bool have_text,
-		     uint32_t *text_r)
+/* Refuse the whole file, whatever list_bad_line_action says. */
+static int refuse(struct loader *ld, const char *why)
 {
-	struct buf out = BUF_INIT, own = BUF_INIT;
-	const char *tmpl = s;
-	size_t tlen = len;
+	struct buf b = BUF_INIT;
 
-	if (have_text && len > 0 && s[0] == '=' && ld->base != NULL) {
-		tmpl = s + 1;
-		tlen = len - 1;
-	} else if (ld->base != NULL) {
-		/* The entry's own text (or "$" without one) goes where "$=" is. */
-		if (have_text)
-			buf_append(&own, s, len);
-		else
-			buf_putc(&own, '$');
-		tmpl = ld->base;
-		tlen = strlen(ld->base);
-	}
-	for (size_t i = 0; i < tlen && out.len <= LISTFILE_TEXT_MAX; i++) {
-		if (tmpl[i] == '$' && i + 1 < tlen) {
-			char c = tmpl[i + 1];
-			if (is_digit(c) || (c == '=' && tmpl == ld->base)) {
-				const char *v = c == '=' ? buf_cstr(&own) : ld->vars[c - '0'];
-				buf_puts(&out, v != NULL ? v : "");
-				i++;
-				continue;
-			}
-			if (c == '$') {
-				buf_puts(&out, "$$");
-				i++;
-				continue;
-			}
-		}
-		buf_putc(&out, tmpl[i]);
-	}
-	buf_free(&own);
-	if (out.len > LISTFILE_TEXT_MAX) {
-		buf_free(&out);
-		return -1;
-	}
-	*text_r = text_intern(ld->list, buf_cstr(&out), out.len);
-	buf_free(&out);
+	buf_printf(&b, "%s:%zu: %s", ld->name, ld->lineno, why);
+	ld->error = buf_detach(&b);
+	return -1;
+}
+
+/* An entry the file itself asks to drop ($MAXRANGE4): logged, not a bad line. */
+static int dropped_line(struct loader *ld, const char *why)
+{
+	if (ld->dropped++ < LISTFILE_BAD_LINES_LOGGED)
+		log_warning("%s:%zu: %s", ld->name, ld->lineno, why);
 	return 0;
 }
 
-/* A "$..." special line. */
-static int do_special(struct loader *ld, const char *s, size_t len)
+/* The raw text s[0..len) ("" = none) as a text index; see texts_finalize(). */
+static uint32_t raw_text(struct loader *ld, const char *s, size_t len)
 {
-	static const char *const ignored[] = { "SOA", "NS", "TIMESTAMP", "MAXRANGE4" };
-	size_t w = 1;
+	return len == 0 ? NO_TEXT : text_intern(ld->list, s, len);
+}
 
-	while (w < len && !is_space(s[w]))
-		w++;
-	size_t arg = w;
-	while (arg < len && is_space(s[arg]))
-		arg++;
-	if (w == 2 && (is_digit(s[1]) || s[1] == '=')) {
-		char **slot = s[1] == '=' ? &ld->base : &ld->vars[s[1] - '0'];
-		if (len - arg > LISTFILE_TEXT_MAX)
-			return bad_line(ld, "substitution text too long");
-		free(*slot);
-		*slot = xstrndup(s + arg, len - arg);
+/* "$MAXRANGE4 ...": it may only shrink. */
+static int do_maxrange(struct loader *ld, const char *s, size_t len)
+{
+	uint32_t r;
+
+	if (lfsyntax_maxrange(s, len, &r) != 0)
+		return bad_line(ld, "bad $MAXRANGE4 value");
+	if (ld->maxrange4 != 0 && ld->maxrange4 < r)
+		return dropped_line(ld, "$MAXRANGE4 may not grow: ignored");
+	ld->maxrange4 = r;
+	return 0;
+}
+
+/*
+ * A special line, s[0..len) after its "$" (or "#$", ";$", ":$").  commented:
+ * it came as "#$" or ";$", which rbldns reads and older tools take for a
+ * comment, so an unknown one is ignored rather than a bad line.
+ */
+static int do_special(struct loader *ld, const char *s, size_t len, bool commented)
+{
+	size_t arg;
+
+	switch (lfsyntax_special(s, len, &arg)) {
+	case LFSYNTAX_SPECIAL_VAR: {
+		char **slot = s[0] == '=' ? &ld->base : &ld->vars[s[0] - '0'];
+		if (arg == len)
+			return bad_line(ld, "empty substitution");
+		if (*slot == NULL)	/* rbldnsd keeps the first assignment */
+			*slot = xstrndup(s + arg, len - arg < LISTFILE_TEXT_MAX ? len - arg
+									 : LISTFILE_TEXT_MAX);
 		return 0;
 	}
-	if (w == 4 && memcmp(s, "$TTL", 4) == 0) {
-		if (parse_ttl(s + arg, len - arg, &ld->list->ttl) != 0)
+	case LFSYNTAX_SPECIAL_TTL:
+		if (lfsyntax_ttl(s + arg, len - arg, &ld->list->ttl) != 0)
 			return bad_line(ld, "bad $TTL value");
 		return 0;
-	}
-	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
-		if (w - 1 == strlen(ignored[i]) && memcmp(s + 1, ignored[i], w - 1) == 0)
-			return 0;
-	if (w == 8 && memcmp(s, "$DATASET", 8) == 0)
-		return bad_line(ld, "combined datasets ($DATASET) are not supported");
-	return bad_line(ld, "unknown special line");
-}
-
-/*
- * A value ":A:TXT", ":A:", ":A" or "TXT" (s[0..len), trimmed, not empty) into
- * a code and text; the defaults fill what is not given.
- */
-static int parse_value(struct loader *ld, const char *s, size_t len, uint32_t *code_r,
-		       uint32_t *text_r, const char **why_r)
-{
-	*code_r = ld->def_code;
-	*text_r = ld->def_text;
-	if (s[0] != ':')
-		return make_text(ld, s, len, true, text_r) == 0 ? 0 : (*why_r = "text too long", -1);
-	const char *colon = memchr(s + 1, ':', len - 1);
-	size_t alen = colon != NULL ? (size_t)(colon - s - 1) : len - 1;
-	if (alen > 0 && parse_code(s + 1, alen, code_r) != 0) {
-		*why_r = "bad A value";
-		return -1;
-	}
-	if (colon == NULL)
+	case LFSYNTAX_SPECIAL_MAXRANGE4:
+		return do_maxrange(ld, s + arg, len - arg);
+	case LFSYNTAX_SPECIAL_DATASET:
+		return refuse(ld, "a combined dataset ($DATASET) is not supported: give each "
+				  "section its own file in file_lists");
+	case LFSYNTAX_SPECIAL_IGNORED:
 		return 0;
-	size_t tlen = len - (size_t)(colon + 1 - s);
-	if (tlen == 0 && ld->base == NULL) {
-		*text_r = NO_TEXT;
-		return 0;
+	default:
+		return commented ? 0 : bad_line(ld, "invalid or unrecognized special entry");
 	}
-	if (make_text(ld, colon + 1, tlen, tlen > 0, text_r) != 0) {
-		*why_r = "text too long";
-		return -1;
-	}
-	return 0;
 }
 
 struct insert_ctx {
 	struct loader *ld;
 	uint32_t value;
+	bool octets;		/* ip4set: store at /8, /16, /24, /32 only */
 };
+
+/*
+ * Is prefix/plen stored, and with which value?  A longest-prefix lookup of
+ * its first address answers most cases in one fast walk; only when a longer
+ * prefix sits there does the exact search run.
+ */
+static bool prefix_stored(const cidrset_t *set, const addr_t *prefix, unsigned plen,
+			  uint32_t *value_r)
+{
+	unsigned found;
+
+	if (!cidrset_lookup(set, prefix, value_r, &found) || found < plen)
+		return false;
+	return found == plen || cidrset_find_exact(set, prefix, plen, value_r);
+}
+
+static void insert_one(struct insert_ctx *ctx, const addr_t *prefix, unsigned plen)
+{
+	cidrset_t *set = ctx->ld->list->set;
+	uint32_t old;
+
+	/*
+	 * The first line for a prefix wins (rbldnsd's tries keep the first and
+	 * warn), except that in ip4set an exclusion beats a listing of the same
+	 * prefix in any order (rbldnsd sorts it first and stops there).
+	 */
+	if (prefix_stored(set, prefix, plen, &old) &&
+	    !(ctx->octets && ctx->value == EXCLUDED && old != EXCLUDED))
+		return;
+	(void)cidrset_insert(set, prefix, plen, ctx->value);
+}
 
 static int insert_prefix(const addr_t *prefix, unsigned plen, void *vctx)
 {
 	struct insert_ctx *ctx = vctx;
-	cidrset_t *set = ctx->ld->list->set;
-	uint32_t old;
 
-	/* On the very same prefix an exclusion beats a listing, in any order. */
-	if (ctx->value != EXCLUDED && ctx->ld->exclusions > 0 &&
-	    cidrset_find_exact(set, prefix, plen, &old) && old == EXCLUDED)
+	if (!ctx->octets || plen % 8 == 0) {
+		insert_one(ctx, prefix, plen);
 		return 0;
-	(void)cidrset_insert(set, prefix, plen, ctx->value);
+	}
+	/* ip4set keeps octet-aligned pieces: a /20 is sixteen /24s, and the most
+	 * specific piece is the most specific octet boundary, not the CIDR. */
+	unsigned wide = (plen + 7) & ~7u;
+	uint32_t base = (uint32_t)prefix->bytes[0] << 24 | (uint32_t)prefix->bytes[1] << 16 |
+			(uint32_t)prefix->bytes[2] << 8 | prefix->bytes[3];
+	for (uint32_t i = 0; i < 1u << (wide - plen); i++) {
+		addr_t piece;
+		addr_from_v4(&piece, base + (i << (32 - wide)));
+		insert_one(ctx, &piece, wide);
+	}
+	return 0;
+}
+
+/* The value index for an entry with this code and text. */
+static uint32_t entry_value(struct loader *ld, uint32_t code, uint32_t text)
+{
+	if (code == ld->def_code && text == ld->def_text) {
+		if (ld->def_pair == NO_PAIR)
+			ld->def_pair = pair_add(ld->list, code, text);
+		return ld->def_pair;
+	}
+	return pair_add(ld->list, code, text);
+}
+
+/* What one entry line says, before it is stored. */
+struct entry {
+	addr_t first, last;
+	bool octets;
+	size_t used;		/* bytes of the address */
+};
+
+/*
+ * In an "auto" file: is this entry IPv4?  Yes when the part before any ":"
+ * holds a ".", "/" or "-" ("0/0", "1.2.3.4:5:text"), or has no ":" at all.
+ */
+static bool looks_v4(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len && !is_space(s[i]) && s[i] != '#' && s[i] != ';'; i++) {
+		if (s[i] == '.' || s[i] == '/' || s[i] == '-')
+			return true;
+		if (s[i] == ':')
+			return false;
+	}
+	return true;
+}
+
+static int entry_ip4(struct loader *ld, const char *s, size_t len, bool set, struct entry *e,
+		     const char **why_r)
+{
+	uint32_t a, b;
+	unsigned bits;
+
+	if (lfsyntax_ip4(s, len, set, &e->used, &a, &b, &bits, why_r) != 0)
+		return -1;
+	if (ld->maxrange4 != 0 && ld->maxrange4 <= b - a)
+		return 1;
+	e->octets = set;
+	addr_from_v4(&e->first, a);
+	addr_from_v4(&e->last, b);
+	return 0;
+}
+
+static int entry_ip6(const char *s, size_t len, bool tset, bool exclude, struct entry *e,
+		     const char **why_r)
+{
+	uint8_t a6[16];
+	unsigned bits;
+
+	if (lfsyntax_ip6(s, len, !tset, &e->used, a6, &bits, why_r) != 0)
+		return -1;
+	if (tset && bits != (exclude ? 128u : 64u)) {
+		*why_r = exclude ? "invalid address for exclusion (should be 128 bits)"
+				 : "invalid address for regular entry (should be 64 bits)";
+		return -1;
+	}
+	e->octets = false;
+	memset(&e->first, 0, sizeof(e->first));
+	e->first.family = AF_INET6;
+	memcpy(e->first.bytes, a6, 16);
+	e->last = e->first;
+	for (unsigned i = bits; i < 128; i++)
+		e->last.bytes[i >> 3] |= (uint8_t)(0x80 >> (i & 7));
+	return 0;
+}
+
+/*
+ * The address of an entry line by format: 0; 1 when $MAXRANGE4 drops it;
+ * -1 with *why_r.
+ */
+static int entry_addr(struct loader *ld, const char *s, size_t len, bool exclude,
+		      struct entry *e, const char **why_r)
+{
+	enum listfile_format fmt = ld->opts->format;
+	struct entry other;
+	const char *why;
+
+	switch (fmt) {
+	case LISTFILE_AUTO:
+		return looks_v4(s, len) ? entry_ip4(ld, s, len, true, e, why_r)
+					: entry_ip6(s, len, false, exclude, e, why_r);
+	case LISTFILE_IP4SET:
+	case LISTFILE_IP4TRIE: {
+		int rc = entry_ip4(ld, s, len, fmt == LISTFILE_IP4SET, e, why_r);
+		if (rc < 0 && entry_ip6(s, len, false, false, &other, &why) == 0)
+			*why_r = fmt == LISTFILE_IP4SET ? "IPv6 entry in an ip4set list"
+							: "IPv6 entry in an ip4trie list";
+		return rc;
+	}
+	default: {
+		bool tset = fmt == LISTFILE_IP6TSET;
+		int rc = entry_ip6(s, len, tset, exclude, e, why_r);
+		if (rc < 0 && lfsyntax_ip4(s, len, true, &other.used, &(uint32_t){ 0 },
+					   &(uint32_t){ 0 }, &(unsigned){ 0 }, &why) == 0)
+			*why_r = tset ? "IPv4 entry in an ip6tset list" : "IPv4 entry in an ip6trie list";
+		return rc;
+	}
+	}
+}
+
+/* The code and text of an entry from its value field s[0..len) (may be empty). */
+static int entry_code_text(struct loader *ld, const char *s, size_t len, uint32_t *code_r,
+			   uint32_t *text_r, const char **why_r)
+{
+	enum lfsyntax_value_kind kind;
+	size_t off, tlen;
+	uint32_t code;
+
+	*code_r = ld->def_code;
+	*text_r = ld->def_text;
+	/* ip6tset has one value for all: an entry's own is ignored. */
+	if (len == 0 || s[0] == '#' || s[0] == ';' || ld->opts->format == LISTFILE_IP6TSET)
+		return 0;
+	if (lfsyntax_value(s, len, &kind, &code, &off, &tlen, why_r) != 0)
+		return -1;
+	if (kind != LFSYNTAX_TEXT)
+		*code_r = code;
+	if (kind != LFSYNTAX_CODE)
+		*text_r = raw_text(ld, s + off, tlen);
 	return 0;
 }
 
 /* An entry line (after "!" for an exclusion), trimmed and not empty. */
 static int do_entry(struct loader *ld, const char *s, size_t len, bool exclude)
 {
-	enum listfile_format fmt = ld->opts->format;
-	size_t tok = 0;
+	struct entry e;
 	const char *why;
-	addr_t first, last;
+	uint32_t code, text;
+	int rc = entry_addr(ld, s, len, exclude, &e, &why);
 
-	while (tok < len && !is_space(s[tok]))
-		tok++;
-	bool v6 = memchr(s, ':', tok) != NULL;
-	if (fmt == LISTFILE_IP4SET && v6)
-		return bad_line(ld, "IPv6 entry in an ip4set list");
-	if (fmt == LISTFILE_IP6TSET && !v6)
-		return bad_line(ld, "IPv4 entry in an ip6tset list");
-	int rc = v6 || fmt == LISTFILE_CIDR
-			 ? parse_net(s, tok, fmt != LISTFILE_CIDR, &first, &last, &why)
-			 : parse_ip4set(s, tok, &first, &last, &why);
-	if (rc != 0)
+	if (rc > 0)
+		return dropped_line(ld, "too large range ignored ($MAXRANGE4)");
+	if (rc < 0)
 		return bad_line(ld, why);
-
-	size_t rest = tok;
-	while (rest < len && is_space(s[rest]))
-		rest++;
-	uint32_t code = ld->def_code, text = ld->def_text;
-	if (fmt == LISTFILE_CIDR) {
-		if (rest < len && s[rest] != '#')
-			return bad_line(ld, "text after the network");
-		code = LISTFILE_DEFAULT_CODE;
-		text = NO_TEXT;
-	} else if (rest < len && s[rest] != '#' && s[rest] != ';' && !exclude) {
-		if (parse_value(ld, s + rest, len - rest, &code, &text, &why) != 0)
+	struct insert_ctx ctx = { ld, EXCLUDED, e.octets };
+	if (!exclude) {
+		size_t rest = e.used;
+		while (rest < len && is_space(s[rest]))
+			rest++;
+		if (entry_code_text(ld, s + rest, len - rest, &code, &text, &why) != 0)
 			return bad_line(ld, why);
-	} else if (ld->base != NULL && !exclude) {
-		/* No own text: the base template with "$" for "$=". */
-		if (make_text(ld, "", 0, false, &text) != 0)
-			return bad_line(ld, "text too long");
+		ctx.value = entry_value(ld, code, text);
 	}
-
-	struct insert_ctx ctx = { ld, EXCLUDED };
-	if (exclude) {
-		ld->exclusions++;
-	} else if (code == ld->def_code && text == ld->def_text) {
-		if (ld->def_pair == NO_PAIR)
-			ld->def_pair = pair_add(ld->list, code, text);
-		ctx.value = ld->def_pair;
-	} else {
-		ctx.value = pair_add(ld->list, code, text);
-	}
-	if (addr_range_split(&first, &last, insert_prefix, &ctx) < 0)
+	if (addr_range_split(&e.first, &e.last, insert_prefix, &ctx) < 0)
 		return bad_line(ld, "bad range");
 	ld->list->entries++;
 	return 0;
@@ -553,27 +440,104 @@ static int do_entry(struct loader *ld, const char *s, size_t len, bool exclude)
 /* A ":A:TXT" default line. */
 static int do_default(struct loader *ld, const char *s, size_t len)
 {
-	uint32_t code, text;
+	enum lfsyntax_value_kind kind;
+	size_t off, tlen;
+	uint32_t code;
 	const char *why;
 
-	if (len == 1) {
-		code = ld->def_code;
-		text = ld->def_text;
-	} else if (parse_value(ld, s, len, &code, &text, &why) != 0) {
+	/* ip6tset keeps its first default and does not read the others. */
+	if (ld->opts->format == LISTFILE_IP6TSET && ld->have_default)
+		return 0;
+	if (lfsyntax_value(s, len, &kind, &code, &off, &tlen, &why) != 0)
 		return bad_line(ld, why);
-	}
-	/* ":A" alone: the code, no text (there is no older default to keep). */
-	if (memchr(s + 1, ':', len - 1) == NULL)
-		text = NO_TEXT;
 	ld->def_code = code;
-	ld->def_text = text;
+	/* ":A" alone: rbldnsd's built-in default text, which is none. */
+	ld->def_text = kind == LFSYNTAX_CODE ? NO_TEXT : raw_text(ld, s + off, tlen);
 	ld->def_pair = NO_PAIR;
+	ld->have_default = true;
+	return 0;
+}
+
+/*
+ * A plain CIDR list line: one network, then nothing, a "#" comment, or a
+ * "; text" comment that becomes the entry's text (Spamhaus DROP/EDROP:
+ * "1.10.16.0/20 ; SBL256894").  A "{...}" line is a JSON DROP line.
+ */
+static int do_cidr_line(struct loader *ld, const char *s, size_t len);
+
+/*
+ * A line of Spamhaus' JSON DROP files: {"cidr":"1.10.16.0/20","sblid":
+ * "SBL256894",...} is read as "1.10.16.0/20 ; SBL256894"; an object without
+ * "cidr" (the closing metadata line) is skipped.
+ */
+static int do_json_line(struct loader *ld, const char *s, size_t len)
+{
+	char cidr[ADDR_STRLEN + 8], sblid[LFSYNTAX_TEMPLATE_MAX + 1];
+	struct buf line = BUF_INIT;
+
+	if (lfsyntax_json_drop(s, len, cidr, sizeof(cidr), sblid, sizeof(sblid)) != 0)
+		return bad_line(ld, "bad JSON DROP line");
+	if (cidr[0] == '\0')
+		return 0;
+	buf_printf(&line, "%s%s%s", cidr, sblid[0] != '\0' ? " ; " : "", sblid);
+	int rc = memchr(cidr, ';', strlen(cidr)) != NULL || memchr(cidr, '#', strlen(cidr)) != NULL
+			 ? bad_line(ld, "bad address or CIDR")
+			 : do_cidr_line(ld, buf_cstr(&line), line.len);
+	buf_free(&line);
+	return rc;
+}
+
+static int do_cidr_line(struct loader *ld, const char *s, size_t len)
+{
+	char tmp[ADDR_STRLEN + 8];
+	size_t tok = 0, rest;
+	addr_t first, last;
+	unsigned plen;
+	uint32_t text = NO_TEXT;
+
+	while (tok < len && !is_space(s[tok]) && s[tok] != '#' && s[tok] != ';')
+		tok++;
+	if (tok >= sizeof(tmp))
+		return bad_line(ld, "bad address or CIDR");
+	memcpy(tmp, s, tok);
+	tmp[tok] = '\0';
+	if (addr_prefix_parse(tmp, false, &first, &plen) != 0)
+		return bad_line(ld, addr_prefix_parse(tmp, true, &first, &plen) == 0
+					    ? "invalid range (non-zero host part)"
+					    : "bad address or CIDR");
+	for (rest = tok; rest < len && is_space(s[rest]);)
+		rest++;
+	if (rest < len && s[rest] == ';') {
+		struct buf t = BUF_INIT;
+		for (rest++; rest < len && is_space(s[rest]);)
+			rest++;
+		/* The comment is text, not a template: a "$" in it stays a "$". */
+		for (size_t i = rest; i < len && i - rest < LFSYNTAX_TEMPLATE_MAX; i++) {
+			if (s[i] == '$')
+				buf_putc(&t, '$');
+			buf_putc(&t, s[i]);
+		}
+		text = raw_text(ld, buf_cstr(&t), t.len);
+		buf_free(&t);
+	} else if (rest < len && s[rest] != '#') {
+		return bad_line(ld, "text after the network");
+	}
+	last = first;
+	for (unsigned i = plen; i < addr_bits(&first); i++)
+		last.bytes[i >> 3] |= (uint8_t)(0x80 >> (i & 7));
+	struct insert_ctx ctx = { ld, entry_value(ld, LISTFILE_DEFAULT_CODE, text), false };
+	(void)addr_range_split(&first, &last, insert_prefix, &ctx);
+	ld->list->entries++;
 	return 0;
 }
 
 /* One line s[0..len), without its line end. */
 static int do_line(struct loader *ld, const char *s, size_t len)
 {
+	enum listfile_format fmt = ld->opts->format;
+
+	/* CRLF: rbldnsd keeps the CR (and so refuses "1.2.3.4\r"); a file saved
+	 * on Windows means the same without it. */
 	if (len > 0 && s[len - 1] == '\r')
 		len--;
 	if (len > LISTFILE_LINE_MAX)
@@ -582,26 +546,62 @@ static int do_line(struct loader *ld, const char *s, size_t len)
 		return bad_line(ld, "NUL byte in line");
 	while (len > 0 && is_space(*s))
 		s++, len--;
-	while (len > 0 && (is_space(s[len - 1]) || s[len - 1] == '\r'))
+	while (len > 0 && is_space(s[len - 1]))
 		len--;
-	if (len == 0 || s[0] == '#' || s[0] == ';')
+	if (len == 0)
 		return 0;
-	if (ld->opts->format == LISTFILE_CIDR)
-		return do_entry(ld, s, len, false);
+	if (fmt == LISTFILE_CIDR)
+		return s[0] == '#' || s[0] == ';' ? 0
+		       : s[0] == '{'		   ? do_json_line(ld, s, len)
+						   : do_cidr_line(ld, s, len);
 	if (s[0] == '$')
-		return do_special(ld, s, len);
+		return do_special(ld, s + 1, len - 1, false);
+	if (len > 1 && s[1] == '$' && (s[0] == '#' || s[0] == ';' || s[0] == ':'))
+		return do_special(ld, s + 2, len - 2, s[0] != ':');
+	if (s[0] == '#' || s[0] == ';')
+		return 0;
 	/* "::1" is an IPv6 entry, not a default with an empty A value. */
-	if (s[0] == ':' && (len == 1 || s[1] != ':' || ld->opts->format == LISTFILE_IP4SET))
+	if (s[0] == ':' && (len == 1 || s[1] != ':' || fmt == LISTFILE_IP4SET ||
+			    fmt == LISTFILE_IP4TRIE || fmt == LISTFILE_IP6TSET))
 		return do_default(ld, s, len);
 	if (s[0] == '!') {
 		size_t skip = 1;
 		while (skip < len && is_space(s[skip]))
 			skip++;
-		if (skip == len)
-			return bad_line(ld, "empty exclusion");
 		return do_entry(ld, s + skip, len - skip, true);
 	}
 	return do_entry(ld, s, len, false);
+}
+
+/*
+ * rbldnsd substitutes $n and $= when it answers, with the first value each
+ * got anywhere in the file; the raw texts are turned into final templates
+ * here, once the whole file is read.
+ */
+static void texts_finalize(struct loader *ld)
+{
+	listfile_t *l = ld->list;
+	char **raw = l->texts;
+	uint32_t nraw = l->ntexts, *map = xreallocarray(NULL, nraw + 1, sizeof(*map));
+	struct buf out = BUF_INIT;
+
+	l->texts = NULL;
+	l->ntexts = l->texts_cap = 0;
+	free(l->hash);
+	l->hash = NULL;
+	l->hash_cap = 0;
+	for (uint32_t i = 0; i <= nraw; i++) {
+		buf_reset(&out);
+		lfsyntax_flatten(i < nraw ? raw[i] : "", ld->vars, ld->base, &out);
+		map[i] = out.len == 0 ? NO_TEXT : text_intern(l, buf_cstr(&out), out.len);
+	}
+	for (uint32_t i = 0; i < l->npairs; i++)
+		l->pairs[i].text = map[l->pairs[i].text == NO_TEXT ? nraw : l->pairs[i].text];
+	for (uint32_t i = 0; i < nraw; i++)
+		free(raw[i]);
+	free(raw);
+	free(map);
+	buf_free(&out);
 }
 
 static void loader_free(struct loader *ld)
@@ -629,6 +629,8 @@ int listfile_load_mem(const char *name, const char *data, size_t len,
 		rc = do_line(&ld, data + pos, end - pos);
 		pos = end + 1;
 	}
+	if (rc == 0)
+		texts_finalize(&ld);
 	loader_free(&ld);
 	if (rc != 0) {
 		*error_r = ld.error;
@@ -642,7 +644,6 @@ int listfile_load_mem(const char *name, const char *data, size_t len,
 	return 0;
 }
 
-/* Read path whole into out; -1 with *error_r set on failure. */
 static int read_whole(const char *path, struct buf *out, char **error_r)
 {
 	struct buf err = BUF_INIT;
@@ -695,6 +696,7 @@ int listfile_format_parse(const char *s, enum listfile_format *fmt_r)
 	} names[] = {
 		{ "auto", LISTFILE_AUTO }, { "ip4set", LISTFILE_IP4SET },
 		{ "ip6tset", LISTFILE_IP6TSET }, { "cidr", LISTFILE_CIDR },
+		{ "ip4trie", LISTFILE_IP4TRIE }, { "ip6trie", LISTFILE_IP6TRIE },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -724,8 +726,9 @@ bool listfile_lookup(const listfile_t *list, const addr_t *a, struct listfile_hi
 void listfile_expand_text(const char *tmpl, const addr_t *a, struct buf *out)
 {
 	char s[ADDR_STRLEN];
+	size_t start = out->len;
 
-	for (const char *p = tmpl; *p != '\0'; p++) {
+	for (const char *p = tmpl; *p != '\0' && out->len - start < LFSYNTAX_TXT_MAX; p++) {
 		if (*p != '$') {
 			buf_putc(out, *p);
 		} else if (p[1] == '$') {
@@ -735,6 +738,9 @@ void listfile_expand_text(const char *tmpl, const addr_t *a, struct buf *out)
 			buf_puts(out, addr_format(a, s));
 		}
 	}
+	/* rbldnsd cuts a TXT answer at LFSYNTAX_TXT_MAX bytes. */
+	if (out->len - start > LFSYNTAX_TXT_MAX)
+		buf_truncate(out, start + LFSYNTAX_TXT_MAX);
 }
 
 size_t listfile_entries(const listfile_t *list)

@@ -2,65 +2,52 @@
  * listfile - read local list files (rbldnsd datasets, plain CIDR lists) into
  * a cidrset, and answer "is this address listed, with which code and text".
  *
+ * rbldnsd is the reference for its formats: a file means what it means to
+ * rbldnsd serving it as that dataset type (tests/integration/
+ * listfile_oracle.sh compares the two on a corpus; relayguard.conf(5), LIST
+ * FILES, lists the few documented differences).  The line syntax itself
+ * (addresses, values, TXT templates) is in lfsyntax.h.
+ *
  * Formats (enum listfile_format):
  *
- *   LISTFILE_IP4SET   rbldnsd ip4set.  Entries: a full address "192.0.2.1";
- *                     an octet prefix "192.0.2" (/24), "192.0" (/16), "192" (/8);
- *                     CIDR on either "192.0.2.0/24", "127/8", "127.16/12"; ranges
- *                     "a.b.c.d-e.f.g.h" or of octet prefixes "127.16-127.31" (the
- *                     end is completed with 255s), and "127.16-31", where a
- *                     one-octet end replaces the last octet given at the start
- *                     (127.16.0.0-127.31.255.255).  Host bits past a CIDR length
- *                     are cleared.  IPv6 lines are bad lines.
- *   LISTFILE_IP6TSET  rbldnsd ip6tset: /64s written as four 16-bit words
- *                     "2001:db8:64:1", and also what ip6trie accepts: any IPv6
- *                     address or CIDR ("2001:db8::/32", "::1"), word prefixes
- *                     with or without a length ("2001:db8:c000/36" = the words
- *                     given, zero-filled).  IPv4 lines are bad lines.
- *   LISTFILE_AUTO     each line by its content: a token with ':' is read as
- *                     IPv6 (a full address or CIDR first, then as ip6tset/
- *                     ip6trie word prefix), any other as ip4set syntax.  One file
- *                     may mix both families.
- *   LISTFILE_CIDR     plain lists: one IPv4/IPv6 address or CIDR per line,
- *                     optionally followed by white space and a "#" comment.  Every
- *                     entry gets code 127.0.0.2 and no text.  Nothing else is
- *                     accepted (no specials, values or exclusions).
+ *   LISTFILE_IP4SET   rbldnsd ip4set: prefixes ("10/8", "1.2.3"), CIDRs,
+ *                     ranges "a-b"; no /0.  Entries are compared at octet
+ *                     boundaries, as rbldnsd stores them: a /20 counts as
+ *                     sixteen /24s, the most specific of /32, /24, /16, /8
+ *                     wins, and an exclusion beats a listing of the same
+ *                     piece in any order.
+ *   LISTFILE_IP4TRIE  rbldnsd ip4trie: CIDRs only (/0 allowed), longest prefix.
+ *   LISTFILE_IP6TRIE  rbldnsd ip6trie: IPv6 CIDRs, word prefixes, longest prefix.
+ *   LISTFILE_IP6TSET  rbldnsd ip6tset: /64 listings (four words), /128
+ *                     exclusions, the first default line is every entry's value.
+ *   LISTFILE_AUTO     each line as one family (file_lists): IPv4 (ip4set)
+ *                     when the part before any ":" holds ".", "/" or "-",
+ *                     IPv6 (ip6trie) otherwise.
+ *   LISTFILE_CIDR     plain lists (Spamhaus DROP/EDROP/DROPv6): one address
+ *                     or CIDR per line, then nothing, "# comment", or
+ *                     "; text" that becomes the entry's text, taken
+ *                     literally.  Code 127.0.0.2.  No specials or exclusions.
+ *                     A line "{...}" is read as a JSON DROP line
+ *                     (lfsyntax_json_drop(): "cidr" and "sblid").
  *
- * rbldnsd syntax shared by the three dataset formats (see rbldnsd(8)):
- *   - empty lines and lines starting with "#" or ";" are comments (so are the
- *     "#$" specials of rbldns, which we do not need);
- *   - "$TTL time" sets the TTL (seconds, or with units s m h d w: "1h30m");
- *     "$SOA", "$NS", "$TIMESTAMP" and "$MAXRANGE4" are accepted and ignored;
- *     "$n text" (n a digit) defines a substitution used as $n in texts;
- *     "$= text" sets the base template whose "$=" is an entry's own text
- *     (an entry text starting with "=" bypasses it); "$DATASET" (combined
- *     datasets) and other specials are bad lines;
- *   - ":A:TXT" sets the default code and text for the entries after it; A is a
- *     full IPv4 address or its last octets ("2" = 127.0.0.2, "1.3" = 127.0.1.3);
- *     ":A" alone sets the code and drops the default text; outside ip4set a
- *     line starting with "::" is an IPv6 entry ("::1"), not a default;
- *   - an entry may be followed by white space and its own value: ":A:TXT"
- *     (code and text), ":A" (code, default text), ":A:" (code, no text), or
- *     "TXT" (default code, that text); a value starting with "#" or ";" is a
- *     comment instead.  Without any default the code is 127.0.0.2, no text;
- *   - "!entry" excludes the entry's addresses (its value is ignored).
+ * Shared by the rbldnsd formats: comments "#", ";"; specials "$..." (also
+ * "#$", ";$", ":$"): $TTL kept, $MAXRANGE4 enforced (dropped entries are
+ * logged, not bad lines), $SOA/$NS/$TIMESTAMP ignored, $n and $= (the first
+ * assignment counts, wherever it is), $DATASET (a combined dataset) fails
+ * the load whatever abort_on_bad_line says; ":A:TXT" default lines; "!"
+ * exclusions.  A line rbldnsd refuses is a bad line with rbldnsd's reason
+ * ("invalid address", "invalid range (non-zero host part)", "invalid A
+ * RR"...).  The same prefix listed twice: the first line wins (except the
+ * ip4set exclusion rule above).  CRLF is read as LF.
  *
- * Texts keep "$" (the queried address) and "$$" (a literal "$") for
- * listfile_expand_text(); "$n" substitutions are made at load time.  Every
- * distinct text is stored once.
- *
- * Overlaps: the most specific entry wins (an address in 10.0.0.0/8 and in
- * 10.1.0.0/16 gets the /16's value; an exclusion inside a listed range
- * unlists just its addresses, and a listing inside an excluded range is
- * listed).  A range is split into prefixes (addr_range_split) and each prefix
- * counts as an entry of that length.  On the very same prefix an exclusion
- * beats a listing whatever their order; between two listings the later line
- * wins.
+ * Texts are stored as templates for listfile_expand_text(), with $n and $=
+ * already substituted: "$" is the queried address, "$$" a literal "$".
+ * Every distinct text is stored once.
  *
  * Limits: a line longer than LISTFILE_LINE_MAX bytes (without its line end)
- * and a text longer than LISTFILE_TEXT_MAX bytes after substitution are bad
- * lines; reading never fails because of such a line.  Line ends are LF or
- * CRLF.  An empty file is a valid empty list.
+ * is a bad line; templates keep LFSYNTAX_TEMPLATE_MAX bytes of an entry's
+ * text and expanded answers are cut at LFSYNTAX_TXT_MAX, as rbldnsd does.
+ * An empty file is a valid empty list.
  *
  * Thread-safety: a loaded list is immutable; any number of threads may call
  * the const functions at once.  Loading logs with log_warning().
@@ -77,7 +64,8 @@
 
 /* Longest line accepted, in bytes, without the line end. */
 #define LISTFILE_LINE_MAX 4096
-/* Longest TXT template, in bytes, after $n and $= substitution. */
+/* Longest stored TXT template, in bytes (a substituted template of
+ * LFSYNTAX_TXT_MAX answer bytes, with its "$"s doubled, stays under it). */
 #define LISTFILE_TEXT_MAX 1024
 /* Bad lines logged one by one before the rest are only counted. */
 #define LISTFILE_BAD_LINES_LOGGED 20
@@ -86,9 +74,16 @@
 /* The code of an entry when nothing says otherwise: 127.0.0.2. */
 #define LISTFILE_DEFAULT_CODE 0x7f000002u
 
-enum listfile_format { LISTFILE_AUTO, LISTFILE_IP4SET, LISTFILE_IP6TSET, LISTFILE_CIDR };
+enum listfile_format {
+	LISTFILE_AUTO,
+	LISTFILE_IP4SET,
+	LISTFILE_IP6TSET,
+	LISTFILE_CIDR,
+	LISTFILE_IP4TRIE,
+	LISTFILE_IP6TRIE,
+};
 
-/* Parse "auto", "ip4set", "ip6tset" or "cidr"; 0, or -1 for anything else. */
+/* Parse "auto", "ip4set", "ip4trie", "ip6tset", "ip6trie" or "cidr"; 0, or -1. */
 int listfile_format_parse(const char *s, enum listfile_format *fmt_r)
 	__attribute__((warn_unused_result));
 
@@ -107,7 +102,8 @@ typedef struct listfile listfile_t;
  * frees with listfile_free()).  On failure returns -1, leaves *list_r
  * untouched and stores a message in *error_r (caller frees): "PATH: reason"
  * when the file cannot be read (reason from strerror, or "file too large"),
- * "PATH:LINE: reason" for the first bad line when abort_on_bad_line is set.
+ * "PATH:LINE: reason" for the first bad line when abort_on_bad_line is set,
+ * or for a $DATASET line in any case.
  */
 int listfile_load(const char *path, const struct listfile_opts *opts, listfile_t **list_r,
 		  char **error_r) __attribute__((warn_unused_result));
@@ -129,8 +125,9 @@ struct listfile_hit {
 bool listfile_lookup(const listfile_t *list, const addr_t *a, struct listfile_hit *hit_r);
 
 /*
- * Append tmpl to out with every "$" replaced by a's text and "$$" by "$".
- * Nothing else is changed; callers clean the result for its destination.
+ * Append tmpl to out with every "$" replaced by a's text and "$$" by "$",
+ * at most LFSYNTAX_TXT_MAX bytes (rbldnsd's longest answer).  Nothing else
+ * is changed; callers clean the result for its destination.
  */
 void listfile_expand_text(const char *tmpl, const addr_t *a, struct buf *out);
 

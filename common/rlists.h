@@ -100,7 +100,7 @@ struct rlists_info {
 	size_t entries, ranges, texts;
 	long long imported_at;	/* Unix time */
 	char *source;		/* the file imported, as given */
-	char *format;		/* "auto", "ip4set", "ip6tset" or "cidr" */
+	char *format;		/* a listfile format name: "auto", "ip4set", "ip4trie"... */
 	long long memory_bytes;	/* all keys of the list; -1 if unknown */
 };
 

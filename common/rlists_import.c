@@ -35,6 +35,8 @@ static const char *const format_names[] = {
 	[LISTFILE_IP4SET] = "ip4set",
 	[LISTFILE_IP6TSET] = "ip6tset",
 	[LISTFILE_CIDR] = "cidr",
+	[LISTFILE_IP4TRIE] = "ip4trie",
+	[LISTFILE_IP6TRIE] = "ip6trie",
 };
 
 /* ---- the blocking connection ------------------------------------------ */

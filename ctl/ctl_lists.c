@@ -1,7 +1,8 @@
 /*
  * ctl_lists - range lists in Redis (common/rlists):
  *
- *   relayguard-ctl import NAME FILE [--format auto|ip4set|ip6tset|cidr] [--skip-bad-lines]
+ *   relayguard-ctl import NAME FILE [--format auto|ip4set|ip4trie|ip6tset|ip6trie|cidr]
+ *                        [--skip-bad-lines]
  *   relayguard-ctl lists
  *   relayguard-ctl drop NAME
  *
@@ -92,7 +93,8 @@ int ctl_import(struct ctl_ctx *ctx, int argc, char **argv)
 		case 'f':
 			if (listfile_format_parse(optarg, &io.format) != 0)
 				return ctl_usage_error("import", "--format %s: expected auto, ip4set, "
-								 "ip6tset or cidr", optarg);
+								 "ip4trie, ip6tset, ip6trie or cidr",
+							optarg);
 			break;
 		case 's':
 			io.skip_bad_lines = true;

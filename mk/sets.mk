@@ -2,7 +2,8 @@
 # unit tests, fuzz targets and benchmark.
 common_librelayguard_a_SOURCES += \
 	common/cidrset.c common/cidrset.h \
-	common/listfile.c common/listfile.h
+	common/listfile.c common/listfile.h \
+	common/lfsyntax.c common/lfsyntax.h
 
 check_PROGRAMS += tests/unit/test_cidrset
 TESTS += tests/unit/test_cidrset
@@ -34,3 +35,11 @@ tests_fuzz_listfile_fuzzer_SOURCES = tests/fuzz/fuzz_listfile.c
 tests_fuzz_listfile_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_listfile_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
 endif
+
+# rbldnsd as the oracle for its own formats: every file of tests/data/listfile
+# served by a real rbldnsd and read by listfile_driver, answers compared.
+EXTRA_DIST += tests/integration/listfile_oracle.sh tests/integration/listfile_oracle.py \
+	tests/data/listfile
+check_PROGRAMS += tests/integration/listfile_driver
+TESTS += tests/integration/listfile_oracle.sh
+tests_integration_listfile_driver_SOURCES = tests/integration/listfile_driver.c

@@ -26,17 +26,20 @@ report_enable = no
 CONF
 printf 'redis_lists = v4.test\nreport_enable = no\n' >"$RUN/noredis.conf"
 
-# Overlaps and exclusions: the most specific entry wins (listfile.h).
+# Overlaps and exclusions as rbldnsd serves them (listfile.h): in ip4set
+# the most specific octet boundary wins and an exclusion beats a listing of
+# the same piece (192.0.2.200 stays excluded); in ip6trie the longest prefix.
 cat >"$RUN/v4.ip4set" <<'EOF'
 :3:Open relay $
 192.0.2.0/24
 !192.0.2.128/25
 192.0.2.200 :5:inside the exclusion
-198.51.100.0-198.51.100.9
+198.51.100.0/24
+!198.51.100.10-198.51.100.255
 198.51.100.5 :6:more specific $
 203.0.113
 EOF
-cat >"$RUN/v6.ip6tset" <<'EOF'
+cat >"$RUN/v6.ip6trie" <<'EOF'
 :2:v6 proxy $
 2001:db8:64:1
 2001:db8:100::/40
@@ -48,22 +51,23 @@ cat >"$RUN/plain.cidr" <<'EOF'
 203.0.113.64/26   # web proxies
 2001:db8:abcd::/48
 EOF
-printf '::/0\n' >"$RUN/all6.ip6tset"
+printf '::/0\n' >"$RUN/all6.ip6trie"
 printf '' >"$RUN/empty.cidr"
 
 out=$("$CTL" -c "$RUN/rg.conf" import v4.test "$RUN/v4.ip4set" 2>"$RUN/err"); rc=$?
 rg_is "$rc" 0 "import an ip4set"
-rg_like "$out" "^imported v4.test: 6 entries, [0-9]+ ranges, 3 texts, 0 bad lines skipped, [0-9.]+ s, [0-9.]+ [kM]?B in Redis" \
+rg_like "$out" "^imported v4.test: 7 entries, [0-9]+ ranges, 2 texts, 0 bad lines skipped, [0-9.]+ s, [0-9.]+ [kM]?B in Redis" \
 	"a one-line summary when stderr is not a terminal"
 rg_is "$(wc -l <"$RUN/err")" 0 "and no progress bar on a file"
-"$CTL" -c "$RUN/rg.conf" import v6.test "$RUN/v6.ip6tset" --format ip6tset >/dev/null; rc=$?
-rg_is "$rc" 0 "import an ip6tset (options after the arguments)"
+"$CTL" -c "$RUN/rg.conf" import v6.test "$RUN/v6.ip6trie" --format ip6trie >/dev/null; rc=$?
+rg_is "$rc" 0 "import an ip6trie (options after the arguments)"
 "$CTL" -c "$RUN/rg.conf" import plain.test "$RUN/plain.cidr" --format cidr >/dev/null; rc=$?
 rg_is "$rc" 0 "import a plain CIDR list"
-"$CTL" -c "$RUN/rg.conf" import all6.test "$RUN/all6.ip6tset" --format ip6tset >/dev/null; rc=$?
+"$CTL" -c "$RUN/rg.conf" import all6.test "$RUN/all6.ip6trie" --format ip6trie >/dev/null; rc=$?
 rg_is "$rc" 0 "import ::/0"
 "$CTL" -c "$RUN/rg.conf" import empty.test "$RUN/empty.cidr" --format cidr >/dev/null; rc=$?
 rg_is "$rc" 0 "import an empty list"
+
 
 # answer ADDR LIST: "answer code text" of LIST in `relayguard-ctl check --json`.
 answer() {
@@ -78,6 +82,32 @@ for s in d["sources"]:
 # lookup ADDR LIST: the answer of rlists itself.
 lookup() { "$DRIVER" lookup "$SERVER" "$PREFIX" "$1" "$2" | cut -d' ' -f2-; }
 
+# Spamhaus DROP/DROPv6 as published: "; SBLnnnn" after the network is kept as
+# the entry's text (it was refused with "text after the network").
+cat >"$RUN/drop.txt" <<'EOF'
+; Spamhaus DROP List 2026/12/06 - (c) 2026 The Spamhaus Project SLU
+; Last-Modified: Sun, 06 Dec 2026 10:00:00 GMT
+192.0.2.0/24 ; SBL256894
+2001:db8:d00::/40 ; SBL301771
+EOF
+out=$("$CTL" -c "$RUN/rg.conf" import drop.test "$RUN/drop.txt" --format cidr 2>&1); rc=$?
+rg_is "$rc" 0 "import a Spamhaus DROP file with --format cidr"
+rg_like "$out" "^imported drop.test: 2 entries, 2 ranges, 2 texts, 0 bad lines" "both networks, each with its text"
+rg_is "$(lookup 192.0.2.77 drop.test)" "listed 127.0.0.2 SBL256894" "the SBL reference is the entry's text"
+rg_is "$(lookup 2001:db8:d00::1 drop.test)" "listed 127.0.0.2 SBL301771" "DROPv6 too"
+# The JSON form of the same lists (drop_v4.json: one object a line, then a
+# metadata object without "cidr").
+cat >"$RUN/drop_v4.json" <<'EOF'
+{"cidr":"192.0.2.0/24","sblid":"SBL256894","rir":"apnic"}
+{"cidr":"198.51.100.0/24","sblid":"SBL283744","rir":"ripencc"}
+{"type":"metadata","timestamp":1765000000,"size":134,"records":2,"copyright":"(c) 2026 The Spamhaus Project SLU","terms":"https://www.spamhaus.org/drop/terms/"}
+EOF
+out=$("$CTL" -c "$RUN/rg.conf" import drop.test "$RUN/drop_v4.json" --format cidr 2>&1); rc=$?
+rg_is "$rc" 0 "import drop_v4.json with --format cidr"
+rg_like "$out" "^imported drop.test: 2 entries, 2 ranges, 2 texts, 0 bad lines" "two networks, the metadata line skipped"
+rg_is "$(lookup 198.51.100.1 drop.test)" "listed 127.0.0.2 SBL283744" "the JSON sblid is the entry's text"
+"$CTL" -c "$RUN/rg.conf" drop drop.test >/dev/null 2>&1
+
 while read -r addr list want; do
 	rg_is "$(answer "$addr" "$list")" "$want" "check $addr in $list: $want"
 done <<'EOF'
@@ -85,7 +115,7 @@ done <<'EOF'
 192.0.2.127 v4.test listed 127.0.0.3 Open relay 192.0.2.127
 192.0.2.128 v4.test not-listed -
 192.0.2.199 v4.test not-listed -
-192.0.2.200 v4.test listed 127.0.0.5 inside the exclusion
+192.0.2.200 v4.test not-listed -
 192.0.2.201 v4.test not-listed -
 192.0.2.255 v4.test not-listed -
 192.0.1.255 v4.test not-listed -

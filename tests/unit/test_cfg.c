@@ -95,6 +95,8 @@ static const struct {
 	{ "redis_lists = mylist*5", "mylist*5" },
 	{ "file_lists = local:/etc/rg/local.txt*2 drop:/var/lib/drop.ip4set",
 	  "local:/etc/rg/local.txt*2, drop:/var/lib/drop.ip4set" },
+	{ "file_lists = t:ip4trie:/var/lib/t.ip4trie*3 d:cidr:/var/lib/drop.txt a:auto:/x",
+	  "t:ip4trie:/var/lib/t.ip4trie*3, d:cidr:/var/lib/drop.txt, a:auto:/x" },
 	{ "dns_servers = 127.0.0.1:5353 ::1 [::1]:5300 ns.example", "127.0.0.1:5353, [::1]:53, [::1]:5300, ns.example:53" },
 	{ "dnsbl_reply_map = zen.example=Spamhaus, bl.example=Other", "zen.example=Spamhaus, bl.example=Other" },
 	{ "dnsbl_error_codes = 127.255.255.[252..255] zen.example=127.0.0.[1;3]",
@@ -186,7 +188,10 @@ static const struct {
 	  "[a..b] or [a;b]" },
 	{ "rhsbl_helo_sites = bl.example*x",
 	  "t.conf:1: bad value for rhsbl_helo_sites: \"bl.example*x\": weight must be an integer from -100000 to 100000" },
-	{ "file_lists = nocolon", "t.conf:1: bad value for file_lists: \"nocolon\": expected NAME:PATH[*weight]" },
+	{ "file_lists = nocolon", "t.conf:1: bad value for file_lists: \"nocolon\": expected NAME:[FORMAT:]PATH[*weight]" },
+	{ "file_lists = a:ip4tset:/x", "t.conf:1: bad value for file_lists: \"a:ip4tset:/x\": list format must be auto, "
+	  "ip4set, ip4trie, ip6tset, ip6trie or cidr" },
+	{ "file_lists = a:ip4trie:rel", "t.conf:1: bad value for file_lists: \"a:ip4trie:rel\": list path must be absolute" },
 	{ "file_lists = :/x", "t.conf:1: bad value for file_lists: \":/x\": list name must be 1 to 63 letters, digits, "
 			      "'-', '_' or '.'" },
 	{ "file_lists = a:rel/path", "t.conf:1: bad value for file_lists: \"a:rel/path\": list path must be absolute" },
