@@ -11,7 +11,8 @@ TESTS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tes
 tests_unit_test_report_SOURCES = tests/unit/test_report.c tests/unit/tap.h
 tests_unit_test_spool_SOURCES = tests/unit/test_spool.c tests/unit/tap.h
 tests_unit_test_owners_SOURCES = tests/unit/test_owners.c tests/unit/tap.h
-tests_unit_test_notice_SOURCES = tests/unit/test_notice.c tests/unit/tap.h notify/nagg.c notify/notice.c
+tests_unit_test_notice_SOURCES = tests/unit/test_notice.c tests/unit/tap.h notify/nagg.c notify/notice.c \
+	notify/notice_xarf.c notify/mime.c
 tests_unit_test_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
 tests_integration_report_driver_SOURCES = tests/integration/report_driver.c
 EXTRA_DIST += tests/integration/report.sh tests/integration/notify.sh tests/integration/notify_postfix.sh \
@@ -20,7 +21,8 @@ EXTRA_DIST += tests/integration/report.sh tests/integration/notify.sh tests/inte
 # relayguard-notify
 bin_PROGRAMS += notify/relayguard-notify
 notify_relayguard_notify_SOURCES = notify/notify.c notify/notify.h notify/nspool.c \
-	notify/nagg.c notify/nagg.h notify/notice.c notify/notice.h \
+	notify/nagg.c notify/nagg.h notify/notice.c notify/notice.h notify/notice_xarf.c \
+	notify/mime.c notify/mime.h \
 	notify/deliver.c notify/deliver.h notify/nqueue.c notify/nqueue.h
 notify_relayguard_notify_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
 dist_relayguardexamples_DATA += conf/notice.txt
