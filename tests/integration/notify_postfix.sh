@@ -64,7 +64,8 @@ rg_like "$m" "X-Rcpt-Args: <copies@relayguard.test>" "smtp: and to notify_bcc"
 rg_like "$m" "X-Mail-Args: <rg-notices@relayguard.test>" "smtp: from notify_from"
 rg_ok "$(printf '%s' "$m" | grep -c '^Bcc:')" "smtp: the Bcc header is not sent"
 rg_like "$m" "Content-Type: multipart/report; report-type=feedback-report" "smtp: the report arrives whole"
-rg_like "$m" "Source-IP: 192.0.2.3" "smtp: with its addresses"
+rg_is "$(printf '%s\n' "$m" | grep -c '^Source-IP: ')" 1 "smtp: one Source-IP in the feedback report"
+rg_like "$m" "^192\.0\.2\.3,[0-9T:Z-]+,[0-9T:Z-]+,1," "smtp: every address in the CSV part"
 
 # 2. SMTP through Postfix.
 rm -f "$RUN/sink"/*
