@@ -1,10 +1,13 @@
-/* test_notice - per-network counting (nagg) and notice rendering: ids,
- * headers, template fields, ARF and X-ARF parts, header cleaning. */
+/* test_notice - per-network counting (nagg), the encodings of notices
+ * (mime: clean text, RFC 2047, quoted-printable, base64) and notice
+ * rendering: ids, headers, template fields, the ARF report with one
+ * Source-IP, the CSV of every address, X-ARF v4, hostile bytes. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "mime.h"
 #include "nagg.h"
 #include "notice.h"
 #include "tap.h"
@@ -66,6 +69,112 @@ static void test_nagg(nagg_t *n)
 	is_str(a.evidence, "x=1 y=2 z=3", "evidence merges as a set");
 }
 
+/* Every line of m at most max bytes, no CR, no byte outside 7-bit ASCII. */
+static bool clean_7bit(const char *m, size_t max)
+{
+	size_t col = 0;
+
+	for (const unsigned char *p = (const unsigned char *)m; *p; p++) {
+		if (*p == '\r' || *p >= 0x80)
+			return false;
+		col = *p == '\n' ? 0 : col + 1;
+		if (col > max)
+			return false;
+	}
+	return true;
+}
+
+static size_t count(const char *m, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(m, needle); p != NULL; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+static const struct {
+	const char *in;
+	unsigned flags;
+	const char *want;
+	const char *what;
+} clean_cases[] = {
+	{ "plain text", 0, "plain text", "ASCII stays" },
+	{ "caf\xc3\xa9 \xe2\x82\xac", 0, "caf\xc3\xa9 \xe2\x82\xac", "valid UTF-8 stays" },
+	{ "a\xff\xfe" "b", 0, "a\xef\xbf\xbd\xef\xbf\xbd" "b", "each invalid byte becomes U+FFFD" },
+	{ "\xc0\xaf\xed\xa0\x80", 0, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+	  "overlong forms and surrogates are invalid" },
+	{ "a\r\nBcc: x\tz", 0, "a  Bcc: x z", "CR, LF and TAB become spaces" },
+	{ "a\r\nb\rc\td\x7f\xc2\x85", MIME_KEEP_LF, "a\nb c\td  ", "KEEP_LF: CR LF is LF, a lone CR, DEL and C1 are spaces" },
+	{ "\xe2\x82", 0, "\xef\xbf\xbd\xef\xbf\xbd", "a cut sequence" },
+};
+
+static void test_mime(void)
+{
+	struct buf out = BUF_INIT;
+
+	for (size_t i = 0; i < sizeof(clean_cases) / sizeof(clean_cases[0]); i++) {
+		buf_reset(&out);
+		mime_clean(&out, clean_cases[i].in, strlen(clean_cases[i].in), clean_cases[i].flags);
+		is_str(buf_cstr(&out), clean_cases[i].want, "mime_clean: %s", clean_cases[i].what);
+	}
+	static const char *const b64[][2] = { { "", "" },	      { "f", "Zg==" },	       { "fo", "Zm8=" },
+					      { "foo", "Zm9v" },      { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" },
+					      { "foobar", "Zm9vYmFy" } };
+	for (size_t i = 0; i < sizeof(b64) / sizeof(b64[0]); i++) {
+		buf_reset(&out);
+		mime_base64(&out, b64[i][0], strlen(b64[i][0]), 0);
+		is_str(buf_cstr(&out), b64[i][1], "base64 of \"%s\" (RFC 4648 test vector)", b64[i][0]);
+	}
+	buf_reset(&out);
+	mime_qp(&out, "a=b \nend\t", 9);
+	is_str(buf_cstr(&out), "a=3Db=20\nend=09\n", "quoted-printable: '=' and blanks at a line end");
+	buf_reset(&out);
+	char longline[300];
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	mime_qp(&out, longline, strlen(longline));
+	ok(clean_7bit(buf_cstr(&out), 76) && count(buf_cstr(&out), "=\n") == 3, "quoted-printable: soft breaks, lines <= 76");
+
+	buf_reset(&out);
+	mime_header_text(&out, "Subject", "short and plain");
+	is_str(buf_cstr(&out), "Subject: short and plain\n", "a plain Subject stays as it is");
+	buf_reset(&out);
+	mime_header_text(&out, "Subject", "word word word word word word word word word word word word word word word word");
+	ok(clean_7bit(buf_cstr(&out), 78) && strstr(buf_cstr(&out), "word\n word") != NULL, "a long Subject is folded at 78");
+	buf_reset(&out);
+	mime_header_text(&out, "Subject", "net \xff\xfe\r\nBcc: evil@x \xc3\xa9t\xc3\xa9 and a long tail of text to fold");
+	ok(clean_7bit(buf_cstr(&out), 78), "an 8-bit Subject is 7-bit, lines <= 78");
+	ok(strncmp(buf_cstr(&out), "Subject: =?UTF-8?B?", 19) == 0 && strstr(buf_cstr(&out), "\nBcc") == NULL,
+	   "as RFC 2047 encoded-words, no header added");
+	buf_reset(&out);
+	mime_header_ascii(&out, "Received", "from h\xff\r\nX: y");
+	is_str(buf_cstr(&out), "Received: from h???X: y\n", "an ASCII header: other bytes become '?'");
+	buf_reset(&out);
+	mime_body(&out, "ascii\n", 6);
+	is_str(buf_cstr(&out), "Content-Transfer-Encoding: 7bit\n\nascii\n", "a 7-bit body stays 7bit");
+	buf_reset(&out);
+	mime_body(&out, "\xc3\xa9t\xc3\xa9", 5);
+	is_str(buf_cstr(&out), "Content-Transfer-Encoding: quoted-printable\n\n=C3=A9t=C3=A9\n", "an 8-bit body is quoted-printable");
+	buf_free(&out);
+}
+
+/* A network of three addresses with hostile strings from a registry and from clients. */
+static struct net_agg *hostile_net(nagg_t *n)
+{
+	struct nagg_owner o = { "198.51.100.0-198.51.100.255", "198.51.100.0 - 198.51.100.255",
+				"NET\xff\xfe-H\r\nBcc: evil@x", "Org, \"Inc\"", "NL", "abuse@h.example", true };
+	const char *addrs[] = { "198.51.100.1", "198.51.100.9", "198.51.100.9", "198.51.100.9", "198.51.100.77" };
+	struct net_agg *net = NULL;
+
+	for (int i = 0; i < 5; i++) {
+		struct report_event ev = event(addrs[i], 1700000000 + i * 100, "mx1");
+		snprintf(ev.helo, sizeof(ev.helo), "evil\r\nX-Fake: 1,\"q\" \xff%d", i);
+		net = nagg_add(n, 19675, &o, &ev);
+	}
+	return net;
+}
+
 static void test_render(nagg_t *n)
 {
 	const struct net_agg *net = nagg_at(n, 0);
@@ -88,23 +197,78 @@ static void test_render(nagg_t *n)
 	const char *m = buf_cstr(&out);
 	ok(strstr(m, "Content-Type: multipart/report; report-type=feedback-report;") != NULL, "multipart/report");
 	ok(strstr(m, "Content-Type: message/feedback-report") != NULL, "the ARF part");
-	ok(strstr(m, "Feedback-Type: abuse") != NULL, "Feedback-Type");
-	ok(strstr(m, "Source-IP: 192.0.2.9") != NULL, "a Source-IP per address");
-	ok(strstr(m, "Content-Type: text/rfc822-headers") != NULL, "the evidence part");
-	ok(strstr(m, "Received: from helo.mx1 ([192.0.2.9]) by mx1;") != NULL, "evidence line");
+	ok(strstr(m, "Feedback-Type: abuse\n") != NULL, "Feedback-Type: abuse");
+	is_int(count(m, "Source-IP:"), 1, "one Source-IP in the report");
+	ok(strstr(m, "Source-IP: 192.0.2.1\n") != NULL, "the most active address (2 hits of 3)");
+	ok(strstr(m, "Incidents: 2\n") != NULL, "its incidents");
+	ok(strstr(m, "Arrival-Date: Tue, 14 Nov 2023 22:15:00 +0000\n") != NULL, "its last sighting, an RFC 5322 date");
+	ok(strstr(m, "Reporting-MTA: dns; mx.test\n") != NULL, "Reporting-MTA: dns; host");
+	ok(strstr(m, "Content-Type: text/csv; charset=utf-8; header=present") != NULL, "the CSV part");
+	ok(strstr(m, "\n" NOTICE_CSV_HEADER "\n192.0.2.1,2023-11-14T22:13:20Z,2023-11-14T22:15:00Z,2,bl.test=127.0.0.2,"
+		     "helo.mx2\n192.0.2.9,2023-11-14T22:16:40Z,2023-11-14T22:16:40Z,1,") != NULL,
+	   "one CSV row per address, most active first, UTC ISO 8601 times");
+	ok(strstr(m, "Content-Type: text/rfc822-headers") != NULL, "the headers part");
+	ok(strstr(m, "Received: from helo.mx2 ([192.0.2.1]) by mx1;") != NULL && count(m, "Received:") == 1,
+	   "one Received line, for the reported address");
 	ok(strstr(m, "Net 192.0.2.0 - 192.0.2.255 {x} 2/3") != NULL, "template fields and braces");
 	ok(strstr(m, "Bcc: copy@mx.test\n") != NULL, "the Bcc header");
-	ok(strstr(m, "\nBcc: evil") == NULL && strstr(m, "NET-A  Bcc: evil@x") != NULL,
-	   "CR LF from the owners data cannot add a header");
+	ok(strstr(m, "\nBcc: evil") == NULL, "CR LF from the owners data cannot add a header");
 	ok(strstr(m, "Date: Tue, 14 Nov 2023 22:18:20 +0000") != NULL, "an RFC 5322 date");
+	ok(clean_7bit(m, 998), "7-bit, no CR, lines <= 998");
 	buf_reset(&out);
 	o.format = NOTICE_XARF;
 	notice_render(net, &o, &out);
 	m = buf_cstr(&out);
-	ok(strstr(m, "message/feedback-report") == NULL, "X-ARF replaces the ARF part");
-	ok(strstr(m, "\"ReportClass\":\"Vulnerability\",\"ReportType\":\"Open\"") != NULL, "X-ARF vulnerability/open");
-	ok(strstr(m, "\"ReportClass\":\"Messaging\",\"ReportType\":\"Spam\"") != NULL, "X-ARF messaging/spam");
-	ok(strstr(m, "\"SourceIp\":\"192.0.2.9\",\"Count\":1") != NULL, "X-ARF samples per address");
+	ok(strstr(m, "Feedback-Type: xarf\n") != NULL && count(m, "Source-IP:") == 1, "X-ARF: Feedback-Type: xarf, one Source-IP");
+	ok(strstr(m, "Content-Type: application/json; name=\"xarf.json\"\nContent-Transfer-Encoding: base64\n") != NULL,
+	   "X-ARF: xarf.json, base64");
+	ok(strstr(m, "text/rfc822-headers") == NULL && strstr(m, "text/csv") == NULL, "X-ARF: three parts");
+	ok(clean_7bit(m, 998), "X-ARF: 7-bit, no CR, lines <= 998");
+	buf_reset(&out);
+	notice_xarf(net, &o, &out);
+	m = buf_cstr(&out);
+	ok(strncmp(m, "{\"xarf_version\":\"4.2.0\",\"report_id\":\"", 37) == 0, "X-ARF v4: xarf_version, report_id");
+	ok(m[37 + 14] == '4' && strchr("89ab", m[37 + 19]) != NULL, "report_id is a version 4 UUID");
+	ok(strstr(m, "\"timestamp\":\"2023-11-14T22:15:00Z\"") != NULL, "timestamp: UTC ISO 8601");
+	ok(strstr(m, "\"reporter\":{\"org\":\"mx.test\",\"contact\":\"rg@mx.test\",\"domain\":\"mx.test\"}") != NULL, "reporter");
+	ok(strstr(m, "\"sender\":{\"org\":\"mx.test\"") != NULL, "sender");
+	ok(strstr(m, "\"source_identifier\":\"192.0.2.1\",\"category\":\"vulnerability\",\"type\":\"open_service\"") != NULL,
+	   "source_identifier, category, type");
+	ok(strstr(m, "\"evidence\":[{\"content_type\":\"text/csv\"") != NULL, "the CSV as evidence");
+	ok(strstr(m, "Version") == NULL && strstr(m, "ReportClass") == NULL, "no v3 field names");
+	buf_free(&out);
+}
+
+static void test_hostile(nagg_t *n)
+{
+	struct net_agg *net = hostile_net(n);
+	struct notice_opts o = { .from = "rg@mx.test", .to = "abuse@h.example", .bcc = "", .myhostname = "mx.test",
+				 .template_text = "{netname} / {org}\r\n{table}", .format = NOTICE_ARF,
+				 .window_s = 86400, .now = 1700000300 };
+	struct buf out = BUF_INIT;
+
+	notice_render(net, &o, &out);
+	const char *m = buf_cstr(&out);
+	ok(clean_7bit(m, 998), "hostile bytes: 7-bit, no CR, lines <= 998");
+	ok(strstr(m, "Subject: =?UTF-8?B?") != NULL, "the netname's bytes go into RFC 2047 words");
+	ok(strstr(m, "\nX-Fake") == NULL && strstr(m, "\nBcc: evil") == NULL, "no header added from a HELO or a netname");
+	ok(strstr(m, "Content-Transfer-Encoding: quoted-printable\n\nNET=EF=BF=BD=EF=BF=BD-H  Bcc: evil@x / Org, \"Inc\"\n") != NULL,
+	   "the text part: quoted-printable, U+FFFD for bad bytes, CR LF as spaces");
+	ok(strstr(m, "Received: from evil??X-Fake:?1??q???3 ([198.51.100.9])") != NULL, "the HELO in Received: a token");
+	is_int(count(m, "Source-IP:"), 1, "one Source-IP");
+	ok(strstr(m, "Source-IP: 198.51.100.9\n") != NULL, "the address with three hits");
+	buf_reset(&out);
+	notice_csv(net, &out);
+	ok(strstr(buf_cstr(&out), ",\"evil  X-Fake: 1,\"\"q\"\" \xef\xbf\xbd" "3\"\n") != NULL,
+	   "CSV: RFC 4180 quoting, cleaned values");
+	is_int(count(buf_cstr(&out), "\n"), 4, "CSV: the header and one row per address");
+	buf_reset(&out);
+	notice_xarf(net, &o, &out);
+	struct buf again = BUF_INIT;
+	mime_clean(&again, out.data, out.len, MIME_KEEP_LF);
+	is_str(buf_cstr(&again), buf_cstr(&out), "X-ARF JSON: valid UTF-8, no control characters");
+	ok(strstr(buf_cstr(&out), "\"source_identifier\":\"198.51.100.9\"") != NULL, "X-ARF: about the most active address");
+	buf_free(&again);
 	buf_free(&out);
 }
 
@@ -113,7 +277,10 @@ int main(void)
 	nagg_t *n = nagg_new();
 
 	test_nagg(n);
+	test_mime();
 	test_render(n);
+	nagg_clear(n);
+	test_hostile(n);
 	nagg_free(&n);
 	ok(n == NULL, "free sets NULL");
 	return tap_done();
