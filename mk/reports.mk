@@ -49,3 +49,17 @@ tests_fuzz_owners_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefin
 tests_fuzz_owners_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
 endif
 dist_man_MANS += man/relayguard-notify.8
+
+# Fuzz target: notices rendered from arbitrary registry and client strings.
+check_PROGRAMS += tests/fuzz/replay_notice
+TESTS += tests/fuzz/replay_notice
+tests_fuzz_replay_notice_SOURCES = tests/fuzz/fuzz_notice.c tests/fuzz/replay.c notify/nagg.c notify/notice.c \
+	notify/notice_xarf.c notify/mime.c
+tests_fuzz_replay_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify -DFUZZ_NAME='"notice"'
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/notice-fuzzer
+tests_fuzz_notice_fuzzer_SOURCES = tests/fuzz/fuzz_notice.c notify/nagg.c notify/notice.c notify/notice_xarf.c notify/mime.c
+tests_fuzz_notice_fuzzer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
+tests_fuzz_notice_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_notice_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
+endif
