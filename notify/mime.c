@@ -182,6 +182,20 @@ void mime_header_ascii(struct buf *out, const char *name, const char *value)
 	buf_putc(out, '\n');
 }
 
+/* Whether a line starting at s looks like a header field ("Source-IP:"):
+ * such a line in a text part could fool a parser that reads lines, not parts. */
+static bool field_like(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	if (len == 0 || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')))
+		return false;
+	while (i < len && ((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+			   (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+		i++;
+	return i < len && s[i] == ':';
+}
+
 void mime_qp(struct buf *out, const char *text, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -196,11 +210,13 @@ void mime_qp(struct buf *out, const char *text, size_t len)
 		}
 		bool at_end = i + 1 == len || text[i + 1] == '\n';
 		bool enc = (c < 0x20 && c != '\t') || c == '=' || c >= 0x7f || ((c == ' ' || c == '\t') && at_end);
-		size_t w = enc ? 3 : 1;
-		if (col + w > 75) {
+		if (col + (enc ? 3 : 1) > 75) {
 			buf_puts(out, "=\n");	/* soft line break: lines of at most 76 */
 			col = 0;
 		}
+		if (col == 0 && field_like(text + i, len - i))
+			enc = true;	/* no encoded line starts like a header field */
+		size_t w = enc ? 3 : 1;
 		if (enc) {
 			buf_putc(out, '=');
 			buf_putc(out, hex[c >> 4]);
@@ -214,9 +230,18 @@ void mime_qp(struct buf *out, const char *text, size_t len)
 		buf_putc(out, '\n');
 }
 
+/* Whether a line of text looks like a header field. */
+static bool has_field_line(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((i == 0 || text[i - 1] == '\n') && field_like(text + i, len - i))
+			return true;
+	return false;
+}
+
 void mime_body(struct buf *out, const char *text, size_t len)
 {
-	if (mime_is_7bit(text, len, true)) {
+	if (mime_is_7bit(text, len, true) && !has_field_line(text, len)) {
 		buf_puts(out, "Content-Transfer-Encoding: 7bit\n\n");
 		buf_append(out, text, len);
 		if (len == 0 || text[len - 1] != '\n')

@@ -52,10 +52,14 @@ void mime_header_ascii(struct buf *out, const char *name, const char *value);
 /*
  * Append "Content-Transfer-Encoding: 7bit|quoted-printable\n\n" and then
  * text[0..len) (clean text with LF line ends), quoted-printable unless it
- * is 7-bit with short lines.  Ends with a LF.
+ * is 7-bit with short lines and no line that looks like a header field
+ * ("Source-IP: ..."), so that a registry's or a client's string can never
+ * put such a line in a part where a line-reading parser could take it for
+ * the report's.  Ends with a LF.
  */
 void mime_body(struct buf *out, const char *text, size_t len);
-/* Append text quoted-printable (RFC 2045 6.7): lines of at most 76. */
+/* Append text quoted-printable (RFC 2045 6.7): lines of at most 76; the
+ * first character of a line that looks like a header field is encoded. */
 void mime_qp(struct buf *out, const char *text, size_t len);
 /* Append data base64 (RFC 4648); line > 0: a LF after every line characters. */
 void mime_base64(struct buf *out, const void *data, size_t len, size_t line);

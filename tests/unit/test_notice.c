@@ -156,6 +156,10 @@ static void test_mime(void)
 	buf_reset(&out);
 	mime_body(&out, "\xc3\xa9t\xc3\xa9", 5);
 	is_str(buf_cstr(&out), "Content-Transfer-Encoding: quoted-printable\n\n=C3=A9t=C3=A9\n", "an 8-bit body is quoted-printable");
+	buf_reset(&out);
+	mime_body(&out, "net x\nSource-IP: 6.6.6.6\n", 25);
+	is_str(buf_cstr(&out), "Content-Transfer-Encoding: quoted-printable\n\nnet x\n=53ource-IP: 6.6.6.6\n",
+	       "a body line that looks like a header field: quoted-printable, its first character encoded");
 	buf_free(&out);
 }
 
