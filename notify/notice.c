@@ -98,6 +98,45 @@ static void counts_text(struct buf *out, const struct nagg_count *c, size_t n)
 	}
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+void notice_evidence(struct buf *out, const char *evidence, bool texts)
+{
+	bool first = true;
+
+	for (const char *t = evidence; *t;) {
+		size_t len = strcspn(t, " ");
+		const char *semi = memchr(t, ';', len);
+		size_t klen = semi ? (size_t)(semi - t) : len;
+		if (!texts && klen > 0) {
+			buf_puts(out, first ? "" : " ");
+			buf_append(out, t, klen);
+			first = false;
+		} else if (texts && semi != NULL) {
+			const char *eq = memchr(t, '=', klen);
+			buf_puts(out, first ? "" : " | ");
+			buf_append(out, t, eq ? (size_t)(eq - t) : klen);
+			buf_puts(out, ": ");
+			for (const char *p = semi + 1; p < t + len; p++) {
+				int hi = p + 2 < t + len && *p == '%' ? hexval(p[1]) : -1;
+				int lo = hi >= 0 ? hexval(p[2]) : -1;
+				if (hi >= 0 && lo >= 0) {
+					buf_putc(out, (char)(hi << 4 | lo));
+					p += 2;
+				} else {
+					buf_putc(out, *p);
+				}
+			}
+			first = false;
+		}
+		t += len;
+		t += *t == ' ';
+	}
+}
+
 static int agg_addr_cmp(const struct nagg_addr *a, const struct nagg_addr *b)
 {
 	if (a->hits != b->hits)
@@ -155,9 +194,12 @@ static void table(struct buf *out, const struct net_agg *net)
 		strftime(f, sizeof(f), "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
 		t = (time_t)a->last;
 		strftime(l, sizeof(l), "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
+		struct buf codes = BUF_INIT;
+		notice_evidence(&codes, a->evidence, false);
 		buf_printf(out, "%-39s %6lld  %-20s  %-20s  ", a->addr, a->hits, f, l);
-		put_clean(out, a->evidence);
+		put_clean(out, buf_cstr(&codes));
 		buf_putc(out, '\n');
+		buf_free(&codes);
 	}
 	free((void *)order);
 }
@@ -199,7 +241,13 @@ void notice_csv(const struct net_agg *net, struct buf *out)
 		csv_field(out, f, false);
 		csv_field(out, l, false);
 		csv_field(out, hits, false);
-		csv_field(out, a->evidence, false);
+		struct buf ev = BUF_INIT;
+		notice_evidence(&ev, a->evidence, false);
+		csv_field(out, buf_cstr(&ev), false);
+		buf_reset(&ev);
+		notice_evidence(&ev, a->evidence, true);
+		csv_field(out, buf_cstr(&ev), false);
+		buf_free(&ev);
 		csv_field(out, a->helo, true);
 	}
 	free((void *)order);

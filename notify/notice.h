@@ -74,18 +74,23 @@ void notice_render(const struct net_agg *net, const struct notice_opts *o, struc
 void notice_date(struct buf *out, time_t t);
 
 /* The first line of the CSV part (RFC 4180, header=present). */
-#define NOTICE_CSV_HEADER "address,first_seen,last_seen,hits,lists,helo"
+#define NOTICE_CSV_HEADER "address,first_seen,last_seen,hits,lists,list_texts,helo"
 /*
  * Append the CSV of net's addresses, most hits first: the header line,
  * then per address its text form, first and last sighting (UTC ISO 8601),
- * hits, the lists that listed it ("zone=answer" separated by spaces) and
- * the last HELO name seen ("" when none).  LF line ends; fields quoted
+ * hits, the lists that listed it ("zone=answer" separated by spaces),
+ * their TXT texts ("zone: text" separated by " | ", lists without a text
+ * left out) and the last HELO name seen ("" when none).  LF line ends; fields quoted
  * per RFC 4180 where needed; every value cleaned (mime.h).
  */
 void notice_csv(const struct net_agg *net, struct buf *out);
 /* The index in net->addrs of the most active address (most hits, then
  * earliest, then lowest text), or -1 when net has none. */
 long notice_top(const struct net_agg *net);
+/* Append an address's evidence (nagg.h): its "zone=answer" tokens separated
+ * by spaces, or with texts true its "zone: text" pairs separated by " | ".
+ * Raw bytes: the caller cleans them. */
+void notice_evidence(struct buf *out, const char *evidence, bool texts);
 /* Append the X-ARF v4 JSON report of net (one line, UTF-8). */
 void notice_xarf(const struct net_agg *net, const struct notice_opts *o, struct buf *out);
 

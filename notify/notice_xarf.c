@@ -91,7 +91,7 @@ static void contact(struct buf *out, const char *key, const struct notice_opts *
 static void description(struct buf *out, const struct net_agg *net, const struct nagg_addr *a,
 			const struct notice_opts *o)
 {
-	struct buf d = BUF_INIT;
+	struct buf d = BUF_INIT, codes = BUF_INIT;
 	char f[32], l[32];
 	struct tm tm;
 	time_t t = (time_t)a->first;
@@ -99,13 +99,15 @@ static void description(struct buf *out, const struct net_agg *net, const struct
 	strftime(f, sizeof(f), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 	t = (time_t)a->last;
 	strftime(l, sizeof(l), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	notice_evidence(&codes, a->evidence, false);
 	buf_printf(&d, "%s tried %lld time(s) between %s and %s to deliver mail to %s while listed as an "
 		       "open relay or open proxy (%s). Its network %s had %zu such address(es); the evidence "
 		       "lists every one.",
-		   a->addr, a->hits, f, l, o->myhostname, a->evidence, net->network, net->n_addrs);
+		   a->addr, a->hits, f, l, o->myhostname, buf_cstr(&codes), net->network, net->n_addrs);
 	json_key(out, "description");
 	jstr(out, buf_cstr(&d), XARF_DESCRIPTION_MAX);
 	buf_free(&d);
+	buf_free(&codes);
 }
 
 static void evidence(struct buf *out, const struct net_agg *net)

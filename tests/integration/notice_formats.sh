@@ -8,9 +8,10 @@
 # feedback report must carry one Source-IP, the most active address;
 # every offending address must come back from the CSV (the text/csv part,
 # or the X-ARF evidence); Sisimai must see the report with that address;
-# the X-ARF report must pass the xarf-spec v4 schema (tests/data/xarf).
+# the X-ARF report must pass the xarf-spec v4 schema (tests/data/xarf); the
+# lists' TXT texts (served by rbldnsd, carried by report events) are in the CSV.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
-rg_require redis-server redis-cli perl /usr/bin/python3
+rg_require redis-server redis-cli rbldnsd perl /usr/bin/python3
 perl -MSisimai -e 1 2>/dev/null || rg_bail "Sisimai missing (apt-get install libsisimai-perl)"
 /usr/bin/python3 -c 'import jsonschema' 2>/dev/null || rg_bail "python3-jsonschema missing (apt-get install python3-jsonschema)"
 
@@ -51,7 +52,8 @@ with open(sys.argv[1], "w") as f:
                 n += 1
                 f.write(cmd("XADD", prefix + "reports", "*", "id", "ev%d@gen" % n, "t", str(t + k),
                             "client", addr, "helo", helo, "host", "mx1.test",
-                            "lists", "bl.test%3D127.0.0.2%20ev%C3il.test%3D127.0.0.3"))
+                            "lists", "bl.test%3D127.0.0.2%20ev%C3il.test%3D127.0.0.3",
+                            "txt", "Open%20proxy,%20%22see%22%20%FF%0D%0ASource-IP:%201.2.3.4%09"))
 PY
 R --pipe <"$RUN/events.resp" >/dev/null
 rg_is "$(R XLEN fa:reports) $(R XLEN fx:reports)" "13 13" "13 events on each stream"
@@ -127,7 +129,7 @@ for path in paths:
         table = base64.b64decode(ev[0]["payload"]).decode("utf-8")
     assert "\r" not in text and "Bcc: x@" not in text.split("\n\n")[0]
     rows = list(csv.DictReader(io.StringIO(table)))
-    assert list(rows[0].keys()) == "address,first_seen,last_seen,hits,lists,helo".split(","), rows[0].keys()
+    assert list(rows[0].keys()) == "address,first_seen,last_seen,hits,lists,list_texts,helo".split(","), rows[0].keys()
     got = {r["address"]: int(r["hits"]) for r in rows}
     assert got == want[to], (to, got)
     assert rows[0]["address"] == top[to], "the most active address comes first"
@@ -136,6 +138,7 @@ for path in paths:
         assert r["first_seen"] <= r["last_seen"], r
         assert "bl.test=127.0.0.2" in r["lists"] and "ev\ufffdil.test=127.0.0.3" in r["lists"], r["lists"]
         assert "\r" not in r["helo"] and "\n" not in r["helo"], r["helo"]
+        assert r["list_texts"] == "bl.test: Open proxy, \"see\" \ufffd  Source-IP: 1.2.3.4", r["list_texts"]
     if to == "abuse@hostile.example":
         h = {r["address"]: r["helo"] for r in rows}
         assert h["192.0.2.10"] == "\ufffd\ufffdevil  Bcc: x@evil.example,\"q\"", h["192.0.2.10"]
@@ -170,6 +173,42 @@ PY
 )
 	rg_is "$res" ok "$fmt: Sisimai reads each notice as one feedback report about its most active address"
 done
+
+# The lists' TXT texts, end to end: an engine asks a real DNSBL (rbldnsd)
+# whose TXT answer holds a comma, quotes and the address; its report events
+# carry the text to the notice's CSV.
+printf '%s\n' '$SOA 60 ns.test. hostmaster.test. 0 600 300 86400 60' '$NS 60 ns.test.' >"$RUN/px.generic"
+printf '%s\n' ':127.0.0.4:Open proxy, "see" http://px.test/?ip=$' 127.0.0.2 192.0.2.50 192.0.2.51 192.0.2.52 >"$RUN/px.ip4set"
+DNS_PORT=$(rg_free_port)
+rg_start_rbldnsd "$DNS_PORT" px.test:generic:px.generic px.test:ip4set:px.ip4set
+conf fe: arf | sed "s|out-arf|out-engine|; s|state-arf|state-engine|" >"$RUN/engine.conf"
+cat >>"$RUN/engine.conf" <<CONF
+dns_servers = 127.0.0.1:$DNS_PORT
+dnsbl_sites = px.test*2
+dnsbl_threshold = 2
+dnsbl_timeout = 5s
+report_spool = $RUN/spool-engine
+report_dedupe_window = 0
+CONF
+out=$("$RG_TOP_BUILDDIR/tests/integration/report_driver" "$RUN/engine.conf" engine 192.0.2.50 192.0.2.51 192.0.2.52 2>"$RUN/engine-driver.err")
+rg_is "$out" "listed=3" "the engine saw three clients listed by rbldnsd"
+"$NOTIFY" -c "$RUN/engine.conf" --once 2>"$RUN/engine.err"; rc=$?
+rg_is "$rc" 0 "relayguard-notify --once on the engine's events"
+res=$($PY - "$RUN/out-engine" <<'PY' 2>&1
+import csv, email, email.policy, glob, io, sys
+paths = glob.glob(sys.argv[1] + "/*.eml")
+assert len(paths) == 1, paths
+msg = email.message_from_bytes(open(paths[0], "rb").read(), policy=email.policy.default)
+part = [p for p in msg.walk() if p.get_content_type() == "text/csv"][0]
+rows = {r["address"]: r for r in csv.DictReader(io.StringIO(part.get_content()))}
+assert sorted(rows) == ["192.0.2.50", "192.0.2.51", "192.0.2.52"], sorted(rows)
+for a, r in rows.items():
+    assert r["lists"] == "px.test=127.0.0.4", r["lists"]
+    assert r["list_texts"] == 'px.test: Open proxy, "see" http://px.test/?ip=%s' % a, r["list_texts"]
+print("ok")
+PY
+)
+rg_is "$res" ok "each address's row carries the list's TXT text as rbldnsd served it"
 
 # X-ARF v4, validated against the xarf-spec schemas kept as test data.
 SCHEMAS="$RG_TOP_SRCDIR/tests/data/xarf/schemas/v4"

@@ -67,6 +67,21 @@ static void test_nagg(nagg_t *n)
 	struct nagg_addr a = { .evidence = "x=1" };
 	nagg_evidence_merge(&a, "y=2 x=1 z=3");
 	is_str(a.evidence, "x=1 y=2 z=3", "evidence merges as a set");
+	nagg_evidence_merge(&a, "x=1;other%20text w=4;a%20text");
+	is_str(a.evidence, "x=1 y=2 z=3 w=4;a%20text", "a list=code already there is not added again, text or not");
+	char big[NAGG_EVIDENCE_MAX];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "v=5;", 4);
+	nagg_evidence_merge(&a, big);
+	is_str(a.evidence, "x=1 y=2 z=3 w=4;a%20text v=5", "a text that does not fit is left out, the list kept");
+	struct buf t = BUF_INIT;
+	notice_evidence(&t, a.evidence, false);
+	is_str(buf_cstr(&t), "x=1 y=2 z=3 w=4 v=5", "notice_evidence: the codes");
+	buf_reset(&t);
+	notice_evidence(&t, "bl.test=127.0.0.2;Listed%20%25%3B%XY open=127.0.0.3", true);
+	is_str(buf_cstr(&t), "bl.test: Listed %;%XY", "notice_evidence: the texts, decoded");
+	buf_free(&t);
 }
 
 /* Every line of m at most max bytes, no CR, no byte outside 7-bit ASCII. */
@@ -174,6 +189,8 @@ static struct net_agg *hostile_net(nagg_t *n)
 	for (int i = 0; i < 5; i++) {
 		struct report_event ev = event(addrs[i], 1700000000 + i * 100, "mx1");
 		snprintf(ev.helo, sizeof(ev.helo), "evil\r\nX-Fake: 1,\"q\" \xff%d", i);
+		snprintf(ev.lists[0].text, sizeof(ev.lists[0].text), "open proxy; see <http://bl.test/?ip=%s> \xff 100%%",
+			 addrs[i]);
 		net = nagg_add(n, 19675, &o, &ev);
 	}
 	return net;
@@ -208,7 +225,7 @@ static void test_render(nagg_t *n)
 	ok(strstr(m, "Arrival-Date: Tue, 14 Nov 2023 22:15:00 +0000\n") != NULL, "its last sighting, an RFC 5322 date");
 	ok(strstr(m, "Reporting-MTA: dns; mx.test\n") != NULL, "Reporting-MTA: dns; host");
 	ok(strstr(m, "Content-Type: text/csv; charset=utf-8; header=present") != NULL, "the CSV part");
-	ok(strstr(m, "\n" NOTICE_CSV_HEADER "\n192.0.2.1,2023-11-14T22:13:20Z,2023-11-14T22:15:00Z,2,bl.test=127.0.0.2,"
+	ok(strstr(m, "\n" NOTICE_CSV_HEADER "\n192.0.2.1,2023-11-14T22:13:20Z,2023-11-14T22:15:00Z,2,bl.test=127.0.0.2,,"
 		     "helo.mx2\n192.0.2.9,2023-11-14T22:16:40Z,2023-11-14T22:16:40Z,1,") != NULL,
 	   "one CSV row per address, most active first, UTC ISO 8601 times");
 	ok(strstr(m, "Content-Type: text/rfc822-headers") != NULL, "the headers part");
@@ -266,6 +283,12 @@ static void test_hostile(nagg_t *n)
 	ok(strstr(buf_cstr(&out), ",\"evil  X-Fake: 1,\"\"q\"\" \xef\xbf\xbd" "3\"\n") != NULL,
 	   "CSV: RFC 4180 quoting, cleaned values");
 	is_int(count(buf_cstr(&out), "\n"), 4, "CSV: the header and one row per address");
+	ok(strstr(buf_cstr(&out), ",bl.test=127.0.0.2,bl.test: open proxy; see <http://bl.test/?ip=198.51.100.9> \xef\xbf\xbd 100%,") != NULL,
+	   "CSV: the list's TXT text, cleaned");
+	buf_reset(&out);
+	notice_render(net, &o, &out);
+	ok(strstr(buf_cstr(&out), "open proxy") != NULL && strstr(buf_cstr(&out), "http://bl.test/?ip=198.51.100.9 ") == NULL,
+	   "the text goes into the CSV, not into the table");
 	buf_reset(&out);
 	notice_xarf(net, &o, &out);
 	struct buf again = BUF_INIT;
