@@ -63,3 +63,8 @@ tests_fuzz_notice_fuzzer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
 tests_fuzz_notice_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_notice_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
 endif
+
+# bench/bench_notice: built by `make`, the cost of rendering one notice (doc/PERFORMANCE.md).
+noinst_PROGRAMS += bench/bench_notice
+bench_bench_notice_SOURCES = bench/bench_notice.c notify/nagg.c notify/notice.c notify/notice_xarf.c notify/mime.c
+bench_bench_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify

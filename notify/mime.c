@@ -51,7 +51,16 @@ void mime_clean(struct buf *out, const char *s, size_t len, unsigned flags)
 	const unsigned char *p = (const unsigned char *)s;
 	bool keep_lf = (flags & MIME_KEEP_LF) != 0;
 
+	buf_reserve(out, len);
 	for (size_t i = 0; i < len;) {
+		size_t run = 0;
+		while (i + run < len && p[i + run] >= 0x20 && p[i + run] < 0x7f)
+			run++;
+		if (run > 0) {
+			buf_append(out, p + i, run);	/* printable ASCII: as it is, in one go */
+			i += run;
+			continue;
+		}
 		unsigned long cp;
 		size_t n = utf8_seq(p + i, len - i, &cp);
 		if (n == 0) {
@@ -199,11 +208,14 @@ static bool field_like(const char *s, size_t len)
 void mime_qp(struct buf *out, const char *text, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	char line[80];	/* one encoded line: at most 75 characters and a soft break */
 	size_t col = 0;
 
+	buf_reserve(out, len + len / 8);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
 		if (c == '\n') {
+			buf_append(out, line, col);
 			buf_putc(out, '\n');
 			col = 0;
 			continue;
@@ -211,21 +223,21 @@ void mime_qp(struct buf *out, const char *text, size_t len)
 		bool at_end = i + 1 == len || text[i + 1] == '\n';
 		bool enc = (c < 0x20 && c != '\t') || c == '=' || c >= 0x7f || ((c == ' ' || c == '\t') && at_end);
 		if (col + (enc ? 3 : 1) > 75) {
+			buf_append(out, line, col);
 			buf_puts(out, "=\n");	/* soft line break: lines of at most 76 */
 			col = 0;
 		}
 		if (col == 0 && field_like(text + i, len - i))
 			enc = true;	/* no encoded line starts like a header field */
-		size_t w = enc ? 3 : 1;
 		if (enc) {
-			buf_putc(out, '=');
-			buf_putc(out, hex[c >> 4]);
-			buf_putc(out, hex[c & 15]);
+			line[col++] = '=';
+			line[col++] = hex[c >> 4];
+			line[col++] = hex[c & 15];
 		} else {
-			buf_putc(out, (char)c);
+			line[col++] = (char)c;
 		}
-		col += w;
 	}
+	buf_append(out, line, col);
 	if (len == 0 || text[len - 1] != '\n')
 		buf_putc(out, '\n');
 }
@@ -256,22 +268,28 @@ void mime_base64(struct buf *out, const void *data, size_t len, size_t line)
 {
 	const unsigned char *p = data;
 	size_t col = 0;
+	size_t chars = (len + 2) / 3 * 4;
 
+	buf_reserve(out, chars + (line > 0 ? chars / line + 2 : 0));
 	for (size_t i = 0; i < len; i += 3) {
 		unsigned long v = (unsigned long)p[i] << 16;
 		if (i + 1 < len)
 			v |= (unsigned long)p[i + 1] << 8;
 		if (i + 2 < len)
 			v |= p[i + 2];
-		char q[4] = { b64[v >> 18 & 63], b64[v >> 12 & 63], i + 1 < len ? b64[v >> 6 & 63] : '=',
-			      i + 2 < len ? b64[v & 63] : '=' };
 		if (line > 0 && col + 4 > line) {
-			buf_putc(out, '\n');
+			out->data[out->len++] = '\n';
 			col = 0;
 		}
-		buf_append(out, q, 4);
+		char *q = out->data + out->len;	/* room reserved above */
+		q[0] = b64[v >> 18 & 63];
+		q[1] = b64[v >> 12 & 63];
+		q[2] = i + 1 < len ? b64[v >> 6 & 63] : '=';
+		q[3] = i + 2 < len ? b64[v & 63] : '=';
+		out->len += 4;
 		col += 4;
 	}
 	if (line > 0)
-		buf_putc(out, '\n');
+		out->data[out->len++] = '\n';
+	out->data[out->len] = '\0';
 }
