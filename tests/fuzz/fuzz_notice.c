@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *f[5] = { "", "", "", "", "" };
 	size_t n = 0;
 
-	memcpy(copy, data, size);
+	if (size > 0)
+		memcpy(copy, data, size);	/* data may be NULL when size is 0 */
 	copy[size] = '\0';
 	f[n++] = copy;
 	for (size_t i = 0; i < size && n < 5; i++)
