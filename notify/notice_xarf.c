@@ -19,6 +19,7 @@
 #include "json.h"
 #include "mime.h"
 #include "notice.h"
+#include "sha256.h"
 
 #define XARF_VERSION "4.2.0"		/* the samples' and schemas' version */
 #define XARF_SERVICE "open_relay_or_proxy"
@@ -127,6 +128,10 @@ static void evidence(struct buf *out, const struct net_agg *net)
 	buf_putc(out, '"');
 	mime_base64(out, csv.data, csv.len, 0);
 	buf_putc(out, '"');
+	char digest[SHA256_HEX_LEN + 1];
+	sha256_hex(csv.data, csv.len, digest);
+	json_key(out, "hash");
+	buf_printf(out, "\"sha256:%s\"", digest);
 	if (csv.len <= XARF_EVIDENCE_SIZE_MAX) {
 		json_key(out, "size");
 		buf_printf(out, "%zu", csv.len);

@@ -83,7 +83,7 @@ rg_is "$(ls "$RUN/out-arf" | grep -c '\.eml$') $(ls "$RUN/out-xarf" | grep -c '\
 	"one notice per network in each format"
 
 cat >"$RUN/check.py" <<'PY'
-import base64, csv, email, email.policy, email.utils, io, json, re, sys
+import base64, csv, email, email.policy, email.utils, hashlib, io, json, re, sys
 fmt, paths = sys.argv[1], sys.argv[2:]
 want = {"abuse@hostile.example": {"192.0.2.10": 5, "192.0.2.11": 2, "192.0.2.12": 1, "192.0.2.13": 1},
         "abuse6@v6.example": {"2001:db8::5": 3, "2001:db8::6": 1}}
@@ -127,6 +127,8 @@ for path in paths:
         assert iso.match(xarf["timestamp"]), xarf["timestamp"]
         ev = [e for e in xarf["evidence"] if e["content_type"] == "text/csv"]
         table = base64.b64decode(ev[0]["payload"]).decode("utf-8")
+        assert ev[0]["hash"] == "sha256:" + hashlib.sha256(base64.b64decode(ev[0]["payload"])).hexdigest(), ev[0]["hash"]
+        assert ev[0]["size"] == len(base64.b64decode(ev[0]["payload"])), ev[0]["size"]
     assert "\r" not in text and "Bcc: x@" not in text.split("\n\n")[0]
     rows = list(csv.DictReader(io.StringIO(table)))
     assert list(rows[0].keys()) == "address,first_seen,last_seen,hits,lists,list_texts,helo".split(","), rows[0].keys()

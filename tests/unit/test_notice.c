@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "mime.h"
 #include "nagg.h"
 #include "notice.h"
+#include "sha256.h"
 #include "tap.h"
 
 static const struct {
@@ -141,6 +143,37 @@ static void test_mime(void)
 		mime_base64(&out, b64[i][0], strlen(b64[i][0]), 0);
 		is_str(buf_cstr(&out), b64[i][1], "base64 of \"%s\" (RFC 4648 test vector)", b64[i][0]);
 	}
+	static const char *const sha[][2] = {
+		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	};
+	for (size_t i = 0; i < sizeof(sha) / sizeof(sha[0]); i++) {
+		char hex[SHA256_HEX_LEN + 1];
+		sha256_hex(sha[i][0], strlen(sha[i][0]), hex);
+		is_str(hex, sha[i][1], "SHA-256 of \"%.8s\" (FIPS 180-4 example)", sha[i][0]);
+	}
+	char *million = xmalloc(1000000);
+	memset(million, 'a', 1000000);
+	char hex[SHA256_HEX_LEN + 1];
+	sha256_hex(million, 1000000, hex);
+	is_str(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", "SHA-256 of a million 'a'");
+	static const struct {
+		size_t n;
+		const char *hex;
+	} edges[] = {	/* the padding edges: one block, two blocks (values from Python's hashlib) */
+		{ 55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318" },
+		{ 56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a" },
+		{ 63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34" },
+		{ 64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb" },
+		{ 65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0" },
+	};
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		sha256_hex(million, edges[i].n, hex);
+		is_str(hex, edges[i].hex, "SHA-256 of %zu times 'a'", edges[i].n);
+	}
+	free(million);
 	buf_reset(&out);
 	mime_qp(&out, "a=b \nend\t", 9);
 	is_str(buf_cstr(&out), "a=3Db=20\nend=09\n", "quoted-printable: '=' and blanks at a line end");
