@@ -4,7 +4,7 @@
  *
  * One report per notice, as X-ARF wants one source per report: the most
  * active address is source_identifier, and the CSV of every address of the
- * network travels as a text/csv evidence item.  Category and type:
+ * network travels as a text/csv evidence item (with its size and sha256).  Category and type:
  * vulnerability / open_service ("open services that should not be
  * publicly accessible ... and can be exploited"), which is what an open
  * relay or open proxy is; service names it.  report_id is a UUID derived
