@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "mem.h"
 #include "mime.h"
 #include "nagg.h"
@@ -198,6 +199,10 @@ static void test_mime(void)
 	buf_reset(&out);
 	mime_header_ascii(&out, "Received", "from h\xff\r\nX: y");
 	is_str(buf_cstr(&out), "Received: from h???X: y\n", "an ASCII header: other bytes become '?'");
+	buf_reset(&out);
+	json_str(&out, "NET\xff\xfe-\xc3\xa9\r\n\x01\xe2\x82");
+	is_str(buf_cstr(&out), "\"NET\\ufffd\\ufffd-\xc3\xa9\\r\\n\\u0001\\ufffd\\ufffd\"",
+	       "json_str: valid UTF-8 kept, each other byte \\ufffd, controls escaped");
 	buf_reset(&out);
 	mime_body(&out, "ascii\n", 6);
 	is_str(buf_cstr(&out), "Content-Transfer-Encoding: 7bit\n\nascii\n", "a 7-bit body stays 7bit");
