@@ -7,7 +7,7 @@ common_librelayguard_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report_driver
 TESTS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report.sh \
-	tests/integration/notify.sh tests/integration/notify_postfix.sh tests/integration/notice_formats.sh
+	tests/integration/notify.sh tests/integration/notify_postfix.sh
 tests_unit_test_report_SOURCES = tests/unit/test_report.c tests/unit/tap.h
 tests_unit_test_spool_SOURCES = tests/unit/test_spool.c tests/unit/tap.h
 tests_unit_test_owners_SOURCES = tests/unit/test_owners.c tests/unit/tap.h
@@ -16,7 +16,6 @@ tests_unit_test_notice_SOURCES = tests/unit/test_notice.c tests/unit/tap.h notif
 tests_unit_test_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
 tests_integration_report_driver_SOURCES = tests/integration/report_driver.c
 EXTRA_DIST += tests/integration/report.sh tests/integration/notify.sh tests/integration/notify_postfix.sh \
-	tests/integration/notice_formats.sh tests/integration/xarf_validate.py tests/data/xarf \
 	tests/data/owners tests/data/postfix/notify-main.cf.in bench/notify-bench.sh doc/reports.md
 
 # relayguard-notify
@@ -27,6 +26,29 @@ notify_relayguard_notify_SOURCES = notify/notify.c notify/notify.h notify/nspool
 	notify/deliver.c notify/deliver.h notify/nqueue.c notify/nqueue.h
 notify_relayguard_notify_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
 dist_relayguardexamples_DATA += conf/notice.txt
+
+# The notice formats read by real parsers (Python's email, Sisimai, the X-ARF v4 schema).
+TESTS += tests/integration/notice_formats.sh
+EXTRA_DIST += tests/integration/notice_formats.sh tests/integration/xarf_validate.py tests/data/xarf
+
+# Fuzz target: notices rendered from arbitrary registry and client strings.
+check_PROGRAMS += tests/fuzz/replay_notice
+TESTS += tests/fuzz/replay_notice
+tests_fuzz_replay_notice_SOURCES = tests/fuzz/fuzz_notice.c tests/fuzz/replay.c notify/nagg.c notify/notice.c \
+	notify/notice_xarf.c notify/mime.c notify/sha256.c
+tests_fuzz_replay_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify -DFUZZ_NAME='"notice"'
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/notice-fuzzer
+tests_fuzz_notice_fuzzer_SOURCES = tests/fuzz/fuzz_notice.c notify/nagg.c notify/notice.c notify/notice_xarf.c notify/mime.c notify/sha256.c
+tests_fuzz_notice_fuzzer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
+tests_fuzz_notice_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_notice_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
+endif
+
+# bench/bench_notice: built by `make`, the cost of rendering one notice (doc/PERFORMANCE.md).
+noinst_PROGRAMS += bench/bench_notice
+bench_bench_notice_SOURCES = bench/bench_notice.c notify/nagg.c notify/notice.c notify/notice_xarf.c notify/mime.c notify/sha256.c
+bench_bench_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
 
 # relayguard-ctl queue / networks / notices
 ctl_relayguard_ctl_SOURCES += ctl/ctl_reports.c notify/nqueue.c notify/nqueue.h notify/nagg.c notify/nagg.h
@@ -49,22 +71,3 @@ tests_fuzz_owners_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefin
 tests_fuzz_owners_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
 endif
 dist_man_MANS += man/relayguard-notify.8
-
-# Fuzz target: notices rendered from arbitrary registry and client strings.
-check_PROGRAMS += tests/fuzz/replay_notice
-TESTS += tests/fuzz/replay_notice
-tests_fuzz_replay_notice_SOURCES = tests/fuzz/fuzz_notice.c tests/fuzz/replay.c notify/nagg.c notify/notice.c \
-	notify/notice_xarf.c notify/mime.c notify/sha256.c
-tests_fuzz_replay_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify -DFUZZ_NAME='"notice"'
-if ENABLE_FUZZING
-noinst_PROGRAMS += tests/fuzz/notice-fuzzer
-tests_fuzz_notice_fuzzer_SOURCES = tests/fuzz/fuzz_notice.c notify/nagg.c notify/notice.c notify/notice_xarf.c notify/mime.c notify/sha256.c
-tests_fuzz_notice_fuzzer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
-tests_fuzz_notice_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
-tests_fuzz_notice_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
-endif
-
-# bench/bench_notice: built by `make`, the cost of rendering one notice (doc/PERFORMANCE.md).
-noinst_PROGRAMS += bench/bench_notice
-bench_bench_notice_SOURCES = bench/bench_notice.c notify/nagg.c notify/notice.c notify/notice_xarf.c notify/mime.c notify/sha256.c
-bench_bench_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
