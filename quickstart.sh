@@ -20,7 +20,7 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
 # nc, for the request the run command suggests
 RUN_PKGS="netcat-openbsd"
 TEST_PKGS="redis-server redis-tools rbldnsd postfix swaks miltertest bind9-dnsutils
-  python3 iproute2 procps valgrind"
+  python3 iproute2 procps valgrind libsisimai-perl python3-jsonschema"
 
 need_pkgs() {
 	local missing=""

@@ -42,6 +42,7 @@ void buf_reserve(struct buf *b, size_t extra)
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	b->data = xrealloc(b->data, cap);
+	b->data[b->len] = '\0';	/* the first allocation too: always a C string */
 	b->cap = cap;
 }
 

@@ -286,7 +286,7 @@ static void lookup_free(struct lookup *lk)
 static void lookup_report(struct lookup *lk)
 {
 	engine_t *e = lk->engine;
-	const char *lists[REPORT_LISTS_MAX];
+	const char *lists[REPORT_LISTS_MAX], *texts[REPORT_LISTS_MAX];
 	uint32_t codes[REPORT_LISTS_MAX];
 	size_t n = 0;
 
@@ -306,13 +306,14 @@ static void lookup_report(struct lookup *lk)
 		for (size_t i = 0; i < e->n_sources && n < REPORT_LISTS_MAX; i++) {
 			if (lk->results[i].answer == ENGINE_LISTED && lk->results[i].weight > 0) {
 				lists[n] = lk->results[i].display;
+				texts[n] = lk->results[i].txt;
 				codes[n++] = lk->results[i].code;
 			}
 		}
 		struct report_event_in ev = { .client = &lk->client, .helo = lk->waiters->req.helo,
 					      .sender = lk->waiters->req.sender, .score = score,
 					      .action = verdict_action_name(action), .n_lists = n,
-					      .lists = lists, .codes = codes };
+					      .lists = lists, .codes = codes, .texts = texts };
 		report_emit(e->reporter, &ev);
 	}
 }

@@ -1,7 +1,10 @@
 /* json - JSON string writing; see json.h. */
 #include "config.h"
 
+#include <string.h>
+
 #include "json.h"
+#include "utf8.h"
 
 void json_str(struct buf *out, const char *s)
 {
@@ -11,6 +14,17 @@ void json_str(struct buf *out, const char *s)
 	}
 	buf_putc(out, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		unsigned long cp;
+		size_t n = *p >= 0x80 ? utf8_seq(p, strnlen((const char *)p, 4), &cp) : 1;
+		if (n == 0) {
+			buf_puts(out, "\\ufffd");	/* JSON is UTF-8 (RFC 8259): not this byte */
+			continue;
+		}
+		if (n > 1) {
+			buf_append(out, p, n);
+			p += n - 1;
+			continue;
+		}
 		switch (*p) {
 		case '"': buf_puts(out, "\\\""); break;
 		case '\\': buf_puts(out, "\\\\"); break;

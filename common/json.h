@@ -8,7 +8,9 @@
 
 #include "buf.h"
 
-/* Append s as a JSON string ("..." with escapes); NULL becomes null. */
+/* Append s as a JSON string ("..." with escapes); NULL becomes null.  A
+ * byte that is not part of valid UTF-8 becomes \ufffd, so the output is
+ * valid JSON whatever the bytes (a registry's netname, a client's HELO). */
 void json_str(struct buf *out, const char *s);
 /* Append "key": with a leading comma when out does not end in '{' or '['. */
 void json_key(struct buf *out, const char *key);

@@ -4,7 +4,7 @@
  * Redis is not configured or not reachable.
  *
  * An event holds: a unique id, the time, the client address, the HELO
- * name, the lists that matched with their codes, the score, the action and
+ * name, the lists that matched with their codes and TXT texts, the score, the action and
  * the reporting host (myhostname); the sender domain only with
  * report_sender_domain = yes.  Never a recipient.
  *
@@ -46,7 +46,8 @@ struct event_base;
 #define REPORT_NAME_MAX 255		/* HELO name, host name, sender domain */
 #define REPORT_ACTION_MAX 15
 #define REPORT_LISTS_MAX 16		/* matched lists kept per event */
-#define REPORT_FIELDS_MAX 9		/* field/value pairs of an event */
+#define REPORT_TEXT_MAX 255		/* bytes of a list's TXT text kept per event */
+#define REPORT_FIELDS_MAX 10		/* field/value pairs of an event */
 #define REPORT_DEDUPE_ENTRIES 65536	/* clients remembered per process */
 #define REPORT_MARKER_TTL_S (14u * 86400u) /* how long an event id is remembered */
 #define REPORT_SYNC_MS 100u
@@ -66,12 +67,14 @@ struct report_event_in {
 	size_t n_lists;
 	const char *const *lists;	/* display names */
 	const uint32_t *codes;	/* 127.x.y.z host order, one per list */
+	const char *const *texts;	/* NULL, or one TXT text per list (NULL or "" for none) */
 };
 
 /* A decoded event: plain bounded fields, copy freely. */
 struct report_list {
 	char name[SITE_ZONE_MAX + 1];
 	uint32_t code;
+	char text[REPORT_TEXT_MAX + 1];	/* the list's TXT text, "" when none */
 };
 struct report_event {
 	char id[REPORT_ID_MAX + 1];
@@ -121,7 +124,9 @@ void report_stats(const report_t *r, struct report_stats *stats_r);
 /*
  * The codec shared with relayguard-notify.  An event is REPORT_FIELDS_MAX
  * field/value pairs at most: id, t, client, helo, host, score, action,
- * lists ("name=127.0.0.2 other=127.0.0.4"), domain (only when not empty).
+ * lists ("name=127.0.0.2 other=127.0.0.4"), domain (only when not empty),
+ * txt (only when a list gave a text: the texts of the lists in their order,
+ * separated by TABs, "" for a list without one; an older reader ignores it).
  * Values are percent-encoded: '%', '=', white space, controls and bytes
  * >= 0x7f become %XX, so a value is one printable token.
  *

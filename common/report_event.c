@@ -112,6 +112,20 @@ size_t report_event_fields(const struct report_event *ev, const char *keys_r[REP
 		keys_r[n] = "domain";
 		encode(&vals[n++], ev->domain);
 	}
+	bool texts = false;
+	for (size_t i = 0; i < ev->n_lists; i++)
+		texts = texts || ev->lists[i].text[0] != '\0';
+	if (texts) {
+		struct buf t = BUF_INIT;
+		for (size_t i = 0; i < ev->n_lists; i++) {
+			if (i > 0)
+				buf_putc(&t, '\t');
+			buf_puts(&t, ev->lists[i].text);	/* no TAB in it: see report_event_build */
+		}
+		keys_r[n] = "txt";
+		encode(&vals[n++], buf_cstr(&t));
+		buf_free(&t);
+	}
 	return n;
 }
 
@@ -161,6 +175,28 @@ static int parse_ll(const char *s, long long min, long long max, long long *v_r)
 	return 0;
 }
 
+/* "text TAB text ..." (decoded) into the lists' texts, in order. */
+static int parse_texts(struct report_event *ev, const char *val, size_t vlen)
+{
+	char tmp[REPORT_LISTS_MAX * (REPORT_TEXT_MAX + 1)];
+
+	if (decode(val, vlen, tmp, sizeof(tmp)) != 0)
+		return -1;
+	const char *s = tmp;
+	for (size_t i = 0; i < REPORT_LISTS_MAX; i++) {
+		size_t len = strcspn(s, "\t");
+		if (len > REPORT_TEXT_MAX)
+			len = REPORT_TEXT_MAX;	/* cut, as report_event_build does */
+		memcpy(ev->lists[i].text, s, len);
+		ev->lists[i].text[len] = '\0';
+		s += strcspn(s, "\t");
+		if (*s == '\0')
+			break;
+		s++;
+	}
+	return 0;
+}
+
 int report_event_set(struct report_event *ev, const char *key, size_t klen, const char *val,
 		     size_t vlen)
 {
@@ -178,6 +214,8 @@ int report_event_set(struct report_event *ev, const char *key, size_t klen, cons
 		return decode(val, vlen, ev->domain, sizeof(ev->domain));
 	if (KEY_IS("action"))
 		return decode(val, vlen, ev->action, sizeof(ev->action));
+	if (KEY_IS("txt"))
+		return parse_texts(ev, val, vlen);
 	if (decode(val, vlen, tmp, sizeof(tmp)) != 0)
 		return -1;
 	if (KEY_IS("t")) {
@@ -308,6 +346,8 @@ void report_event_build(struct report_event *ev, const struct report_event_in *i
 			if (*p == ' ' || *p == '=' || *p == '%')
 				*p = '_';
 		l->code = in->codes[i];
+		/* control bytes (TAB, the separator, included) become '?' */
+		copy_name(l->text, sizeof(l->text), in->texts != NULL ? in->texts[i] : NULL);
 		ev->n_lists++;
 	}
 }

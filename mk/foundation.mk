@@ -4,7 +4,8 @@ common_librelayguard_a_SOURCES += \
 	common/buf.c common/buf.h \
 	common/log.c common/log.h \
 	common/addr.c common/addr.h \
-	common/json.c common/json.h
+	common/json.c common/json.h \
+	common/utf8.c common/utf8.h
 
 EXTRA_DIST += tests/unit/tap.h tests/integration/lib.sh \
 	doc/ARCHITECTURE.md doc/PERFORMANCE.md

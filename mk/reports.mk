@@ -13,7 +13,8 @@ TESTS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tes
 tests_unit_test_report_SOURCES = tests/unit/test_report.c tests/unit/tap.h
 tests_unit_test_spool_SOURCES = tests/unit/test_spool.c tests/unit/tap.h
 tests_unit_test_owners_SOURCES = tests/unit/test_owners.c tests/unit/tap.h
-tests_unit_test_notice_SOURCES = tests/unit/test_notice.c tests/unit/tap.h notify/nagg.c notify/notice.c
+tests_unit_test_notice_SOURCES = tests/unit/test_notice.c tests/unit/tap.h notify/nagg.c notify/notice.c \
+	notify/notice_xarf.c notify/mime.c notify/sha256.c
 tests_unit_test_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
 tests_integration_report_driver_SOURCES = tests/integration/report_driver.c
 EXTRA_DIST += tests/integration/report.sh tests/integration/notify.sh tests/integration/notify_postfix.sh tests/integration/notify_owners.sh \
@@ -22,10 +23,34 @@ EXTRA_DIST += tests/integration/report.sh tests/integration/notify.sh tests/inte
 # relayguard-notify
 bin_PROGRAMS += notify/relayguard-notify
 notify_relayguard_notify_SOURCES = notify/notify.c notify/notify.h notify/nspool.c \
-	notify/nagg.c notify/nagg.h notify/notice.c notify/notice.h \
+	notify/nagg.c notify/nagg.h notify/notice.c notify/notice.h notify/notice_xarf.c \
+	notify/mime.c notify/mime.h notify/sha256.c notify/sha256.h \
 	notify/deliver.c notify/deliver.h notify/nqueue.c notify/nqueue.h
 notify_relayguard_notify_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
 dist_relayguardexamples_DATA += conf/notice.txt
+
+# The notice formats read by real parsers (Python's email, Sisimai, the X-ARF v4 schema).
+TESTS += tests/integration/notice_formats.sh
+EXTRA_DIST += tests/integration/notice_formats.sh tests/integration/xarf_validate.py tests/data/xarf
+
+# Fuzz target: notices rendered from arbitrary registry and client strings.
+check_PROGRAMS += tests/fuzz/replay_notice
+TESTS += tests/fuzz/replay_notice
+tests_fuzz_replay_notice_SOURCES = tests/fuzz/fuzz_notice.c tests/fuzz/replay.c notify/nagg.c notify/notice.c \
+	notify/notice_xarf.c notify/mime.c notify/sha256.c
+tests_fuzz_replay_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify -DFUZZ_NAME='"notice"'
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/notice-fuzzer
+tests_fuzz_notice_fuzzer_SOURCES = tests/fuzz/fuzz_notice.c notify/nagg.c notify/notice.c notify/notice_xarf.c notify/mime.c notify/sha256.c
+tests_fuzz_notice_fuzzer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
+tests_fuzz_notice_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_notice_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
+endif
+
+# bench/bench_notice: built by `make`, the cost of rendering one notice (doc/PERFORMANCE.md).
+noinst_PROGRAMS += bench/bench_notice
+bench_bench_notice_SOURCES = bench/bench_notice.c notify/nagg.c notify/notice.c notify/notice_xarf.c notify/mime.c notify/sha256.c
+bench_bench_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
 
 # relayguard-ctl queue / networks / notices
 ctl_relayguard_ctl_SOURCES += ctl/ctl_reports.c notify/nqueue.c notify/nqueue.h notify/nagg.c notify/nagg.h

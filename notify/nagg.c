@@ -203,22 +203,33 @@ void nagg_count_add(struct nagg_count *counts, size_t *n, const char *name, long
 	}
 }
 
+/* The length of a token's "list=code" key: up to its ';' (the text). */
+static size_t token_key(const char *t, size_t len)
+{
+	const char *semi = memchr(t, ';', len);
+
+	return semi ? (size_t)(semi - t) : len;
+}
+
 void nagg_evidence_merge(struct nagg_addr *a, const char *text)
 {
 	const char *s = text;
 
 	while (*s) {
 		size_t len = strcspn(s, " ");
+		size_t klen = token_key(s, len);
 		if (len > 0) {
 			bool have = false;
 			for (const char *e = a->evidence; *e;) {
 				size_t elen = strcspn(e, " ");
-				if (elen == len && memcmp(e, s, len) == 0)
+				if (token_key(e, elen) == klen && memcmp(e, s, klen) == 0)
 					have = true;
 				e += elen;
 				e += *e == ' ';
 			}
 			size_t used = strlen(a->evidence);
+			if (!have && used + len + 2 > sizeof(a->evidence))
+				len = klen;	/* no room for the text: the list and its code */
 			if (!have && used + len + 2 <= sizeof(a->evidence)) {
 				if (used > 0)
 					a->evidence[used++] = ' ';
@@ -226,8 +237,28 @@ void nagg_evidence_merge(struct nagg_addr *a, const char *text)
 				a->evidence[used + len] = '\0';
 			}
 		}
-		s += len;
+		s += strcspn(s, " ");
 		s += *s == ' ';
+	}
+}
+
+/* Append a TXT text as one evidence token tail: ';' and the text with
+ * '%', ';', blanks, controls and 8-bit bytes as %XX. */
+static void evidence_text(struct buf *out, const char *text)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	if (*text == '\0')
+		return;
+	buf_putc(out, ';');
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p <= ' ' || *p >= 0x7f || *p == '%' || *p == ';') {
+			buf_putc(out, '%');
+			buf_putc(out, hex[*p >> 4]);
+			buf_putc(out, hex[*p & 15]);
+		} else {
+			buf_putc(out, (char)*p);
+		}
 	}
 }
 
@@ -250,6 +281,7 @@ struct net_agg *nagg_add(nagg_t *n, long long window, const struct nagg_owner *o
 		uint32_t c = ev->lists[i].code;
 		buf_printf(&evidence, "%s%s=%u.%u.%u.%u", i ? " " : "", ev->lists[i].name, c >> 24,
 			   (c >> 16) & 255, (c >> 8) & 255, c & 255);
+		evidence_text(&evidence, ev->lists[i].text);
 		nagg_count_add(net->lists, &net->n_lists, ev->lists[i].name, 1);
 	}
 	nagg_evidence_merge(a, buf_cstr(&evidence));

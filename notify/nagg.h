@@ -30,7 +30,10 @@
 struct nagg_addr {
 	char addr[ADDR_STRLEN];
 	long long hits, first, last;
-	char evidence[NAGG_EVIDENCE_MAX];	/* "bl1.test=127.0.0.2 bl2.test=127.0.0.3" */
+	/* "bl1.test=127.0.0.2 bl2.test=127.0.0.3;Listed%20as%20open%20proxy":
+	 * list=code tokens, each with ";" and its TXT text percent-encoded
+	 * when the list gave one and it fits */
+	char evidence[NAGG_EVIDENCE_MAX];
 	char helo[REPORT_NAME_MAX + 1];		/* the last HELO name seen */
 };
 
@@ -77,7 +80,8 @@ struct net_agg *nagg_add(nagg_t *n, long long window, const struct nagg_owner *o
 struct net_agg *nagg_get(nagg_t *n, long long window, const struct nagg_owner *owner);
 struct nagg_addr *nagg_addr_get(struct net_agg *net, const char *addr);
 void nagg_count_add(struct nagg_count *counts, size_t *n, const char *name, long long by);
-/* Add the "list=code" tokens of text not yet in the address's evidence. */
+/* Add the tokens of text whose "list=code" is not yet in the address's
+ * evidence (a token without its text when the whole one does not fit). */
 void nagg_evidence_merge(struct nagg_addr *a, const char *text);
 
 /* Networks held, and the i-th (0 <= i < count), in insertion order. */

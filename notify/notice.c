@@ -1,5 +1,7 @@
 /*
- * notice - render one notice per network (RFC 5965, X-ARF v4).  See notice.h.
+ * notice - one notice per network: the template, the ARF and X-ARF parts,
+ * the CSV of addresses.  See notice.h; the encodings are mime.c's, the
+ * X-ARF JSON is notice_xarf.c's.
  */
 #include "config.h"
 
@@ -7,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "mem.h"
+#include "mime.h"
 #include "notice.h"
 
 #define NOTICE_BOUNDARY_PREFIX "=_relayguard_"
@@ -45,15 +48,6 @@ void notice_date(struct buf *out, time_t t)
 	buf_puts(out, text);
 }
 
-/* A header value: controls (CR, LF included) become spaces. */
-static void header(struct buf *out, const char *name, const char *value)
-{
-	buf_printf(out, "%s: ", name);
-	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
-		buf_putc(out, *p < ' ' || *p == 0x7f ? ' ' : (char)*p);
-	buf_putc(out, '\n');
-}
-
 static int field_index(const char *name, size_t len)
 {
 	for (int i = 0; fields[i] != NULL; i++)
@@ -89,26 +83,174 @@ int notice_template_check(const char *text, const char **error_r)
 	return 0;
 }
 
+/* Append s cleaned for one line of text (no line breaks, valid UTF-8). */
+static void put_clean(struct buf *out, const char *s)
+{
+	mime_clean(out, s, strlen(s), 0);
+}
+
 static void counts_text(struct buf *out, const struct nagg_count *c, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		buf_printf(out, "%s%s (%lld)", i ? ", " : "", c[i].name, c[i].n);
+	for (size_t i = 0; i < n; i++) {
+		buf_puts(out, i ? ", " : "");
+		put_clean(out, c[i].name);
+		buf_printf(out, " (%lld)", c[i].n);
+	}
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+void notice_evidence(struct buf *out, const char *evidence, bool texts)
+{
+	bool first = true;
+
+	for (const char *t = evidence; *t;) {
+		size_t len = strcspn(t, " ");
+		const char *semi = memchr(t, ';', len);
+		size_t klen = semi ? (size_t)(semi - t) : len;
+		if (!texts && klen > 0) {
+			buf_puts(out, first ? "" : " ");
+			buf_append(out, t, klen);
+			first = false;
+		} else if (texts && semi != NULL) {
+			const char *eq = memchr(t, '=', klen);
+			buf_puts(out, first ? "" : " | ");
+			buf_append(out, t, eq ? (size_t)(eq - t) : klen);
+			buf_puts(out, ": ");
+			for (const char *p = semi + 1; p < t + len; p++) {
+				int hi = p + 2 < t + len && *p == '%' ? hexval(p[1]) : -1;
+				int lo = hi >= 0 ? hexval(p[2]) : -1;
+				if (hi >= 0 && lo >= 0) {
+					buf_putc(out, (char)(hi << 4 | lo));
+					p += 2;
+				} else {
+					buf_putc(out, *p);
+				}
+			}
+			first = false;
+		}
+		t += len;
+		t += *t == ' ';
+	}
+}
+
+static int agg_addr_cmp(const struct nagg_addr *a, const struct nagg_addr *b)
+{
+	if (a->hits != b->hits)
+		return a->hits > b->hits ? -1 : 1;
+	if (a->first != b->first)
+		return a->first < b->first ? -1 : 1;
+	return strcmp(a->addr, b->addr);
+}
+
+long notice_top(const struct net_agg *net)
+{
+	long top = -1;
+
+	for (size_t i = 0; i < net->n_addrs; i++)
+		if (top < 0 || agg_addr_cmp(&net->addrs[i], &net->addrs[top]) < 0)
+			top = (long)i;
+	return top;
+}
+
+static int order_cmp(const void *x, const void *y)
+{
+	return agg_addr_cmp(*(const struct nagg_addr *const *)x, *(const struct nagg_addr *const *)y);
+}
+
+/* net's addresses, most active first (caller frees the array). */
+static const struct nagg_addr **addr_order(const struct net_agg *net)
+{
+	const struct nagg_addr **order = xreallocarray(NULL, net->n_addrs ? net->n_addrs : 1, sizeof(*order));
+
+	for (size_t i = 0; i < net->n_addrs; i++)
+		order[i] = &net->addrs[i];
+	qsort(order, net->n_addrs, sizeof(*order), order_cmp);
+	return order;
+}
+
+static void iso_time(char out[32], long long t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
 }
 
 static void table(struct buf *out, const struct net_agg *net)
 {
+	const struct nagg_addr **order = addr_order(net);
+
 	buf_printf(out, "%-39s %6s  %-20s  %-20s  %s\n", "address", "hits", "first seen (UTC)",
 		   "last seen (UTC)", "lists (answer codes)");
-	for (size_t i = 0; i < net->n_addrs; i++) {
-		const struct nagg_addr *a = &net->addrs[i];
+	for (size_t k = 0; k < net->n_addrs; k++) {
+		const struct nagg_addr *a = order[k];
 		char f[32], l[32];
 		struct tm tm;
 		time_t t = (time_t)a->first;
 		strftime(f, sizeof(f), "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
 		t = (time_t)a->last;
 		strftime(l, sizeof(l), "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
-		buf_printf(out, "%-39s %6lld  %-20s  %-20s  %s\n", a->addr, a->hits, f, l, a->evidence);
+		struct buf codes = BUF_INIT;
+		notice_evidence(&codes, a->evidence, false);
+		buf_printf(out, "%-39s %6lld  %-20s  %-20s  ", a->addr, a->hits, f, l);
+		put_clean(out, buf_cstr(&codes));
+		buf_putc(out, '\n');
+		buf_free(&codes);
 	}
+	free((void *)order);
+}
+
+/* One CSV field (RFC 4180): quoted when it holds a comma, a quote or a blank at an end. */
+static void csv_field(struct buf *out, const char *s, bool last)
+{
+	struct buf v = BUF_INIT;
+
+	mime_clean(&v, s, strlen(s), 0);
+	const char *c = buf_cstr(&v);
+	if (strpbrk(c, ",\"") != NULL || (v.len > 0 && (c[0] == ' ' || c[v.len - 1] == ' '))) {
+		buf_putc(out, '"');
+		for (; *c; c++) {
+			if (*c == '"')
+				buf_putc(out, '"');
+			buf_putc(out, *c);
+		}
+		buf_putc(out, '"');
+	} else {
+		buf_append(out, c, v.len);
+	}
+	buf_putc(out, last ? '\n' : ',');
+	buf_free(&v);
+}
+
+void notice_csv(const struct net_agg *net, struct buf *out)
+{
+	const struct nagg_addr **order = addr_order(net);
+
+	buf_puts(out, NOTICE_CSV_HEADER "\n");
+	for (size_t k = 0; k < net->n_addrs; k++) {
+		const struct nagg_addr *a = order[k];
+		char f[32], l[32], hits[24];
+		iso_time(f, a->first);
+		iso_time(l, a->last);
+		snprintf(hits, sizeof(hits), "%lld", a->hits);
+		csv_field(out, a->addr, false);
+		csv_field(out, f, false);
+		csv_field(out, l, false);
+		csv_field(out, hits, false);
+		struct buf ev = BUF_INIT;
+		notice_evidence(&ev, a->evidence, false);
+		csv_field(out, buf_cstr(&ev), false);
+		buf_reset(&ev);
+		notice_evidence(&ev, a->evidence, true);
+		csv_field(out, buf_cstr(&ev), false);
+		buf_free(&ev);
+		csv_field(out, a->helo, true);
+	}
+	free((void *)order);
 }
 
 static void field_value(struct buf *out, int f, const struct net_agg *net, const struct notice_opts *o)
@@ -116,11 +258,11 @@ static void field_value(struct buf *out, int f, const struct net_agg *net, const
 	char id[NOTICE_ID_MAX];
 
 	switch (f) {
-	case 0: buf_puts(out, net->network); break;
-	case 1: buf_puts(out, net->netname); break;
-	case 2: buf_puts(out, net->org); break;
-	case 3: buf_puts(out, net->country); break;
-	case 4: buf_puts(out, o->to); break;
+	case 0: put_clean(out, net->network); break;
+	case 1: put_clean(out, net->netname); break;
+	case 2: put_clean(out, net->org); break;
+	case 3: put_clean(out, net->country); break;
+	case 4: put_clean(out, o->to); break;
 	case 5: buf_printf(out, "%zu", net->n_addrs); break;
 	case 6: buf_printf(out, "%lld", net->hits); break;
 	case 7: notice_date(out, (time_t)net->first); break;
@@ -134,7 +276,7 @@ static void field_value(struct buf *out, int f, const struct net_agg *net, const
 			buf_printf(out, "%lld minutes", o->window_s / 60);
 		break;
 	case 12: notice_id(net, id); buf_puts(out, id); break;
-	case 13: buf_puts(out, o->myhostname); break;
+	case 13: put_clean(out, o->myhostname); break;
 	case 14: table(out, net); break;
 	default: break;
 	}
@@ -158,143 +300,152 @@ static void expand(struct buf *out, const struct net_agg *net, const struct noti
 	}
 }
 
-static void arf_part(struct buf *out, const struct net_agg *net, const struct notice_opts *o)
+
+/* A host name for a Received line: letters, digits and . - _ : [ ] only. */
+static void put_token(struct buf *out, const char *s)
 {
+	if (*s == '\0')
+		buf_puts(out, "unknown");
+	for (size_t i = 0; s[i] && i < REPORT_NAME_MAX; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  strchr(".-_:[]", c) != NULL;
+		buf_putc(out, ok ? c : '?');
+	}
+}
+
+/* The message/feedback-report part: one Source-IP, the most active address. */
+static void feedback_part(struct buf *out, const struct net_agg *net, long top, const struct notice_opts *o)
+{
+	struct buf mta = BUF_INIT;
+
 	buf_puts(out, "Content-Type: message/feedback-report\n\n");
-	buf_puts(out, "Feedback-Type: abuse\n");
+	buf_printf(out, "Feedback-Type: %s\n", o->format == NOTICE_XARF ? "xarf" : "abuse");
 	buf_printf(out, "User-Agent: relayguard-notify/%s\n", PACKAGE_VERSION);
 	buf_puts(out, "Version: 1\n");
-	buf_printf(out, "Incidents: %lld\n", net->hits);
-	buf_puts(out, "Arrival-Date: ");
-	notice_date(out, (time_t)net->first);
-	buf_putc(out, '\n');
-	header(out, "Reporting-MTA", o->myhostname);
-	for (size_t i = 0; i < net->n_addrs; i++)
-		buf_printf(out, "Source-IP: %s\n", net->addrs[i].addr);
-}
-
-static void iso_date(struct buf *out, long long t)
-{
-	char text[32];
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
-	json_str(out, text);
-}
-
-/* One X-ARF v4 report: class/type, every address as a source. */
-static void xarf_json(struct buf *out, const struct net_agg *net, const struct notice_opts *o,
-		      const char *cls, const char *type)
-{
-	const char *at = strchr(o->from, '@');
-
-	buf_puts(out, "{");
-	json_key(out, "Version");
-	json_str(out, "4");
-	json_key(out, "ReporterInfo");
-	buf_puts(out, "{");
-	json_key(out, "ReporterOrg");
-	json_str(out, o->myhostname);
-	json_key(out, "ReporterOrgDomain");
-	json_str(out, at ? at + 1 : o->myhostname);
-	json_key(out, "ReporterOrgEmail");
-	json_str(out, o->from);
-	buf_puts(out, "}");
-	json_key(out, "Disclosure");
-	buf_puts(out, "true");
-	json_key(out, "Report");
-	buf_puts(out, "{");
-	json_key(out, "ReportClass");
-	json_str(out, cls);
-	json_key(out, "ReportType");
-	json_str(out, type);
-	json_key(out, "Date");
-	iso_date(out, net->last);
-	json_key(out, "SourceIp");
-	json_str(out, net->n_addrs ? net->addrs[0].addr : "");
-	json_key(out, "Service");
-	json_str(out, "smtp");
-	json_key(out, "Count");
-	buf_printf(out, "%lld", net->hits);
-	json_key(out, "Samples");
-	buf_puts(out, "[");
-	for (size_t i = 0; i < net->n_addrs; i++) {
-		const struct nagg_addr *a = &net->addrs[i];
-		buf_puts(out, i ? ",{" : "{");
-		json_key(out, "SourceIp");
-		json_str(out, a->addr);
-		json_key(out, "Count");
-		buf_printf(out, "%lld", a->hits);
-		json_key(out, "FirstSeen");
-		iso_date(out, a->first);
-		json_key(out, "LastSeen");
-		iso_date(out, a->last);
-		json_key(out, "Evidence");
-		json_str(out, a->evidence);
-		buf_puts(out, "}");
+	if (top >= 0) {
+		const struct nagg_addr *a = &net->addrs[top];
+		buf_printf(out, "Source-IP: %s\n", a->addr);
+		buf_printf(out, "Incidents: %lld\n", a->hits);
+		buf_puts(out, "Arrival-Date: ");
+		notice_date(out, (time_t)a->last);
+		buf_putc(out, '\n');
 	}
-	buf_puts(out, "]}}\n");
+	buf_puts(&mta, "dns; ");
+	put_token(&mta, o->myhostname);
+	mime_header_ascii(out, "Reporting-MTA", buf_cstr(&mta));
+	buf_free(&mta);
 }
 
-static void evidence_part(struct buf *out, const struct net_agg *net)
+/* The text/rfc822-headers part: how the most active address was last seen. */
+static void headers_part(struct buf *out, const struct net_agg *net, long top)
 {
 	buf_puts(out, "Content-Type: text/rfc822-headers\n\n");
-	for (size_t i = 0; i < net->n_addrs; i++) {
-		const struct nagg_addr *a = &net->addrs[i];
-		struct buf line = BUF_INIT;
-		buf_printf(&line, "from %s ([%s]) by %s; ", a->helo[0] ? a->helo : "unknown", a->addr,
-			   net->n_hosts ? net->hosts[0].name : "relayguard");
-		notice_date(&line, (time_t)a->last);
-		header(out, "Received", buf_cstr(&line));
-		buf_free(&line);
-	}
+	if (top < 0)
+		return;
+	const struct nagg_addr *a = &net->addrs[top];
+	struct buf line = BUF_INIT;
+	buf_puts(&line, "from ");
+	put_token(&line, a->helo);
+	buf_printf(&line, " ([%s]) by ", a->addr);
+	put_token(&line, net->n_hosts ? net->hosts[0].name : "relayguard");
+	buf_puts(&line, "; ");
+	notice_date(&line, (time_t)a->last);
+	mime_header_ascii(out, "Received", buf_cstr(&line));
+	buf_free(&line);
+}
+
+/* The template, filled in and cleaned, as a text/plain body. */
+static void text_part(struct buf *out, const struct net_agg *net, const struct notice_opts *o)
+{
+	struct buf raw = BUF_INIT, clean = BUF_INIT;
+
+	expand(&raw, net, o);
+	mime_clean(&clean, buf_cstr(&raw), raw.len, MIME_KEEP_LF);
+	buf_puts(out, "Content-Type: text/plain; charset=utf-8\n");
+	mime_body(out, buf_cstr(&clean), clean.len);
+	buf_free(&raw);
+	buf_free(&clean);
+}
+
+static void csv_part(struct buf *out, const struct net_agg *net)
+{
+	struct buf csv = BUF_INIT;
+
+	notice_csv(net, &csv);
+	buf_puts(out, "Content-Type: text/csv; charset=utf-8; header=present; name=\"addresses.csv\"\n"
+		      "Content-Disposition: attachment; filename=\"addresses.csv\"\n");
+	mime_body(out, buf_cstr(&csv), csv.len);
+	buf_free(&csv);
+}
+
+static void xarf_part(struct buf *out, const struct net_agg *net, const struct notice_opts *o)
+{
+	struct buf json = BUF_INIT;
+
+	notice_xarf(net, o, &json);
+	buf_puts(out, "Content-Type: application/json; name=\"xarf.json\"\n"
+		      "Content-Transfer-Encoding: base64\n"
+		      "Content-Disposition: attachment; filename=\"xarf.json\"\n\n");
+	mime_base64(out, json.data, json.len, 76);
+	buf_free(&json);
+}
+
+static void message_headers(struct buf *out, const struct net_agg *net, const struct notice_opts *o,
+			    const char *id)
+{
+	struct buf subject = BUF_INIT, mid = BUF_INIT;
+
+	mime_header_ascii(out, "From", o->from);
+	mime_header_ascii(out, "To", o->to);
+	if (o->bcc[0] != '\0')
+		mime_header_ascii(out, "Bcc", o->bcc);
+	buf_printf(&subject, "Open relay / open proxy activity from your network %s%s%s%s", net->network,
+		   net->netname[0] ? " (" : "", net->netname, net->netname[0] ? ")" : "");
+	mime_header_text(out, "Subject", buf_cstr(&subject));
+	buf_puts(out, "Date: ");
+	notice_date(out, o->now);
+	buf_putc(out, '\n');
+	buf_printf(&mid, "<%s@", id);
+	put_token(&mid, o->myhostname);
+	buf_putc(&mid, '>');
+	mime_header_ascii(out, "Message-ID", buf_cstr(&mid));
+	mime_header_ascii(out, "X-Relayguard-Notice", id);
+	buf_puts(out, "Auto-Submitted: auto-generated\nMIME-Version: 1.0\n");
+	buf_free(&subject);
+	buf_free(&mid);
 }
 
 void notice_render(const struct net_agg *net, const struct notice_opts *o, struct buf *out)
 {
 	char id[NOTICE_ID_MAX];
-	struct buf subject = BUF_INIT, mid = BUF_INIT;
+	long top = notice_top(net);
 
 	notice_id(net, id);
-	header(out, "From", o->from);
-	header(out, "To", o->to);
-	if (o->bcc[0] != '\0')
-		header(out, "Bcc", o->bcc);
-	buf_printf(&subject, "Open relay / open proxy activity from your network %s%s%s%s", net->network,
-		   net->netname[0] ? " (" : "", net->netname, net->netname[0] ? ")" : "");
-	header(out, "Subject", buf_cstr(&subject));
-	buf_puts(out, "Date: ");
-	notice_date(out, o->now);
-	buf_putc(out, '\n');
-	buf_printf(&mid, "<%s@%s>", id, o->myhostname);
-	header(out, "Message-ID", buf_cstr(&mid));
-	header(out, "X-Relayguard-Notice", id);
-	buf_puts(out, "Auto-Submitted: auto-generated\nMIME-Version: 1.0\n");
+	message_headers(out, net, o, id);
 	buf_printf(out, "Content-Type: multipart/report; report-type=feedback-report;\n"
 			"\tboundary=\"" NOTICE_BOUNDARY_PREFIX "%s\"\n\n",
 		   id);
 	buf_puts(out, "This is a multi-part message in MIME format.\n\n");
 	buf_printf(out, "--" NOTICE_BOUNDARY_PREFIX "%s\n", id);
-	buf_puts(out, "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n");
-	expand(out, net, o);
-	if (out->len > 0 && out->data[out->len - 1] != '\n')
-		buf_putc(out, '\n');
-	buf_printf(out, "\n--" NOTICE_BOUNDARY_PREFIX "%s\n", id);
 	if (o->format == NOTICE_ARF) {
-		arf_part(out, net, o);
+		/* the human part: the text and the CSV of every address */
+		buf_printf(out, "Content-Type: multipart/mixed; boundary=\"" NOTICE_BOUNDARY_PREFIX "%s_text\"\n\n",
+			   id);
+		buf_printf(out, "--" NOTICE_BOUNDARY_PREFIX "%s_text\n", id);
+		text_part(out, net, o);
+		buf_printf(out, "\n--" NOTICE_BOUNDARY_PREFIX "%s_text\n", id);
+		csv_part(out, net);
+		buf_printf(out, "\n--" NOTICE_BOUNDARY_PREFIX "%s_text--\n", id);
 	} else {
-		buf_puts(out, "Content-Type: application/json; name=\"xarf-open.json\"\n"
-			      "Content-Disposition: attachment; filename=\"xarf-open.json\"\n\n");
-		xarf_json(out, net, o, "Vulnerability", "Open");
-		buf_printf(out, "\n--" NOTICE_BOUNDARY_PREFIX "%s\n", id);
-		buf_puts(out, "Content-Type: application/json; name=\"xarf-spam.json\"\n"
-			      "Content-Disposition: attachment; filename=\"xarf-spam.json\"\n\n");
-		xarf_json(out, net, o, "Messaging", "Spam");
+		text_part(out, net, o);
 	}
 	buf_printf(out, "\n--" NOTICE_BOUNDARY_PREFIX "%s\n", id);
-	evidence_part(out, net);
+	feedback_part(out, net, top, o);
+	buf_printf(out, "\n--" NOTICE_BOUNDARY_PREFIX "%s\n", id);
+	if (o->format == NOTICE_ARF)
+		headers_part(out, net, top);
+	else
+		xarf_part(out, net, o);
 	buf_printf(out, "\n--" NOTICE_BOUNDARY_PREFIX "%s--\n", id);
-	buf_free(&subject);
-	buf_free(&mid);
 }

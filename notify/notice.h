@@ -1,23 +1,38 @@
 /*
- * notice - one notice per offending network: an RFC 5965 abuse report.
+ * notice - one notice per offending network and window, in the formats
+ * abuse desks' tools read.
  *
- * The message (LF line ends; deliver converts for SMTP):
+ * notify_format = arf (RFC 5965, sent unsolicited as RFC 6650 describes):
  *   multipart/report; report-type=feedback-report
- *     1. text/plain: the template (notify_template, conf/notice.txt) with
- *        its {fields} filled in, then the table of offending addresses
- *     2. message/feedback-report (notify_format = arf), or instead
- *        (notify_format = xarf) two X-ARF v4 JSON reports:
- *        Vulnerability/Open (the open services) and Messaging/Spam (the hits)
- *     3. text/rfc822-headers: one Received-style evidence line per address
+ *     1. multipart/mixed (RFC 6522 lets the human part be any type):
+ *        a. text/plain: the template (notify_template) with its {fields}
+ *        b. text/csv (addresses.csv): one row per offending address, the
+ *           columns of NOTICE_CSV_HEADER (see notice_csv())
+ *     2. message/feedback-report: Feedback-Type: abuse, Source-IP (once:
+ *        the most active address), Incidents (its hits), Arrival-Date (its
+ *        last sighting, RFC 5322 date), Reporting-MTA: dns; myhostname
+ *     3. text/rfc822-headers: a Received line for that address's last
+ *        sighting (HELO name, address, reporting host)
+ * notify_format = xarf (X-ARF v4 e-mail transport of xarf.org):
+ *   multipart/report; report-type=feedback-report
+ *     1. text/plain: the template
+ *     2. message/feedback-report: Feedback-Type: xarf and the fields above
+ *     3. application/json (xarf.json, base64): one X-ARF v4 report,
+ *        category vulnerability, type open_service, about the most active
+ *        address, with the CSV of every address as a text/csv evidence item
+ *
+ * Every string that came from a registry, a client or a list (netname,
+ * org, HELO, list names) is cleaned (mime.h): headers stay 7-bit (RFC 2047
+ * for Subject), bodies are 7-bit or quoted-printable, no CR anywhere (LF
+ * line ends; deliver makes CR LF for SMTP), no line over 998 bytes.
+ * Machine parts give times in UTC ISO 8601 ("2026-12-06T10:45:49Z");
+ * Arrival-Date and Date are RFC 5322 dates as their RFCs require.
  *
  * Template syntax (as the reply templates, doc/templates.md): {field} is
  * the value, {{ and }} are literal braces.  Fields: network, netname, org,
  * country, abuse, addresses (count), hits, first, last (RFC 5322 dates),
  * lists, hosts, window (its length), notice_id, myhostname, table.  An
  * unknown field is an error at notice_template_check().
- *
- * Header values are cleaned: CR, LF and other controls become spaces, so
- * no owner database value can add a header.
  *
  * Pure functions; reentrant.
  */
@@ -57,5 +72,26 @@ void notice_render(const struct net_agg *net, const struct notice_opts *o, struc
 
 /* Append an RFC 5322 date for t. */
 void notice_date(struct buf *out, time_t t);
+
+/* The first line of the CSV part (RFC 4180, header=present). */
+#define NOTICE_CSV_HEADER "address,first_seen,last_seen,hits,lists,list_texts,helo"
+/*
+ * Append the CSV of net's addresses, most hits first: the header line,
+ * then per address its text form, first and last sighting (UTC ISO 8601),
+ * hits, the lists that listed it ("zone=answer" separated by spaces),
+ * their TXT texts ("zone: text" separated by " | ", lists without a text
+ * left out) and the last HELO name seen ("" when none).  LF line ends; fields quoted
+ * per RFC 4180 where needed; every value cleaned (mime.h).
+ */
+void notice_csv(const struct net_agg *net, struct buf *out);
+/* The index in net->addrs of the most active address (most hits, then
+ * earliest, then lowest text), or -1 when net has none. */
+long notice_top(const struct net_agg *net);
+/* Append an address's evidence (nagg.h): its "zone=answer" tokens separated
+ * by spaces, or with texts true its "zone: text" pairs separated by " | ".
+ * Raw bytes: the caller cleans them. */
+void notice_evidence(struct buf *out, const char *evidence, bool texts);
+/* Append the X-ARF v4 JSON report of net (one line, UTF-8). */
+void notice_xarf(const struct net_agg *net, const struct notice_opts *o, struct buf *out);
 
 #endif

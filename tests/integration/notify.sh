@@ -53,7 +53,7 @@ rg_is "$(ls "$OUT" | grep -c '\.eml$')" 3 "exactly three notices: one per networ
 rg_is "$(ls -A "$OUT" | grep -vc '\.eml$')" 0 "no temporary files left in the outbox"
 
 cat >"$RUN/check.py" <<'PY'
-import email, email.policy, sys, glob, re
+import csv, email, email.policy, io, sys, glob, re
 want = {l.split()[0]: l.split()[1:] for l in open(sys.argv[2]).read().splitlines()}
 seen = {}
 for path in sorted(glob.glob(sys.argv[1] + "/*.eml")):
@@ -63,15 +63,18 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.eml")):
     assert msg.get_param("report-type") == "feedback-report", path
     parts = list(msg.iter_parts())
     types = [p.get_content_type() for p in parts]
-    assert types[0] == "text/plain", types
-    assert sys.argv[3] in types, types
-    assert types[-1] == "text/rfc822-headers", types
+    assert types == ["multipart/mixed", sys.argv[3], "text/rfc822-headers"], types
     assert msg["From"] == "rg-reports@mx1.test", msg["From"]
     assert msg["Message-ID"].startswith("<rg-"), msg["Message-ID"]
-    body = parts[0].get_content()
+    text, table = [p.get_content() for p in parts[0].iter_parts()]
+    rows = {r["address"]: r for r in csv.DictReader(io.StringIO(table))}
+    report = parts[1].get_payload()[0]
+    assert len(report.get_all("Source-IP")) == 1, report.get_all("Source-IP")
+    assert report["Source-IP"] in rows, (report["Source-IP"], sorted(rows))
+    assert ("[%s]" % report["Source-IP"]) in parts[2].as_string(), "the Received line is the reported address's"
     for a in want.get(to, ["<no such abuse address %s>" % to]):
-        assert a in body, (to, a, "not in the text part")
-        assert ("[%s]" % a) in parts[-1].as_string(), (to, a, "not in the evidence part")
+        assert a in text, (to, a, "not in the text part")
+        assert a in rows, (to, a, "not in the CSV part")
     seen[to] = seen.get(to, 0) + 1
 assert sorted(seen) == sorted(want), (sorted(seen), sorted(want))
 assert all(v == 1 for v in seen.values()), seen
@@ -83,9 +86,9 @@ irt@net-b.example 192.0.2.130 192.0.2.131 192.0.2.132
 abuse@net-d.example 198.51.100.1 198.51.100.2 198.51.100.3
 W
 res=$(python3 "$RUN/check.py" "$OUT" "$RUN/want" message/feedback-report 2>&1)
-rg_is "$res" ok "each notice is valid MIME (multipart/report), to the right abuse address, with every address"
+rg_is "$res" ok "each notice is valid MIME (multipart/report), to the right abuse address, one Source-IP, every address in the CSV part"
 f=$(grep -l 'irt@net-b.example' "$OUT"/*.eml)
-rg_like "$(cat "$f")" "Source-IP: 192.0.2.131" "the feedback-report part lists the sources"
+rg_like "$(cat "$f")" "Source-IP: 192.0.2.130" "the feedback-report part names the most active address (ties: the first seen, then the lowest)"
 rg_like "$(cat "$f")" "lists: bl.test \(3\)" "the text names the lists and the hits"
 rg_like "$(cat "$f")" "192.0.2.130 +1  [0-9-]+ [0-9:]+ +[0-9-]+ [0-9:]+ +bl.test=127.0.0.2" "the table row of an address"
 rg_is "$(R XPENDING n1:reports notify | head -1)" 0 "every event acknowledged"

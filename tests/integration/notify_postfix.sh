@@ -64,7 +64,21 @@ rg_like "$m" "X-Rcpt-Args: <copies@relayguard.test>" "smtp: and to notify_bcc"
 rg_like "$m" "X-Mail-Args: <rg-notices@relayguard.test>" "smtp: from notify_from"
 rg_ok "$(printf '%s' "$m" | grep -c '^Bcc:')" "smtp: the Bcc header is not sent"
 rg_like "$m" "Content-Type: multipart/report; report-type=feedback-report" "smtp: the report arrives whole"
-rg_like "$m" "Source-IP: 192.0.2.3" "smtp: with its addresses"
+rg_is "$(printf '%s\n' "$m" | grep -c '^Source-IP: ')" 1 "smtp: one Source-IP in the feedback report"
+rg_like "$m" "^192\.0\.2\.3,[0-9T:Z-]+,[0-9T:Z-]+,1," "smtp: every address in the CSV part"
+res=$(/usr/bin/python3 - "$RUN/sink"/* <<'PY' 2>&1
+import csv, email, email.policy, io, sys
+msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
+defects = [(p.get_content_type(), d) for p in msg.walk() for d in p.defects]
+assert not defects, defects
+table = [p for p in msg.walk() if p.get_content_type() == "text/csv"][0].get_content()
+assert sorted(r["address"] for r in csv.DictReader(io.StringIO(table))) == ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
+report = [p for p in msg.walk() if p.get_content_type() == "message/feedback-report"][0].get_payload()[0]
+assert len(report.get_all("Source-IP")) == 1 and report["Reporting-MTA"] == "dns; mx.test", report.items()
+print("ok")
+PY
+)
+rg_is "$res" ok "smtp: as received, no defect for Python's email, every address back from the CSV, one Source-IP"
 
 # 2. SMTP through Postfix.
 rm -f "$RUN/sink"/*

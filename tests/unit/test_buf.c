@@ -38,6 +38,9 @@ static void test_growth(void)
 	buf_append(&b, "a\0b", 3);
 	is_int(b.len, 3, "embedded NUL kept");
 	buf_free(&b);
+	buf_reserve(&b, 100);
+	is_str(buf_cstr(&b), "", "a buffer only reserved reads as the empty string");
+	buf_free(&b);
 }
 
 static void test_str_copy(void)

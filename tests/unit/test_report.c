@@ -85,6 +85,50 @@ static void test_roundtrip(void)
 		buf_free(&vals[i]);
 }
 
+/* TXT texts: one per list, controls (TAB, the separator) as '?', through journal and stream. */
+static void test_texts(void)
+{
+	static const char *const lists[] = { "bl1.test", "", "px.test", "nt.test" };
+	static const uint32_t codes[] = { 0x7f000002, 0x7f000003, 0x7f000004, 0x7f000005 };
+	static const char *const texts[] = { "Listed\tas open proxy, see http://bl1.test/?ip=192.0.2.9 100%", "dropped",
+					     NULL, "\xff\xfe bytes" };
+	addr_t client;
+	struct report_event ev, back;
+	struct buf line = BUF_INIT;
+	const char *why = NULL;
+
+	if (addr_parse("192.0.2.9", &client) != 0)
+		abort();
+	struct report_event_in in = { .client = &client, .action = "reject", .n_lists = 4, .lists = lists,
+				      .codes = codes, .texts = texts };
+	report_event_build(&ev, &in, "mx1", false);
+	is_int(ev.n_lists, 3, "three lists");
+	is_str(ev.lists[0].text, "Listed?as open proxy, see http://bl1.test/?ip=192.0.2.9 100%", "a text, its TAB as ?");
+	is_str(ev.lists[1].text, "", "a list without a text");
+	is_str(ev.lists[2].text, "\xff\xfe bytes", "8-bit bytes kept (the notice cleans them)");
+	report_event_format(&ev, &line);
+	ok(strstr(line.data, "\ttxt=Listed?as%20open%20proxy,%20see%20http://bl1.test/?ip%3D192.0.2.9%20100%25%09%09%FF%FE%20bytes") != NULL,
+	   "the txt field: the texts in list order, TAB-separated, encoded: %s", line.data);
+	is_int(report_event_parse(line.data, line.len, &back, &why), 0, "it parses back");
+	for (size_t i = 0; i < 3; i++)
+		is_str(back.lists[i].text, ev.lists[i].text, "text %zu survives", i);
+	buf_reset(&line);
+	in.texts = NULL;
+	report_event_build(&ev, &in, "mx1", false);
+	report_event_format(&ev, &line);
+	ok(strstr(line.data, "txt=") == NULL && ev.lists[0].text[0] == '\0', "no texts: no txt field");
+	const char *old = "id=x\tt=1700000000\tclient=192.0.2.1\tlists=bl.test%3D127.0.0.2";
+	is_int(report_event_parse(old, strlen(old), &back, &why), 0, "an event without txt (an older writer) parses");
+	is_str(back.lists[0].text, "", "with no text");
+	char longtxt[2 * REPORT_TEXT_MAX];
+	memset(longtxt, 'a', sizeof(longtxt) - 1);
+	longtxt[sizeof(longtxt) - 1] = '\0';
+	memset(&back, 0, sizeof(back));
+	is_int(report_event_set(&back, "txt", 3, longtxt, strlen(longtxt)), 0, "an over-long text is accepted");
+	is_int(strlen(back.lists[0].text), REPORT_TEXT_MAX, "cut to REPORT_TEXT_MAX");
+	buf_free(&line);
+}
+
 static const struct {
 	const char *line;
 	bool good;
@@ -133,6 +177,7 @@ int main(void)
 {
 	test_build();
 	test_roundtrip();
+	test_texts();
 	test_parse_cases();
 	return tap_done();
 }
