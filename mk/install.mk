@@ -55,3 +55,7 @@ uninstall-local:
 	@rmdir '$(DESTDIR)$(relayguardconfdir)' 2>/dev/null || :
 
 .PHONY: install-relayguard-site-files
+
+# systemd units and the Debian packaging; their test, run once by
+# ./quickstart.sh test (it builds and installs the packages), not by make check.
+EXTRA_DIST += contrib/systemd debian tests/integration/debian_pkg.sh tests/data/debian
