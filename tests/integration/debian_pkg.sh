@@ -205,6 +205,9 @@ for p in $pid $mpid; do
 done
 for f in policyd milter; do
 	grep -E '(error|fatal|cannot)' "$RUN/$f.log" | sed "s/^/# $f: /"
+	# One ident from the first line to the last (syslog_name/program).
+	idents=$(sed -n 's/^[0-9T:.-]* \([^ []*\)\[.*/\1/p' "$RUN/$f.log" | sort -u | tr '\n' ' ')
+	rg_is "$idents" "relayguard/$f " "relayguard-$f logs under one ident, relayguard/$f"
 done
 
 # Every file the services wrote is where their units let them write
