@@ -59,3 +59,6 @@ uninstall-local:
 # systemd units and the Debian packaging; their test, run once by
 # ./quickstart.sh test (it builds and installs the packages), not by make check.
 EXTRA_DIST += contrib/systemd debian tests/integration/debian_pkg.sh tests/data/debian
+
+TESTS += tests/integration/install.sh
+EXTRA_DIST += tests/integration/install.sh
