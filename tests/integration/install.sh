@@ -7,11 +7,14 @@
 
 MAKE=${MAKE:-make}
 D=$RUN/dest
-mk() { "$MAKE" -s -C "$RG_TOP_BUILDDIR" DESTDIR="$D" "$@" >>"$RUN/make.log" 2>&1; }
-# The installation folders of this build, from its Makefile.
-var() { "$MAKE" -s -C "$RG_TOP_BUILDDIR" --no-print-directory -f Makefile -f - print-var V="$1" <<'MK'
+# A make of its own: not the jobserver nor the flags of the make running
+# the tests (distcheck's print "Entering directory" lines).
+mk_() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$MAKE" -C "$RG_TOP_BUILDDIR" "$@"; }
+mk() { mk_ -s DESTDIR="$D" "$@" >>"$RUN/make.log" 2>&1; }
+# An installation folder of this build, from its Makefile.
+var() { mk_ -s -f Makefile -f - print-var V="$1" <<'MK' | sed -n 's/^VALUE=//p'
 print-var:
-	@echo $($(V))
+	@echo VALUE=$($(V))
 MK
 }
 sbindir=$(var sbindir)
