@@ -21,6 +21,9 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
 RUN_PKGS="netcat-openbsd"
 TEST_PKGS="redis-server redis-tools rbldnsd postfix swaks miltertest bind9-dnsutils
   python3 iproute2 procps valgrind libsisimai-perl python3-jsonschema"
+# The Debian packaging test (tests/integration/debian_pkg.sh): build, lint,
+# check the systemd units (systemd-analyze, which calls man for Documentation=).
+PKG_PKGS="debhelper lintian systemd man-db"
 
 need_pkgs() {
 	local missing=""
@@ -93,20 +96,51 @@ check() {
 	return $rc
 }
 
+# run_tap DIR SCRIPT: run one TAP test script outside make check (through
+# Automake's driver, so that its .log and .trs land in DIR like the others
+# and summarize counts it).
+run_tap() {
+	local dir=$1 script=$2 name
+	name=${script%.sh}
+	mkdir -p "$dir/$(dirname "$script")"
+	echo "quickstart: $script" >&2
+	if ! env top_srcdir="$TOP" top_builddir="$dir" AM_TAP_AWK=awk \
+		bash "$TOP/build-aux/tap-driver.sh" --test-name "$script" \
+		--log-file "$dir/$name.log" --trs-file "$dir/$name.trs" \
+		--color-tests no --enable-hard-errors yes --expect-failure no \
+		-- bash "$TOP/$script" >/dev/null; then
+		echo "quickstart: failures in $script; its log:" >&2
+		tail -n 60 "$dir/$name.log" >&2
+		return 1
+	fi
+}
+
 # The main job on the embedded default configuration (no config file, no
 # Redis): the milter and the policy server in the foreground, every decision
-# logged to the terminal.  Ctrl-C stops both.
+# logged to the terminal.  Ctrl-C stops both and ends with status 0.
+RUN_MILTER_PID=""
+stop_milter() {
+	[ -n "$RUN_MILTER_PID" ] || return 0
+	kill "$RUN_MILTER_PID" 2>/dev/null || true
+	wait "$RUN_MILTER_PID" 2>/dev/null || true
+	RUN_MILTER_PID=""
+}
 run_main() {
-	local b="$TOP/build" milter_pid=""
+	local b="$TOP/build" rc=0
 	echo "quickstart: relayguard on the embedded default configuration (no Redis)" >&2
 	echo "quickstart:   Postfix:  check_policy_service inet:127.0.0.1:10040" >&2
 	echo "quickstart:   milter:   smtpd_milters = inet:127.0.0.1:10041 (Sendmail: conf/sendmail.mc.snippet)" >&2
 	echo "quickstart:   try:      printf 'request=smtpd_access_policy\\nprotocol_state=RCPT\\nclient_address=192.0.2.1\\n\\n' | nc 127.0.0.1 10040" >&2
 	echo "quickstart:   explain:  $b/ctl/relayguard-ctl check 192.0.2.1" >&2
+	# The trap is global and so is the PID it needs: a local would be gone
+	# by the time the EXIT trap runs (set -u: "unbound variable").
+	trap stop_milter EXIT
+	trap 'stop_milter; echo "quickstart: stopped" >&2; exit 0' INT TERM
 	"$b/milter/relayguard-milter" -f &
-	milter_pid=$!
-	trap 'kill "$milter_pid" 2>/dev/null; wait "$milter_pid" 2>/dev/null' EXIT INT TERM
-	"$b/policy/relayguard-policyd" -f
+	RUN_MILTER_PID=$!
+	"$b/policy/relayguard-policyd" -f || rc=$?
+	stop_milter
+	return $rc
 }
 
 cmd=${1:-}
@@ -119,12 +153,14 @@ run)
 	;;
 test)
 	# shellcheck disable=SC2086
-	install_pkgs $BUILD_PKGS $TEST_PKGS
+	install_pkgs $BUILD_PKGS $TEST_PKGS $PKG_PKGS
 	rc=0
 	build build --enable-werror
 	check "$TOP/build" || rc=1
 	build build-san --enable-werror --enable-sanitizers
 	check "$TOP/build-san" || rc=1
+	# The Debian packages: built, installed, started and purged once.
+	run_tap "$TOP/build" tests/integration/debian_pkg.sh || rc=1
 	summarize "$TOP/build" "$TOP/build-san" || rc=1
 	exit $rc
 	;;

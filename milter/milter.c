@@ -312,7 +312,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	block_signals();
-	log_open(PROGRAM_NAME, LOG_TO_STDERR, LOG_MAIL);
+	/* Until setup_log(): the ident setup_log() gives with the default
+	 * syslog_name, so that a log shows one name from its first line. */
+	log_open_daemon(cfg_default_text(CFG_SYSLOG_NAME), "milter", "mail", LOG_TO_STDERR,
+			log_get_level());
 	if (cfg_load_default(opts.config, &cfg, &err) != 0)
 		log_fatal("%s", err);
 	open_socket(cfg);

@@ -5,7 +5,7 @@ common_librelayguard_a_SOURCES += \
 	common/cfgval.c common/cfgval.h \
 	common/cfg.c common/cfg.h common/cfg_table.c
 
-bin_PROGRAMS += ctl/relayguard-ctl
+sbin_PROGRAMS += ctl/relayguard-ctl
 ctl_relayguard_ctl_SOURCES = ctl/ctl.c ctl/ctl.h ctl/ctl_config.c ctl/ctl_check.c ctl/ctl_doctor.c
 
 dist_man_MANS += man/relayguard.conf.5 man/relayguard-ctl.8

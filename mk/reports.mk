@@ -21,7 +21,7 @@ EXTRA_DIST += tests/integration/report.sh tests/integration/notify.sh tests/inte
 	tests/data/owners tests/data/postfix/notify-main.cf.in bench/notify-bench.sh doc/reports.md
 
 # relayguard-notify
-bin_PROGRAMS += notify/relayguard-notify
+sbin_PROGRAMS += notify/relayguard-notify
 notify_relayguard_notify_SOURCES = notify/notify.c notify/notify.h notify/nspool.c \
 	notify/nagg.c notify/nagg.h notify/notice.c notify/notice.h notify/notice_xarf.c \
 	notify/mime.c notify/mime.h notify/sha256.c notify/sha256.h \

@@ -85,7 +85,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	log_open(PROGRAM_NAME, o.foreground || !o.stdio ? LOG_TO_STDERR : LOG_TO_SYSLOG, LOG_MAIL);
+	/* Until setup_log(): the ident setup_log() gives with the default
+	 * syslog_name, so that a log shows one name from its first line. */
+	log_open_daemon(cfg_default_text(CFG_SYSLOG_NAME), "policyd", "mail",
+			o.foreground || !o.stdio ? LOG_TO_STDERR : LOG_TO_SYSLOG, log_get_level());
 	/* The SPF threads hand their answers to the workers' loops. */
 	evthread_use_pthreads();
 	if (cfg_load_default(o.config, &cfg, &err) != 0)
