@@ -35,8 +35,6 @@
 #define MACROS_EOM "i"
 /* The header of the SPF result (RFC 7208 9.1), inserted on top. */
 #define SPF_HEADER "Received-SPF"
-/* Reply text of an SPF fail whose domain gave no explanation. */
-#define SPF_DEFAULT_TEXT "sender not permitted by SPF"
 
 int milter_cb_start(cfg_t *cfg, char **error_r)
 {
@@ -292,18 +290,30 @@ static int spf_mode(const struct milter_conn *c)
 }
 
 /*
- * SPF applies to clients the engine neither skipped, allowlisted nor
- * refused, and never to an authenticated one (whatever skip_authenticated
- * says: the login, not the address, vouches for the sender).  Without a
- * verdict (the check timed out) there is no SPF check either.
+ * Does SPF apply to this transaction?  The engine says (spf_applies).  At
+ * stage rcpt the verdict is this transaction's.  At stages connect and helo
+ * it came before the sender and the login: the engine is asked again with
+ * them (its answers are cached by now) and only its spf_applies is read.
+ * Without a verdict (the check timed out) there is no SPF check.
  */
-static bool spf_wanted(const struct milter_conn *c)
+static bool spf_wanted(struct milter_conn *c)
 {
-	const struct engine_verdict *v = c->verdict;
+	struct engine_request req;
+	struct engine_verdict *v = NULL;
+	bool applies;
 
-	return spf_mode(c) != CFG_SPF_NO && !c->local && c->auth == NULL && v != NULL &&
-	       v->skip == ENGINE_SKIP_NONE && !v->allowlisted &&
-	       (v->action == VERDICT_PASS || v->action == VERDICT_TAG || v->action == VERDICT_LOG);
+	if (c->verdict == NULL || c->failed || c->gen == NULL)
+		return false;
+	if (stage_of(c) == CFG_MILTER_STAGE_RCPT)
+		return c->verdict->spf_applies;
+	fill_request(c, &req);
+	if (engine_thread_check(c->gen->et, &req,
+				(unsigned)(cfg_ms(c->gen->cfg, CFG_DNSBL_TIMEOUT) + MILTER_CHECK_MARGIN_MS),
+				&v) != 0)
+		return false;
+	applies = v->spf_applies;
+	engine_verdict_free(&v);
+	return applies;
 }
 
 /* Check the sender of this transaction; blocks in libspf2 (this thread only). */
@@ -331,8 +341,10 @@ static void run_spf(struct milter_conn *c)
 static sfsistat spf_at_mail(SMFICTX *ctx, struct milter_conn *c)
 {
 	struct buf text = BUF_INIT;
+	const char *dsn;
+	int code;
 
-	if (spf_mode(c) == CFG_SPF_NO || c->local || c->auth != NULL)
+	if (spf_mode(c) == CFG_SPF_NO || c->local)
 		return go_on(c, SMFIP_NR_MAIL);
 	if (!c->checked)
 		run_check(c);
@@ -345,11 +357,9 @@ static sfsistat spf_at_mail(SMFICTX *ctx, struct milter_conn *c)
 		return go_on(c, SMFIP_NR_MAIL);
 	}
 	log_decision(c, "mail", "spf-reject");
-	buf_puts(&text, "SPF: ");
-	buf_puts(&text, c->spf_out.explanation != NULL ? c->spf_out.explanation : SPF_DEFAULT_TEXT);
+	engine_spf_reject_reply(c->gen->cfg, c->spf_out.explanation, &code, &dsn, &text);
 	/* set_reply() escapes '%': the explanation is the domain's text */
-	set_reply(ctx, (int)cfg_int(c->gen->cfg, CFG_REJECT_CODE), cfg_str(c->gen->cfg, CFG_REJECT_DSN),
-		  buf_cstr(&text));
+	set_reply(ctx, code, dsn, buf_cstr(&text));
 	buf_free(&text);
 	return SMFIS_REJECT;
 }
@@ -574,26 +584,13 @@ static void strip_forged(SMFICTX *ctx, struct milter_conn *c, const char *name)
 	c->forged = 0;
 }
 
-/* smfi_quarantine() with quarantine_reason rendered for this client. */
-static void quarantine(SMFICTX *ctx, struct milter_conn *c)
+/* smfi_quarantine() with the reason the engine rendered. */
+static void quarantine(SMFICTX *ctx, const struct engine_verdict *v)
 {
-	const struct engine_verdict *v = c->verdict;
-	struct verdict_fields f = { { NULL } };
-	struct buf reason = BUF_INIT;
-	char client[ADDR_STRLEN], score[24];
+	const char *reason = v->quarantine_reason;
 
-	snprintf(score, sizeof(score), "%d", v->score);
-	f.values[VERDICT_FIELD_CLIENT] = addr_format(&c->client, client);
-	f.values[VERDICT_FIELD_HELO] = c->helo;
-	f.values[VERDICT_FIELD_SENDER] = c->sender;
-	f.values[VERDICT_FIELD_LIST] = v->first_list;
-	f.values[VERDICT_FIELD_SCORE] = score;
-	f.values[VERDICT_FIELD_ACTION] = verdict_action_name(v->action);
-	f.values[VERDICT_FIELD_QUEUE_ID] = c->queue_id;
-	verdict_template_render(c->gen->quarantine, &f, &reason);
-	if (smfi_quarantine(ctx, reason.len > 0 ? reason.data : "relayguard") != MI_SUCCESS)
+	if (smfi_quarantine(ctx, (char *)(reason != NULL && *reason ? reason : "relayguard")) != MI_SUCCESS)
 		log_warning("cannot quarantine the message");
-	buf_free(&reason);
 }
 
 static sfsistat cb_eom(SMFICTX *ctx)
@@ -616,7 +613,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	    v->header != NULL && smfi_addheader(ctx, (char *)name, (char *)v->header) != MI_SUCCESS)
 		log_warning("cannot add header %s", name);
 	if (v->action == VERDICT_QUARANTINE)
-		quarantine(ctx, c);
+		quarantine(ctx, v);
 	if (v->action == VERDICT_TAG || v->action == VERDICT_QUARANTINE || v->action == VERDICT_LOG)
 		log_decision(c, "eom", verdict_action_name(v->action));
 	return SMFIS_ACCEPT;

@@ -266,12 +266,12 @@ static void build_reply(const struct engine_verdict *v, const struct spf_outcome
 {
 	struct buf tmp = BUF_INIT;
 
-	if (spf != NULL && spf->result == SPF_RESULT_FAIL && cfg_enum(cfg, CFG_SPF) == CFG_SPF_REJECT &&
-	    (v->action == VERDICT_PASS || v->action == VERDICT_TAG || v->action == VERDICT_LOG)) {
-		buf_puts(&tmp, "SPF: ");
-		buf_puts(&tmp, spf->explanation ? spf->explanation : "sender not permitted by SPF");
-		verdict_policy_reply(out, (int)cfg_int(cfg, CFG_REJECT_CODE), cfg_str(cfg, CFG_REJECT_DSN),
-				     buf_cstr(&tmp));
+	/* spf is set only where the verdict said SPF applies */
+	if (spf != NULL && spf->result == SPF_RESULT_FAIL && cfg_enum(cfg, CFG_SPF) == CFG_SPF_REJECT) {
+		int code;
+		const char *dsn;
+		engine_spf_reject_reply(cfg, spf->explanation, &code, &dsn, &tmp);
+		verdict_policy_reply(out, code, dsn, buf_cstr(&tmp));
 		buf_puts(out, "\n\n");
 		buf_free(&tmp);
 		return;
@@ -318,7 +318,7 @@ static void build_reply(const struct engine_verdict *v, const struct spf_outcome
 		break;
 	case VERDICT_QUARANTINE:
 		buf_puts(out, "action=HOLD ");
-		put_clean(out, cfg_str(cfg, CFG_QUARANTINE_REASON), VERDICT_REPLY_MAX);
+		put_clean(out, v->quarantine_reason, VERDICT_REPLY_MAX);
 		break;
 	case VERDICT_LOG:
 		buf_puts(out, "action=WARN ");
@@ -367,13 +367,11 @@ static void spf_done(const struct spf_outcome *outcome, void *ctx)
 	engine_verdict_free(&v);
 }
 
-/* SPF applies at MAIL and RCPT to clients the engine neither skipped nor refused. */
+/* Where the verdict says SPF applies, it runs once the sender is known: MAIL and RCPT. */
 static bool spf_wanted(const struct item *it, const struct engine_verdict *v)
 {
-	return it->pe->spf != NULL && it->state != NULL &&
-	       (strcasecmp(it->state, "MAIL") == 0 || strcasecmp(it->state, "RCPT") == 0) &&
-	       v->skip == ENGINE_SKIP_NONE && !v->allowlisted &&
-	       (v->action == VERDICT_PASS || v->action == VERDICT_TAG || v->action == VERDICT_LOG);
+	return v->spf_applies && it->pe->spf != NULL && it->state != NULL &&
+	       (strcasecmp(it->state, "MAIL") == 0 || strcasecmp(it->state, "RCPT") == 0);
 }
 
 static void check_done(const struct engine_verdict *v, void *ctx)
