@@ -334,71 +334,6 @@ void verdict_template_free(verdict_template_t **tpl)
 	*tpl = NULL;
 }
 
-/* ---- multi-line replies ----------------------------------------------- */
-
-static size_t char_cost(char c)
-{
-	return c == '%' ? 2 : 1;
-}
-
-/*
- * One line of s from pos: store it in line, return where the next line
- * starts.  last: the final line allowed, which backs up only within the
- * cut window (the verdict_clean_text() rule) instead of to any space.
- */
-static size_t split_one(const char *s, size_t len, size_t pos, size_t width, bool last,
-			char *line)
-{
-	size_t end = pos, cost = 0, stop, next;
-
-	while (end < len && cost + char_cost(s[end]) <= width)
-		cost += char_cost(s[end++]);
-	stop = next = end;
-	if (end < len && s[end] == ' ') {
-		next = end + 1;
-	} else if (end < len) {
-		size_t floor = last && end - pos > VERDICT_CUT_WINDOW + 1 ? end - VERDICT_CUT_WINDOW - 1
-									: pos;
-		for (size_t q = end - 1; q > floor; q--) {
-			if (s[q] == ' ') {
-				stop = q;
-				next = q + 1;
-				break;
-			}
-		}
-	}
-	for (size_t i = pos; i < stop; i++) {
-		*line++ = s[i];
-		if (s[i] == '%')
-			*line++ = '%';
-	}
-	*line = '\0';
-	return next;
-}
-
-size_t verdict_split_lines(const char *text, size_t width, char lines[][VERDICT_LINE_MAX],
-			   size_t max_lines)
-{
-	struct buf clean = BUF_INIT;
-	size_t pos = 0, count = 0;
-
-	if (width < 2)
-		width = 2;
-	if (width > VERDICT_LINE_MAX - 1)
-		width = VERDICT_LINE_MAX - 1;
-	if (max_lines > VERDICT_MLREPLY_LINES)
-		max_lines = VERDICT_MLREPLY_LINES;
-	/* Enough to fill every line and see past the last one's cut. */
-	verdict_clean_text(text, max_lines * (width + 1) + VERDICT_CUT_WINDOW + 1, &clean);
-	while (pos < clean.len && count < max_lines) {
-		pos = split_one(clean.data, clean.len, pos, width, count + 1 == max_lines,
-				lines[count]);
-		count++;
-	}
-	buf_free(&clean);
-	return count;
-}
-
 /* ---- names shown to clients ------------------------------------------- */
 
 static size_t name_len(const char *s)
@@ -520,10 +455,7 @@ static void reply_line(struct buf *out, int code, const char *dsn, const char *t
 {
 	size_t start, prefix;
 
-	if (code < 400 || code > 599 || (dsn != NULL && !dsn_valid(code, dsn))) {
-		code = 451;
-		dsn = "4.3.0";
-	}
+	verdict_reply_check(&code, &dsn);
 	start = out->len;
 	if (dsn != NULL)
 		buf_printf(out, "%d %s ", code, dsn);
@@ -541,8 +473,10 @@ void verdict_reply(struct buf *out, int code, const char *dsn, const char *text)
 	reply_line(out, code, dsn, text);
 }
 
-void verdict_policy_reply(struct buf *out, int code, const char *dsn, const char *text)
+void verdict_reply_check(int *code, const char **dsn)
 {
-	buf_puts(out, "action=");
-	reply_line(out, code, dsn, text);
+	if (*code < 400 || *code > 599 || (*dsn != NULL && !dsn_valid(*code, *dsn))) {
+		*code = 451;
+		*dsn = "4.3.0";
+	}
 }

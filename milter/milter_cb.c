@@ -23,6 +23,7 @@
 #include "milter_cb.h"
 #include "milter_gen.h"
 #include "milter_recent.h"
+#include "milter_reply.h"
 #include "spf.h"
 #include "verdict.h"
 
@@ -229,10 +230,10 @@ static void prefetch(struct milter_conn *c)
 /* smfi_setreply(), or smfi_setmlreply() when the text needs several lines. */
 static void set_reply(SMFICTX *ctx, int code, const char *dsn, const char *text)
 {
-	char lines[VERDICT_MLREPLY_LINES][VERDICT_LINE_MAX];
-	const char *l[VERDICT_MLREPLY_LINES] = { NULL };
+	char lines[MILTER_REPLY_LINES][MILTER_LINE_MAX];
+	const char *l[MILTER_REPLY_LINES] = { NULL };
 	char rcode[8];
-	size_t n = verdict_split_lines(text, MILTER_REPLY_WIDTH, lines, VERDICT_MLREPLY_LINES);
+	size_t n = milter_reply_split(text, MILTER_REPLY_WIDTH, lines, MILTER_REPLY_LINES);
 	int rc;
 
 	snprintf(rcode, sizeof(rcode), "%d", code);

@@ -31,11 +31,9 @@
 #include "log.h"
 #include "mem.h"
 #include "policy_proto.h"
+#include "policy_reply.h"
 #include "spf_pool.h"
 #include "verdict.h"
-
-/* Longest header name taken from tag_header (RFC 5322 leaves 998 - 900 for it). */
-#define POLICY_HEADER_NAME_MAX 90
 
 struct item {
 	struct item *next;
@@ -200,11 +198,16 @@ static void log_plain(const struct item *it, const char *why)
 	log_kv_str(&line, "state", it->state ? it->state : "");
 	log_kv_str(&line, "instance", it->instance ? it->instance : "");
 	log_kv_str(&line, "answer", why);
-	size_t end = it->reply.len >= 2 ? it->reply.len - 2 : it->reply.len;
-	buf_puts(&line, " reply=");
+	/* the reply is "action=VALUE\n\n": log VALUE */
 	struct buf r = BUF_INIT;
-	buf_append(&r, it->reply.data ? it->reply.data : "", end);
-	log_kv_quote(&line, buf_cstr(&r) + (r.len > 7 ? 7 : 0));
+	buf_append(&r, it->reply.data ? it->reply.data : "", it->reply.len);
+	while (r.len > 0 && r.data[r.len - 1] == '\n')
+		buf_truncate(&r, r.len - 1);
+	const char *value = buf_cstr(&r);
+	if (strncmp(value, "action=", strlen("action=")) == 0)
+		value += strlen("action=");
+	buf_puts(&line, " reply=");
+	log_kv_quote(&line, value);
 	buf_free(&r);
 	log_kv_int(&line, "time_us", (long long)(clock_now_us() - it->start_us));
 	log_info("%s", buf_cstr(&line));
@@ -241,104 +244,13 @@ static bool flush(policy_conn_t *c)
 	return true;
 }
 
-/* Append text cleaned to at most max bytes. */
-static void put_clean(struct buf *out, const char *text, size_t max)
-{
-	verdict_clean_text(text, max, out);
-}
-
-/* The tag header's name: cleaned, no ':' or space. */
-static void put_header_name(struct buf *out, const char *name)
-{
-	struct buf tmp = BUF_INIT;
-
-	put_clean(&tmp, name, POLICY_HEADER_NAME_MAX);
-	for (size_t i = 0; i < tmp.len; i++)
-		if (tmp.data[i] == ':' || tmp.data[i] == ' ')
-			tmp.data[i] = '-';
-	buf_puts(out, tmp.len ? buf_cstr(&tmp) : "X-Relayguard");
-	buf_free(&tmp);
-}
-
-/* The reply for a verdict (and the SPF outcome, or NULL), with its final empty line. */
-static void build_reply(const struct engine_verdict *v, const struct spf_outcome *spf, const cfg_t *cfg,
-			struct buf *out)
-{
-	struct buf tmp = BUF_INIT;
-
-	/* spf is set only where the verdict said SPF applies */
-	if (spf != NULL && spf->result == SPF_RESULT_FAIL && cfg_enum(cfg, CFG_SPF) == CFG_SPF_REJECT) {
-		int code;
-		const char *dsn;
-		engine_spf_reject_reply(cfg, spf->explanation, &code, &dsn, &tmp);
-		verdict_policy_reply(out, code, dsn, buf_cstr(&tmp));
-		buf_puts(out, "\n\n");
-		buf_free(&tmp);
-		return;
-	}
-	if (spf != NULL && spf->received_spf != NULL && v->action == VERDICT_PASS) {
-		buf_puts(out, "action=PREPEND Received-SPF: ");
-		put_clean(out, spf->received_spf, VERDICT_HEADER_MAX);
-		buf_puts(out, "\n\n");
-		return;
-	}
-	switch (v->action) {
-	case VERDICT_REJECT:
-		/* The engine built this very line (same code, DSN and text): reuse it. */
-		if (v->reply != NULL) {
-			buf_puts(out, "action=");
-			buf_puts(out, v->reply);
-			break;
-		}
-		verdict_policy_reply(out, v->reply_code ? v->reply_code : (int)cfg_int(cfg, CFG_REJECT_CODE),
-				     v->reply_dsn ? v->reply_dsn : cfg_str(cfg, CFG_REJECT_DSN),
-				     v->reply_text);
-		break;
-	case VERDICT_TEMPFAIL:
-		/* DEFER_IF_PERMIT: Postfix defers only if nothing later rejects. */
-		if (v->reply != NULL) {
-			buf_puts(out, "action=DEFER_IF_PERMIT ");
-			buf_puts(out, strlen(v->reply) > 4 ? v->reply + 4 : "4.7.1");
-			break;
-		}
-		verdict_reply(&tmp, v->reply_code ? v->reply_code : (int)cfg_int(cfg, CFG_TEMPFAIL_CODE),
-			      v->reply_dsn ? v->reply_dsn : cfg_str(cfg, CFG_TEMPFAIL_DSN),
-			      v->reply_text);
-		buf_puts(out, "action=DEFER_IF_PERMIT ");
-		buf_puts(out, tmp.len > 4 ? buf_cstr(&tmp) + 4 : "4.7.1");
-		break;
-	case VERDICT_TAG:
-		buf_puts(out, "action=PREPEND ");
-		put_header_name(out, cfg_str(cfg, CFG_TAG_HEADER));
-		buf_puts(out, ": ");
-		buf_puts(&tmp, v->header);
-		if (spf != NULL)
-			buf_printf(&tmp, " spf=%s", spf_result_name(spf->result));
-		put_clean(out, buf_cstr(&tmp), VERDICT_HEADER_MAX);
-		break;
-	case VERDICT_QUARANTINE:
-		buf_puts(out, "action=HOLD ");
-		put_clean(out, v->quarantine_reason, VERDICT_REPLY_MAX);
-		break;
-	case VERDICT_LOG:
-		buf_puts(out, "action=WARN ");
-		put_clean(out, v->header ? v->header : "listed", VERDICT_REPLY_MAX);
-		break;
-	case VERDICT_PASS:
-	default:
-		buf_puts(out, "action=DUNNO");
-		break;
-	}
-	buf_puts(out, "\n\n");
-	buf_free(&tmp);
-}
-
 /* The request is answered: log it, build the reply, send what is ready. */
 static void item_answer(struct item *it, const struct engine_verdict *v, const struct spf_outcome *spf)
 {
 	struct buf line = BUF_INIT;
 
-	build_reply(v, spf, engine_cfg(it->pe->engine), &it->reply);
+	policy_reply_build(v, spf, engine_cfg(it->pe->engine), &it->reply);
+	buf_puts(&it->reply, "\n\n");
 	it->done = true;
 	if (log_enabled(LOG_LVL_INFO)) {
 		buf_puts(&line, "policy:");
