@@ -152,8 +152,19 @@ static void fill_request(const struct milter_conn *c, struct engine_request *req
 
 /* ---- decisions ---------------------------------------------------------- */
 
-/* One info line per decision: where, what the milter did, the engine's line. */
-static void log_decision(struct milter_conn *c, const char *stage, const char *outcome)
+/* The SMTP reply a refusal sent, for the decision line (code, DSN, text). */
+struct milter_said {
+	int code;
+	const char *dsn, *text;
+};
+
+/*
+ * One info line per decision: where, what the milter did, the engine's
+ * line, and for a refusal (said, else NULL) the reply the MTA was given as
+ * reply="550 5.7.1 text" (verdict_reply(): the line the client sees).
+ */
+static void log_decision_said(struct milter_conn *c, const char *stage, const char *outcome,
+			      const struct milter_said *said)
 {
 	struct buf line = BUF_INIT;
 	struct engine_request req;
@@ -175,9 +186,20 @@ static void log_decision(struct milter_conn *c, const char *stage, const char *o
 		if (c->spf_out.explanation != NULL)
 			log_kv_str(&line, "spf_explanation", c->spf_out.explanation);
 	}
+	if (said != NULL && log_enabled(LOG_LVL_INFO)) {
+		struct buf reply = BUF_INIT;
+		verdict_reply(&reply, said->code, said->dsn, said->text);
+		log_kv_str(&line, "reply", buf_cstr(&reply));
+		buf_free(&reply);
+	}
 	log_info("%s", buf_cstr(&line));
 	buf_free(&line);
 	c->logged = true;
+}
+
+static void log_decision(struct milter_conn *c, const char *stage, const char *outcome)
+{
+	log_decision_said(c, stage, outcome, NULL);
 }
 
 /* Run the check now, waiting at most dnsbl_timeout + the margin. */
@@ -265,16 +287,18 @@ static sfsistat apply(SMFICTX *ctx, struct milter_conn *c, const char *stage, un
 				log_decision(c, stage, "error-accept");
 			return go_on(c, nr);
 		}
+		struct milter_said said = { (int)cfg_int(c->gen->cfg, CFG_TEMPFAIL_CODE),
+					    cfg_str(c->gen->cfg, CFG_TEMPFAIL_DSN), MILTER_ERROR_TEXT };
 		if (log_now)
-			log_decision(c, stage, "error-tempfail");
-		set_reply(ctx, (int)cfg_int(c->gen->cfg, CFG_TEMPFAIL_CODE),
-			  cfg_str(c->gen->cfg, CFG_TEMPFAIL_DSN), MILTER_ERROR_TEXT);
+			log_decision_said(c, stage, "error-tempfail", &said);
+		set_reply(ctx, said.code, said.dsn, said.text);
 		return SMFIS_TEMPFAIL;
 	}
 	if (v->action == VERDICT_REJECT || v->action == VERDICT_TEMPFAIL) {
+		struct milter_said said = { v->reply_code, v->reply_dsn, v->reply_text };
 		if (log_now)
-			log_decision(c, stage, verdict_action_name(v->action));
-		set_reply(ctx, v->reply_code, v->reply_dsn, v->reply_text);
+			log_decision_said(c, stage, verdict_action_name(v->action), &said);
+		set_reply(ctx, said.code, said.dsn, said.text);
 		return v->action == VERDICT_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 	}
 	if (v->action == VERDICT_PASS && log_now)
@@ -357,8 +381,9 @@ static sfsistat spf_at_mail(SMFICTX *ctx, struct milter_conn *c)
 			log_decision(c, "mail", "spf");
 		return go_on(c, SMFIP_NR_MAIL);
 	}
-	log_decision(c, "mail", "spf-reject");
 	engine_spf_reject_reply(c->gen->cfg, c->spf_out.explanation, &code, &dsn, &text);
+	log_decision_said(c, "mail", "spf-reject",
+			  &(struct milter_said){ code, dsn, buf_cstr(&text) });
 	/* set_reply() escapes '%': the explanation is the domain's text */
 	set_reply(ctx, code, dsn, buf_cstr(&text));
 	buf_free(&text);

@@ -244,6 +244,22 @@ static bool flush(policy_conn_t *c)
 	return true;
 }
 
+/* reply="VALUE" of an "action=VALUE\n\n" reply, for what is not a DUNNO. */
+static void log_reply(struct buf *line, const struct buf *reply)
+{
+	static const char prefix[] = "action=";
+	struct buf value = BUF_INIT;
+	size_t len = reply->len;
+
+	while (len > 0 && reply->data[len - 1] == '\n')
+		len--;
+	if (len >= sizeof(prefix) - 1 && memcmp(reply->data, prefix, sizeof(prefix) - 1) == 0)
+		buf_append(&value, reply->data + sizeof(prefix) - 1, len - (sizeof(prefix) - 1));
+	if (strcmp(buf_cstr(&value), "DUNNO") != 0)
+		log_kv_str(line, "reply", buf_cstr(&value));
+	buf_free(&value);
+}
+
 /* The request is answered: log it, build the reply, send what is ready. */
 static void item_answer(struct item *it, const struct engine_verdict *v, const struct spf_outcome *spf)
 {
@@ -259,6 +275,7 @@ static void item_answer(struct item *it, const struct engine_verdict *v, const s
 			log_kv_str(&line, "spf", spf_result_name(spf->result));
 		log_kv_str(&line, "state", it->state);
 		log_kv_str(&line, "instance", it->instance ? it->instance : "");
+		log_reply(&line, &it->reply);
 		log_kv_int(&line, "time_us", (long long)(clock_now_us() - it->start_us));
 		log_info("%s", buf_cstr(&line));
 		buf_free(&line);
