@@ -345,13 +345,24 @@ static struct item *item_new(const policy_parser_t *p)
 	return it;
 }
 
+/* Postfix's protocol_state names, one per policy_check_state choice. */
+static const char *const check_state_names[] = {
+	[CFG_STATE_CONNECT] = "CONNECT",
+	[CFG_STATE_HELO] = "HELO",
+	[CFG_STATE_MAIL] = "MAIL",
+	[CFG_STATE_RCPT] = "RCPT",
+};
+#define POLICY_CHECK_STATES (sizeof(check_state_names) / sizeof(check_state_names[0]))
+_Static_assert(POLICY_CHECK_STATES == CFG_STATE_RCPT + 1,
+	       "one protocol_state name per enum cfg_check_state value");
+
 /* Is state the one the config checks at? */
 static bool state_checked(const char *state, const cfg_t *cfg)
 {
-	static const char *const names[] = { "CONNECT", "HELO", "MAIL", "RCPT" };
 	int want = cfg_enum(cfg, CFG_POLICY_CHECK_STATE);
 
-	return state != NULL && want >= 0 && want < 4 && strcasecmp(state, names[want]) == 0;
+	return state != NULL && want >= 0 && (size_t)want < POLICY_CHECK_STATES &&
+	       strcasecmp(state, check_state_names[want]) == 0;
 }
 
 /* Answer at once with DUNNO. */

@@ -86,7 +86,7 @@ rg_is "$(queries 8.100.51.198)" "$one" "50 recipients of one instance: the DNS q
 rg_is "$(grep 'instance=fifty' "$RUN/policyd.log" | grep -c 'verdict=')" 1 "50 recipients: one check logged"
 rg_is "$(grep 'instance=fifty' "$RUN/policyd.log" | grep -c 'answer=instance')" 49 \
 	"50 recipients: 49 answers from the instance memory"
-rg_like "$(grep 'instance=i1' "$RUN/policyd.log")" 'client=192\.0\.2\.5 .*verdict=reject.* state=RCPT instance=i1 time_us=[0-9]+' \
+rg_like "$(grep 'instance=i1' "$RUN/policyd.log")" 'client=192\.0\.2\.5 .*verdict=reject.* state=RCPT instance=i1 reply="550 5\.7\.1 Service unavailable; client \[192\.0\.2\.5\] blocked using test\.bl: [^"]*" time_us=[0-9]+' \
 	"request logged as one key=value line"
 
 # --- pipelined, different answers, in order ------------------------------------
@@ -219,4 +219,27 @@ rg_ok "$([ ! -e "$RUN/policyd.pid" ]; echo $?)" "pid file removed"
 rg_is "$(ls "$RUN/stats" | grep -c "^relayguard-policyd\.$PID\.")" 0 "stats files removed at exit"
 rg_ok "$(grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$RUN"/policyd*.log; [ $? -ne 0 ]; echo $?)" \
 	"no sanitizer report"
+# --- policy_check_state: every choice, the first and the last included -------
+for want in CONNECT HELO MAIL RCPT; do
+	SP=$(rg_free_port)
+	write_conf "$RUN/states.tmp" reject "policy_check_state = $want"
+	sed -e "s/^policy_listen = .*/policy_listen = inet:$SP@127.0.0.1/" \
+		-e "s|^policy_pidfile = .*|policy_pidfile = $RUN/states.pid|" "$RUN/states.tmp" >"$RUN/states.conf"
+	"$POLICYD" -f -c "$RUN/states.conf" 2>"$RUN/states.log" &
+	SPID=$!
+	rg_track "$SPID"
+	rg_wait_port "$SP" || rg_bail "relayguard-policyd did not start: $(cat "$RUN/states.log")"
+	got=""
+	for st in CONNECT HELO MAIL RCPT; do
+		r=$($CLIENT ask "$SP" protocol_state=$st client_address=192.0.2.5 helo_name=client.example \
+			sender=s@example.org instance=st-$want-$st | cut -c1-16)
+		got="$got $st:$r"
+	done
+	rg_is "$got" "$(for st in CONNECT HELO MAIL RCPT; do
+		[ $st = $want ] && printf ' %s:action=550 5.7.1' $st || printf ' %s:action=DUNNO' $st; done)" \
+		"policy_check_state = $want: only $want is checked"
+	kill "$SPID"
+	wait "$SPID" 2>/dev/null
+done
+
 rg_done
