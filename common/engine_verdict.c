@@ -145,19 +145,24 @@ static void fields_free(struct fields *fs)
 	fs->domain_heap = NULL;
 }
 
-/* Render tpl for v and keep it cleaned and cut to max bytes (allocated). */
+/* Render tpl for v, cleaned and cut to max bytes (allocated). */
 static char *render(const engine_t *engine, const struct engine_outcome *out,
 		    const struct engine_verdict *v, const struct engine_source_result *first,
 		    const verdict_template_t *tpl, size_t max)
 {
 	struct fields fs;
-	struct buf raw = BUF_INIT, text = BUF_INIT;
+	struct buf text = BUF_INIT;
 
 	fields_build(engine, out, v, first, &fs);
-	verdict_template_render(tpl, &fs.f, &raw);
-	verdict_clean_text(buf_cstr(&raw), max, &text);
+	/* the rendering comes out cleaned and cut to VERDICT_RENDER_MAX already */
+	verdict_template_render(tpl, &fs.f, &text);
+	if (max < text.len) {
+		struct buf cut = BUF_INIT;
+		verdict_clean_text(buf_cstr(&text), max, &cut);
+		buf_free(&text);
+		text = cut;
+	}
 	fields_free(&fs);
-	buf_free(&raw);
 	return buf_detach(&text);
 }
 

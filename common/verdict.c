@@ -58,49 +58,54 @@ static bool is_blank(unsigned char c)
 }
 
 /*
- * The cleaned text (from start, n bytes so far) must stop because the next
- * byte would pass max_len.  at_space: the cut falls on a space, so the text
+ * The cleaned text (dst, n bytes so far) must stop because the next byte
+ * would pass max_len.  at_space: the cut falls on a space, so the text
  * already ends on a whole word.  Otherwise back up to the last space within
  * the window, dropping the partial word; with none, keep the hard cut.
+ * Returns the length to keep.
  */
-static void clean_cut(struct buf *out, size_t start, size_t n, bool at_space)
+static size_t clean_cut(const char *dst, size_t n, bool at_space)
 {
 	if (at_space)
-		return;
-	for (size_t back = 1; back <= VERDICT_CUT_WINDOW && back < n; back++) {
-		if (out->data[start + n - back] == ' ') {
-			buf_truncate(out, start + n - back);
-			return;
-		}
-	}
+		return n;
+	for (size_t back = 1; back <= VERDICT_CUT_WINDOW && back < n; back++)
+		if (dst[n - back] == ' ')
+			return n - back;
+	return n;
 }
 
+/*
+ * Every outgoing text passes here, on the hot path of a listed client: the
+ * output is written in place after one reservation.  Cleaning never makes a
+ * text longer (a run of blanks becomes at most one space), so at most
+ * min(strlen(in), max_len) bytes come out.
+ */
 void verdict_clean_text(const char *in, size_t max_len, struct buf *out)
 {
 	size_t start = out->len, n = 0;
 	bool pending_space = false;
+	char *dst;
 
-	buf_append(out, "", 0);	/* data is a C string even when nothing is appended */
-	if (in == NULL)
-		return;
-	for (const unsigned char *p = (const unsigned char *)in; *p != '\0'; p++) {
+	buf_reserve(out, in != NULL ? strnlen(in, max_len) : 0);
+	dst = out->data + start;
+	for (const unsigned char *p = (const unsigned char *)(in != NULL ? in : ""); *p != '\0'; p++) {
 		if (is_blank(*p)) {
 			/* Leading blanks are dropped; trailing ones never get out. */
 			pending_space = n > 0;
 			continue;
 		}
 		if (n + (pending_space ? 2 : 1) > max_len) {
-			clean_cut(out, start, n, pending_space);
-			return;
+			n = clean_cut(dst, n, pending_space);
+			break;
 		}
 		if (pending_space) {
-			buf_putc(out, ' ');
-			n++;
+			dst[n++] = ' ';
 			pending_space = false;
 		}
-		buf_putc(out, *p >= 0x80 ? '?' : (char)*p);
-		n++;
+		dst[n++] = *p >= 0x80 ? '?' : (char)*p;
 	}
+	out->len = start + n;
+	out->data[out->len] = '\0';	/* data is a C string even when nothing is appended */
 }
 
 /* Would verdict_clean_text(s) produce anything?  (Without building it.) */

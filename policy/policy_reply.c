@@ -79,7 +79,11 @@ static void put_verdict(const struct engine_verdict *v, const struct spf_outcome
 	case ARG_NONE:
 		break;
 	case ARG_SMTP:
-		verdict_reply(out, v->reply_code, v->reply_dsn, v->reply_text);
+		/* the verdict carries this very line (verdict_reply() of its code, DSN and text) */
+		if (v->reply != NULL)
+			buf_puts(out, v->reply);
+		else
+			verdict_reply(out, v->reply_code, v->reply_dsn, v->reply_text);
 		break;
 	case ARG_DSN_TEXT:
 		put_dsn_text(out, v->reply_code, v->reply_dsn, v->reply_text);
