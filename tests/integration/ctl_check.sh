@@ -81,6 +81,10 @@ out=$("$CTL" -c "$RUN/tag.conf" check 192.0.2.6)
 rg_like "$out" "^header: X-Relayguard: " "tag: the header a door adds, with its name"
 sed 's/^dnsbl_action = tag$/dnsbl_action = quarantine/' "$RUN/tag.conf" >"$RUN/quarantine.conf"
 rg_like "$("$CTL" -c "$RUN/quarantine.conf" check 192.0.2.6)" "^header: X-Relayguard: " "quarantine: the header too"
+rg_like "$("$CTL" -c "$RUN/quarantine.conf" check 192.0.2.6)" '^quarantine reason: relayguard: client \[192\.0\.2\.6\] listed in First-List$' \
+	"quarantine: the reason both doors give, rendered by the engine"
+rg_like "$("$CTL" -c "$RUN/quarantine.conf" check --json 192.0.2.6)" '"quarantine_reason":"relayguard: client \[192.0.2.6\] listed in ' \
+	"... and in --json"
 sed 's/^dnsbl_action = tag$/dnsbl_action = log/' "$RUN/tag.conf" >"$RUN/log.conf"
 rg_ok "$("$CTL" -c "$RUN/log.conf" check 192.0.2.6 | grep -q '^header:' && echo 1 || echo 0)" \
 	"log: no header (no door adds one)"
