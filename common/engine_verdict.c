@@ -183,20 +183,29 @@ static void fill_reply(const engine_t *engine, const struct engine_outcome *out,
 	v->reply = buf_detach(&reply);
 }
 
-/* The tag header value: action, score, the listed sources' names, host. */
+/*
+ * The tag header value: action, score, the listed sources' names, host.
+ * The names sit on the stack up to VERDICT_HEADER_LISTS_MAX, on the heap
+ * beyond: every listed name reaches verdict_header_value(), which alone
+ * decides what fits (and ends with "..." what does not).
+ */
 static void fill_header(const engine_t *engine, const struct engine_outcome *out,
 			struct engine_verdict *v)
 {
 	struct buf header = BUF_INIT;
-	const char *names[VERDICT_HEADER_LISTS_MAX];
+	const char *stack[VERDICT_HEADER_LISTS_MAX], **names = stack;
 	size_t n = 0;
 
-	for (size_t i = 0; i < out->n_sources && n < VERDICT_HEADER_LISTS_MAX; i++) {
+	if (out->n_sources > VERDICT_HEADER_LISTS_MAX)
+		names = xcalloc(out->n_sources, sizeof(*names));
+	for (size_t i = 0; i < out->n_sources; i++) {
 		if (out->results[i].answer == ENGINE_LISTED)
 			names[n++] = out->results[i].display;
 	}
 	verdict_header_value(&header, v->action, v->score, names, n, engine_hostname(engine));
 	v->header = buf_detach(&header);
+	if (names != stack)
+		free(names);
 }
 
 /* SPF applies to an unauthenticated client the engine let through. */

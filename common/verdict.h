@@ -51,9 +51,8 @@
  * RFC 5322 2.1.1, so the header never needs folding to be valid.
  */
 #define VERDICT_HEADER_MAX 900
-/* The most list names the engine passes to verdict_header_value(): more
- * would pass VERDICT_HEADER_MAX anyway (each name takes at least 2 bytes
- * after "lists=", and the value ends in "..." once they stop fitting). */
+/* List names the engine gathers on the stack for verdict_header_value();
+ * more take the heap (none is dropped before the value's own cut). */
 #define VERDICT_HEADER_LISTS_MAX 64
 /* The most a rendered template produces (the larger of the two users). */
 #define VERDICT_RENDER_MAX VERDICT_HEADER_MAX
