@@ -80,7 +80,8 @@ static int setup_file_lists(engine_t *e, char **error_r)
 
 	if (fl->n == 0)
 		return 0;
-	if (filelists_new(e->base, fl, strict, &e->files, error_r) != 0)
+	if (filelists_new(e->base, fl, strict, (size_t)cfg_int(e->cfg, CFG_FILE_LISTS_MAX_ENTRIES),
+			  &e->files, error_r) != 0)
 		return -1;
 	for (size_t i = 0; i < fl->n; i++)
 		add_source(e, ENGINE_SOURCE_FILE, fl->items[i].name, fl->items[i].weight, i);

@@ -479,6 +479,7 @@ static int parse_value(struct loader *ld, const char *s, size_t len, uint32_t *c
 struct insert_ctx {
 	struct loader *ld;
 	uint32_t value;
+	bool full;		/* the set refused a prefix: the list is too large */
 };
 
 static int insert_prefix(const addr_t *prefix, unsigned plen, void *vctx)
@@ -491,8 +492,22 @@ static int insert_prefix(const addr_t *prefix, unsigned plen, void *vctx)
 	if (ctx->value != EXCLUDED && ctx->ld->exclusions > 0 &&
 	    cidrset_find_exact(set, prefix, plen, &old) && old == EXCLUDED)
 		return 0;
-	(void)cidrset_insert(set, prefix, plen, ctx->value);
+	if (cidrset_insert(set, prefix, plen, ctx->value) == CIDRSET_FULL) {
+		ctx->full = true;
+		return 1;	/* stops the split */
+	}
 	return 0;
+}
+
+/* The list is too large: the load fails, whatever abort_on_bad_line says. */
+static int too_large(struct loader *ld)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "%s:%zu: list too large: more than %zu prefixes", ld->name, ld->lineno,
+		   cidrset_count(ld->list->set));
+	ld->error = buf_detach(&b);
+	return -1;
 }
 
 /* An entry line (after "!" for an exclusion), trimmed and not empty. */
@@ -534,7 +549,7 @@ static int do_entry(struct loader *ld, const char *s, size_t len, bool exclude)
 			return bad_line(ld, "text too long");
 	}
 
-	struct insert_ctx ctx = { ld, EXCLUDED };
+	struct insert_ctx ctx = { ld, EXCLUDED, false };
 	if (exclude) {
 		ld->exclusions++;
 	} else if (code == ld->def_code && text == ld->def_text) {
@@ -545,7 +560,7 @@ static int do_entry(struct loader *ld, const char *s, size_t len, bool exclude)
 		ctx.value = pair_add(ld->list, code, text);
 	}
 	if (addr_range_split(&first, &last, insert_prefix, &ctx) < 0)
-		return bad_line(ld, "bad range");
+		return ctx.full ? too_large(ld) : bad_line(ld, "bad range");
 	ld->list->entries++;
 	return 0;
 }
@@ -622,6 +637,7 @@ int listfile_load_mem(const char *name, const char *data, size_t len,
 	int rc = 0;
 
 	ld.list->set = cidrset_new();
+	cidrset_set_max_entries(ld.list->set, opts->max_entries);
 	while (pos < len && rc == 0) {
 		const char *nl = memchr(data + pos, '\n', len - pos);
 		size_t end = nl != NULL ? (size_t)(nl - data) : len;

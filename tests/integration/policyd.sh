@@ -242,4 +242,34 @@ for want in CONNECT HELO MAIL RCPT; do
 	wait "$SPID" 2>/dev/null
 done
 
+# --- file_lists_max_entries: a list past it is refused; at a reload the old one stays ---
+printf '192.0.2.101\n192.0.2.102\n192.0.2.103\n' >"$RUN/fl.list"
+FP=$(rg_free_port)
+write_conf "$RUN/fl.tmp" reject "file_lists = fl.test:$RUN/fl.list*1
+file_lists_max_entries = 3"
+sed -e "s/^policy_listen = .*/policy_listen = inet:$FP@127.0.0.1/" \
+	-e "s|^policy_pidfile = .*|policy_pidfile = $RUN/fl.pid|" "$RUN/fl.tmp" >"$RUN/fl.conf"
+"$POLICYD" -f -c "$RUN/fl.conf" 2>"$RUN/fl.log" &
+FPID=$!
+rg_track "$FPID"
+rg_wait_port "$FP" || rg_bail "relayguard-policyd did not start: $(cat "$RUN/fl.log")"
+flask() { $CLIENT ask "$FP" $RCPT client_address=$1 instance=fl-$1-$2 | cut -c1-16; }
+rg_is "$(flask 192.0.2.103 a)" "action=550 5.7.1" "file list at its limit (3 prefixes): loaded, its entries listed"
+# a fourth prefix: the poll (every 2 s) reads it and refuses it
+printf '192.0.2.101\n192.0.2.102\n192.0.2.103\n192.0.2.104\n' >"$RUN/fl.list.new"
+mv "$RUN/fl.list.new" "$RUN/fl.list"
+for _ in $(seq 1 100); do grep -q 'reload failed' "$RUN/fl.log" && break; sleep 0.1; done
+rg_like "$(grep 'file list fl.test: reload failed' "$RUN/fl.log")" \
+	"keeping the previous contents: $RUN/fl.list:4: list too large: more than 3 prefixes" \
+	"file list past its limit at a reload: refused, naming file, line and limit"
+kill -0 "$FPID" 2>/dev/null
+rg_ok $? "... and the daemon runs on"
+rg_is "$(flask 192.0.2.103 b) $(flask 192.0.2.104 b)" "action=550 5.7.1 action=DUNNO" \
+	"... with the previous list: its entries listed, the new one not"
+kill "$FPID"
+wait "$FPID" 2>/dev/null
+"$POLICYD" -f -c "$RUN/fl.conf" 2>"$RUN/fl2.log"
+rg_ok $(( $? == 0 )) "file list past its limit at start: the daemon does not start"
+rg_like "$(cat "$RUN/fl2.log")" "$RUN/fl.list:4: list too large: more than 3 prefixes" "... and says why"
+
 rg_done
