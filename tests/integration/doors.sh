@@ -87,6 +87,9 @@ ENGINE="client=$IP helo=client.example queue_id=QID verdict=ACTION score=3 lists
 #   action | policy action= line | milter refuses at RCPT (yes/no) | milter header |
 #   milter quarantine reason | milter log line head | the reply= both log lines end with
 # VALUES (every field rendered), ACTION and QID are filled per row and door.
+# The policy door has one action per reply: its quarantine is HOLD alone (no
+# header), its tag the PREPEND; the milter adds the header for tag and
+# quarantine and quarantines with the same rendered reason.
 while IFS='|' read -r action policy refused mheader mreason mstage mreply; do
 	[ -n "$action" ] || continue
 	start_doors "$action" "dnsbl_action = $action"
