@@ -102,6 +102,8 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	    "range lists imported into Redis: name[=filter][*weight]"),
 	ANY(CFG_FILE_LISTS, "file_lists", CFG_T_FILE_LISTS, "sources", "",
 	    "local list files read as rbldnsd does: NAME:[FORMAT:]/PATH[*weight]"),
+	NUM(CFG_FILE_LISTS_MAX_ENTRIES, "file_lists_max_entries", CFG_T_INT, "sources", "10000000", 0,
+	    2147483646, "most prefixes in one file list (0: no limit); a larger list is refused, at a reload the old one is kept"),
 	BOOL(CFG_DNSBL_IPV6, "dnsbl_ipv6", "sources", "yes", "also look up IPv6 clients in the DNS blacklists"),
 	BOOL(CFG_DNSBL_TXT, "dnsbl_txt", "sources", "yes", "also ask for TXT records, for the reply text"),
 	ANY(CFG_DNS_SERVERS, "dns_servers", CFG_T_HOSTPORTS, "sources", "",

@@ -20,7 +20,6 @@
 #include <string.h>
 
 #include "cidrset.h"
-#include "log.h"
 #include "mem.h"
 
 #define NIL UINT32_MAX
@@ -70,7 +69,11 @@ struct trie {
 
 struct cidrset {
 	struct trie v4, v6;
+	size_t max_entries;	/* cidrset_set_max_entries(); 0: none */
 };
+
+/* The most nodes one insert creates: a branch point and a leaf. */
+#define CIDRSET_INSERT_NODES 2u
 
 /* ---- keys ---------------------------------------------------------------- */
 
@@ -165,22 +168,32 @@ static void trie_free(struct trie *t)
 	free(t->slots);
 }
 
-/* A new node with no children; may move the node arrays. */
+/*
+ * Room for CIDRSET_INSERT_NODES more nodes, growing the arrays (which may
+ * move them); false when that would pass CIDRSET_MAX_NODES.  Checked before
+ * an insert touches the trie, so that a full set is left unchanged.
+ */
+static bool trie_room(struct trie *t)
+{
+	if (t->cap - t->used >= CIDRSET_INSERT_NODES)
+		return true;
+	/* Grow by half, not double: capacity counts in cidrset_memory(). */
+	uint64_t cap = t->cap < CIDRSET_MIN_CAP ? CIDRSET_MIN_CAP : (uint64_t)t->cap + t->cap / 2;
+	if (cap > CIDRSET_MAX_NODES)
+		cap = CIDRSET_MAX_NODES;
+	if (cap - t->used < CIDRSET_INSERT_NODES)
+		return false;
+	t->nodes = xreallocarray(t->nodes, (size_t)cap, sizeof(*t->nodes));
+	if (t->width == 128)
+		t->keys6 = xreallocarray(t->keys6, (size_t)cap, sizeof(*t->keys6));
+	t->cap = (uint32_t)cap;
+	return true;
+}
+
+/* A new node with no children, in the room trie_room() made. */
 static uint32_t trie_node_new(struct trie *t, struct key k, unsigned plen, bool has_value,
 			      uint32_t value)
 {
-	if (t->used == t->cap) {
-		/* Grow by half, not double: capacity counts in cidrset_memory(). */
-		uint64_t cap = t->cap < CIDRSET_MIN_CAP ? CIDRSET_MIN_CAP : (uint64_t)t->cap + t->cap / 2;
-		if (cap > CIDRSET_MAX_NODES)
-			cap = CIDRSET_MAX_NODES;
-		if (cap == t->cap)
-			log_fatal("cidrset: more than %u nodes in one family", CIDRSET_MAX_NODES);
-		t->nodes = xreallocarray(t->nodes, (size_t)cap, sizeof(*t->nodes));
-		if (t->width == 128)
-			t->keys6 = xreallocarray(t->keys6, (size_t)cap, sizeof(*t->keys6));
-		t->cap = (uint32_t)cap;
-	}
 	uint32_t i = t->used++;
 	struct node *n = &t->nodes[i];
 	n->child[0] = n->child[1] = NIL;
@@ -480,6 +493,7 @@ cidrset_t *cidrset_new(void)
 
 	trie_init(&set->v4, 32);
 	trie_init(&set->v6, 128);
+	set->max_entries = 0;
 	return set;
 }
 
@@ -493,11 +507,22 @@ void cidrset_free(cidrset_t **set)
 	*set = NULL;
 }
 
+void cidrset_set_max_entries(cidrset_t *set, size_t max)
+{
+	set->max_entries = max;
+}
+
 int cidrset_insert(cidrset_t *set, const addr_t *prefix, unsigned plen, uint32_t value)
 {
 	if ((prefix->family != AF_INET && prefix->family != AF_INET6) || plen > addr_bits(prefix))
 		return -1;
 	struct trie *t = set_trie(set, prefix);
+	/* at the limit only a prefix already present may change (its value) */
+	if (set->max_entries != 0 && cidrset_count(set) >= set->max_entries &&
+	    !cidrset_find_exact(set, prefix, plen, NULL))
+		return CIDRSET_FULL;
+	if (!trie_room(t))
+		return CIDRSET_FULL;
 	uint32_t changed;
 	int rc = trie_insert(t, key_from_addr(prefix), plen, value, &changed);
 	slot_update(t, changed);

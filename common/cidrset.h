@@ -22,6 +22,7 @@
  * walk) concurrently: none of them changes the set, not even a cache.
  *
  * Out-of-memory aborts (mem.h); no function here fails for lack of memory.
+ * A set that reaches its size limit refuses new prefixes (CIDRSET_FULL).
  */
 #ifndef RELAYGUARD_CIDRSET_H
 #define RELAYGUARD_CIDRSET_H
@@ -42,12 +43,24 @@ cidrset_t *cidrset_new(void);
 /* Free the set and set *set to NULL; *set may be NULL already. */
 void cidrset_free(cidrset_t **set);
 
+/* cidrset_insert(): the set is full (it is then unchanged). */
+#define CIDRSET_FULL (-2)
+
+/*
+ * At most max prefixes in the set (both families together; 0, the default:
+ * no limit but CIDRSET_MAX_NODES).  Prefixes already stored stay.
+ */
+void cidrset_set_max_entries(cidrset_t *set, size_t max);
+
 /*
  * Store prefix/plen with value.  Host bits of prefix beyond plen are ignored.
  * plen must be at most 32 for AF_INET and 128 for AF_INET6.  Returns 0 when
  * the prefix is new, 1 when it was present and its value was replaced, -1
  * when plen is too long for the family or the family is neither AF_INET nor
- * AF_INET6 (the set is then unchanged).
+ * AF_INET6, CIDRSET_FULL when a new prefix would pass the set's maximum or
+ * its family's trie would pass CIDRSET_MAX_NODES (in each case the set is
+ * unchanged).  Never ends the process: a list being reloaded is refused by
+ * its loader, and the running one stays.
  */
 int cidrset_insert(cidrset_t *set, const addr_t *prefix, unsigned plen, uint32_t value);
 

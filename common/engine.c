@@ -511,7 +511,8 @@ static void redis_answered(int status, const struct rcache_entry *entries, size_
 static bool lookup_start_redis(struct lookup *lk, enum engine_group g)
 {
 	engine_t *e = lk->engine;
-	const char *names[64];
+	/* a group's sources past RCACHE_SOURCES_MAX skip Redis and go to DNS */
+	const char *names[RCACHE_SOURCES_MAX];
 	size_t n = 0;
 
 	if (e->rcache == NULL || !rcache_up(e->rcache))

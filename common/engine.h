@@ -91,6 +91,13 @@ enum engine_skip {
 	ENGINE_SKIP_SPECIAL,
 };
 
+/*
+ * The verdict is the whole contract between the engine and a door: a door
+ * reads its action, reply, header and quarantine reason, all rendered here
+ * from the templates by one fields builder (engine_verdict.c), and turns
+ * them into its protocol's words.  A door never fills a template, never
+ * recomputes the score and never decides whether SPF applies.
+ */
 struct engine_verdict {
 	enum verdict_action action;
 	enum engine_skip skip;
@@ -105,6 +112,18 @@ struct engine_verdict {
 	const char *reply_dsn;	/* "5.7.1" or NULL */
 	const char *reply_text;	/* the templated text alone, cleaned */
 	const char *header;	/* tag header value for tag/quarantine/log, else NULL */
+	/* quarantine_reason rendered with every template field, cleaned and cut
+	 * to VERDICT_REPLY_MAX; for a quarantine verdict only, else NULL */
+	const char *quarantine_reason;
+	/*
+	 * Whether SPF is to be checked for this request: spf is not "no", the
+	 * request is not authenticated (sasl_user: the login, not the address,
+	 * vouches for the sender, whatever skip_authenticated says), and the
+	 * engine neither skipped, allowlisted nor refused the client (the action
+	 * is pass, tag or log).  The door decides only when: once the envelope
+	 * sender is known (policy: MAIL or RCPT; milter: MAIL FROM).
+	 */
+	bool spf_applies;
 	enum engine_layer layer;	/* the slowest layer any source needed */
 	unsigned elapsed_us;
 };
@@ -165,6 +184,17 @@ const char *engine_kind_name(enum engine_source_kind k);
 /* One key=value decision line (no newline) for the log. */
 void engine_verdict_log_line(const struct engine_verdict *v, const struct engine_request *req,
 			     struct buf *out);
+
+/*
+ * The reply to an SPF "fail" under spf = reject, the same in every door:
+ * *code_r and *dsn_r are reject_code and reject_dsn (dsn borrowed from cfg),
+ * and "SPF: " and the domain's explanation (explanation may be NULL:
+ * ENGINE_SPF_DEFAULT_TEXT) are appended to text, raw: the door cleans it as
+ * it cleans every reply text.
+ */
+#define ENGINE_SPF_DEFAULT_TEXT "sender not permitted by SPF"
+void engine_spf_reject_reply(const cfg_t *cfg, const char *explanation, int *code_r,
+			     const char **dsn_r, struct buf *text);
 
 /* A deep copy of a verdict that outlives the callback; free with engine_verdict_free. */
 struct engine_verdict *engine_verdict_copy(const struct engine_verdict *v);

@@ -78,6 +78,7 @@ void engine_stats_writer_free(struct engine_stats_writer **w);
 const struct verdict_policy *engine_policy(const engine_t *engine);
 const verdict_template_t *engine_reject_template(const engine_t *engine);
 const verdict_template_t *engine_tempfail_template(const engine_t *engine);
+const verdict_template_t *engine_quarantine_template(const engine_t *engine);
 const char *engine_hostname(const engine_t *engine);
 
 
@@ -105,6 +106,7 @@ struct engine {
 	struct verdict_policy policy;
 	verdict_template_t *reject_tpl;
 	verdict_template_t *tempfail_tpl;
+	verdict_template_t *quarantine_tpl;
 	unsigned long long timeout_ms;
 	unsigned min_ttl_s, max_ttl_s, negative_ttl_s;
 	struct lookup *inflight[ENGINE_INFLIGHT_BUCKETS];	/* unfinished, by key */

@@ -80,7 +80,8 @@ static int setup_file_lists(engine_t *e, char **error_r)
 
 	if (fl->n == 0)
 		return 0;
-	if (filelists_new(e->base, fl, strict, &e->files, error_r) != 0)
+	if (filelists_new(e->base, fl, strict, (size_t)cfg_int(e->cfg, CFG_FILE_LISTS_MAX_ENTRIES),
+			  &e->files, error_r) != 0)
 		return -1;
 	for (size_t i = 0; i < fl->n; i++)
 		add_source(e, ENGINE_SOURCE_FILE, fl->items[i].name, fl->items[i].weight, i);
@@ -95,6 +96,7 @@ static int setup_templates(engine_t *e, char **error_r)
 	} tpls[] = {
 		{ CFG_REJECT_MESSAGE, offsetof(engine_t, reject_tpl) },
 		{ CFG_TEMPFAIL_MESSAGE, offsetof(engine_t, tempfail_tpl) },
+		{ CFG_QUARANTINE_REASON, offsetof(engine_t, quarantine_tpl) },
 	};
 
 	for (size_t i = 0; i < sizeof(tpls) / sizeof(tpls[0]); i++) {
@@ -273,6 +275,7 @@ void engine_free(engine_t **ep)
 	free(e->sources);
 	verdict_template_free(&e->reject_tpl);
 	verdict_template_free(&e->tempfail_tpl);
+	verdict_template_free(&e->quarantine_tpl);
 	cfg_unref(&e->cfg);
 	free(e);
 }
@@ -379,6 +382,11 @@ const verdict_template_t *engine_reject_template(const engine_t *e)
 const verdict_template_t *engine_tempfail_template(const engine_t *e)
 {
 	return e->tempfail_tpl;
+}
+
+const verdict_template_t *engine_quarantine_template(const engine_t *e)
+{
+	return e->quarantine_tpl;
 }
 
 const char *engine_hostname(const engine_t *e)

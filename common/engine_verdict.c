@@ -95,50 +95,132 @@ static void listed_names(const struct engine_source_result *r, size_t n, struct 
 	}
 }
 
-/* Render the reply text for a reject or tempfail verdict. */
-static void render_reply(const engine_t *engine, const struct engine_outcome *out,
-			 const struct engine_verdict *v, const struct engine_source_result *first,
-			 struct buf *text)
-{
-	const verdict_template_t *tpl = v->action == VERDICT_REJECT ? engine_reject_template(engine)
-								     : engine_tempfail_template(engine);
+/*
+ * The one fields builder: the value of every template field for one
+ * verdict.  Every template (reject_message, tempfail_message,
+ * quarantine_reason) is rendered with these values, in every door.  The
+ * strings live in the struct (or are borrowed from the outcome, the request
+ * and the engine) until fields_free().
+ */
+struct fields {
 	struct verdict_fields f;
-	char client[ADDR_STRLEN], score[16], code[16];
-	struct buf lists = BUF_INIT;
-	const char *sender = out->req->sender ? out->req->sender : "";
-	const char *at = strrchr(sender, '@');
-	char *domain = at != NULL ? xstrdup(at + 1) : xstrdup("");
-	size_t dlen = strlen(domain);
+	char client[ADDR_STRLEN], score[16], code[16], domain_stack[ENGINE_DOMAIN_STACK];
+	char *domain_heap;
+	struct buf lists;
+};
 
-	if (dlen > 0 && domain[dlen - 1] == '>')
-		domain[dlen - 1] = '\0';
-	memset(&f, 0, sizeof(f));
-	snprintf(score, sizeof(score), "%d", v->score);
-	listed_names(out->results, out->n_sources, &lists);
-	code[0] = '\0';
+static void fields_build(const engine_t *engine, const struct engine_outcome *out,
+			 const struct engine_verdict *v, const struct engine_source_result *first,
+			 struct fields *fs)
+{
+	const struct engine_request *req = out->req;
+	struct verdict_fields *f = &fs->f;
+
+	memset(f, 0, sizeof(*f));
+	buf_init(&fs->lists);
+	snprintf(fs->score, sizeof(fs->score), "%d", v->score);
+	listed_names(out->results, out->n_sources, &fs->lists);
+	fs->code[0] = '\0';
 	if (first != NULL)
-		code_text(first->code, code);
-	f.values[VERDICT_FIELD_CLIENT] = addr_format(&out->req->client, client);
-	f.values[VERDICT_FIELD_HELO] = out->req->helo;
-	f.values[VERDICT_FIELD_SENDER] = out->req->sender;
-	f.values[VERDICT_FIELD_SENDER_DOMAIN] = domain;
-	f.values[VERDICT_FIELD_LIST] = first != NULL ? first->display : "";
-	f.values[VERDICT_FIELD_LISTS] = buf_cstr(&lists);
-	f.values[VERDICT_FIELD_SCORE] = score;
-	f.values[VERDICT_FIELD_CODE] = code;
-	f.values[VERDICT_FIELD_TXT] = first != NULL ? first->txt : NULL;
-	f.values[VERDICT_FIELD_ACTION] = verdict_action_name(v->action);
-	f.values[VERDICT_FIELD_HOST] = engine_hostname(engine);
-	f.values[VERDICT_FIELD_QUEUE_ID] = out->req->queue_id;
-	verdict_template_render(tpl, &f, text);
-	buf_free(&lists);
-	free(domain);
+		code_text(first->code, fs->code);
+	f->values[VERDICT_FIELD_CLIENT] = addr_format(&req->client, fs->client);
+	f->values[VERDICT_FIELD_HELO] = req->helo;
+	f->values[VERDICT_FIELD_SENDER] = req->sender;
+	f->values[VERDICT_FIELD_SENDER_DOMAIN] =
+		engine_sender_domain(req->sender, fs->domain_stack, sizeof(fs->domain_stack), &fs->domain_heap);
+	f->values[VERDICT_FIELD_LIST] = first != NULL ? first->display : "";
+	f->values[VERDICT_FIELD_LISTS] = buf_cstr(&fs->lists);
+	f->values[VERDICT_FIELD_SCORE] = fs->score;
+	f->values[VERDICT_FIELD_CODE] = fs->code;
+	f->values[VERDICT_FIELD_TXT] = first != NULL ? first->txt : NULL;
+	f->values[VERDICT_FIELD_ACTION] = verdict_action_name(v->action);
+	f->values[VERDICT_FIELD_HOST] = engine_hostname(engine);
+	f->values[VERDICT_FIELD_QUEUE_ID] = req->queue_id;
+}
+
+static void fields_free(struct fields *fs)
+{
+	buf_free(&fs->lists);
+	free(fs->domain_heap);
+	fs->domain_heap = NULL;
+}
+
+/* Render tpl for v, cleaned and cut to max bytes (allocated). */
+static char *render(const engine_t *engine, const struct engine_outcome *out,
+		    const struct engine_verdict *v, const struct engine_source_result *first,
+		    const verdict_template_t *tpl, size_t max)
+{
+	struct fields fs;
+	struct buf text = BUF_INIT;
+
+	fields_build(engine, out, v, first, &fs);
+	/* the rendering comes out cleaned and cut to VERDICT_RENDER_MAX already */
+	verdict_template_render(tpl, &fs.f, &text);
+	if (max < text.len) {
+		struct buf cut = BUF_INIT;
+		verdict_clean_text(buf_cstr(&text), max, &cut);
+		buf_free(&text);
+		text = cut;
+	}
+	fields_free(&fs);
+	return buf_detach(&text);
+}
+
+/* The code, DSN, text and SMTP line of a reject or tempfail verdict. */
+static void fill_reply(const engine_t *engine, const struct engine_outcome *out,
+		       const struct engine_source_result *first, struct engine_verdict *v)
+{
+	const cfg_t *cfg = engine_cfg(engine);
+	bool reject = v->action == VERDICT_REJECT;
+	struct buf reply = BUF_INIT;
+
+	v->reply_text = render(engine, out, v, first,
+			       reject ? engine_reject_template(engine) : engine_tempfail_template(engine),
+			       VERDICT_RENDER_MAX);
+	v->reply_code = (int)cfg_int(cfg, reject ? CFG_REJECT_CODE : CFG_TEMPFAIL_CODE);
+	v->reply_dsn = cfg_str(cfg, reject ? CFG_REJECT_DSN : CFG_TEMPFAIL_DSN);
+	verdict_reply(&reply, v->reply_code, v->reply_dsn, v->reply_text);
+	v->reply = buf_detach(&reply);
+}
+
+/*
+ * The tag header value: action, score, the listed sources' names, host.
+ * The names sit on the stack up to VERDICT_HEADER_LISTS_MAX, on the heap
+ * beyond: every listed name reaches verdict_header_value(), which alone
+ * decides what fits (and ends with "..." what does not).
+ */
+static void fill_header(const engine_t *engine, const struct engine_outcome *out,
+			struct engine_verdict *v)
+{
+	struct buf header = BUF_INIT;
+	const char *stack[VERDICT_HEADER_LISTS_MAX], **names = stack;
+	size_t n = 0;
+
+	if (out->n_sources > VERDICT_HEADER_LISTS_MAX)
+		names = xcalloc(out->n_sources, sizeof(*names));
+	for (size_t i = 0; i < out->n_sources; i++) {
+		if (out->results[i].answer == ENGINE_LISTED)
+			names[n++] = out->results[i].display;
+	}
+	verdict_header_value(&header, v->action, v->score, names, n, engine_hostname(engine));
+	v->header = buf_detach(&header);
+	if (names != stack)
+		free(names);
+}
+
+/* SPF applies to an unauthenticated client the engine let through. */
+static bool spf_applies(const cfg_t *cfg, const struct engine_request *req,
+			const struct engine_verdict *v)
+{
+	return cfg_enum(cfg, CFG_SPF) != CFG_SPF_NO &&
+	       (req->sasl_user == NULL || req->sasl_user[0] == '\0') &&
+	       v->skip == ENGINE_SKIP_NONE && !v->allowlisted &&
+	       (v->action == VERDICT_PASS || v->action == VERDICT_TAG || v->action == VERDICT_LOG);
 }
 
 void engine_verdict_fill(const engine_t *engine, const struct engine_outcome *out, struct engine_verdict *v)
 {
 	const struct engine_source_result *first = NULL;
-	const cfg_t *cfg = engine_cfg(engine);
 
 	memset(v, 0, sizeof(*v));
 	v->skip = out->skip;
@@ -166,27 +248,26 @@ void engine_verdict_fill(const engine_t *engine, const struct engine_outcome *ou
 				   &v->allowlisted);
 	if (first != NULL)
 		v->first_list = first->display;
+	v->spf_applies = spf_applies(engine_cfg(engine), out->req, v);
 
 	if (v->action == VERDICT_REJECT || v->action == VERDICT_TEMPFAIL) {
-		struct buf text = BUF_INIT, reply = BUF_INIT;
-		bool reject = v->action == VERDICT_REJECT;
-		render_reply(engine, out, v, first, &text);
-		v->reply_code = (int)cfg_int(cfg, reject ? CFG_REJECT_CODE : CFG_TEMPFAIL_CODE);
-		v->reply_dsn = cfg_str(cfg, reject ? CFG_REJECT_DSN : CFG_TEMPFAIL_DSN);
-		verdict_reply(&reply, v->reply_code, v->reply_dsn, buf_cstr(&text));
-		v->reply_text = buf_detach(&text);
-		v->reply = buf_detach(&reply);
-	} else if (v->action != VERDICT_PASS || v->score != 0) {
-		struct buf header = BUF_INIT;
-		const char *names[64];
-		size_t n = 0;
-		for (size_t i = 0; i < out->n_sources && n < 64; i++) {
-			if (out->results[i].answer == ENGINE_LISTED)
-				names[n++] = out->results[i].display;
-		}
-		verdict_header_value(&header, v->action, v->score, names, n, engine_hostname(engine));
-		v->header = buf_detach(&header);
+		fill_reply(engine, out, first, v);
+		return;
 	}
+	if (v->action != VERDICT_PASS || v->score != 0)
+		fill_header(engine, out, v);
+	if (v->action == VERDICT_QUARANTINE)
+		v->quarantine_reason = render(engine, out, v, first, engine_quarantine_template(engine),
+					      VERDICT_REPLY_MAX);
+}
+
+void engine_spf_reject_reply(const cfg_t *cfg, const char *explanation, int *code_r,
+			     const char **dsn_r, struct buf *text)
+{
+	*code_r = (int)cfg_int(cfg, CFG_REJECT_CODE);
+	*dsn_r = cfg_str(cfg, CFG_REJECT_DSN);
+	buf_puts(text, "SPF: ");
+	buf_puts(text, explanation != NULL ? explanation : ENGINE_SPF_DEFAULT_TEXT);
 }
 
 void engine_verdict_release(struct engine_verdict *v)
@@ -194,7 +275,8 @@ void engine_verdict_release(struct engine_verdict *v)
 	free((char *)v->reply);
 	free((char *)v->reply_text);
 	free((char *)v->header);
-	v->reply = v->reply_text = v->header = NULL;
+	free((char *)v->quarantine_reason);
+	v->reply = v->reply_text = v->header = v->quarantine_reason = NULL;
 }
 
 struct engine_verdict *engine_verdict_copy(const struct engine_verdict *src)
@@ -208,6 +290,7 @@ struct engine_verdict *engine_verdict_copy(const struct engine_verdict *src)
 	v->reply_dsn = dup_opt(src->reply_dsn);
 	v->reply_text = dup_opt(src->reply_text);
 	v->header = dup_opt(src->header);
+	v->quarantine_reason = dup_opt(src->quarantine_reason);
 	return v;
 }
 
@@ -229,6 +312,7 @@ void engine_verdict_free(struct engine_verdict **vp)
 	free((char *)v->reply_dsn);
 	free((char *)v->reply_text);
 	free((char *)v->header);
+	free((char *)v->quarantine_reason);
 	free(v);
 	*vp = NULL;
 }

@@ -23,6 +23,7 @@ struct filelists {
 	struct filelist *items;
 	size_t n;
 	bool abort_on_bad_line;
+	size_t max_entries;	/* file_lists_max_entries, per list */
 	struct event *poll;
 };
 
@@ -33,9 +34,11 @@ static bool same_file(const struct stat *a, const struct stat *b)
 }
 
 /* Load one file into f (replacing its list on success). */
-static int filelist_load(struct filelist *f, bool abort_on_bad_line, char **error_r)
+static int filelist_load(const struct filelists *fl, struct filelist *f, char **error_r)
 {
-	struct listfile_opts opts = { .format = f->format, .abort_on_bad_line = abort_on_bad_line };
+	struct listfile_opts opts = { .format = f->format,
+				      .abort_on_bad_line = fl->abort_on_bad_line,
+				      .max_entries = fl->max_entries };
 	listfile_t *list = NULL;
 	struct stat st;
 
@@ -57,7 +60,7 @@ static void filelist_refresh(struct filelists *fl, struct filelist *f, bool forc
 
 	if (!force && (stat(f->path, &st) != 0 || same_file(&st, &f->st)))
 		return;
-	if (filelist_load(f, fl->abort_on_bad_line, &error) != 0) {
+	if (filelist_load(fl, f, &error) != 0) {
 		log_error("file list %s: reload failed, keeping the previous contents: %s", f->name, error);
 		free(error);
 		/* Do not retry the same broken file every poll. */
@@ -80,12 +83,13 @@ static void filelists_poll(evutil_socket_t fd, short what, void *arg)
 }
 
 int filelists_new(struct event_base *base, const struct cfg_filelists *cf, bool abort_on_bad_line,
-		  filelists_t **lists_r, char **error_r)
+		  size_t max_entries, filelists_t **lists_r, char **error_r)
 {
 	struct filelists *fl = xcalloc(1, sizeof(*fl));
 
 	*lists_r = NULL;
 	fl->abort_on_bad_line = abort_on_bad_line;
+	fl->max_entries = max_entries;
 	fl->items = xcalloc(cf->n ? cf->n : 1, sizeof(*fl->items));
 	for (size_t i = 0; i < cf->n; i++) {
 		struct filelist *f = &fl->items[fl->n++];
@@ -93,7 +97,7 @@ int filelists_new(struct event_base *base, const struct cfg_filelists *cf, bool 
 		f->path = xstrdup(cf->items[i].path);
 		if (listfile_format_parse(cf->items[i].format, &f->format) != 0)
 			f->format = LISTFILE_AUTO;	/* "" */
-		if (filelist_load(f, abort_on_bad_line, error_r) != 0) {
+		if (filelist_load(fl, f, error_r) != 0) {
 			filelists_free(&fl);
 			return -1;
 		}

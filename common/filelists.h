@@ -28,11 +28,15 @@ typedef struct filelists filelists_t;
 
 /*
  * Load every list of fl (abort_on_bad_line: a bad line fails the load
- * instead of being skipped with a warning).  Returns 0, or -1 with
- * *error_r (caller frees) naming the file and line.
+ * instead of being skipped with a warning; max_entries: the most prefixes
+ * of one list, 0 for no limit, file_lists_max_entries).  Returns 0, or -1
+ * with *error_r (caller frees) naming the file and line.  A list past
+ * max_entries fails at start; at a reload it is refused and the list keeps
+ * its previous contents (as for any reload that fails).
  */
 int filelists_new(struct event_base *base, const struct cfg_filelists *fl, bool abort_on_bad_line,
-		  filelists_t **lists_r, char **error_r) __attribute__((warn_unused_result));
+		  size_t max_entries, filelists_t **lists_r, char **error_r)
+	__attribute__((warn_unused_result));
 void filelists_free(filelists_t **lists);
 
 /*

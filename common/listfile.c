@@ -228,6 +228,7 @@ struct insert_ctx {
 	struct loader *ld;
 	uint32_t value;
 	bool octets;		/* ip4set: store at /8, /16, /24, /32 only */
+	bool full;		/* the set refused a prefix: the list is too large */
 };
 
 /*
@@ -258,7 +259,8 @@ static void insert_one(struct insert_ctx *ctx, const addr_t *prefix, unsigned pl
 	if (prefix_stored(set, prefix, plen, &old) &&
 	    !(ctx->octets && ctx->value == EXCLUDED && old != EXCLUDED))
 		return;
-	(void)cidrset_insert(set, prefix, plen, ctx->value);
+	if (cidrset_insert(set, prefix, plen, ctx->value) == CIDRSET_FULL)
+		ctx->full = true;
 }
 
 static int insert_prefix(const addr_t *prefix, unsigned plen, void *vctx)
@@ -267,19 +269,19 @@ static int insert_prefix(const addr_t *prefix, unsigned plen, void *vctx)
 
 	if (!ctx->octets || plen % 8 == 0) {
 		insert_one(ctx, prefix, plen);
-		return 0;
+		return ctx->full ? 1 : 0;	/* 1 stops the split */
 	}
 	/* ip4set keeps octet-aligned pieces: a /20 is sixteen /24s, and the most
 	 * specific piece is the most specific octet boundary, not the CIDR. */
 	unsigned wide = (plen + 7) & ~7u;
 	uint32_t base = (uint32_t)prefix->bytes[0] << 24 | (uint32_t)prefix->bytes[1] << 16 |
 			(uint32_t)prefix->bytes[2] << 8 | prefix->bytes[3];
-	for (uint32_t i = 0; i < 1u << (wide - plen); i++) {
+	for (uint32_t i = 0; i < 1u << (wide - plen) && !ctx->full; i++) {
 		addr_t piece;
 		addr_from_v4(&piece, base + (i << (32 - wide)));
 		insert_one(ctx, &piece, wide);
 	}
-	return 0;
+	return ctx->full ? 1 : 0;
 }
 
 /* The value index for an entry with this code and text. */
@@ -410,6 +412,17 @@ static int entry_code_text(struct loader *ld, const char *s, size_t len, uint32_
 	return 0;
 }
 
+/* The list is too large: the load fails, whatever abort_on_bad_line says. */
+static int too_large(struct loader *ld)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "%s:%zu: list too large: more than %zu prefixes", ld->name, ld->lineno,
+		   cidrset_count(ld->list->set));
+	ld->error = buf_detach(&b);
+	return -1;
+}
+
 /* An entry line (after "!" for an exclusion), trimmed and not empty. */
 static int do_entry(struct loader *ld, const char *s, size_t len, bool exclude)
 {
@@ -422,7 +435,7 @@ static int do_entry(struct loader *ld, const char *s, size_t len, bool exclude)
 		return dropped_line(ld, "too large range ignored ($MAXRANGE4)");
 	if (rc < 0)
 		return bad_line(ld, why);
-	struct insert_ctx ctx = { ld, EXCLUDED, e.octets };
+	struct insert_ctx ctx = { ld, EXCLUDED, e.octets, false };
 	if (!exclude) {
 		size_t rest = e.used;
 		while (rest < len && is_space(s[rest]))
@@ -432,7 +445,7 @@ static int do_entry(struct loader *ld, const char *s, size_t len, bool exclude)
 		ctx.value = entry_value(ld, code, text);
 	}
 	if (addr_range_split(&e.first, &e.last, insert_prefix, &ctx) < 0)
-		return bad_line(ld, "bad range");
+		return ctx.full ? too_large(ld) : bad_line(ld, "bad range");
 	ld->list->entries++;
 	return 0;
 }
@@ -525,8 +538,9 @@ static int do_cidr_line(struct loader *ld, const char *s, size_t len)
 	last = first;
 	for (unsigned i = plen; i < addr_bits(&first); i++)
 		last.bytes[i >> 3] |= (uint8_t)(0x80 >> (i & 7));
-	struct insert_ctx ctx = { ld, entry_value(ld, LISTFILE_DEFAULT_CODE, text), false };
-	(void)addr_range_split(&first, &last, insert_prefix, &ctx);
+	struct insert_ctx ctx = { ld, entry_value(ld, LISTFILE_DEFAULT_CODE, text), false, false };
+	if (addr_range_split(&first, &last, insert_prefix, &ctx) < 0 && ctx.full)
+		return too_large(ld);
 	ld->list->entries++;
 	return 0;
 }
@@ -622,6 +636,7 @@ int listfile_load_mem(const char *name, const char *data, size_t len,
 	int rc = 0;
 
 	ld.list->set = cidrset_new();
+	cidrset_set_max_entries(ld.list->set, opts->max_entries);
 	while (pos < len && rc == 0) {
 		const char *nl = memchr(data + pos, '\n', len - pos);
 		size_t end = nl != NULL ? (size_t)(nl - data) : len;

@@ -93,6 +93,10 @@ struct listfile_opts {
 	 * (at most LISTFILE_BAD_LINES_LOGGED, then one summary line), counted and
 	 * skipped. */
 	bool abort_on_bad_line;
+	/* At most this many prefixes (cidrset_set_max_entries(); 0: no limit
+	 * but CIDRSET_MAX_NODES).  A list past it fails to load, always:
+	 * "PATH:LINE: list too large: more than N prefixes". */
+	size_t max_entries;
 };
 
 typedef struct listfile listfile_t;
@@ -103,7 +107,8 @@ typedef struct listfile listfile_t;
  * untouched and stores a message in *error_r (caller frees): "PATH: reason"
  * when the file cannot be read (reason from strerror, or "file too large"),
  * "PATH:LINE: reason" for the first bad line when abort_on_bad_line is set,
- * or for a $DATASET line in any case.
+ * or for a $DATASET line in any case, and "PATH:LINE: list too large: ..."
+ * for a list past its maximum (the caller reloading a list keeps the old one).
  */
 int listfile_load(const char *path, const struct listfile_opts *opts, listfile_t **list_r,
 		  char **error_r) __attribute__((warn_unused_result));

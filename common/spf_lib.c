@@ -252,6 +252,11 @@ static void run_query(struct spf_lib *spf, const char *name, int type, struct lo
 
 /* ---- the libspf2 DNS layer -------------------------------------------- */
 
+/*
+ * libspf2 dereferences whatever its DNS layer returns, so there is no answer
+ * to give it without one: a failed allocation here is out of memory, which
+ * ends the process as every allocation in relayguard does (mem.h).
+ */
 static SPF_dns_rr_t *rr_new(SPF_dns_server_t *layer, const char *domain, ns_type type, int ttl,
 			    SPF_dns_stat_t herrno)
 {
@@ -262,13 +267,17 @@ static SPF_dns_rr_t *rr_new(SPF_dns_server_t *layer, const char *domain, ns_type
 	return rr;
 }
 
-/* Append one record of len bytes (for strings: len includes the NUL). */
+/* Append one record of len bytes (for strings: len includes the NUL).  A
+ * record libspf2 cannot store is left out of the answer, not fatal. */
 static void rr_add(SPF_dns_rr_t *rr, const void *data, size_t len)
 {
 	if (rr->num_rr >= SPF_ANSWER_RR_MAX)
 		return;
-	if (SPF_dns_rr_buf_realloc(rr, rr->num_rr, len) != SPF_E_SUCCESS)
-		log_fatal("spf: out of memory");
+	if (SPF_dns_rr_buf_realloc(rr, rr->num_rr, len) != SPF_E_SUCCESS) {
+		log_warning("spf: %s: a record of %zu bytes left out of the answer (no memory)",
+			    rr->domain != NULL ? rr->domain : "?", len);
+		return;
+	}
 	memcpy(rr->rr[rr->num_rr], data, len);
 	rr->num_rr++;
 }

@@ -58,49 +58,54 @@ static bool is_blank(unsigned char c)
 }
 
 /*
- * The cleaned text (from start, n bytes so far) must stop because the next
- * byte would pass max_len.  at_space: the cut falls on a space, so the text
+ * The cleaned text (dst, n bytes so far) must stop because the next byte
+ * would pass max_len.  at_space: the cut falls on a space, so the text
  * already ends on a whole word.  Otherwise back up to the last space within
  * the window, dropping the partial word; with none, keep the hard cut.
+ * Returns the length to keep.
  */
-static void clean_cut(struct buf *out, size_t start, size_t n, bool at_space)
+static size_t clean_cut(const char *dst, size_t n, bool at_space)
 {
 	if (at_space)
-		return;
-	for (size_t back = 1; back <= VERDICT_CUT_WINDOW && back < n; back++) {
-		if (out->data[start + n - back] == ' ') {
-			buf_truncate(out, start + n - back);
-			return;
-		}
-	}
+		return n;
+	for (size_t back = 1; back <= VERDICT_CUT_WINDOW && back < n; back++)
+		if (dst[n - back] == ' ')
+			return n - back;
+	return n;
 }
 
+/*
+ * Every outgoing text passes here, on the hot path of a listed client: the
+ * output is written in place after one reservation.  Cleaning never makes a
+ * text longer (a run of blanks becomes at most one space), so at most
+ * min(strlen(in), max_len) bytes come out.
+ */
 void verdict_clean_text(const char *in, size_t max_len, struct buf *out)
 {
 	size_t start = out->len, n = 0;
 	bool pending_space = false;
+	char *dst;
 
-	buf_append(out, "", 0);	/* data is a C string even when nothing is appended */
-	if (in == NULL)
-		return;
-	for (const unsigned char *p = (const unsigned char *)in; *p != '\0'; p++) {
+	buf_reserve(out, in != NULL ? strnlen(in, max_len) : 0);
+	dst = out->data + start;
+	for (const unsigned char *p = (const unsigned char *)(in != NULL ? in : ""); *p != '\0'; p++) {
 		if (is_blank(*p)) {
 			/* Leading blanks are dropped; trailing ones never get out. */
 			pending_space = n > 0;
 			continue;
 		}
 		if (n + (pending_space ? 2 : 1) > max_len) {
-			clean_cut(out, start, n, pending_space);
-			return;
+			n = clean_cut(dst, n, pending_space);
+			break;
 		}
 		if (pending_space) {
-			buf_putc(out, ' ');
-			n++;
+			dst[n++] = ' ';
 			pending_space = false;
 		}
-		buf_putc(out, *p >= 0x80 ? '?' : (char)*p);
-		n++;
+		dst[n++] = *p >= 0x80 ? '?' : (char)*p;
 	}
+	out->len = start + n;
+	out->data[out->len] = '\0';	/* data is a C string even when nothing is appended */
 }
 
 /* Would verdict_clean_text(s) produce anything?  (Without building it.) */
@@ -334,71 +339,6 @@ void verdict_template_free(verdict_template_t **tpl)
 	*tpl = NULL;
 }
 
-/* ---- multi-line replies ----------------------------------------------- */
-
-static size_t char_cost(char c)
-{
-	return c == '%' ? 2 : 1;
-}
-
-/*
- * One line of s from pos: store it in line, return where the next line
- * starts.  last: the final line allowed, which backs up only within the
- * cut window (the verdict_clean_text() rule) instead of to any space.
- */
-static size_t split_one(const char *s, size_t len, size_t pos, size_t width, bool last,
-			char *line)
-{
-	size_t end = pos, cost = 0, stop, next;
-
-	while (end < len && cost + char_cost(s[end]) <= width)
-		cost += char_cost(s[end++]);
-	stop = next = end;
-	if (end < len && s[end] == ' ') {
-		next = end + 1;
-	} else if (end < len) {
-		size_t floor = last && end - pos > VERDICT_CUT_WINDOW + 1 ? end - VERDICT_CUT_WINDOW - 1
-									: pos;
-		for (size_t q = end - 1; q > floor; q--) {
-			if (s[q] == ' ') {
-				stop = q;
-				next = q + 1;
-				break;
-			}
-		}
-	}
-	for (size_t i = pos; i < stop; i++) {
-		*line++ = s[i];
-		if (s[i] == '%')
-			*line++ = '%';
-	}
-	*line = '\0';
-	return next;
-}
-
-size_t verdict_split_lines(const char *text, size_t width, char lines[][VERDICT_LINE_MAX],
-			   size_t max_lines)
-{
-	struct buf clean = BUF_INIT;
-	size_t pos = 0, count = 0;
-
-	if (width < 2)
-		width = 2;
-	if (width > VERDICT_LINE_MAX - 1)
-		width = VERDICT_LINE_MAX - 1;
-	if (max_lines > VERDICT_MLREPLY_LINES)
-		max_lines = VERDICT_MLREPLY_LINES;
-	/* Enough to fill every line and see past the last one's cut. */
-	verdict_clean_text(text, max_lines * (width + 1) + VERDICT_CUT_WINDOW + 1, &clean);
-	while (pos < clean.len && count < max_lines) {
-		pos = split_one(clean.data, clean.len, pos, width, count + 1 == max_lines,
-				lines[count]);
-		count++;
-	}
-	buf_free(&clean);
-	return count;
-}
-
 /* ---- names shown to clients ------------------------------------------- */
 
 static size_t name_len(const char *s)
@@ -520,10 +460,7 @@ static void reply_line(struct buf *out, int code, const char *dsn, const char *t
 {
 	size_t start, prefix;
 
-	if (code < 400 || code > 599 || (dsn != NULL && !dsn_valid(code, dsn))) {
-		code = 451;
-		dsn = "4.3.0";
-	}
+	verdict_reply_check(&code, &dsn);
 	start = out->len;
 	if (dsn != NULL)
 		buf_printf(out, "%d %s ", code, dsn);
@@ -541,8 +478,10 @@ void verdict_reply(struct buf *out, int code, const char *dsn, const char *text)
 	reply_line(out, code, dsn, text);
 }
 
-void verdict_policy_reply(struct buf *out, int code, const char *dsn, const char *text)
+void verdict_reply_check(int *code, const char **dsn)
 {
-	buf_puts(out, "action=");
-	reply_line(out, code, dsn, text);
+	if (*code < 400 || *code > 599 || (*dsn != NULL && !dsn_valid(*code, *dsn))) {
+		*code = 451;
+		*dsn = "4.3.0";
+	}
 }

@@ -13,10 +13,12 @@
  *             A TXT record, a HELO name or a sender is attacker-controlled:
  *             after cleaning it holds only printable ASCII and single
  *             spaces, so no CR/LF (reply or header injection) can get out.
- *   assemble  verdict_reply() / verdict_policy_reply() ("550 5.7.1 text",
- *             "action=550 5.7.1 text"), verdict_split_lines() for libmilter
- *             multi-line replies, verdict_header_value() for tag headers,
+ *   assemble  verdict_reply() ("550 5.7.1 text", the SMTP form every door
+ *             starts from), verdict_header_value() for tag headers,
  *             verdict_display_name() to hide a zone's feed key.
+ *
+ * No protocol of a door lives here: the Postfix policy reply is built in
+ * policy/policy_reply, libmilter's multi-line reply in milter/milter_reply.
  *
  * Ownership: functions that take a struct buf *out APPEND to it (they never
  * reset it); the caller owns the buffer.  Input strings are borrowed for the
@@ -49,16 +51,15 @@
  * RFC 5322 2.1.1, so the header never needs folding to be valid.
  */
 #define VERDICT_HEADER_MAX 900
+/* List names the engine gathers on the stack for verdict_header_value();
+ * more take the heap (none is dropped before the value's own cut). */
+#define VERDICT_HEADER_LISTS_MAX 64
 /* The most a rendered template produces (the larger of the two users). */
 #define VERDICT_RENDER_MAX VERDICT_HEADER_MAX
 /* A cut at max_len backs up to a space only when one is this close. */
 #define VERDICT_CUT_WINDOW 20
 /* Longest template text verdict_template_compile() accepts. */
 #define VERDICT_TEMPLATE_MAX 4096
-/* libmilter's smfi_setmlreply() takes at most 32 lines. */
-#define VERDICT_MLREPLY_LINES 32
-/* One line of verdict_split_lines(), NUL included. */
-#define VERDICT_LINE_MAX (VERDICT_REPLY_MAX + 1)
 
 /* ---- decisions -------------------------------------------------------- */
 
@@ -219,28 +220,6 @@ void verdict_template_free(verdict_template_t **tpl);
  */
 void verdict_clean_text(const char *in, size_t max_len, struct buf *out);
 
-/* ---- multi-line replies (libmilter) ----------------------------------- */
-
-/*
- * Split text into at most max_lines lines of at most width bytes each, for
- * smfi_setmlreply() (or smfi_setreply() when it returns 1).  text (NULL =
- * "") is cleaned first.  Lines break at the last space that fits (the space
- * is dropped); a word longer than width is split hard.  Text that does not
- * fit into max_lines lines ends cut on the last line by the rule of
- * verdict_clean_text().
- *
- * libmilter hands reply text to the MTA as a printf-style format: a lone
- * '%' makes it drop the text.  So every '%' is written "%%" in lines[] and
- * counts as 2 bytes towards width; a "%%" pair is never split.
- *
- * width is clamped to [2, VERDICT_LINE_MAX - 1] and max_lines to at most
- * VERDICT_MLREPLY_LINES.  lines must have room for max_lines rows (caller
- * owns it).  Returns the number of lines written, each NUL-terminated and
- * non-empty; 0 when the cleaned text is empty or max_lines is 0.
- */
-size_t verdict_split_lines(const char *text, size_t width, char lines[][VERDICT_LINE_MAX],
-			   size_t max_lines);
-
 /* ---- names shown to clients ------------------------------------------- */
 
 /*
@@ -295,10 +274,10 @@ void verdict_header_value(struct buf *out, enum verdict_action a, int score,
 void verdict_reply(struct buf *out, int code, const char *dsn, const char *text);
 
 /*
- * The Postfix policy-delegation form of the same reply:
- * "action=550 5.7.1 text" (same rules as verdict_reply(); the front end
- * adds the terminating empty line).
+ * The code and DSN verdict_reply() would send: unchanged when valid, else
+ * 451 and "4.3.0" (a static string).  For a door that words the reply its
+ * own way (the policy server's DEFER_IF_PERMIT carries the DSN alone).
  */
-void verdict_policy_reply(struct buf *out, int code, const char *dsn, const char *text);
+void verdict_reply_check(int *code, const char **dsn);
 
 #endif

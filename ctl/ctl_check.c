@@ -133,6 +133,8 @@ static void print_text(const cfg_t *cfg, const struct engine_request *req,
 		printf("reply: %s\n", v->reply);
 	if (header != NULL)
 		printf("header: %s: %s\n", cfg_str(cfg, CFG_TAG_HEADER), header);
+	if (v->quarantine_reason != NULL)
+		printf("quarantine reason: %s\n", v->quarantine_reason);
 	printf("time: %.1f ms (slowest layer: %s)\n", v->elapsed_us / 1000.0, engine_layer_name(v->layer));
 }
 
@@ -188,6 +190,8 @@ static void print_json(const cfg_t *cfg, const struct engine_request *req, const
 	json_str(&out, v->reply);
 	json_key(&out, "header");
 	json_str(&out, door_header(cfg, v));
+	json_key(&out, "quarantine_reason");
+	json_str(&out, v->quarantine_reason);
 	json_key(&out, "cache");
 	json_str(&out, engine_layer_name(v->layer));
 	json_key(&out, "ms");

@@ -3,7 +3,9 @@
  *
  *   check-config [-c FILE]   parse, print "name = value" for each setting
  *                            that is set and differs from its default
- *                            (like postconf -n); exit 1 on a bad file.
+ *                            (like postconf -n); exit 1 on a bad file;
+ *                            a "warning:" line on stderr for each setting
+ *                            a door cannot show to the client.
  *   show-config [--sample]   every setting with its effective value, or the
  *                            commented sample configuration.
  */
@@ -15,6 +17,9 @@
 
 #include "ctl.h"
 
+/* Postfix's access_map_defer_code default: the code of a DEFER_IF_PERMIT. */
+#define CTL_POSTFIX_DEFER_CODE 450
+
 /* name = value, without a trailing blank when the value is empty. */
 static void print_setting(const cfg_t *cfg, enum cfg_id id)
 {
@@ -23,6 +28,44 @@ static void print_setting(const cfg_t *cfg, enum cfg_id id)
 	cfg_format_value(cfg, id, &v);
 	printf("%s =%s%s\n", cfg_name(id), v.len ? " " : "", buf_cstr(&v));
 	buf_free(&v);
+}
+
+/*
+ * Settings a door cannot show to the client as configured.  check-config
+ * knows the door from the settings alone: milter_reject_stage is read only
+ * by relayguard-milter, and DEFER_IF_PERMIT is the policy server's tempfail.
+ */
+static bool stage_connect(const cfg_t *cfg)
+{
+	return cfg_enum(cfg, CFG_MILTER_REJECT_STAGE) == CFG_MILTER_STAGE_CONNECT;
+}
+
+static bool tempfail_code_hidden(const cfg_t *cfg)
+{
+	return cfg_int(cfg, CFG_TEMPFAIL_CODE) != CTL_POSTFIX_DEFER_CODE;
+}
+
+static const struct door_warning {
+	bool (*applies)(const cfg_t *cfg);
+	const char *text;
+} door_warnings[] = {
+	{ stage_connect,
+	  "milter_reject_stage = connect: Sendmail refuses the client with its own text "
+	  "(\"554 ... not accepting messages\", then \"550 5.0.0 Command rejected\"), never "
+	  "reject_code, reject_dsn and reject_message; Postfix shows them, at MAIL FROM. "
+	  "milter_reject_stage = rcpt (the default) shows them in both MTAs" },
+	{ tempfail_code_hidden,
+	  "tempfail_code: relayguard-policyd answers a tempfail with DEFER_IF_PERMIT, and "
+	  "Postfix then replies with its access_map_defer_code (450), not this code; "
+	  "tempfail_dsn and tempfail_message are shown (relayguard-milter shows the code)" },
+};
+
+/* One "warning:" line on stderr for each setting a door cannot show. */
+static void warn_doors(const cfg_t *cfg)
+{
+	for (size_t i = 0; i < sizeof(door_warnings) / sizeof(door_warnings[0]); i++)
+		if (door_warnings[i].applies(cfg))
+			fprintf(stderr, "warning: %s\n", door_warnings[i].text);
 }
 
 int ctl_check_config(struct ctl_ctx *ctx, int argc, char **argv)
@@ -51,6 +94,7 @@ int ctl_check_config(struct ctl_ctx *ctx, int argc, char **argv)
 		buf_free(&a);
 		buf_free(&b);
 	}
+	warn_doors(cfg);
 	cfg_unref(&defaults);
 	cfg_unref(&cfg);
 	return CTL_OK;

@@ -23,6 +23,7 @@
 #include "milter_cb.h"
 #include "milter_gen.h"
 #include "milter_recent.h"
+#include "milter_reply.h"
 #include "spf.h"
 #include "verdict.h"
 
@@ -35,8 +36,6 @@
 #define MACROS_EOM "i"
 /* The header of the SPF result (RFC 7208 9.1), inserted on top. */
 #define SPF_HEADER "Received-SPF"
-/* Reply text of an SPF fail whose domain gave no explanation. */
-#define SPF_DEFAULT_TEXT "sender not permitted by SPF"
 
 int milter_cb_start(cfg_t *cfg, char **error_r)
 {
@@ -153,8 +152,19 @@ static void fill_request(const struct milter_conn *c, struct engine_request *req
 
 /* ---- decisions ---------------------------------------------------------- */
 
-/* One info line per decision: where, what the milter did, the engine's line. */
-static void log_decision(struct milter_conn *c, const char *stage, const char *outcome)
+/* The SMTP reply a refusal sent, for the decision line (code, DSN, text). */
+struct milter_said {
+	int code;
+	const char *dsn, *text;
+};
+
+/*
+ * One info line per decision: where, what the milter did, the engine's
+ * line, and for a refusal (said, else NULL) the reply the MTA was given as
+ * reply="550 5.7.1 text" (verdict_reply(): the line the client sees).
+ */
+static void log_decision_said(struct milter_conn *c, const char *stage, const char *outcome,
+			      const struct milter_said *said)
 {
 	struct buf line = BUF_INIT;
 	struct engine_request req;
@@ -176,9 +186,20 @@ static void log_decision(struct milter_conn *c, const char *stage, const char *o
 		if (c->spf_out.explanation != NULL)
 			log_kv_str(&line, "spf_explanation", c->spf_out.explanation);
 	}
+	if (said != NULL && log_enabled(LOG_LVL_INFO)) {
+		struct buf reply = BUF_INIT;
+		verdict_reply(&reply, said->code, said->dsn, said->text);
+		log_kv_str(&line, "reply", buf_cstr(&reply));
+		buf_free(&reply);
+	}
 	log_info("%s", buf_cstr(&line));
 	buf_free(&line);
 	c->logged = true;
+}
+
+static void log_decision(struct milter_conn *c, const char *stage, const char *outcome)
+{
+	log_decision_said(c, stage, outcome, NULL);
 }
 
 /* Run the check now, waiting at most dnsbl_timeout + the margin. */
@@ -231,10 +252,10 @@ static void prefetch(struct milter_conn *c)
 /* smfi_setreply(), or smfi_setmlreply() when the text needs several lines. */
 static void set_reply(SMFICTX *ctx, int code, const char *dsn, const char *text)
 {
-	char lines[VERDICT_MLREPLY_LINES][VERDICT_LINE_MAX];
-	const char *l[VERDICT_MLREPLY_LINES] = { NULL };
+	char lines[MILTER_REPLY_LINES][MILTER_LINE_MAX];
+	const char *l[MILTER_REPLY_LINES] = { NULL };
 	char rcode[8];
-	size_t n = verdict_split_lines(text, MILTER_REPLY_WIDTH, lines, VERDICT_MLREPLY_LINES);
+	size_t n = milter_reply_split(text, MILTER_REPLY_WIDTH, lines, MILTER_REPLY_LINES);
 	int rc;
 
 	snprintf(rcode, sizeof(rcode), "%d", code);
@@ -266,16 +287,18 @@ static sfsistat apply(SMFICTX *ctx, struct milter_conn *c, const char *stage, un
 				log_decision(c, stage, "error-accept");
 			return go_on(c, nr);
 		}
+		struct milter_said said = { (int)cfg_int(c->gen->cfg, CFG_TEMPFAIL_CODE),
+					    cfg_str(c->gen->cfg, CFG_TEMPFAIL_DSN), MILTER_ERROR_TEXT };
 		if (log_now)
-			log_decision(c, stage, "error-tempfail");
-		set_reply(ctx, (int)cfg_int(c->gen->cfg, CFG_TEMPFAIL_CODE),
-			  cfg_str(c->gen->cfg, CFG_TEMPFAIL_DSN), MILTER_ERROR_TEXT);
+			log_decision_said(c, stage, "error-tempfail", &said);
+		set_reply(ctx, said.code, said.dsn, said.text);
 		return SMFIS_TEMPFAIL;
 	}
 	if (v->action == VERDICT_REJECT || v->action == VERDICT_TEMPFAIL) {
+		struct milter_said said = { v->reply_code, v->reply_dsn, v->reply_text };
 		if (log_now)
-			log_decision(c, stage, verdict_action_name(v->action));
-		set_reply(ctx, v->reply_code, v->reply_dsn, v->reply_text);
+			log_decision_said(c, stage, verdict_action_name(v->action), &said);
+		set_reply(ctx, said.code, said.dsn, said.text);
 		return v->action == VERDICT_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 	}
 	if (v->action == VERDICT_PASS && log_now)
@@ -292,18 +315,30 @@ static int spf_mode(const struct milter_conn *c)
 }
 
 /*
- * SPF applies to clients the engine neither skipped, allowlisted nor
- * refused, and never to an authenticated one (whatever skip_authenticated
- * says: the login, not the address, vouches for the sender).  Without a
- * verdict (the check timed out) there is no SPF check either.
+ * Does SPF apply to this transaction?  The engine says (spf_applies).  At
+ * stage rcpt the verdict is this transaction's.  At stages connect and helo
+ * it came before the sender and the login: the engine is asked again with
+ * them (its answers are cached by now) and only its spf_applies is read.
+ * Without a verdict (the check timed out) there is no SPF check.
  */
-static bool spf_wanted(const struct milter_conn *c)
+static bool spf_wanted(struct milter_conn *c)
 {
-	const struct engine_verdict *v = c->verdict;
+	struct engine_request req;
+	struct engine_verdict *v = NULL;
+	bool applies;
 
-	return spf_mode(c) != CFG_SPF_NO && !c->local && c->auth == NULL && v != NULL &&
-	       v->skip == ENGINE_SKIP_NONE && !v->allowlisted &&
-	       (v->action == VERDICT_PASS || v->action == VERDICT_TAG || v->action == VERDICT_LOG);
+	if (c->verdict == NULL || c->failed || c->gen == NULL)
+		return false;
+	if (stage_of(c) == CFG_MILTER_STAGE_RCPT)
+		return c->verdict->spf_applies;
+	fill_request(c, &req);
+	if (engine_thread_check(c->gen->et, &req,
+				(unsigned)(cfg_ms(c->gen->cfg, CFG_DNSBL_TIMEOUT) + MILTER_CHECK_MARGIN_MS),
+				&v) != 0)
+		return false;
+	applies = v->spf_applies;
+	engine_verdict_free(&v);
+	return applies;
 }
 
 /* Check the sender of this transaction; blocks in libspf2 (this thread only). */
@@ -331,8 +366,10 @@ static void run_spf(struct milter_conn *c)
 static sfsistat spf_at_mail(SMFICTX *ctx, struct milter_conn *c)
 {
 	struct buf text = BUF_INIT;
+	const char *dsn;
+	int code;
 
-	if (spf_mode(c) == CFG_SPF_NO || c->local || c->auth != NULL)
+	if (spf_mode(c) == CFG_SPF_NO || c->local)
 		return go_on(c, SMFIP_NR_MAIL);
 	if (!c->checked)
 		run_check(c);
@@ -344,12 +381,11 @@ static sfsistat spf_at_mail(SMFICTX *ctx, struct milter_conn *c)
 			log_decision(c, "mail", "spf");
 		return go_on(c, SMFIP_NR_MAIL);
 	}
-	log_decision(c, "mail", "spf-reject");
-	buf_puts(&text, "SPF: ");
-	buf_puts(&text, c->spf_out.explanation != NULL ? c->spf_out.explanation : SPF_DEFAULT_TEXT);
+	engine_spf_reject_reply(c->gen->cfg, c->spf_out.explanation, &code, &dsn, &text);
+	log_decision_said(c, "mail", "spf-reject",
+			  &(struct milter_said){ code, dsn, buf_cstr(&text) });
 	/* set_reply() escapes '%': the explanation is the domain's text */
-	set_reply(ctx, (int)cfg_int(c->gen->cfg, CFG_REJECT_CODE), cfg_str(c->gen->cfg, CFG_REJECT_DSN),
-		  buf_cstr(&text));
+	set_reply(ctx, code, dsn, buf_cstr(&text));
 	buf_free(&text);
 	return SMFIS_REJECT;
 }
@@ -574,26 +610,13 @@ static void strip_forged(SMFICTX *ctx, struct milter_conn *c, const char *name)
 	c->forged = 0;
 }
 
-/* smfi_quarantine() with quarantine_reason rendered for this client. */
-static void quarantine(SMFICTX *ctx, struct milter_conn *c)
+/* smfi_quarantine() with the reason the engine rendered. */
+static void quarantine(SMFICTX *ctx, const struct engine_verdict *v)
 {
-	const struct engine_verdict *v = c->verdict;
-	struct verdict_fields f = { { NULL } };
-	struct buf reason = BUF_INIT;
-	char client[ADDR_STRLEN], score[24];
+	const char *reason = v->quarantine_reason;
 
-	snprintf(score, sizeof(score), "%d", v->score);
-	f.values[VERDICT_FIELD_CLIENT] = addr_format(&c->client, client);
-	f.values[VERDICT_FIELD_HELO] = c->helo;
-	f.values[VERDICT_FIELD_SENDER] = c->sender;
-	f.values[VERDICT_FIELD_LIST] = v->first_list;
-	f.values[VERDICT_FIELD_SCORE] = score;
-	f.values[VERDICT_FIELD_ACTION] = verdict_action_name(v->action);
-	f.values[VERDICT_FIELD_QUEUE_ID] = c->queue_id;
-	verdict_template_render(c->gen->quarantine, &f, &reason);
-	if (smfi_quarantine(ctx, reason.len > 0 ? reason.data : "relayguard") != MI_SUCCESS)
+	if (smfi_quarantine(ctx, (char *)(reason != NULL && *reason ? reason : "relayguard")) != MI_SUCCESS)
 		log_warning("cannot quarantine the message");
-	buf_free(&reason);
 }
 
 static sfsistat cb_eom(SMFICTX *ctx)
@@ -616,7 +639,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	    v->header != NULL && smfi_addheader(ctx, (char *)name, (char *)v->header) != MI_SUCCESS)
 		log_warning("cannot add header %s", name);
 	if (v->action == VERDICT_QUARANTINE)
-		quarantine(ctx, c);
+		quarantine(ctx, v);
 	if (v->action == VERDICT_TAG || v->action == VERDICT_QUARANTINE || v->action == VERDICT_LOG)
 		log_decision(c, "eom", verdict_action_name(v->action));
 	return SMFIS_ACCEPT;

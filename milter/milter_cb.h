@@ -31,8 +31,10 @@
  * filter asks the MTA for no headers at all (SMFIP_NOHDRS).
  *
  * SPF (spf = tag|reject) runs in xxfi_envfrom for a client that is not
- * local, not authenticated ({auth_authen}) and whose engine verdict neither
- * skipped (allow_networks, skip_*), allowlisted nor refused it; at
+ * local and whose engine verdict says SPF applies (spf_applies: not
+ * authenticated, neither skipped, allowlisted nor refused; the engine
+ * decides, as for relayguard-policyd; at stages connect and helo the engine
+ * is asked again at MAIL FROM, with the sender and {auth_authen}); at
  * milter_reject_stage = rcpt the engine's check therefore runs at MAIL FROM
  * (its verdict is still applied at RCPT).  A null sender checks the HELO
  * name.  spf = reject refuses an SPF "fail" at MAIL FROM with reject_code

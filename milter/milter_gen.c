@@ -56,7 +56,6 @@ void milter_gen_release(struct milter_gen *g)
 	pthread_mutex_lock(&ares_mu);
 	engine_thread_stop(&g->et);
 	pthread_mutex_unlock(&ares_mu);
-	verdict_template_free(&g->quarantine);
 	cfg_unref(&g->cfg);
 	milter_recent_free(&g->recent);
 	free(g);
@@ -130,23 +129,14 @@ static bool early_accept_init(const cfg_t *cfg)
 int milter_gen_install(cfg_t *cfg, char **error_r)
 {
 	struct milter_gen *g = xcalloc(1, sizeof(*g)), *old;
-	char *terr = NULL;
 
-	if (verdict_template_compile(cfg_str(cfg, CFG_QUARANTINE_REASON), &g->quarantine, &terr) != 0) {
-		struct buf e = BUF_INIT;
-		buf_printf(&e, "quarantine_reason: %s", terr);
-		free(terr);
-		free(g);
-		*error_r = buf_detach(&e);
-		return -1;
-	}
+	/* the engine compiles the templates (quarantine_reason too) and refuses bad ones */
 	pthread_mutex_lock(&ares_mu);
 	int rc = spf_try(cfg, error_r);
 	if (rc == 0)
 		rc = engine_thread_start(cfg, &g->et, error_r);
 	pthread_mutex_unlock(&ares_mu);
 	if (rc != 0) {
-		verdict_template_free(&g->quarantine);
 		free(g);
 		return -1;
 	}

@@ -2,7 +2,7 @@
  * milter_gen - the configuration generations relayguard-milter runs on.
  *
  * A generation is what one configuration needs at run time: the cfg_t, the
- * engine thread, the compiled quarantine_reason, the table of clients checked
+ * engine thread, the table of clients checked
  * lately (milter_recent) and whether milter_early_accept holds.
  * milter_gen_install() makes one from a cfg_t and makes it current: new
  * connections take it (milter_gen_acquire(), one reference each, kept for the
@@ -38,7 +38,6 @@
 struct milter_gen {
 	cfg_t *cfg;
 	engine_thread_t *et;
-	verdict_template_t *quarantine;	/* quarantine_reason, compiled */
 	milter_recent_t *recent;	/* clients checked lately */
 	bool early_accept;	/* milter_early_accept, and nothing after connect can change a pass */
 	unsigned refs;		/* this module's: guarded by its lock */

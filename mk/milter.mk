@@ -5,7 +5,8 @@ common_librelayguard_a_SOURCES += common/daemon.c common/daemon.h
 noinst_LIBRARIES += milter/libmiltercb.a
 milter_libmiltercb_a_SOURCES = milter/milter_cb.c milter/milter_cb.h \
 	milter/milter_gen.c milter/milter_gen.h \
-	milter/milter_recent.c milter/milter_recent.h
+	milter/milter_recent.c milter/milter_recent.h \
+	milter/milter_reply.c milter/milter_reply.h
 
 sbin_PROGRAMS += milter/relayguard-milter
 milter_relayguard_milter_SOURCES = milter/milter.c
@@ -20,6 +21,11 @@ EXTRA_DIST += conf/sendmail.mc.snippet conf/postfix-milter.cf.snippet \
 
 check_PROGRAMS += tests/unit/test_milter_cb tests/unit/test_daemon tests/unit/test_milter_recent
 TESTS += tests/unit/test_milter_recent
+check_PROGRAMS += tests/unit/test_milter_reply
+TESTS += tests/unit/test_milter_reply
+tests_unit_test_milter_reply_SOURCES = tests/unit/test_milter_reply.c tests/unit/tap.h
+tests_unit_test_milter_reply_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/milter -I$(top_srcdir)/tests/unit
+tests_unit_test_milter_reply_LDADD = milter/libmiltercb.a $(LDADD)
 tests_unit_test_milter_recent_SOURCES = tests/unit/test_milter_recent.c tests/unit/tap.h
 tests_unit_test_milter_recent_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/milter -I$(top_srcdir)/tests/unit
 tests_unit_test_milter_recent_LDADD = milter/libmiltercb.a $(LDADD)

@@ -3,6 +3,7 @@ noinst_LIBRARIES += policy/libpolicy.a
 policy_libpolicy_a_SOURCES = \
 	policy/policy_proto.c policy/policy_proto.h \
 	policy/policy_conn.c policy/policy_conn.h \
+	policy/policy_reply.c policy/policy_reply.h \
 	policy/policy_server.c policy/policy_server.h
 
 sbin_PROGRAMS += policy/relayguard-policyd
@@ -12,11 +13,16 @@ policy_relayguard_policyd_LDADD = policy/libpolicy.a $(LDADD)
 dist_man_MANS += man/relayguard-policyd.8
 EXTRA_DIST += conf/postfix-main.cf.snippet tests/integration/policyd.sh tests/integration/policyd_spf.sh \
 	tests/integration/postfix_policy.sh tests/integration/policy_client.py \
-	tests/data/postfix bench/compare-policy.sh
+	tests/data/postfix bench/compare-policy.sh \
+	tests/integration/doors.sh tests/data/doors
 
-check_PROGRAMS += tests/unit/test_policy_proto
+check_PROGRAMS += tests/unit/test_policy_proto tests/unit/test_policy_reply
+TESTS += tests/unit/test_policy_reply
+tests_unit_test_policy_reply_SOURCES = tests/unit/test_policy_reply.c tests/unit/tap.h
+tests_unit_test_policy_reply_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/policy
+tests_unit_test_policy_reply_LDADD = policy/libpolicy.a $(LDADD)
 TESTS += tests/unit/test_policy_proto tests/integration/policyd.sh tests/integration/policyd_spf.sh \
-	tests/integration/postfix_policy.sh
+	tests/integration/postfix_policy.sh tests/integration/doors.sh
 tests_unit_test_policy_proto_SOURCES = tests/unit/test_policy_proto.c tests/unit/tap.h
 tests_unit_test_policy_proto_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/policy
 tests_unit_test_policy_proto_LDADD = policy/libpolicy.a $(LDADD)

@@ -31,11 +31,9 @@
 #include "log.h"
 #include "mem.h"
 #include "policy_proto.h"
+#include "policy_reply.h"
 #include "spf_pool.h"
 #include "verdict.h"
-
-/* Longest header name taken from tag_header (RFC 5322 leaves 998 - 900 for it). */
-#define POLICY_HEADER_NAME_MAX 90
 
 struct item {
 	struct item *next;
@@ -200,11 +198,16 @@ static void log_plain(const struct item *it, const char *why)
 	log_kv_str(&line, "state", it->state ? it->state : "");
 	log_kv_str(&line, "instance", it->instance ? it->instance : "");
 	log_kv_str(&line, "answer", why);
-	size_t end = it->reply.len >= 2 ? it->reply.len - 2 : it->reply.len;
-	buf_puts(&line, " reply=");
+	/* the reply is "action=VALUE\n\n": log VALUE */
 	struct buf r = BUF_INIT;
-	buf_append(&r, it->reply.data ? it->reply.data : "", end);
-	log_kv_quote(&line, buf_cstr(&r) + (r.len > 7 ? 7 : 0));
+	buf_append(&r, it->reply.data ? it->reply.data : "", it->reply.len);
+	while (r.len > 0 && r.data[r.len - 1] == '\n')
+		buf_truncate(&r, r.len - 1);
+	const char *value = buf_cstr(&r);
+	if (strncmp(value, "action=", strlen("action=")) == 0)
+		value += strlen("action=");
+	buf_puts(&line, " reply=");
+	log_kv_quote(&line, value);
 	buf_free(&r);
 	log_kv_int(&line, "time_us", (long long)(clock_now_us() - it->start_us));
 	log_info("%s", buf_cstr(&line));
@@ -241,96 +244,20 @@ static bool flush(policy_conn_t *c)
 	return true;
 }
 
-/* Append text cleaned to at most max bytes. */
-static void put_clean(struct buf *out, const char *text, size_t max)
+/* reply="VALUE" of an "action=VALUE\n\n" reply, for what is not a DUNNO. */
+static void log_reply(struct buf *line, const struct buf *reply)
 {
-	verdict_clean_text(text, max, out);
-}
+	static const char prefix[] = "action=";
+	struct buf value = BUF_INIT;
+	size_t len = reply->len;
 
-/* The tag header's name: cleaned, no ':' or space. */
-static void put_header_name(struct buf *out, const char *name)
-{
-	struct buf tmp = BUF_INIT;
-
-	put_clean(&tmp, name, POLICY_HEADER_NAME_MAX);
-	for (size_t i = 0; i < tmp.len; i++)
-		if (tmp.data[i] == ':' || tmp.data[i] == ' ')
-			tmp.data[i] = '-';
-	buf_puts(out, tmp.len ? buf_cstr(&tmp) : "X-Relayguard");
-	buf_free(&tmp);
-}
-
-/* The reply for a verdict (and the SPF outcome, or NULL), with its final empty line. */
-static void build_reply(const struct engine_verdict *v, const struct spf_outcome *spf, const cfg_t *cfg,
-			struct buf *out)
-{
-	struct buf tmp = BUF_INIT;
-
-	if (spf != NULL && spf->result == SPF_RESULT_FAIL && cfg_enum(cfg, CFG_SPF) == CFG_SPF_REJECT &&
-	    (v->action == VERDICT_PASS || v->action == VERDICT_TAG || v->action == VERDICT_LOG)) {
-		buf_puts(&tmp, "SPF: ");
-		buf_puts(&tmp, spf->explanation ? spf->explanation : "sender not permitted by SPF");
-		verdict_policy_reply(out, (int)cfg_int(cfg, CFG_REJECT_CODE), cfg_str(cfg, CFG_REJECT_DSN),
-				     buf_cstr(&tmp));
-		buf_puts(out, "\n\n");
-		buf_free(&tmp);
-		return;
-	}
-	if (spf != NULL && spf->received_spf != NULL && v->action == VERDICT_PASS) {
-		buf_puts(out, "action=PREPEND Received-SPF: ");
-		put_clean(out, spf->received_spf, VERDICT_HEADER_MAX);
-		buf_puts(out, "\n\n");
-		return;
-	}
-	switch (v->action) {
-	case VERDICT_REJECT:
-		/* The engine built this very line (same code, DSN and text): reuse it. */
-		if (v->reply != NULL) {
-			buf_puts(out, "action=");
-			buf_puts(out, v->reply);
-			break;
-		}
-		verdict_policy_reply(out, v->reply_code ? v->reply_code : (int)cfg_int(cfg, CFG_REJECT_CODE),
-				     v->reply_dsn ? v->reply_dsn : cfg_str(cfg, CFG_REJECT_DSN),
-				     v->reply_text);
-		break;
-	case VERDICT_TEMPFAIL:
-		/* DEFER_IF_PERMIT: Postfix defers only if nothing later rejects. */
-		if (v->reply != NULL) {
-			buf_puts(out, "action=DEFER_IF_PERMIT ");
-			buf_puts(out, strlen(v->reply) > 4 ? v->reply + 4 : "4.7.1");
-			break;
-		}
-		verdict_reply(&tmp, v->reply_code ? v->reply_code : (int)cfg_int(cfg, CFG_TEMPFAIL_CODE),
-			      v->reply_dsn ? v->reply_dsn : cfg_str(cfg, CFG_TEMPFAIL_DSN),
-			      v->reply_text);
-		buf_puts(out, "action=DEFER_IF_PERMIT ");
-		buf_puts(out, tmp.len > 4 ? buf_cstr(&tmp) + 4 : "4.7.1");
-		break;
-	case VERDICT_TAG:
-		buf_puts(out, "action=PREPEND ");
-		put_header_name(out, cfg_str(cfg, CFG_TAG_HEADER));
-		buf_puts(out, ": ");
-		buf_puts(&tmp, v->header);
-		if (spf != NULL)
-			buf_printf(&tmp, " spf=%s", spf_result_name(spf->result));
-		put_clean(out, buf_cstr(&tmp), VERDICT_HEADER_MAX);
-		break;
-	case VERDICT_QUARANTINE:
-		buf_puts(out, "action=HOLD ");
-		put_clean(out, cfg_str(cfg, CFG_QUARANTINE_REASON), VERDICT_REPLY_MAX);
-		break;
-	case VERDICT_LOG:
-		buf_puts(out, "action=WARN ");
-		put_clean(out, v->header ? v->header : "listed", VERDICT_REPLY_MAX);
-		break;
-	case VERDICT_PASS:
-	default:
-		buf_puts(out, "action=DUNNO");
-		break;
-	}
-	buf_puts(out, "\n\n");
-	buf_free(&tmp);
+	while (len > 0 && reply->data[len - 1] == '\n')
+		len--;
+	if (len >= sizeof(prefix) - 1 && memcmp(reply->data, prefix, sizeof(prefix) - 1) == 0)
+		buf_append(&value, reply->data + sizeof(prefix) - 1, len - (sizeof(prefix) - 1));
+	if (strcmp(buf_cstr(&value), "DUNNO") != 0)
+		log_kv_str(line, "reply", buf_cstr(&value));
+	buf_free(&value);
 }
 
 /* The request is answered: log it, build the reply, send what is ready. */
@@ -338,7 +265,8 @@ static void item_answer(struct item *it, const struct engine_verdict *v, const s
 {
 	struct buf line = BUF_INIT;
 
-	build_reply(v, spf, engine_cfg(it->pe->engine), &it->reply);
+	policy_reply_build(v, spf, engine_cfg(it->pe->engine), &it->reply);
+	buf_puts(&it->reply, "\n\n");
 	it->done = true;
 	if (log_enabled(LOG_LVL_INFO)) {
 		buf_puts(&line, "policy:");
@@ -347,6 +275,7 @@ static void item_answer(struct item *it, const struct engine_verdict *v, const s
 			log_kv_str(&line, "spf", spf_result_name(spf->result));
 		log_kv_str(&line, "state", it->state);
 		log_kv_str(&line, "instance", it->instance ? it->instance : "");
+		log_reply(&line, &it->reply);
 		log_kv_int(&line, "time_us", (long long)(clock_now_us() - it->start_us));
 		log_info("%s", buf_cstr(&line));
 		buf_free(&line);
@@ -367,13 +296,11 @@ static void spf_done(const struct spf_outcome *outcome, void *ctx)
 	engine_verdict_free(&v);
 }
 
-/* SPF applies at MAIL and RCPT to clients the engine neither skipped nor refused. */
+/* Where the verdict says SPF applies, it runs once the sender is known: MAIL and RCPT. */
 static bool spf_wanted(const struct item *it, const struct engine_verdict *v)
 {
-	return it->pe->spf != NULL && it->state != NULL &&
-	       (strcasecmp(it->state, "MAIL") == 0 || strcasecmp(it->state, "RCPT") == 0) &&
-	       v->skip == ENGINE_SKIP_NONE && !v->allowlisted &&
-	       (v->action == VERDICT_PASS || v->action == VERDICT_TAG || v->action == VERDICT_LOG);
+	return v->spf_applies && it->pe->spf != NULL && it->state != NULL &&
+	       (strcasecmp(it->state, "MAIL") == 0 || strcasecmp(it->state, "RCPT") == 0);
 }
 
 static void check_done(const struct engine_verdict *v, void *ctx)
@@ -418,13 +345,24 @@ static struct item *item_new(const policy_parser_t *p)
 	return it;
 }
 
+/* Postfix's protocol_state names, one per policy_check_state choice. */
+static const char *const check_state_names[] = {
+	[CFG_STATE_CONNECT] = "CONNECT",
+	[CFG_STATE_HELO] = "HELO",
+	[CFG_STATE_MAIL] = "MAIL",
+	[CFG_STATE_RCPT] = "RCPT",
+};
+#define POLICY_CHECK_STATES (sizeof(check_state_names) / sizeof(check_state_names[0]))
+_Static_assert(POLICY_CHECK_STATES == CFG_STATE_RCPT + 1,
+	       "one protocol_state name per enum cfg_check_state value");
+
 /* Is state the one the config checks at? */
 static bool state_checked(const char *state, const cfg_t *cfg)
 {
-	static const char *const names[] = { "CONNECT", "HELO", "MAIL", "RCPT" };
 	int want = cfg_enum(cfg, CFG_POLICY_CHECK_STATE);
 
-	return state != NULL && want >= 0 && want < 4 && strcasecmp(state, names[want]) == 0;
+	return state != NULL && want >= 0 && (size_t)want < POLICY_CHECK_STATES &&
+	       strcasecmp(state, check_state_names[want]) == 0;
 }
 
 /* Answer at once with DUNNO. */

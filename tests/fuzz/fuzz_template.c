@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "milter_reply.h"
 #include "verdict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,7 +35,7 @@ static void check_template(const char *text, const struct verdict_fields *f)
 	verdict_template_t *tpl;
 	char *error;
 	struct buf out = BUF_INIT, reply = BUF_INIT;
-	char lines[VERDICT_MLREPLY_LINES][VERDICT_LINE_MAX];
+	char lines[MILTER_REPLY_LINES][MILTER_LINE_MAX];
 
 	if (verdict_template_compile(text, &tpl, &error) != 0) {
 		if (tpl != NULL || error == NULL || strpbrk(error, "\r\n") != NULL)
@@ -49,7 +50,7 @@ static void check_template(const char *text, const struct verdict_fields *f)
 	verdict_reply(&reply, 550, "5.7.1", out.data);
 	if (reply.len > VERDICT_SMTP_LINE - 2 || strpbrk(reply.data, "\r\n") != NULL)
 		abort();
-	size_t n = verdict_split_lines(out.data, 70, lines, VERDICT_MLREPLY_LINES);
+	size_t n = milter_reply_split(out.data, 70, lines, MILTER_REPLY_LINES);
 	for (size_t i = 0; i < n; i++)
 		if (strlen(lines[i]) == 0 || strlen(lines[i]) > 70 || strpbrk(lines[i], "\r\n"))
 			abort();

@@ -81,6 +81,10 @@ out=$("$CTL" -c "$RUN/tag.conf" check 192.0.2.6)
 rg_like "$out" "^header: X-Relayguard: " "tag: the header a door adds, with its name"
 sed 's/^dnsbl_action = tag$/dnsbl_action = quarantine/' "$RUN/tag.conf" >"$RUN/quarantine.conf"
 rg_like "$("$CTL" -c "$RUN/quarantine.conf" check 192.0.2.6)" "^header: X-Relayguard: " "quarantine: the header too"
+rg_like "$("$CTL" -c "$RUN/quarantine.conf" check 192.0.2.6)" '^quarantine reason: relayguard: client \[192\.0\.2\.6\] listed in First-List$' \
+	"quarantine: the reason both doors give, rendered by the engine"
+rg_like "$("$CTL" -c "$RUN/quarantine.conf" check --json 192.0.2.6)" '"quarantine_reason":"relayguard: client \[192.0.2.6\] listed in ' \
+	"... and in --json"
 sed 's/^dnsbl_action = tag$/dnsbl_action = log/' "$RUN/tag.conf" >"$RUN/log.conf"
 rg_ok "$("$CTL" -c "$RUN/log.conf" check 192.0.2.6 | grep -q '^header:' && echo 1 || echo 0)" \
 	"log: no header (no door adds one)"
@@ -118,5 +122,25 @@ printf 'reject_message = blocked {clent}\n' >"$RUN/badtpl.conf"
 err=$("$CTL" -c "$RUN/badtpl.conf" check 192.0.2.5 2>&1); rc=$?
 rg_is "$rc" 2 "a bad template: exit status 2"
 rg_like "$err" "reject_message: unknown field 'clent'" "the error names the setting and the field"
+
+# The tag header at and past VERDICT_HEADER_LISTS_MAX (64) listed sources:
+# every name reaches the header value (no silent cut at 64).
+mkdir -p "$RUN/many"
+lists=""
+names=""
+for i in $(seq -w 1 65); do
+	echo "192.0.2.9" >"$RUN/many/f$i.txt"
+	lists="$lists${lists:+, }f$i:$RUN/many/f$i.txt"
+	names="$names${names:+,}f$i"
+	if [ "$i" = 64 ]; then LISTS64=$lists; NAMES64=$names; fi
+done
+for n in 64 65; do
+	if [ $n = 64 ]; then fl=$LISTS64; want=$NAMES64; else fl=$lists; want=$names; fi
+	printf 'file_lists = %s\ndnsbl_action = tag\nmyhostname = mx.example\nreport_enable = no\nreport_spool = %s\nstats_dir = %s\n' \
+		"$fl" "$RUN/spool" "$RUN/stats" >"$RUN/many.conf"
+	rg_is "$("$CTL" -c "$RUN/many.conf" check 192.0.2.9 | grep '^header:')" \
+		"header: X-Relayguard: listed action=tag score=$n lists=$want host=mx.example" \
+		"$n listed file lists: all $n names in the tag header"
+done
 
 rg_done

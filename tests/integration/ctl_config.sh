@@ -44,6 +44,20 @@ rg_is "$rc" 0 "show-config --sample exits 0"
 out=$("$CTL" check-config -c "$RUN/sample.conf"); rc=$?
 rg_is "$rc:$out" "0:" "the sample parses and sets nothing"
 
+# Where a door cannot show the configured reply, check-config says so (exit 0).
+printf 'milter_reject_stage = connect\n' >"$RUN/connect.conf"
+out=$("$CTL" check-config -c "$RUN/connect.conf" 2>"$RUN/err"); rc=$?
+rg_is "$rc:$out" "0:milter_reject_stage = connect" "milter_reject_stage = connect: valid, exit 0"
+rg_like "$(cat "$RUN/err")" "^warning: milter_reject_stage = connect: Sendmail refuses the client with its own text .*milter_reject_stage = rcpt \(the default\) shows them in both MTAs\$" \
+	"milter_reject_stage = connect: a warning that Sendmail shows its own text, and the stage that shows ours"
+printf 'tempfail_code = 451\n' >"$RUN/defer.conf"
+"$CTL" check-config -c "$RUN/defer.conf" >/dev/null 2>"$RUN/err"
+rg_like "$(cat "$RUN/err")" "^warning: tempfail_code: relayguard-policyd answers a tempfail with DEFER_IF_PERMIT" \
+	"tempfail_code other than 450: a warning that Postfix shows its own defer code"
+printf 'milter_reject_stage = helo\ntempfail_code = 450\n' >"$RUN/quiet.conf"
+"$CTL" check-config -c "$RUN/quiet.conf" >/dev/null 2>"$RUN/err"
+rg_is "$(cat "$RUN/err")" "" "stage helo and tempfail_code 450: no warning"
+
 printf 'log_level = info\ndnsbl_site = x\nreject_code = 450\n' >"$RUN/bad.conf"
 out=$("$CTL" check-config -c "$RUN/bad.conf" 2>"$RUN/err"); rc=$?
 rg_is "$rc" 1 "check-config on a bad file exits 1"

@@ -178,8 +178,8 @@ rg_like "$(grep 'milter=spf-reject' "$RUN/milter.log" | tail -1)" \
 	"the SPF reject is logged with stage and result"
 run spf "spf = reject: refused with the domain's exp= explanation" -D SENDER=u@exp.spf.test -D WANT=reject
 rg_like "$(grep 'milter=spf-reject' "$RUN/milter.log" | tail -1)" \
-	"spf=fail spf_explanation=\"You are not welcome here, 192.0.2.77. X-Injected: yes end\"\$" \
-	"the explanation (the reply text) is logged, cleaned"
+	"spf=fail spf_explanation=\"You are not welcome here, 192.0.2.77. X-Injected: yes end\" reply=\"550 5.7.1 SPF: You are not welcome here, 192.0.2.77. X-Injected: yes end\"\$" \
+	"the explanation (the reply text) is logged, cleaned, and the reply it made"
 run spf "spf = reject: an SPF pass is tagged, earlier Received-SPF kept" -D SENDER=u@pass.spf.test \
 	-D WANT=accept -D "HEADER=$(spf_pass 192.0.2.77 u@pass.spf.test)"
 run spf "spf = reject: an authenticated client is not SPF-checked" -D SENDER=u@fail.spf.test \

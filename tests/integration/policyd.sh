@@ -86,7 +86,7 @@ rg_is "$(queries 8.100.51.198)" "$one" "50 recipients of one instance: the DNS q
 rg_is "$(grep 'instance=fifty' "$RUN/policyd.log" | grep -c 'verdict=')" 1 "50 recipients: one check logged"
 rg_is "$(grep 'instance=fifty' "$RUN/policyd.log" | grep -c 'answer=instance')" 49 \
 	"50 recipients: 49 answers from the instance memory"
-rg_like "$(grep 'instance=i1' "$RUN/policyd.log")" 'client=192\.0\.2\.5 .*verdict=reject.* state=RCPT instance=i1 time_us=[0-9]+' \
+rg_like "$(grep 'instance=i1' "$RUN/policyd.log")" 'client=192\.0\.2\.5 .*verdict=reject.* state=RCPT instance=i1 reply="550 5\.7\.1 Service unavailable; client \[192\.0\.2\.5\] blocked using test\.bl: [^"]*" time_us=[0-9]+' \
 	"request logged as one key=value line"
 
 # --- pipelined, different answers, in order ------------------------------------
@@ -219,4 +219,57 @@ rg_ok "$([ ! -e "$RUN/policyd.pid" ]; echo $?)" "pid file removed"
 rg_is "$(ls "$RUN/stats" | grep -c "^relayguard-policyd\.$PID\.")" 0 "stats files removed at exit"
 rg_ok "$(grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$RUN"/policyd*.log; [ $? -ne 0 ]; echo $?)" \
 	"no sanitizer report"
+# --- policy_check_state: every choice, the first and the last included -------
+for want in CONNECT HELO MAIL RCPT; do
+	SP=$(rg_free_port)
+	write_conf "$RUN/states.tmp" reject "policy_check_state = $want"
+	sed -e "s/^policy_listen = .*/policy_listen = inet:$SP@127.0.0.1/" \
+		-e "s|^policy_pidfile = .*|policy_pidfile = $RUN/states.pid|" "$RUN/states.tmp" >"$RUN/states.conf"
+	"$POLICYD" -f -c "$RUN/states.conf" 2>"$RUN/states.log" &
+	SPID=$!
+	rg_track "$SPID"
+	rg_wait_port "$SP" || rg_bail "relayguard-policyd did not start: $(cat "$RUN/states.log")"
+	got=""
+	for st in CONNECT HELO MAIL RCPT; do
+		r=$($CLIENT ask "$SP" protocol_state=$st client_address=192.0.2.5 helo_name=client.example \
+			sender=s@example.org instance=st-$want-$st | cut -c1-16)
+		got="$got $st:$r"
+	done
+	rg_is "$got" "$(for st in CONNECT HELO MAIL RCPT; do
+		[ $st = $want ] && printf ' %s:action=550 5.7.1' $st || printf ' %s:action=DUNNO' $st; done)" \
+		"policy_check_state = $want: only $want is checked"
+	kill "$SPID"
+	wait "$SPID" 2>/dev/null
+done
+
+# --- file_lists_max_entries: a list past it is refused; at a reload the old one stays ---
+printf '192.0.2.101\n192.0.2.102\n192.0.2.103\n' >"$RUN/fl.list"
+FP=$(rg_free_port)
+write_conf "$RUN/fl.tmp" reject "file_lists = fl.test:$RUN/fl.list*1
+file_lists_max_entries = 3"
+sed -e "s/^policy_listen = .*/policy_listen = inet:$FP@127.0.0.1/" \
+	-e "s|^policy_pidfile = .*|policy_pidfile = $RUN/fl.pid|" "$RUN/fl.tmp" >"$RUN/fl.conf"
+"$POLICYD" -f -c "$RUN/fl.conf" 2>"$RUN/fl.log" &
+FPID=$!
+rg_track "$FPID"
+rg_wait_port "$FP" || rg_bail "relayguard-policyd did not start: $(cat "$RUN/fl.log")"
+flask() { $CLIENT ask "$FP" $RCPT client_address=$1 instance=fl-$1-$2 | cut -c1-16; }
+rg_is "$(flask 192.0.2.103 a)" "action=550 5.7.1" "file list at its limit (3 prefixes): loaded, its entries listed"
+# a fourth prefix: the poll (every 2 s) reads it and refuses it
+printf '192.0.2.101\n192.0.2.102\n192.0.2.103\n192.0.2.104\n' >"$RUN/fl.list.new"
+mv "$RUN/fl.list.new" "$RUN/fl.list"
+for _ in $(seq 1 100); do grep -q 'reload failed' "$RUN/fl.log" && break; sleep 0.1; done
+rg_like "$(grep 'file list fl.test: reload failed' "$RUN/fl.log")" \
+	"keeping the previous contents: $RUN/fl.list:4: list too large: more than 3 prefixes" \
+	"file list past its limit at a reload: refused, naming file, line and limit"
+kill -0 "$FPID" 2>/dev/null
+rg_ok $? "... and the daemon runs on"
+rg_is "$(flask 192.0.2.103 b) $(flask 192.0.2.104 b)" "action=550 5.7.1 action=DUNNO" \
+	"... with the previous list: its entries listed, the new one not"
+kill "$FPID"
+wait "$FPID" 2>/dev/null
+"$POLICYD" -f -c "$RUN/fl.conf" 2>"$RUN/fl2.log"
+rg_ok $(( $? == 0 )) "file list past its limit at start: the daemon does not start"
+rg_like "$(cat "$RUN/fl2.log")" "$RUN/fl.list:4: list too large: more than 3 prefixes" "... and says why"
+
 rg_done

@@ -81,6 +81,29 @@ f=$(rg_wait_sink 'tagged-6')
 rg_ok "$(grep -q '^X-Relayguard: listed action=tag score=1 lists=test.bl' "$f" 2>/dev/null; echo $?)" \
 	"tag mode: delivered message carries X-Relayguard"
 
+# quarantine: HOLD with the reason rendered (every field filled), through Postfix.
+write_conf quarantine "quarantine_reason = held [{client}] in {lists} code={code} txt={txt} from={sender_domain} by={host}"
+kill -HUP "$POLICYD_PID"
+sleep 1
+rg_is "$(send 192.0.2.5 r@example.net --header 'Subject: held-5')" 0 "quarantine: listed client accepted (HOLD)"
+REASON="held [192.0.2.5] in test.bl code=127.0.0.2 txt=Listed in test.bl, see http://test.bl/lookup?ip=192.0.2.5 from=example.org by=mx.example"
+held=""
+for _ in $(seq 1 100); do
+	held=$(postqueue -c "$BASE/etc" -j 2>/dev/null | grep '"queue_name": *"hold"')
+	[ -n "$held" ] && break
+	sleep 0.1
+done
+rg_like "$held" '"recipients": *\[\{"address": *"r@example.net"' "quarantine: the message is in Postfix's hold queue"
+hold_line=$(grep ' hold: ' "$BASE/maillog" | tail -1)
+echo "# Postfix: $hold_line"
+case "$hold_line" in
+*" hold: RCPT from "*"[192.0.2.5]: <r@example.net>: Recipient address $REASON; from=<s@example.org> to=<r@example.net> "*) r=0 ;;
+*) r=1 ;;
+esac
+rg_ok $r "quarantine: Postfix logs the reason with every field filled"
+! grep ' hold: ' "$BASE/maillog" | grep -q '{'
+rg_ok $? "quarantine: no template field is left raw in Postfix's log"
+
 # SPF through the same resolver settings, records served by the local zone.
 write_conf reject "spf = reject"
 kill -HUP "$POLICYD_PID"

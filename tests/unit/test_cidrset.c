@@ -459,8 +459,32 @@ static void test_large(void)
 	cidrset_free(&set);
 }
 
+/* cidrset_set_max_entries(): at the limit, past it, and a value replaced at it. */
+static void test_max_entries(void)
+{
+	cidrset_t *set = cidrset_new();
+	addr_t a;
+	unsigned plen;
+	uint32_t v;
+
+	cidrset_set_max_entries(set, 3);
+	insert_str(set, "192.0.2.0/24", 1);
+	insert_str(set, "2001:db8::/32", 2);
+	must_prefix("198.51.100.0/24", &a, &plen);
+	is_int(cidrset_insert(set, &a, plen, 3), 0, "max 3: the third prefix is stored");
+	must_prefix("203.0.113.0/24", &a, &plen);
+	is_int(cidrset_insert(set, &a, plen, 4), CIDRSET_FULL, "max 3: a fourth is refused");
+	is_int(cidrset_count(set), 3, "max 3: the set keeps 3 prefixes");
+	ok(!cidrset_lookup(set, &a, NULL, NULL), "max 3: the refused prefix is not in the set");
+	must_prefix("192.0.2.0/24", &a, &plen);
+	is_int(cidrset_insert(set, &a, plen, 9), 1, "max 3: a stored prefix may change its value");
+	ok(cidrset_lookup(set, &a, &v, NULL) && v == 9, "max 3: ... and has it");
+	cidrset_free(&set);
+}
+
 int main(void)
 {
+	test_max_entries();
 	test_edges();
 	test_split_then_fill();
 	test_walk();

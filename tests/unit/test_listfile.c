@@ -164,7 +164,7 @@ static const struct {
 
 static void test_cases(void)
 {
-	struct listfile_opts opts = { LISTFILE_AUTO, false };
+	struct listfile_opts opts = { LISTFILE_AUTO, false, 0 };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *path = fixture("case.txt", cases[i].content, strlen(cases[i].content));
@@ -212,7 +212,7 @@ static const struct {
 
 static void test_abort(void)
 {
-	struct listfile_opts opts = { LISTFILE_AUTO, true };
+	struct listfile_opts opts = { LISTFILE_AUTO, true, 0 };
 
 	for (size_t i = 0; i < sizeof(abort_cases) / sizeof(abort_cases[0]); i++) {
 		const char *c = abort_cases[i].content;
@@ -237,9 +237,32 @@ static void test_abort(void)
 	free(error);
 }
 
+/* max_entries: a list at the limit loads; past it the load fails, even without abort_on_bad_line. */
+static void test_max_entries(void)
+{
+	struct listfile_opts opts = { LISTFILE_AUTO, false, 3 };
+	listfile_t *list = NULL;
+	char *error = NULL, want[600];
+	const char *path = fixture("case.txt", "192.0.2.1\n192.0.2.2\n192.0.2.3\n", 30);
+
+	ok(listfile_load(path, &opts, &list, &error) == 0 && list != NULL, "max_entries 3: 3 prefixes load");
+	listfile_free(&list);
+	path = fixture("case.txt", "192.0.2.1\n192.0.2.2\n192.0.2.3\n192.0.2.4\n", 40);
+	ok(listfile_load(path, &opts, &list, &error) == -1 && list == NULL, "max_entries 3: 4 prefixes fail");
+	snprintf(want, sizeof(want), "%s:4: list too large: more than 3 prefixes", path);
+	is_str(error, want, "max_entries 3: the error names file, line and limit");
+	free(error);
+	/* a range that crosses the limit in its middle */
+	path = fixture("case.txt", "192.0.2.1\n192.0.2.2\n192.0.2.9-192.0.2.10\n", 41);
+	ok(listfile_load(path, &opts, &list, &error) == -1, "max_entries 3: a range crossing it fails");
+	snprintf(want, sizeof(want), "%s:3: list too large: more than 3 prefixes", path);
+	is_str(error, want, "max_entries 3: ... at the range's line");
+	free(error);
+}
+
 static void test_limits(void)
 {
-	struct listfile_opts opts = { LISTFILE_AUTO, false };
+	struct listfile_opts opts = { LISTFILE_AUTO, false, 0 };
 	struct buf data = BUF_INIT;
 	listfile_t *list = NULL;
 	char *error = NULL;
@@ -303,7 +326,7 @@ static void test_limits(void)
 /* Many bad lines: all counted, 20 logged and one summary; stderr captured. */
 static void test_log_limit(void)
 {
-	struct listfile_opts opts = { LISTFILE_AUTO, false };
+	struct listfile_opts opts = { LISTFILE_AUTO, false, 0 };
 	struct buf data = BUF_INIT;
 	listfile_t *list = NULL;
 	char *error = NULL;
@@ -349,7 +372,7 @@ static void test_log_limit(void)
 
 static void test_lookups(void)
 {
-	struct listfile_opts opts = { LISTFILE_AUTO, true };
+	struct listfile_opts opts = { LISTFILE_AUTO, true, 0 };
 	const char *top = getenv("top_srcdir");
 	char path[1024];
 	listfile_t *list = NULL;
@@ -443,6 +466,7 @@ int main(void)
 	test_cases();
 	test_abort();
 	test_limits();
+	test_max_entries();
 	test_log_limit();
 	test_lookups();
 	static const char *const files[] = { "case.txt", "abort.txt", "long.txt", "text.txt",
