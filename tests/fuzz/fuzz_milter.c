@@ -236,6 +236,15 @@ struct reader {
 	const uint8_t *p, *end;
 };
 
+/* Copy src into dst of cap bytes, cut. */
+static void copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* The next NUL-terminated argument, cut at ARG_MAX - 1 bytes. */
 static const char *next(struct reader *r, char out[ARG_MAX])
 {
@@ -271,7 +280,7 @@ static sfsistat do_connect(const struct smfiDesc *d, SMFICTX *ctx, const char *t
 	} else {
 		struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
 		sun->sun_family = AF_UNIX;
-		snprintf(sun->sun_path, sizeof(sun->sun_path), "%s", text);
+		copy(sun->sun_path, sizeof(sun->sun_path), text);
 	}
 	return d->xxfi_connect(ctx, (char *)text, (struct sockaddr *)&ss);
 }
@@ -295,8 +304,8 @@ static void macro_set(SMFICTX *ctx, const char *name, const char *value)
 		;
 	if (i == MACROS_MAX)
 		return;
-	snprintf(ctx->macro[i].name, sizeof(ctx->macro[i].name), "%s", name);
-	snprintf(ctx->macro[i].value, sizeof(ctx->macro[i].value), "%s", value);
+	copy(ctx->macro[i].name, sizeof(ctx->macro[i].name), name);
+	copy(ctx->macro[i].value, sizeof(ctx->macro[i].value), value);
 	if (i == ctx->n_macros)
 		ctx->n_macros++;
 }
