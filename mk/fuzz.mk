@@ -1,9 +1,13 @@
 # Fuzz targets: each tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput.
 # `make check` replays tests/fuzz/corpus/NAME/ through tests/fuzz/replay.c;
 # ./configure --enable-fuzzing CC=clang also builds tests/fuzz/NAME-fuzzer
-# with -fsanitize=fuzzer for real fuzzing:
-#   tests/fuzz/addr-fuzzer -max_total_time=60 $(srcdir)/tests/fuzz/corpus/addr
-# To add a target: add NAME to FUZZ_TARGETS below and the two lines for it.
+# with -fsanitize=fuzzer for real fuzzing, every object of that build
+# instrumented (doc/FUZZING.md):
+#   mkdir new; tests/fuzz/addr-fuzzer -max_total_time=60 new $(srcdir)/tests/fuzz/corpus/addr
+#   make fuzz-smoke       every fuzzer a few seconds (CI runs it)
+# To add a target: the replay_NAME program and test, NAME-fuzzer under
+# ENABLE_FUZZING, and seeds in tests/fuzz/corpus/NAME (smoke.sh fails a
+# corpus folder without its fuzzer).
 EXTRA_DIST += tests/fuzz/corpus
 
 check_PROGRAMS += tests/fuzz/replay_addr
