@@ -5,8 +5,10 @@
 #                          foreground on the embedded default configuration
 #                          (no Redis), logging every decision to the terminal
 #   ./quickstart.sh test   install deps if missing, build (warnings are errors),
-#                          run every test, then again under ASan+UBSan; the last
-#                          line is "N passed, N failed, N skipped"
+#                          run every test, then again under ASan+UBSan, then
+#                          every libFuzzer target briefly in a clang build whose
+#                          every object is instrumented (make fuzz-smoke); the
+#                          last line is "N passed, N failed, N skipped"
 #
 # Debian 12; run as root, or with sudo available for the package step.
 set -euo pipefail
@@ -20,7 +22,7 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
 # nc, for the request the run command suggests
 RUN_PKGS="netcat-openbsd"
 TEST_PKGS="redis-server redis-tools rbldnsd postfix swaks miltertest bind9-dnsutils
-  python3 iproute2 procps valgrind libsisimai-perl python3-jsonschema"
+  python3 iproute2 procps valgrind libsisimai-perl python3-jsonschema clang libclang-rt-14-dev"
 # The Debian packaging test (tests/integration/debian_pkg.sh): build, lint,
 # check the systemd units (systemd-analyze, which calls man for Documentation=).
 PKG_PKGS="debhelper lintian systemd man-db"
@@ -79,11 +81,12 @@ summarize() {
 	[ "$fail" -eq 0 ]
 }
 
-# check DIR: run the test suite of one build; show the logs of what failed.
+# check DIR [TARGET]: run the test suite of one build (TARGET: check, or
+# fuzz-smoke); show the logs of what failed.
 check() {
-	local dir=$1 rc=0
+	local dir=$1 target=${2:-check} rc=0
 	find "$dir" -name '*.trs' -delete 2>/dev/null || true
-	(cd "$dir" && make -j"$JOBS" check >"$dir/check.out" 2>&1) || rc=1
+	(cd "$dir" && make -j"$JOBS" "$target" >"$dir/check.out" 2>&1) || rc=1
 	grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS|XFAIL):' "$dir/check.out" | grep -vE '^PASS:' || true
 	if [ $rc -ne 0 ]; then
 		echo "quickstart: failures in $dir; their logs:" >&2
@@ -161,7 +164,11 @@ test)
 	check "$TOP/build-san" || rc=1
 	# The Debian packages: built, installed, started and purged once.
 	run_tap "$TOP/build" tests/integration/debian_pkg.sh || rc=1
-	summarize "$TOP/build" "$TOP/build-san" || rc=1
+	# the fuzz targets, a few seconds each (about 3 minutes on 2 cores); their
+	# TAP results count in the line below like every other test
+	build build-fuzz --enable-fuzzing CC=clang
+	check "$TOP/build-fuzz" fuzz-smoke || rc=1
+	summarize "$TOP/build" "$TOP/build-san" "$TOP/build-fuzz" || rc=1
 	exit $rc
 	;;
 *)

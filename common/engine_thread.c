@@ -43,6 +43,7 @@ struct engine_thread {
 	struct event_base *base;
 	engine_t *engine;
 	struct event *wake;
+	struct event *stop;	/* activated by engine_thread_stop(): breaks the loop from inside */
 	pthread_mutex_t mu;
 	struct thread_job *queue;	/* submitted, not yet started (LIFO is fine) */
 	struct thread_job *running;	/* started, not yet answered */
@@ -118,6 +119,22 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
 	free(todo);
 }
 
+/*
+ * Engine thread: leave the loop.  engine_thread_stop() cannot call
+ * event_base_loopbreak() itself: event_base_loop() clears the break flag
+ * when it starts, so a stop that came before the thread entered the loop
+ * (a generation replaced or shut down right after its start) was lost and
+ * pthread_join() waited forever.  An activated event is never lost.
+ */
+static void stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	engine_thread_t *et = arg;
+
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(et->base);
+}
+
 static void *engine_thread_main(void *arg)
 {
 	engine_thread_t *et = arg;
@@ -147,9 +164,11 @@ int engine_thread_start(cfg_t *cfg, engine_thread_t **et_r, char **error_r)
 		return -1;
 	}
 	et->wake = event_new(et->base, -1, 0, wake_cb, et);
+	et->stop = event_new(et->base, -1, 0, stop_cb, et);
 	if (pthread_create(&et->tid, NULL, engine_thread_main, et) != 0) {
 		*error_r = xstrdup("cannot start the engine thread");
 		event_free(et->wake);
+		event_free(et->stop);
 		engine_free(&et->engine);
 		event_base_free(et->base);
 		pthread_mutex_destroy(&et->mu);
@@ -222,7 +241,7 @@ void engine_thread_stop(engine_thread_t **etp)
 	pthread_mutex_lock(&et->mu);
 	et->stopping = true;
 	pthread_mutex_unlock(&et->mu);
-	event_base_loopbreak(et->base);
+	event_active(et->stop, EV_READ, 0);
 	pthread_join(et->tid, NULL);
 	/* The loop is gone: free the engine (no callbacks), then release waiters. */
 	engine_free(&et->engine);
@@ -241,6 +260,7 @@ void engine_thread_stop(engine_thread_t **etp)
 	et->queue = et->running = NULL;
 	pthread_mutex_unlock(&et->mu);
 	event_free(et->wake);
+	event_free(et->stop);
 	event_base_free(et->base);
 	pthread_mutex_destroy(&et->mu);
 	free(et);

@@ -18,3 +18,9 @@ EXTRA_DIST += bench/engine-bench.sh bench/dns_delay_proxy.py
 
 # relayguard-ctl stats reads the engines' snapshots (common/engine_stats.h).
 ctl_relayguard_ctl_SOURCES += ctl/ctl_stats.c
+
+# An engine thread stopped right after its start (found by the milter fuzzer).
+check_PROGRAMS += tests/unit/test_engine_thread
+TESTS += tests/unit/test_engine_thread
+tests_unit_test_engine_thread_SOURCES = tests/unit/test_engine_thread.c tests/unit/tap.h
+tests_unit_test_engine_thread_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit

@@ -19,6 +19,8 @@
 #include "buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional, as with libFuzzer: a target that needs setup defines it. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 static int read_file(const char *path, struct buf *out)
 {
@@ -52,6 +54,8 @@ int main(int argc, char **argv)
 		snprintf(dir, sizeof(dir), "%s", argv[1]);
 	else
 		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%s", top ? top : ".", FUZZ_NAME);
+	if (LLVMFuzzerInitialize != NULL)
+		LLVMFuzzerInitialize(&argc, &argv);
 	DIR *d = opendir(dir);
 	if (d == NULL) {
 		printf("1..1\nnot ok 1 - corpus folder %s missing\n", dir);
