@@ -78,6 +78,7 @@ struct lookup {
 	bool starting;		/* in lookup_run(): answers take start_us as their time */
 	bool shared;		/* in the in-flight table */
 	bool finished;
+	bool health_wait;	/* waits (one pending) for the first probe rounds */
 };
 
 /* Cached answer in the LRU. */
@@ -179,7 +180,7 @@ static void remember(struct lookup *lk, size_t i, unsigned dns_ttl)
 		ttl = e->negative_ttl_s;
 	else
 		return;
-	if (ttl == 0)
+	if (ttl == 0 || !engine_health_counts(e, i))	/* never cache what does not count */
 		return;
 	if (!lru_off(e)) {
 		struct cached_answer *c = xcalloc(1, sizeof(*c));
@@ -234,6 +235,11 @@ static void lookup_cancel_ops(struct lookup *lk, const char *why)
 	if (lk->rlreq != NULL) {
 		rlists_cancel(lk->rlreq);
 		lk->rlreq = NULL;
+		lk->pending--;
+	}
+	if (lk->health_wait) {
+		lk->health_wait = false;
+		e->health_waiting--;
 		lk->pending--;
 	}
 	for (size_t i = 0; i < e->n_sources; i++) {
@@ -320,6 +326,7 @@ static void lookup_deliver(struct lookup *lk)
 {
 	engine_t *e = lk->engine;
 
+	engine_health_filter(e, lk->results);	/* a zone's health at this moment decides */
 	for (struct engine_check *c = lk->waiters; c != NULL && !e->free_pending; c = c->next) {
 		if (c->cb == NULL)
 			continue;
@@ -398,6 +405,17 @@ static void lookup_op_done(struct lookup *lk)
 {
 	if (--lk->pending == 0)
 		lookup_finish(lk);
+}
+
+void engine_health_release(engine_t *e)
+{
+	for (struct lookup *lk = e->live; lk != NULL && e->health_waiting > 0; lk = lk->live_next) {
+		if (lk->health_wait) {
+			lk->health_wait = false;
+			e->health_waiting--;
+			lookup_op_done(lk);
+		}
+	}
 }
 
 /* ---- DNS ----------------------------------------------------------------- */
@@ -704,6 +722,13 @@ static void lookup_run(struct lookup *lk)
 			lookup_start_dns(lk, (enum engine_group)g);
 	}
 	lookup_start_rlists(lk);
+	/* A zone's first probe round is out: its answers count only once it passes,
+	 * so wait for it too, under the same deadline. */
+	if (engine_health_first_pending(e)) {
+		lk->health_wait = true;
+		e->health_waiting++;
+		lk->pending++;
+	}
 	if (lk->pending == 0) {
 		lookup_finish(lk);
 		return;

@@ -21,6 +21,7 @@
 #include "resolver.h"
 #include "rlists.h"
 #include "site.h"
+#include "zone_share.h"
 
 /* One configured source, resolved at engine_new() time. */
 struct engine_source {
@@ -118,6 +119,8 @@ struct engine {
 	bool free_pending;		/* engine_free() came from a callback */
 	struct engine_counters counters;
 	struct engine_stats_writer *stats;
+	zone_share_t *share;		/* zone health shared through Redis; NULL if not */
+	size_t health_waiting;		/* lookups waiting for a first probe round */
 };
 
 
@@ -168,6 +171,16 @@ unsigned engine_hash_str(const char *s);
 /* engine.c: the LRU's value destructor; free every lookup (no callbacks). */
 void engine_cached_answer_free(void *p);
 void engine_lookups_free(engine_t *engine);
+/* engine_health.c: does source i's answer count now (true for non-DNS sources)?
+ * Is a first probe round out?  Discount the answers of zones not in service.
+ * The dnsbl round callback; the shared health (after Redis is set up). */
+bool engine_health_counts(const engine_t *engine, size_t i);
+bool engine_health_first_pending(const engine_t *engine);
+void engine_health_filter(const engine_t *engine, struct engine_source_result *results);
+void engine_health_round(dnsbl_t *d, size_t site, void *ctx);
+void engine_health_setup(engine_t *engine, bool publish);
+/* engine.c: finish the lookups that waited for the first probe rounds. */
+void engine_health_release(engine_t *engine);
 /* engine.c: the ready event's callback (engine_setup.c creates the event). */
 void engine_deliver_ready(evutil_socket_t fd, short what, void *arg);
 
