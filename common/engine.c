@@ -49,6 +49,8 @@ struct lookup_op {
 	enum engine_group group;	/* Redis ops */
 	dnsbl_query_t *query;
 	rcache_req_t *rreq;
+	bool remember_later;	/* the answer came before its zone's first round passed */
+	unsigned remember_ttl;
 };
 
 struct lookup {
@@ -180,8 +182,15 @@ static void remember(struct lookup *lk, size_t i, unsigned dns_ttl)
 		ttl = e->negative_ttl_s;
 	else
 		return;
-	if (ttl == 0 || !engine_health_counts(e, i))	/* never cache what does not count */
+	const struct zone_health *h = engine_source_health(e, i);
+	if (ttl == 0)
 		return;
+	if (h != NULL && !zone_health_counts(h)) {
+		/* Never cache what does not count; a zone waiting for its first round may count yet. */
+		lk->dns_ops[i].remember_later = h->state == ZONE_UNPROBED;
+		lk->dns_ops[i].remember_ttl = dns_ttl;
+		return;
+	}
 	if (!lru_off(e)) {
 		struct cached_answer *c = xcalloc(1, sizeof(*c));
 		c->answer = r->answer;
@@ -327,6 +336,10 @@ static void lookup_deliver(struct lookup *lk)
 	engine_t *e = lk->engine;
 
 	engine_health_filter(e, lk->results);	/* a zone's health at this moment decides */
+	for (size_t i = 0; i < e->n_sources; i++) {
+		if (lk->dns_ops[i].remember_later && engine_health_counts(e, i))
+			remember(lk, i, lk->dns_ops[i].remember_ttl);
+	}
 	for (struct engine_check *c = lk->waiters; c != NULL && !e->free_pending; c = c->next) {
 		if (c->cb == NULL)
 			continue;

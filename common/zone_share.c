@@ -115,6 +115,14 @@ int zone_share_value_format(const struct zone_share_value *v, struct buf *out)
 	return 0;
 }
 
+/* Writes are fire-and-forget; rcache wants a callback all the same. */
+static void ignore_reply(int status, const struct rcache_reply *reply, void *ctx)
+{
+	(void)status;
+	(void)reply;
+	(void)ctx;
+}
+
 /* ---- reading -------------------------------------------------------------- */
 
 static void schedule(zone_share_t *zs, unsigned ms)
@@ -144,7 +152,7 @@ static void take_field(zone_share_t *zs, const struct rcache_reply *f, const str
 	if (now_ms - v.at_ms > (int64_t)ZONE_SHARE_KEEP_S * 1000 && zs->publish) {
 		const char *argv[] = { "HDEL", zs->key, f->str };
 		size_t lens[] = { 4, strlen(zs->key), f->len };
-		(void)rcache_command_argv(zs->rc, 3, argv, lens, NULL, NULL);
+		(void)rcache_command_argv(zs->rc, 3, argv, lens, ignore_reply, NULL);
 		return;
 	}
 	if (!v.dead || (hlen == strlen(zs->host) && memcmp(bar + 1, zs->host, hlen) == 0) ||
@@ -231,7 +239,8 @@ void zone_share_free(zone_share_t **zsp)
 
 	if (zs == NULL)
 		return;
-	rcache_cancel(zs->read_req);
+	if (zs->read_req != NULL)
+		rcache_cancel(zs->read_req);
 	while (zs->waits != NULL) {
 		struct done_wait *w = zs->waits;
 		zs->waits = w->next;
@@ -267,8 +276,8 @@ void zone_share_publish(zone_share_t *zs, const char *zone, bool dead, const cha
 		size_t hset_len[] = { 4, strlen(zs->key), field.len, value.len };
 		const char *expire[] = { "EXPIRE", zs->key, keep.data };
 		size_t expire_len[] = { 6, strlen(zs->key), keep.len };
-		(void)rcache_command_argv(zs->rc, 4, hset, hset_len, NULL, NULL);
-		(void)rcache_command_argv(zs->rc, 3, expire, expire_len, NULL, NULL);
+		(void)rcache_command_argv(zs->rc, 4, hset, hset_len, ignore_reply, NULL);
+		(void)rcache_command_argv(zs->rc, 3, expire, expire_len, ignore_reply, NULL);
 	}
 	buf_free(&field);
 	buf_free(&value);
