@@ -8,10 +8,14 @@
  * its verdict, whatever layer the answer came from (LRU, Redis, DNS).  So a
  * suspension reaches cached answers and lookups in flight at once, and costs
  * one field read per DNS source per lookup.  Answers that arrive while their
- * zone is not in service are not cached (engine.c, remember()), so a dead
- * list's "listed" answers never reach the caches; what was cached before the
+ * zone is suspended are not cached (engine.c, remember()), so a dead list's
+ * "listed" answers never reach the caches; answers that arrive while the
+ * zone waits for its first round are cached when the lookup delivers, if
+ * the round has put the zone in service by then.  What was cached before a
  * suspension counts again once the zone is back in service (it passed its
- * probes again), until its TTL ends.
+ * probes again), until its TTL ends: re-querying would cost every client
+ * one lookup for the few answers cached between a list's death and the
+ * probe round that found it, and the probe interval bounds those.
  */
 #include "config.h"
 
