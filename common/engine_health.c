@@ -31,15 +31,7 @@
 /* The zone_health of source i, or NULL for sources that are not DNS lists. */
 const struct zone_health *engine_source_health(const engine_t *e, size_t i)
 {
-	const struct engine_source *s;
-
-	if (i >= e->n_sources)
-		return NULL;
-	s = &e->sources[i];
-	if (s->kind != ENGINE_SOURCE_DNSBL && s->kind != ENGINE_SOURCE_RHSBL_HELO &&
-	    s->kind != ENGINE_SOURCE_RHSBL_SENDER)
-		return NULL;
-	return dnsbl_site_health(e->dnsbl[group_of(s->kind)], s->index);
+	return i < e->n_sources ? e->sources[i].health : NULL;
 }
 
 bool engine_health_counts(const engine_t *e, size_t i)
@@ -62,9 +54,8 @@ void engine_health_filter(const engine_t *e, struct engine_source_result *result
 {
 	for (size_t i = 0; i < e->n_sources; i++) {
 		struct engine_source_result *r = &results[i];
-		const struct zone_health *h;
-		if (r->answer == ENGINE_SKIPPED || (h = engine_source_health(e, i)) == NULL ||
-		    zone_health_counts(h))
+		const struct zone_health *h = e->sources[i].health;
+		if (h == NULL || zone_health_counts(h) || r->answer == ENGINE_SKIPPED)
 			continue;
 		/* What the zone said does not count: not a listing, not an answer, not an error. */
 		r->answer = ENGINE_SKIPPED;
@@ -91,8 +82,9 @@ static void share_apply(zone_share_t *zs, void *ctx)
 			dnsbl_site_shared(e->dnsbl[g], i, host, why, at);
 		}
 	}
-	/* A shared suspension may settle a zone lookups wait for. */
-	engine_health_release(e);
+	/* A shared suspension may settle the last zone lookups wait for. */
+	if (!engine_health_first_pending(e))
+		engine_health_release(e);
 }
 
 /* A probe round of ours ended: publish it, and wake lookups that waited for it. */

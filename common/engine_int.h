@@ -30,6 +30,7 @@ struct engine_source {
 	char *display;		/* shown to clients */
 	int weight;
 	size_t index;		/* site index in its dnsbl_t, or file list index */
+	const struct zone_health *health;	/* DNS lists: the zone's health (in its dnsbl_t); else NULL */
 };
 
 /* What a finished lookup knows; the verdict is built from it. */

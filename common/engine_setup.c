@@ -69,8 +69,10 @@ static int setup_dns_group(engine_t *e, enum engine_group g, enum cfg_id id, cha
 	free(ec);
 	if (rc != 0)
 		return -1;
-	for (size_t i = 0; i < sites->n; i++)
+	for (size_t i = 0; i < sites->n; i++) {
 		add_source(e, kinds[g], sites->items[i].zone, sites->items[i].weight, i);
+		e->sources[e->n_sources - 1].health = dnsbl_site_health(e->dnsbl[g], i);
+	}
 	e->has_group[g] = g != GROUP_ADDR;
 	return 0;
 }

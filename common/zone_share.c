@@ -45,6 +45,7 @@ struct zone_share {
 	struct dead_entry *dead;
 	size_t n_dead;
 	bool warned_garbage;
+	bool read_once;			/* a read has answered since start */
 };
 
 /* ---- the value codec ---------------------------------------------------- */
@@ -182,7 +183,11 @@ static void read_done(int status, const struct rcache_reply *reply, void *ctx)
 		for (size_t i = 0; i + 1 < reply->elements; i += 2)
 			take_field(zs, &reply->element[i], &reply->element[i + 1], now);
 	}
-	schedule(zs, ok || zs->interval_ms < ZONE_SHARE_RETRY_MS ? zs->interval_ms : ZONE_SHARE_RETRY_MS);
+	zs->read_once = zs->read_once || ok;
+	/* Until the first read answers, try again soon: at start the connection
+	 * is usually a few milliseconds from ready, and not connected costs no I/O. */
+	unsigned retry = zs->read_once ? ZONE_SHARE_RETRY_MS : ZONE_SHARE_FIRST_RETRY_MS;
+	schedule(zs, ok || zs->interval_ms < retry ? zs->interval_ms : retry);
 	zs->apply(zs, zs->ctx);
 	while (zs->waits != NULL) {
 		struct done_wait *w = zs->waits;

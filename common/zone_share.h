@@ -10,7 +10,9 @@
  *            test entry missing) publishes nothing: not reaching a zone is
  *            this server's problem, not the list's.
  *   read     HGETALL of that hash at start and every interval (retried every
- *            ZONE_SHARE_RETRY_MS while Redis does not answer).  A dead
+ *            ZONE_SHARE_RETRY_MS while Redis does not answer, and every
+ *            ZONE_SHARE_FIRST_RETRY_MS until the first read has answered:
+ *            until then a server goes by its own probes alone).  A dead
  *            verdict counts while it is fresh: younger than
  *            ZONE_SHARE_FRESH_ROUNDS of its writer's own interval (a server
  *            that died holding a zone dead does not hold it forever).
@@ -47,8 +49,10 @@ struct event_base;
 
 /* A dead verdict holds while younger than this many of its writer's intervals. */
 #define ZONE_SHARE_FRESH_ROUNDS 3u
-/* Retry a failed read this soon (or at the interval, if shorter). */
+/* Retry a failed read this soon (or at the interval, if shorter); before the
+ * first read has answered, sooner. */
 #define ZONE_SHARE_RETRY_MS 500u
+#define ZONE_SHARE_FIRST_RETRY_MS 50u
 /* Fields and the hash itself are dropped after this long without a write. */
 #define ZONE_SHARE_KEEP_S (7u * 86400u)
 /* Most dead verdicts kept from one read. */
