@@ -81,6 +81,7 @@ struct lookup {
 	bool shared;		/* in the in-flight table */
 	bool finished;
 	bool health_wait;	/* waits (one pending) for the first probe rounds */
+	bool remember_later;	/* some dns_ops[].remember_later is set */
 };
 
 /* Cached answer in the LRU. */
@@ -182,13 +183,14 @@ static void remember(struct lookup *lk, size_t i, unsigned dns_ttl)
 		ttl = e->negative_ttl_s;
 	else
 		return;
-	const struct zone_health *h = engine_source_health(e, i);
+	const struct zone_health *h = s->health;
 	if (ttl == 0)
 		return;
 	if (h != NULL && !zone_health_counts(h)) {
 		/* Never cache what does not count; a zone waiting for its first round may count yet. */
 		lk->dns_ops[i].remember_later = h->state == ZONE_UNPROBED;
 		lk->dns_ops[i].remember_ttl = dns_ttl;
+		lk->remember_later = lk->remember_later || h->state == ZONE_UNPROBED;
 		return;
 	}
 	if (!lru_off(e)) {
@@ -335,8 +337,9 @@ static void lookup_deliver(struct lookup *lk)
 {
 	engine_t *e = lk->engine;
 
-	engine_health_filter(e, lk->results);	/* a zone's health at this moment decides */
-	for (size_t i = 0; i < e->n_sources; i++) {
+	if (e->zones_out > 0)	/* a zone's health at this moment decides */
+		engine_health_filter(e, lk->results);
+	for (size_t i = 0; lk->remember_later && i < e->n_sources; i++) {
 		if (lk->dns_ops[i].remember_later && engine_health_counts(e, i))
 			remember(lk, i, lk->dns_ops[i].remember_ttl);
 	}
@@ -737,7 +740,7 @@ static void lookup_run(struct lookup *lk)
 	lookup_start_rlists(lk);
 	/* A zone's first probe round is out: its answers count only once it passes,
 	 * so wait for it too, under the same deadline. */
-	if (engine_health_first_pending(e)) {
+	if (e->zones_out > 0 && engine_health_first_pending(e)) {
 		lk->health_wait = true;
 		e->health_waiting++;
 		lk->pending++;

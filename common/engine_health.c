@@ -65,6 +65,15 @@ void engine_health_filter(const engine_t *e, struct engine_source_result *result
 	}
 }
 
+void engine_health_recount(engine_t *e)
+{
+	e->zones_out = 0;
+	for (size_t i = 0; i < e->n_sources; i++) {
+		if (e->sources[i].health != NULL && !zone_health_counts(e->sources[i].health))
+			e->zones_out++;
+	}
+}
+
 /* ---- the fleet ------------------------------------------------------------ */
 
 /* After each read of the shared verdicts: apply them to every DNS zone. */
@@ -82,6 +91,7 @@ static void share_apply(zone_share_t *zs, void *ctx)
 			dnsbl_site_shared(e->dnsbl[g], i, host, why, at);
 		}
 	}
+	engine_health_recount(e);
 	/* A shared suspension may settle the last zone lookups wait for. */
 	if (!engine_health_first_pending(e))
 		engine_health_release(e);
@@ -93,6 +103,7 @@ void engine_health_round(dnsbl_t *d, size_t site, void *ctx)
 	engine_t *e = ctx;
 	const struct zone_health *h = dnsbl_site_health(d, site);
 
+	engine_health_recount(e);
 	if (e->share != NULL && h != NULL && !h->dead && h->failures == 0)
 		zone_share_publish(e->share, h->zone, false, NULL);
 	else if (e->share != NULL && h != NULL && h->dead)

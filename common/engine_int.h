@@ -122,6 +122,10 @@ struct engine {
 	struct engine_stats_writer *stats;
 	zone_share_t *share;		/* zone health shared through Redis; NULL if not */
 	size_t health_waiting;		/* lookups waiting for a first probe round */
+	/* DNS zones not in service now; 0 (the steady state) keeps the health
+	 * checks off the hot path.  Recounted after every event that may change
+	 * a zone's state (a probe round, a read of the fleet's verdicts). */
+	size_t zones_out;
 };
 
 
@@ -180,6 +184,7 @@ bool engine_health_first_pending(const engine_t *engine);
 void engine_health_filter(const engine_t *engine, struct engine_source_result *results);
 void engine_health_round(dnsbl_t *d, size_t site, void *ctx);
 void engine_health_setup(engine_t *engine, bool publish);
+void engine_health_recount(engine_t *engine);
 /* engine.c: finish the lookups that waited for the first probe rounds. */
 void engine_health_release(engine_t *engine);
 /* engine.c: the ready event's callback (engine_setup.c creates the event). */

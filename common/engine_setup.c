@@ -236,6 +236,7 @@ int engine_new_opts(struct event_base *base, cfg_t *cfg, const struct engine_opt
 		return -1;
 	}
 	engine_health_setup(e, opts == NULL || !opts->health_read_only);
+	engine_health_recount(e);
 	if (e->dnsbl[GROUP_ADDR] != NULL &&
 	    resolver_uses_public_server(e->resolver, public_server, sizeof(public_server)))
 		log_warning("resolver %s is a public DNS service: large DNSBLs refuse queries from "
