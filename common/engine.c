@@ -45,12 +45,15 @@ struct engine_check {
 /* One DNS or Redis operation of a lookup, the context of its callback. */
 struct lookup_op {
 	struct lookup *lookup;
-	size_t source;		/* index into engine->sources (DNS ops) */
+	unsigned source;	/* index into engine->sources (DNS ops) */
 	enum engine_group group;	/* Redis ops */
 	dnsbl_query_t *query;
 	rcache_req_t *rreq;
-	bool remember_later;	/* the answer came before its zone's first round passed */
+	/* The answer came before its zone's first round passed: remember it at
+	 * delivery if the zone is in service then.  (Packed so that a lookup of
+	 * five zones stays in malloc's small sizes.) */
 	unsigned remember_ttl;
+	bool remember_later;
 };
 
 struct lookup {
@@ -476,7 +479,7 @@ static void lookup_start_dns(struct lookup *lk, enum engine_group g)
 		if (group_of(s->kind) != g || lk->answered[i] || s->kind == ENGINE_SOURCE_REDIS_LIST)
 			continue;
 		op->lookup = lk;
-		op->source = i;
+		op->source = (unsigned)i;
 		if (g == GROUP_ADDR)
 			op->query = dnsbl_query_addr(e->dnsbl[g], s->index, &lk->client, dns_answered, op);
 		else
