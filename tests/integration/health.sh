@@ -62,9 +62,11 @@ milter_pidfile = $RUN/milter.pid
 CONF
 
 "$POLICYD" -f -c "$RUN/rg.conf" 2>"$RUN/policyd.log" &
-rg_track $!
+POLICYD_PID=$!
+rg_track "$POLICYD_PID"
 "$MILTER" -f -c "$RUN/rg.conf" 2>"$RUN/milter.log" &
-rg_track $!
+MILTER_PID=$!
+rg_track "$MILTER_PID"
 rg_wait_port "$POLICY_PORT" || rg_bail "relayguard-policyd did not start: $(cat "$RUN/policyd.log")"
 for _ in $(seq 1 300); do [ -S "$SOCK" ] && break; sleep 0.1; done
 [ -S "$SOCK" ] || rg_bail "relayguard-milter did not start: $(cat "$RUN/milter.log")"
@@ -169,12 +171,18 @@ policy_pidfile = $RUN/fresh.pid
 policy_workers = 1
 CONF
 "$POLICYD" -f -c "$RUN/fresh.conf" 2>"$RUN/fresh.log" &
-rg_track $!
+FRESH_PID=$!
+rg_track "$FRESH_PID"
 rg_wait_port "$P2" || rg_bail "the second policyd did not start"
 rg_is "$($CLIENT ask "$P2" $RCPT client_address=192.0.2.120 instance=first | cut -d' ' -f1)" "action=DUNNO" \
 	"a fresh policyd, list dead at start: its very first check does not count it"
 rg_like "$(grep 'client=192.0.2.120' "$RUN/fresh.log")" 'verdict=pass' "and logs a pass"
 rg_like "$(grep 'zone=fade.bl' "$RUN/fresh.log")" 'state=suspended was=unprobed' \
 	"it went from not yet probed to suspended"
+
+# The daemons end cleanly (under ASan: no report, no leak).
+for pid in "$POLICYD_PID" "$MILTER_PID" "$FRESH_PID"; do rg_stop "$pid"; done
+! grep -l 'Sanitizer\|runtime error' "$RUN"/policyd.log "$RUN"/milter.log "$RUN"/fresh.log
+rg_ok $? "policyd and the milter end without a sanitizer report"
 
 rg_done

@@ -60,9 +60,11 @@ PORT_A=$(rg_free_port)
 PORT_B=$(rg_free_port)
 conf mxa "$DNS_A" "$PORT_A"
 conf mxb "$DNS_B" "$PORT_B"
+PIDS=""
 for mx in mxa mxb; do
 	"$POLICYD" -f -c "$RUN/$mx.conf" 2>"$RUN/$mx.log" &
 	rg_track $!
+	PIDS="$PIDS $!"
 done
 rg_wait_port "$PORT_A" || rg_bail "mxa did not start: $(cat "$RUN/mxa.log")"
 rg_wait_port "$PORT_B" || rg_bail "mxb did not start: $(cat "$RUN/mxb.log")"
@@ -121,5 +123,9 @@ rg_is "$(ask "$PORT_B" 192.0.2.5)" "action=550" "Redis down: mxb still answers"
 rg_is "$(ask "$PORT_B" 192.0.2.88)" "action=DUNNO" "Redis down: an unlisted client passes"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 rg_ok "$([ "$ms" -lt 2500 ]; echo $?)" "Redis down: two checks in $ms ms, nothing waits for Redis"
+
+for pid in $PIDS; do rg_stop "$pid"; done
+! grep -l 'Sanitizer\|runtime error' "$RUN"/mxa.log "$RUN"/mxb.log
+rg_ok $? "both daemons end without a sanitizer report"
 
 rg_done
