@@ -111,7 +111,7 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	NUM(CFG_DNSBL_TIMEOUT, "dnsbl_timeout", CFG_T_DURATION, "sources", "5s", 100 * MS, 60 * SEC,
 	    "deadline for all lookups of one check"),
 	NUM(CFG_DNSBL_PROBE_INTERVAL, "dnsbl_probe_interval", CFG_T_DURATION, "sources", "5m", 0, 7 * DAY,
-	    "how often each blacklist is probed for health; 0 = never"),
+	    "how often each list is probed for health (it counts only while it passes); 0 = never"),
 	ANY(CFG_DNSBL_ERROR_CODES, "dnsbl_error_codes", CFG_T_CODES, "sources",
 	    "127.255.255.[252..255], 127.0.1.255, 127.0.0.255, 127.0.10.3",
 	    "answers that mean a list refuses us, not a listing: FILTER or ZONE=FILTER"),

@@ -1,5 +1,6 @@
 /*
- * clock - monotonic time for deadlines, expiry and latency figures.
+ * clock - monotonic time for deadlines, expiry and latency figures; wall
+ * time for what travels between servers.
  * Thread-safe; never fails on Linux.
  */
 #ifndef RELAYGUARD_CLOCK_H
@@ -19,6 +20,16 @@ static inline uint64_t clock_now_us(void)
 static inline uint64_t clock_now_ms(void)
 {
 	return clock_now_us() / 1000u;
+}
+
+/* Wall-clock milliseconds since the epoch: for times that travel between
+ * servers (shared zone health), never for deadlines. */
+static inline int64_t clock_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The time ms from now on clock id, for pthread_cond_timedwait() and the like. */

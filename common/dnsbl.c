@@ -24,6 +24,7 @@
 #include "dnsbl_diag.h"
 #include "log.h"
 #include "mem.h"
+#include "zone_health.h"
 
 /* Longest "x.y.z.w" text plus NUL. */
 #define CODE_STRLEN 16
@@ -40,10 +41,11 @@ struct dnsbl_site {
 	uint32_t last_error_code;	/* this thread's copy of dnsbl_diag_state_swap()'s; 0 = normal */
 	uint64_t txt_logged_ms;		/* last notice of listings without text; 0 = never */
 	unsigned txt_missing;		/* listings without text since that notice */
-	unsigned probe_failures;	/* failed rounds in a row */
+	struct zone_health health;
 	unsigned probes_pending;	/* of the current round; 0 = none running */
-	bool round_failed, round_dead;
-	const char *round_why;
+	bool round_unprobed;		/* the round started while the zone was UNPROBED */
+	enum zone_round round;		/* the worst probe answer of the round so far */
+	char round_why[ZONE_WHY_MAX];
 };
 
 struct dnsbl {
@@ -57,6 +59,10 @@ struct dnsbl {
 	struct dnsbl_error_code *codes;
 	size_t n_codes;
 	struct event *probe_timer;
+	struct event *retry_timer;	/* an early round for zones never probed well */
+	unsigned unprobed_rounds;	/* rounds running for UNPROBED zones */
+	dnsbl_round_cb *on_round;
+	void *round_ctx;
 	struct dnsbl_query *queries;
 };
 
@@ -411,7 +417,7 @@ dnsbl_query_t *dnsbl_query_addr(dnsbl_t *d, size_t site, const addr_t *a, dnsbl_
 		return immediate(q, DNSBL_SKIPPED, "not an IP list");
 	if (a->family == AF_INET6 && !d->ipv6)
 		return immediate(q, DNSBL_SKIPPED, "IPv6 queries disabled");
-	if (d->sites[site].stats.suspended)
+	if (d->sites[site].health.state == ZONE_SUSPENDED)
 		return immediate(q, DNSBL_SKIPPED, "zone suspended");
 	if (addr_dnsbl_name(a, d->sites[site].site.zone, name, sizeof(name)) != 0)
 		return immediate(q, DNSBL_ERROR, "query name too long");
@@ -472,7 +478,7 @@ dnsbl_query_t *dnsbl_query_domain(dnsbl_t *d, size_t site, const char *domain, d
 		return immediate(q, DNSBL_SKIPPED, "not a domain list");
 	if (domain_name(domain, d->sites[site].site.zone, name) != 0)
 		return immediate(q, DNSBL_ERROR, "invalid domain");
-	if (d->sites[site].stats.suspended)
+	if (d->sites[site].health.state == ZONE_SUSPENDED)
 		return immediate(q, DNSBL_SKIPPED, "zone suspended");
 	send_query(q, name, d->want_txt);
 	return q;
@@ -499,77 +505,152 @@ bool dnsbl_query_settle(dnsbl_query_t *q)
 
 /* ---- health probes ---------------------------------------------------- */
 
-static void suspend(struct dnsbl_site *s, const char *why)
+static const char *probe_prefix(const dnsbl_t *d, enum probe_role role)
 {
-	if (s->stats.suspended)
+	if (d->kind == DNSBL_KIND_IP)
+		return role == PROBE_MUST_LIST ? "2.0.0.127" : "1.0.0.127";
+	return role == PROBE_MUST_LIST ? "test" : "invalid";
+}
+
+/* Note what one probe found in the round; a worse finding replaces the reason. */
+static void probe_note(struct dnsbl_site *s, const dnsbl_query_t *q, const char *prefix)
+{
+	const struct dnsbl_result *r = &q->result;
+	char code[CODE_STRLEN];
+
+	if (q->probe == PROBE_MUST_NOT_LIST && r->status == DNSBL_LISTED) {
+		code_text(r->code, code);
+		zone_why_printf(s->round_why, "%s.%s listed %s (it must not be: the list answers \"listed\" for everything)",
+			 prefix, s->site.zone, code);
+		s->round = ZONE_ROUND_DEAD;
+	} else if (s->round == ZONE_ROUND_DEAD) {
 		return;
-	s->stats.suspended = true;
-	log_warning("dnsbl zone %s suspended: %s", s->site.zone, why);
+	} else if (r->status == DNSBL_ERROR) {
+		zone_why_printf(s->round_why, "%s.%s: %s", prefix, s->site.zone,
+			 r->error != NULL ? r->error : "error");
+		s->round = ZONE_ROUND_FAILED;
+	} else if (q->probe == PROBE_MUST_LIST && r->status != DNSBL_LISTED) {
+		zone_why_printf(s->round_why, "%s.%s not listed (the RFC 5782 test entry must be)", prefix, s->site.zone);
+		s->round = ZONE_ROUND_FAILED;
+	}
+}
+
+static void probe_round_start(dnsbl_t *d, size_t site);
+
+/* An early round for the zones that have not passed one yet. */
+static void on_retry_timer(evutil_socket_t fd, short what, void *arg)
+{
+	dnsbl_t *d = arg;
+
+	(void)fd;
+	(void)what;
+	for (size_t i = 0; i < d->n_sites; i++) {
+		if (d->sites[i].health.state == ZONE_UNPROBED && d->sites[i].probes_pending == 0)
+			probe_round_start(d, i);
+	}
+}
+
+/* The round of s is complete: judge it, tell the owner. */
+static void probe_round_end(dnsbl_t *d, size_t site)
+{
+	struct dnsbl_site *s = &d->sites[site];
+
+	if (s->round == ZONE_ROUND_PASS)
+		zone_why_printf(s->round_why, "%s.%s listed and %s.%s not listed",
+			 probe_prefix(d, PROBE_MUST_LIST), s->site.zone,
+			 probe_prefix(d, PROBE_MUST_NOT_LIST), s->site.zone);
+	(void)zone_health_round(&s->health, s->round, s->round_why, clock_wall_ms());
+	s->stats.suspended = s->health.state == ZONE_SUSPENDED;
+	if (s->round_unprobed) {
+		s->round_unprobed = false;
+		d->unprobed_rounds--;
+	}
+	if (s->health.state == ZONE_UNPROBED && d->retry_timer != NULL) {
+		unsigned ms = d->probe_interval_ms < DNSBL_PROBE_RETRY_MS ? d->probe_interval_ms
+									  : DNSBL_PROBE_RETRY_MS;
+		struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+		if (!evtimer_pending(d->retry_timer, NULL))
+			evtimer_add(d->retry_timer, &tv);
+	}
+	if (d->on_round != NULL)
+		d->on_round(d, site, d->round_ctx);
 }
 
 /* One probe answered; when both have, judge the round. */
 static void probe_done(dnsbl_query_t *q)
 {
-	struct dnsbl_site *s = &q->d->sites[q->site];
-	enum dnsbl_status st = q->result.status;
+	dnsbl_t *d = q->d;
+	size_t site = q->site;
+	struct dnsbl_site *s = &d->sites[site];
 
-	if (q->probe == PROBE_MUST_NOT_LIST && st == DNSBL_LISTED) {
-		s->round_dead = true;
-	} else if (st == DNSBL_ERROR) {
-		s->round_failed = true;
-		s->round_why = q->result.error;
-	} else if (q->probe == PROBE_MUST_LIST && st != DNSBL_LISTED) {
-		s->round_failed = true;
-		s->round_why = "the RFC 5782 test entry is not listed";
-	}
+	probe_note(s, q, probe_prefix(d, q->probe));
 	query_free(q);
-	if (--s->probes_pending > 0)
-		return;
-	if (s->round_dead) {
-		suspend(s, "it lists the RFC 5782 entry that must not be listed: a dead list "
-			   "answering \"listed\" for everything");
-	} else if (s->round_failed) {
-		if (++s->probe_failures >= DNSBL_PROBE_FAILURES && !s->stats.suspended) {
-			log_warning("dnsbl zone %s suspended: %u health probes failed in a row (%s)",
-				    s->site.zone, s->probe_failures, s->round_why);
-			s->stats.suspended = true;
-		}
-	} else {
-		s->probe_failures = 0;
-		if (s->stats.suspended) {
-			s->stats.suspended = false;
-			log_notice("dnsbl zone %s resumed: health probes pass again", s->site.zone);
-		}
-	}
+	if (--s->probes_pending == 0)
+		probe_round_end(d, site);
 }
 
-static void probe_start(dnsbl_t *d, size_t site, enum probe_role role, const char *prefix)
+static void probe_start(dnsbl_t *d, size_t site, enum probe_role role)
 {
 	char name[QNAME_SIZE];
 	dnsbl_query_t *q = query_new(d, site, NULL, NULL);
 
 	q->probe = role;
 	/* dnsbl_new() checked that every zone leaves room for the prefix. */
-	if (snprintf(name, sizeof(name), "%s.%s", prefix, d->sites[site].site.zone) >= (int)sizeof(name))
+	if (snprintf(name, sizeof(name), "%s.%s", probe_prefix(d, role), d->sites[site].site.zone) >=
+	    (int)sizeof(name))
 		abort();
 	send_query(q, name, false);
+}
+
+static void probe_round_start(dnsbl_t *d, size_t site)
+{
+	struct dnsbl_site *s = &d->sites[site];
+
+	s->probes_pending = 2;
+	s->round = ZONE_ROUND_PASS;
+	s->round_why[0] = '\0';
+	if (s->health.state == ZONE_UNPROBED) {
+		s->round_unprobed = true;
+		d->unprobed_rounds++;
+	}
+	probe_start(d, site, PROBE_MUST_LIST);
+	probe_start(d, site, PROBE_MUST_NOT_LIST);
 }
 
 static void on_probe_timer(evutil_socket_t fd, short what, void *arg)
 {
 	dnsbl_t *d = arg;
-	bool ip = d->kind == DNSBL_KIND_IP;
 
+	(void)fd;
+	(void)what;
 	for (size_t i = 0; i < d->n_sites; i++) {
-		struct dnsbl_site *s = &d->sites[i];
-		if (s->probes_pending > 0)
-			continue;	/* the last round is still out */
-		s->probes_pending = 2;
-		s->round_failed = s->round_dead = false;
-		s->round_why = NULL;
-		probe_start(d, i, PROBE_MUST_LIST, ip ? "2.0.0.127" : "test");
-		probe_start(d, i, PROBE_MUST_NOT_LIST, ip ? "1.0.0.127" : "invalid");
+		if (d->sites[i].probes_pending == 0)	/* else the last round is still out */
+			probe_round_start(d, i);
 	}
+}
+
+const struct zone_health *dnsbl_site_health(const dnsbl_t *d, size_t site)
+{
+	return site < d->n_sites ? &d->sites[site].health : NULL;
+}
+
+bool dnsbl_first_rounds_pending(const dnsbl_t *d)
+{
+	return d->unprobed_rounds > 0;
+}
+
+void dnsbl_site_shared(dnsbl_t *d, size_t site, const char *host, const char *why, int64_t at_ms)
+{
+	if (site >= d->n_sites)
+		return;
+	struct dnsbl_site *s = &d->sites[site];
+	(void)zone_health_shared(&s->health, host, why, at_ms, clock_wall_ms());
+	s->stats.suspended = s->health.state == ZONE_SUSPENDED;
+}
+
+const char *dnsbl_site_zone(const dnsbl_t *d, size_t site)
+{
+	return site < d->n_sites ? d->sites[site].site.zone : NULL;
 }
 
 /* ---- lifetime --------------------------------------------------------- */
@@ -615,8 +696,13 @@ int dnsbl_new(struct event_base *base, resolver_t *res, const struct dnsbl_opts 
 	d->probe_interval_ms = opts->probe_interval_ms;
 	d->n_sites = opts->n_sites;
 	d->sites = xcalloc(d->n_sites, sizeof(*d->sites));
-	for (size_t i = 0; i < d->n_sites; i++)
+	d->on_round = opts->on_round;
+	d->round_ctx = opts->round_ctx;
+	for (size_t i = 0; i < d->n_sites; i++) {
 		d->sites[i].site = opts->sites[i];
+		zone_health_init(&d->sites[i].health, opts->sites[i].zone, d->probe_interval_ms > 0,
+				 clock_wall_ms());
+	}
 	d->n_codes = opts->n_error_codes;
 	if (d->n_codes > 0) {
 		d->codes = xcalloc(d->n_codes, sizeof(*d->codes));
@@ -629,7 +715,13 @@ int dnsbl_new(struct event_base *base, resolver_t *res, const struct dnsbl_opts 
 		if (d->probe_timer == NULL)
 			abort();
 		event_add(d->probe_timer, &tv);
-		event_active(d->probe_timer, EV_TIMEOUT, 0);	/* the round at start */
+		d->retry_timer = evtimer_new(base, on_retry_timer, d);
+		if (d->retry_timer == NULL)
+			abort();
+		/* The round at start, sent with the first queries: until it passes, the
+		 * zone's answers do not count (zone_health.h), and lookups wait for it
+		 * under their own deadline (dnsbl_first_rounds_pending). */
+		on_probe_timer(-1, EV_TIMEOUT, d);
 	}
 	*dnsbl_r = d;
 	return 0;
@@ -645,6 +737,8 @@ void dnsbl_free(dnsbl_t **dp)
 		query_free(d->queries);
 	if (d->probe_timer != NULL)
 		event_free(d->probe_timer);
+	if (d->retry_timer != NULL)
+		event_free(d->retry_timer);
 	free(d->codes);
 	free(d->sites);
 	free(d);

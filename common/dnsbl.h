@@ -49,18 +49,24 @@
  * TXT, a list that publishes none) stays at debug.
  *
  * Health (RFC 5782 section 5): with probe_interval_ms > 0, every zone is
- * probed at start and then every interval: IP lists with 2.0.0.127.ZONE
- * (must be listed) and 1.0.0.127.ZONE (must not be); domain lists with
- * test.ZONE and invalid.ZONE.  "Listed" for a probe means an A answer in
- * 127.0.0.0/8 that is not an error code, whatever the site's filter.
- *   - the must-not-be-listed name listed: the zone answers "listed" for
- *     everything (a dead list) -> suspended at once, log_warning;
- *   - otherwise a probe error (failure, timeout, error code) or the
- *     must-be-listed name not listed counts as a failed round; after
- *     DNSBL_PROBE_FAILURES failed rounds in a row -> suspended, log_warning;
- *   - a passing round resumes a suspended zone, log_notice.
- * Probes are not counted in the per-site counters.  Until the first probe
- * round has answered, a zone is in service.
+ * probed from inside dnsbl_new() (so the first round travels with the first
+ * queries) and then every interval: IP lists with 2.0.0.127.ZONE (must be
+ * listed) and 1.0.0.127.ZONE (must not be); domain lists with test.ZONE and
+ * invalid.ZONE.  "Listed" for a probe means an A answer in 127.0.0.0/8 that
+ * is not an error code, whatever the site's filter.  A round ends:
+ *   - DEAD: the must-not-be-listed name listed (a list answering "listed"
+ *     for everything);
+ *   - FAILED: a probe error (failure, timeout, error code) or the
+ *     must-be-listed name not listed;
+ *   - PASS otherwise;
+ * with a reason naming the probe and its answer, and feeds the zone's
+ * zone_health (states, rules and log lines: zone_health.h).  A zone that is
+ * not yet in service after a round gets an early one after
+ * min(interval, DNSBL_PROBE_RETRY_MS).  Without probes a zone is in service.
+ * Only SUSPENDED zones are skipped here (no DNS sent); UNPROBED zones are
+ * queried, and it is for the caller to discount their answers
+ * (zone_health_counts).  After every round, on_round (if set) is called
+ * from the loop.  Probes are not counted in the per-site counters.
  *
  * Counters (struct dnsbl_stats) per site cover the queries sent to DNS
  * (SKIPPED ones and invalid names are not sent and not counted):
@@ -90,6 +96,7 @@
 #include "addr.h"
 #include "resolver.h"
 #include "site.h"
+#include "zone_health.h"
 
 struct event_base;
 
@@ -111,7 +118,9 @@ typedef struct dnsbl_query dnsbl_query_t;
 /* A failed TXT query of a listing is logged at most once per zone in this time. */
 #define DNSBL_TXT_LOG_S 600u
 /* Failed probe rounds in a row that suspend a zone. */
-#define DNSBL_PROBE_FAILURES 3u
+#define DNSBL_PROBE_FAILURES ZONE_FAILED_ROUNDS
+/* Longest wait before another round for a zone not yet in service. */
+#define DNSBL_PROBE_RETRY_MS 5000u
 /* Smallest probe interval accepted (0 = no probes). */
 #define DNSBL_PROBE_INTERVAL_MIN_MS 100u
 /* Longest domain label and name (RFC 1035), checked with the zone added. */
@@ -125,6 +134,9 @@ struct dnsbl_error_code {
 
 enum dnsbl_kind { DNSBL_KIND_IP, DNSBL_KIND_DOMAIN };
 
+/* A probe round of site ended (its zone_health may have changed). */
+typedef void dnsbl_round_cb(dnsbl_t *d, size_t site, void *ctx);
+
 struct dnsbl_opts {
 	const struct site *sites;	/* 1..DNSBL_SITES_MAX sites; index = position */
 	size_t n_sites;
@@ -134,6 +146,8 @@ struct dnsbl_opts {
 	bool want_txt;			/* also fetch the TXT of listings */
 	bool ipv6;			/* query IP lists for IPv6 clients */
 	unsigned probe_interval_ms;	/* 0 = no probes; else >= DNSBL_PROBE_INTERVAL_MIN_MS */
+	dnsbl_round_cb *on_round;	/* NULL = not told */
+	void *round_ctx;
 };
 
 /*
@@ -230,5 +244,18 @@ const struct dnsbl_stats *dnsbl_stats(const dnsbl_t *d, size_t site);
 
 /* Is site suspended by the health probes now?  False for a bad index. */
 bool dnsbl_site_suspended(const dnsbl_t *d, size_t site);
+
+/* The health of site (valid until dnsbl_free()); NULL for a bad index. */
+const struct zone_health *dnsbl_site_health(const dnsbl_t *d, size_t site);
+
+/* The zone of site (valid until dnsbl_free()); NULL for a bad index. */
+const char *dnsbl_site_zone(const dnsbl_t *d, size_t site);
+
+/* Is a probe round running for a zone that has not passed one yet?  Cheap. */
+bool dnsbl_first_rounds_pending(const dnsbl_t *d);
+
+/* The fleet's view of site (zone_health_shared): host NULL = nobody holds
+ * it dead.  Ignored for a bad index or without probes. */
+void dnsbl_site_shared(dnsbl_t *d, size_t site, const char *host, const char *why, int64_t at_ms);
 
 #endif

@@ -45,10 +45,15 @@ struct engine_check {
 /* One DNS or Redis operation of a lookup, the context of its callback. */
 struct lookup_op {
 	struct lookup *lookup;
-	size_t source;		/* index into engine->sources (DNS ops) */
+	unsigned source;	/* index into engine->sources (DNS ops) */
 	enum engine_group group;	/* Redis ops */
 	dnsbl_query_t *query;
 	rcache_req_t *rreq;
+	/* The answer came before its zone's first round passed: remember it at
+	 * delivery if the zone is in service then.  (Packed so that a lookup of
+	 * five zones stays in malloc's small sizes.) */
+	unsigned remember_ttl;
+	bool remember_later;
 };
 
 struct lookup {
@@ -78,6 +83,8 @@ struct lookup {
 	bool starting;		/* in lookup_run(): answers take start_us as their time */
 	bool shared;		/* in the in-flight table */
 	bool finished;
+	bool health_wait;	/* waits (one pending) for the first probe rounds */
+	bool remember_later;	/* some dns_ops[].remember_later is set */
 };
 
 /* Cached answer in the LRU. */
@@ -180,8 +187,16 @@ static void remember(struct lookup *lk, size_t i, unsigned dns_ttl)
 		ttl = e->negative_ttl_s;
 	else
 		return;
+	const struct zone_health *h = s->health;
 	if (ttl == 0)
 		return;
+	if (h != NULL && !zone_health_counts(h)) {
+		/* Never cache what does not count; a zone waiting for its first round may count yet. */
+		lk->dns_ops[i].remember_later = h->state == ZONE_UNPROBED;
+		lk->dns_ops[i].remember_ttl = dns_ttl;
+		lk->remember_later = lk->remember_later || h->state == ZONE_UNPROBED;
+		return;
+	}
 	if (!lru_off(e)) {
 		struct cached_answer *c = xcalloc(1, sizeof(*c));
 		c->answer = r->answer;
@@ -235,6 +250,11 @@ static void lookup_cancel_ops(struct lookup *lk, const char *why)
 	if (lk->rlreq != NULL) {
 		rlists_cancel(lk->rlreq);
 		lk->rlreq = NULL;
+		lk->pending--;
+	}
+	if (lk->health_wait) {
+		lk->health_wait = false;
+		e->health_waiting--;
 		lk->pending--;
 	}
 	for (size_t i = 0; i < e->n_sources; i++) {
@@ -322,6 +342,12 @@ static void lookup_deliver(struct lookup *lk)
 {
 	engine_t *e = lk->engine;
 
+	if (e->zones_out > 0)	/* a zone's health at this moment decides */
+		engine_health_filter(e, lk->results);
+	for (size_t i = 0; lk->remember_later && i < e->n_sources; i++) {
+		if (lk->dns_ops[i].remember_later && engine_health_counts(e, i))
+			remember(lk, i, lk->dns_ops[i].remember_ttl);
+	}
 	for (struct engine_check *c = lk->waiters; c != NULL && !e->free_pending; c = c->next) {
 		if (c->cb == NULL)
 			continue;
@@ -410,6 +436,17 @@ static void lookup_op_done(struct lookup *lk)
 		lookup_finish(lk);
 }
 
+void engine_health_release(engine_t *e)
+{
+	for (struct lookup *lk = e->live; lk != NULL && e->health_waiting > 0; lk = lk->live_next) {
+		if (lk->health_wait) {
+			lk->health_wait = false;
+			e->health_waiting--;
+			lookup_op_done(lk);
+		}
+	}
+}
+
 /* ---- DNS ----------------------------------------------------------------- */
 
 static void dns_answered(const struct dnsbl_result *res, void *arg)
@@ -453,7 +490,7 @@ static void lookup_start_dns(struct lookup *lk, enum engine_group g)
 		if (group_of(s->kind) != g || lk->answered[i] || s->kind == ENGINE_SOURCE_REDIS_LIST)
 			continue;
 		op->lookup = lk;
-		op->source = i;
+		op->source = (unsigned)i;
 		if (g == GROUP_ADDR)
 			op->query = dnsbl_query_addr(e->dnsbl[g], s->index, &lk->client, dns_answered, op);
 		else
@@ -719,6 +756,13 @@ static void lookup_run(struct lookup *lk)
 			lookup_start_dns(lk, (enum engine_group)g);
 	}
 	lookup_start_rlists(lk);
+	/* A zone's first probe round is out: its answers count only once it passes,
+	 * so wait for it too, under the same deadline. */
+	if (e->zones_out > 0 && engine_health_first_pending(e)) {
+		lk->health_wait = true;
+		e->health_waiting++;
+		lk->pending++;
+	}
 	if (lk->pending == 0) {
 		lookup_finish(lk);
 		return;

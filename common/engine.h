@@ -140,6 +140,7 @@ int engine_new(struct event_base *base, cfg_t *cfg, engine_t **engine_r, char **
 /* Variations for tools. */
 struct engine_opts {
 	bool no_reports;	/* never emit report events (relayguard-ctl check explains, it does not report) */
+	bool health_read_only;	/* read the fleet's zone health, publish none (relayguard-ctl) */
 };
 int engine_new_opts(struct event_base *base, cfg_t *cfg, const struct engine_opts *opts,
 		    engine_t **engine_r, char **error_r) __attribute__((warn_unused_result));
@@ -172,6 +173,21 @@ bool engine_ready(const engine_t *engine);
  */
 typedef void engine_flush_cb(void *ctx);
 void engine_flush(engine_t *engine, engine_flush_cb *cb, void *ctx);
+
+/*
+ * Zone health (common/zone_health.h): the state of source i's zone, valid
+ * until engine_free(); NULL for a source that is not a DNS list or a bad
+ * index.  An answer counts only while its zone is in service.
+ */
+struct zone_health;
+const struct zone_health *engine_source_health(const engine_t *engine, size_t i);
+
+/*
+ * Read the fleet's shared zone health from Redis now and call cb (through
+ * the loop) once it is applied or the read failed; at once without Redis or
+ * probes.  For one-shot programs, so that they decide as the daemons do.
+ */
+void engine_health_sync(engine_t *engine, engine_flush_cb *cb, void *ctx);
 
 /* The configuration the engine runs on (borrowed). */
 const cfg_t *engine_cfg(const engine_t *engine);

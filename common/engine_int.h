@@ -21,6 +21,7 @@
 #include "resolver.h"
 #include "rlists.h"
 #include "site.h"
+#include "zone_share.h"
 
 /* One configured source, resolved at engine_new() time. */
 struct engine_source {
@@ -29,6 +30,7 @@ struct engine_source {
 	char *display;		/* shown to clients */
 	int weight;
 	size_t index;		/* site index in its dnsbl_t, or file list index */
+	const struct zone_health *health;	/* DNS lists: the zone's health (in its dnsbl_t); else NULL */
 };
 
 /* What a finished lookup knows; the verdict is built from it. */
@@ -120,6 +122,12 @@ struct engine {
 	bool free_pending;		/* engine_free() came from a callback */
 	struct engine_counters counters;
 	struct engine_stats_writer *stats;
+	zone_share_t *share;		/* zone health shared through Redis; NULL if not */
+	size_t health_waiting;		/* lookups waiting for a first probe round */
+	/* DNS zones not in service now; 0 (the steady state) keeps the health
+	 * checks off the hot path.  Recounted after every event that may change
+	 * a zone's state (a probe round, a read of the fleet's verdicts). */
+	size_t zones_out;
 };
 
 
@@ -170,6 +178,17 @@ unsigned engine_hash_str(const char *s);
 /* engine.c: the LRU's value destructor; free every lookup (no callbacks). */
 void engine_cached_answer_free(void *p);
 void engine_lookups_free(engine_t *engine);
+/* engine_health.c: does source i's answer count now (true for non-DNS sources)?
+ * Is a first probe round out?  Discount the answers of zones not in service.
+ * The dnsbl round callback; the shared health (after Redis is set up). */
+bool engine_health_counts(const engine_t *engine, size_t i);
+bool engine_health_first_pending(const engine_t *engine);
+void engine_health_filter(const engine_t *engine, struct engine_source_result *results);
+void engine_health_round(dnsbl_t *d, size_t site, void *ctx);
+void engine_health_setup(engine_t *engine, bool publish);
+void engine_health_recount(engine_t *engine);
+/* engine.c: finish the lookups that waited for the first probe rounds. */
+void engine_health_release(engine_t *engine);
 /* engine.c: the ready event's callback (engine_setup.c creates the event). */
 void engine_deliver_ready(evutil_socket_t fd, short what, void *arg);
 

@@ -62,13 +62,17 @@ static int setup_dns_group(engine_t *e, enum engine_group g, enum cfg_id id, cha
 		.want_txt = cfg_bool(e->cfg, CFG_DNSBL_TXT),
 		.ipv6 = cfg_bool(e->cfg, CFG_DNSBL_IPV6),
 		.probe_interval_ms = (unsigned)cfg_ms(e->cfg, CFG_DNSBL_PROBE_INTERVAL),
+		.on_round = engine_health_round,
+		.round_ctx = e,
 	};
 	int rc = dnsbl_new(e->base, e->resolver, &opts, &e->dnsbl[g], error_r);
 	free(ec);
 	if (rc != 0)
 		return -1;
-	for (size_t i = 0; i < sites->n; i++)
+	for (size_t i = 0; i < sites->n; i++) {
 		add_source(e, kinds[g], sites->items[i].zone, sites->items[i].weight, i);
+		e->sources[e->n_sources - 1].health = dnsbl_site_health(e->dnsbl[g], i);
+	}
 	e->has_group[g] = g != GROUP_ADDR;
 	return 0;
 }
@@ -233,6 +237,8 @@ int engine_new_opts(struct event_base *base, cfg_t *cfg, const struct engine_opt
 		engine_free(&e);
 		return -1;
 	}
+	engine_health_setup(e, opts == NULL || !opts->health_read_only);
+	engine_health_recount(e);
 	if (e->dnsbl[GROUP_ADDR] != NULL &&
 	    resolver_uses_public_server(e->resolver, public_server, sizeof(public_server)))
 		log_warning("resolver %s is a public DNS service: large DNSBLs refuse queries from "
@@ -263,6 +269,7 @@ void engine_free(engine_t **ep)
 	for (int g = 0; g < GROUP_COUNT; g++)
 		dnsbl_free(&e->dnsbl[g]);
 	rlists_free(&e->rlists);
+	zone_share_free(&e->share);
 	rcache_free(&e->rcache);
 	report_free(&e->reporter);
 	filelists_free(&e->files);

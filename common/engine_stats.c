@@ -28,6 +28,7 @@
 #include "lru.h"
 #include "mem.h"
 #include "rcache.h"
+#include "zone_health.h"
 
 struct engine_stats_writer {
 	engine_t *engine;
@@ -61,16 +62,19 @@ void engine_stats_format(const engine_t *e, time_t started, struct buf *out)
 	for (size_t i = 0; i < engine_n_sources(e); i++) {
 		const struct engine_source *s = engine_source_at(e, i);
 		const struct dnsbl_stats *d = engine_source_dns_stats(e, i);
-		if (d == NULL)
+		const struct zone_health *h = engine_source_health(e, i);
+		if (d == NULL || h == NULL)
 			continue;
 		buf_printf(out,
 			   "zone=%s kind=%s queries=%llu listed=%llu not_listed=%llu errors=%llu "
-			   "timeouts=%llu latency_us_total=%llu latency_us_max=%llu suspended=%d\n",
+			   "timeouts=%llu latency_us_total=%llu latency_us_max=%llu suspended=%d "
+			   "state=%s since=%lld reason=%s\n",
 			   s->display, engine_kind_name(s->kind), (unsigned long long)d->queries,
 			   (unsigned long long)d->listed, (unsigned long long)d->not_listed,
 			   (unsigned long long)d->errors, (unsigned long long)d->timeouts,
 			   (unsigned long long)d->latency_us_total, (unsigned long long)d->latency_us_max,
-			   d->suspended ? 1 : 0);
+			   d->suspended ? 1 : 0, zone_state_name(h->state), (long long)(h->since_ms / 1000),
+			   h->why);
 	}
 }
 

@@ -9,6 +9,11 @@
  *   cache=redis up=0|1 hits=N misses=N errors=N timeouts=N     (with Redis)
  *   zone=NAME kind=dnsbl|rhsbl-helo|rhsbl-sender queries=N listed=N not_listed=N
  *        errors=N timeouts=N latency_us_total=N latency_us_max=N suspended=0|1
+ *        state=unprobed|in_service|suspended since=EPOCH reason=TEXT
+ *
+ * reason is always the last key of a zone line and runs to the end of the
+ * line (it holds spaces: which probe said what, or the host that shared a
+ * dead verdict; see common/zone_health.h).  suspended=1 is state=suspended.
  *
  * Zone names are the display names (dnsbl_reply_map), so a feed key in a
  * zone name does not end up in a world-readable file.  Daemons write the

@@ -5,6 +5,10 @@
  * the action; the reply a client would get.
  *
  * The answers go to the caches like any check's; no report event is emitted.
+ * Zone health is decided as in the daemons: the fleet's shared verdicts are
+ * read from Redis first (none published), the first probe round travels
+ * with the check's queries, and the answers of a zone that is not in
+ * service do not count.  Each DNS zone's health is shown with its reason.
  *
  * Exit status: 0 the client passes, 1 it is listed (score at or above
  * dnsbl_threshold, whatever the action), 2 an error (bad arguments, a
@@ -24,6 +28,7 @@
 #include "engine.h"
 #include "json.h"
 #include "log.h"
+#include "zone_health.h"
 
 struct check_run {
 	struct event_base *base;
@@ -138,7 +143,42 @@ static void print_text(const cfg_t *cfg, const struct engine_request *req,
 	printf("time: %.1f ms (slowest layer: %s)\n", v->elapsed_us / 1000.0, engine_layer_name(v->layer));
 }
 
-static void print_json(const cfg_t *cfg, const struct engine_request *req, const struct engine_verdict *v)
+/* Each DNS zone's health and why, under the sources table. */
+static void print_health_text(const engine_t *e, const struct engine_verdict *v)
+{
+	for (size_t i = 0; i < v->n_sources; i++) {
+		const struct zone_health *h = engine_source_health(e, i);
+		if (h != NULL)
+			printf("zone %s: %s (%s)\n", v->sources[i].name, zone_state_label(h->state), h->why);
+	}
+}
+
+/* The same as a "zones" member of the JSON object. */
+static void print_health_json(const engine_t *e, const struct engine_verdict *v, struct buf *out)
+{
+	bool first = true;
+
+	json_key(out, "zones");
+	buf_putc(out, '[');
+	for (size_t i = 0; i < v->n_sources; i++) {
+		const struct zone_health *h = engine_source_health(e, i);
+		if (h == NULL)
+			continue;
+		buf_puts(out, first ? "{" : ",{");
+		first = false;
+		json_key(out, "name");
+		json_str(out, v->sources[i].name);
+		json_key(out, "state");
+		json_str(out, zone_state_name(h->state));
+		json_key(out, "reason");
+		json_str(out, h->why);
+		buf_putc(out, '}');
+	}
+	buf_putc(out, ']');
+}
+
+static void print_json(const cfg_t *cfg, const engine_t *e, const struct engine_request *req,
+		       const struct engine_verdict *v)
 {
 	struct buf out = BUF_INIT;
 	char client[ADDR_STRLEN], code[16];
@@ -196,6 +236,7 @@ static void print_json(const cfg_t *cfg, const struct engine_request *req, const
 	json_str(&out, engine_layer_name(v->layer));
 	json_key(&out, "ms");
 	buf_printf(&out, "%.3f", v->elapsed_us / 1000.0);
+	print_health_json(e, v, &out);
 	buf_puts(&out, "}\n");
 	fputs(buf_cstr(&out), stdout);
 	buf_free(&out);
@@ -246,7 +287,7 @@ int ctl_check(struct ctl_ctx *ctx, int argc, char **argv)
 	engine_t *engine = NULL;
 	char *error = NULL;
 	/* An operator's question is not evidence: no report event. */
-	static const struct engine_opts eopts = { .no_reports = true };
+	static const struct engine_opts eopts = { .no_reports = true, .health_read_only = true };
 	if (engine_new_opts(base, cfg, &eopts, &engine, &error) != 0) {
 		fprintf(stderr, "relayguard-ctl: check: %s\n", error);
 		free(error);
@@ -255,6 +296,9 @@ int ctl_check(struct ctl_ctx *ctx, int argc, char **argv)
 		return 2;
 	}
 	wait_ready(base, engine, cfg);
+	/* The fleet's zone health, so that this check decides as the daemons do. */
+	engine_health_sync(engine, on_flushed, base);
+	event_base_dispatch(base);
 	struct check_run run = { base, NULL };
 	(void)engine_check(engine, &req, on_verdict, &run);
 	event_base_dispatch(base);
@@ -265,10 +309,12 @@ int ctl_check(struct ctl_ctx *ctx, int argc, char **argv)
 
 	const struct engine_verdict *v = run.verdict;
 	int threshold = (int)cfg_int(cfg, CFG_DNSBL_THRESHOLD);
-	if (json)
-		print_json(cfg, &req, v);
-	else
+	if (json) {
+		print_json(cfg, engine, &req, v);
+	} else {
 		print_text(cfg, &req, v, threshold);
+		print_health_text(engine, v);
+	}
 	if (v->n_answered == 0 && v->n_failed > 0)
 		status = 2;
 	else

@@ -2,7 +2,10 @@
  * ctl_stats - `relayguard-ctl stats`: the counters the running daemons leave
  * in stats_dir (format: common/engine_stats.h), per process and per zone,
  * with zones summed over every live process.  Snapshots of processes that
- * are gone are ignored (and named with -v).
+ * are gone are ignored (and named with -v).  Each zone's health state
+ * (in service, suspended, not yet probed) is shown as the processes see it,
+ * and for a zone that is not in service everywhere, why (the first reason
+ * read).
  *
  * Exit status: 0, or 1 when stats_dir is unset or holds no live snapshot.
  */
@@ -29,8 +32,13 @@ struct zone_sum {
 	char name[256];
 	char kind[16];
 	unsigned long long queries, listed, not_listed, errors, timeouts, lat_total, lat_max;
-	unsigned suspended;
+	unsigned n_state[3];	/* processes that see it unprobed, in service, suspended */
+	char why_state[16];	/* the state of why[] */
+	char why[400];		/* a reason for a state other than in service */
 };
+
+static const char *const state_names[3] = { "unprobed", "in_service", "suspended" };
+static const char *const state_labels[3] = { "not yet probed", "in service", "suspended" };
 
 /* The value of key in a "k=v k=v" line, copied to out; false if absent. */
 static bool field(const char *line, const char *key, char *out, size_t outsz)
@@ -87,7 +95,39 @@ static void add_zone(struct zone_sum *zones, size_t *n, const char *line)
 	z->lat_total += num(line, "latency_us_total");
 	if (num(line, "latency_us_max") > z->lat_max)
 		z->lat_max = num(line, "latency_us_max");
-	z->suspended += num(line, "suspended") ? 1 : 0;
+	char state[16] = "";
+	const char *why = strstr(line, " reason=");
+	/* Older snapshots have only suspended=0|1. */
+	if (!field(line, "state", state, sizeof(state)))
+		snprintf(state, sizeof(state), "%s", num(line, "suspended") ? "suspended" : "in_service");
+	for (int s = 0; s < 3; s++) {
+		if (strcmp(state, state_names[s]) != 0)
+			continue;
+		z->n_state[s]++;
+		if (s != 1 && why != NULL && z->why[0] == '\0') {
+			snprintf(z->why, sizeof(z->why), "%.*s", (int)strcspn(why + 8, "\n"), why + 8);
+			snprintf(z->why_state, sizeof(z->why_state), "%s", state_labels[s]);
+		}
+	}
+}
+
+/* "in service", "suspended", or "2 suspended, 1 in service" when processes differ. */
+static void state_text(const struct zone_sum *z, char *out, size_t size)
+{
+	size_t len = 0, kinds = 0;
+
+	out[0] = '\0';
+	for (int s = 2; s >= 0; s--)
+		kinds += z->n_state[s] > 0;
+	for (int s = 2; s >= 0 && kinds > 0; s--) {
+		if (z->n_state[s] == 0)
+			continue;
+		if (kinds == 1)
+			snprintf(out, size, "%s", state_labels[s]);
+		else if (len < size)
+			len += (size_t)snprintf(out + len, size - len, "%s%u %s", len ? ", " : "", z->n_state[s],
+						state_labels[s]);
+	}
 }
 
 /* Read one snapshot; returns false when its process is gone. */
@@ -164,10 +204,16 @@ int ctl_stats(struct ctl_ctx *ctx, int argc, char **argv)
 	       "clean", "errors", "timeouts", "avg_ms", "max_ms", "state");
 	for (size_t i = 0; i < nz; i++) {
 		const struct zone_sum *z = &zones[i];
+		char state[80];
+		state_text(z, state, sizeof(state));
 		printf("%-32s %-12s %10llu %9llu %9llu %8llu %8llu %9.2f %9.2f %s\n", z->name, z->kind,
 		       z->queries, z->listed, z->not_listed, z->errors, z->timeouts,
 		       z->queries ? z->lat_total / 1000.0 / (double)z->queries : 0.0, z->lat_max / 1000.0,
-		       z->suspended ? "suspended" : "ok");
+		       state);
+	}
+	for (size_t i = 0; i < nz; i++) {
+		if (zones[i].why[0] != '\0')
+			printf("%s %s: %s\n", zones[i].name, zones[i].why_state, zones[i].why);
 	}
 	free(zones);
 	cfg_unref(&cfg);

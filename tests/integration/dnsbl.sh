@@ -51,12 +51,14 @@ rg_is "$refused_logs" 1 "error code logged once per zone (two refused answers)"
 rg_like "$(cat "$RUN/driver.log")" 'dnsbl zone second.bl answered 127.0.0.99: configured error code' \
 	"a zone-specific error code is logged with its code"
 rg_like "$(cat "$RUN/driver.log")" 'use a local recursive resolver' "error code log hints at a local resolver"
-rg_like "$(grep 'dead.bl' "$RUN/driver.log")" 'warning.*dnsbl zone dead.bl suspended: .*dead list' \
-	"dead list suspension logged as a warning naming the zone"
-rg_like "$(grep 'dead.bl' "$RUN/driver.log")" 'notice.*dnsbl zone dead.bl resumed' \
-	"resume logged as a notice"
-rg_like "$(grep 'nozone.bl' "$RUN/driver.log")" 'dnsbl zone nozone.bl suspended: 3 health probes failed' \
+rg_like "$(grep 'dead.bl' "$RUN/driver.log")" 'warning.*dnsbl zone=dead.bl state=suspended was=unprobed reason="1\.0\.0\.127\.dead\.bl listed 127\.0\.0\.2 \(it must not be' \
+	"dead list suspension logged as a warning naming the zone, the probe and its answer"
+rg_like "$(grep 'dead.bl' "$RUN/driver.log")" 'notice.*dnsbl zone=dead.bl state=in_service was=suspended reason="2\.0\.0\.127\.dead\.bl listed and 1\.0\.0\.127\.dead\.bl not listed"' \
+	"resume logged as a notice, with the probes that passed"
+rg_like "$(grep 'nozone.bl' "$RUN/driver.log")" 'dnsbl zone=nozone.bl state=suspended was=unprobed reason="3 probe rounds failed in a row, the last: [12]\.0\.0\.127\.nozone\.bl: REFUSED' \
 	"probe failures suspension logged"
+rg_is "$(grep -c 'zone=test.bl state=in_service was=unprobed' "$RUN/driver.log")" 1 \
+	"a healthy zone's entry into service logged once"
 queries=$(grep -c 'nozone.bl' "$RUN/rbldnsd.log")
 rg_ok "$([ "$queries" -gt 0 ] && echo 0 || echo 1)" "rbldnsd saw the queries ($queries for nozone.bl)"
 if [ "$RG_FAILED" -ne 0 ] || [ "$rc" -ne 0 ]; then

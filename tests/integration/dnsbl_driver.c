@@ -442,7 +442,12 @@ static void test_health(resolver_t *res, pid_t pid, const char *dead_file, const
 		free(error);
 		return;
 	}
+	is_int(dnsbl_site_health(d, 0)->state, ZONE_UNPROBED, "before its first round a zone is not yet probed");
+	ok(dnsbl_first_rounds_pending(d), "the first round is out from dnsbl_new() on");
+	ok(!zone_health_counts(dnsbl_site_health(d, 0)), "not yet probed: its answers do not count");
 	ok(suspended_is(d, 1, true, 2000), "dead list suspended by the first probes");
+	ok(strstr(dnsbl_site_health(d, 1)->why, "1.0.0.127.dead.bl listed 127.0.0.2") != NULL,
+	   "dead list: the reason names the probe and its answer");
 	ok(dnsbl_stats(d, 1)->suspended, "dead list: stats say suspended");
 	ok(suspended_is(d, 2, true, 3000), "unserved zone suspended after %u failed rounds",
 	   DNSBL_PROBE_FAILURES);
@@ -546,7 +551,7 @@ static dnsbl_t *make_dnsbl(resolver_t *res, const char *const *names, size_t n,
 		if (site_filter_parse(codes[i].filter, &ec[i].filter, &serr) != 0)
 			abort();
 	}
-	struct dnsbl_opts o = { sites, n, kind, ec, 2, txt, ipv6, probe };
+	struct dnsbl_opts o = { sites, n, kind, ec, 2, txt, ipv6, probe, NULL, NULL };
 	if (dnsbl_new(base, res, &o, &d, &error) != 0) {
 		tap_diag("dnsbl_new: %s", error);
 		abort();
