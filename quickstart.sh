@@ -2,8 +2,10 @@
 # quickstart.sh - install what relayguard needs, build it, and run or test it.
 #
 #   ./quickstart.sh run    install deps if missing, build, run relayguard in the
-#                          foreground on the embedded default configuration
-#                          (no Redis), logging every decision to the terminal
+#                          foreground on a DEMO configuration (conf/demo: a
+#                          list of documentation addresses, no Redis), show
+#                          one request refused and one passed, and log every
+#                          decision to the terminal
 #   ./quickstart.sh test   install deps if missing, build (warnings are errors),
 #                          run every test, then again under ASan+UBSan, then
 #                          every libFuzzer target briefly in a clang build whose
@@ -118,31 +120,66 @@ run_tap() {
 	fi
 }
 
-# The main job on the embedded default configuration (no config file, no
-# Redis): the milter and the policy server in the foreground, every decision
-# logged to the terminal.  Ctrl-C stops both and ends with status 0.
+# The main job on the DEMO configuration (conf/demo: one local list of
+# documentation addresses, no Redis, no DNS): the milter and the policy
+# server in the foreground, every decision logged to the terminal.  The
+# compiled-in defaults check nothing, and stay so: a production server must
+# not refuse mail because of a demo, so the demo is a file given with -c.
+# Two requests are sent at start (one refused, one passed) and the commands
+# to repeat them are printed.  Ctrl-C stops both and ends with status 0.
+# RELAYGUARD_POLICY_PORT / RELAYGUARD_MILTER_PORT move the ports.
 RUN_MILTER_PID=""
-stop_milter() {
-	[ -n "$RUN_MILTER_PID" ] || return 0
-	kill "$RUN_MILTER_PID" 2>/dev/null || true
-	wait "$RUN_MILTER_PID" 2>/dev/null || true
+RUN_POLICY_PID=""
+stop_daemons() {
+	local pid
+	for pid in $RUN_POLICY_PID $RUN_MILTER_PID; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	RUN_POLICY_PID=""
 	RUN_MILTER_PID=""
 }
+# demo_request PORT ADDRESS: one policy request for ADDRESS, its answer.
+demo_request() {
+	printf 'request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=%s\n\n' "$2" |
+		nc -N 127.0.0.1 "$1" | head -n 1
+}
 run_main() {
-	local b="$TOP/build" rc=0
-	echo "quickstart: relayguard on the embedded default configuration (no Redis)" >&2
-	echo "quickstart:   Postfix:  check_policy_service inet:127.0.0.1:10040" >&2
-	echo "quickstart:   milter:   smtpd_milters = inet:127.0.0.1:10041 (Sendmail: conf/sendmail.mc.snippet)" >&2
-	echo "quickstart:   try:      printf 'request=smtpd_access_policy\\nprotocol_state=RCPT\\nclient_address=192.0.2.1\\n\\n' | nc 127.0.0.1 10040" >&2
-	echo "quickstart:   explain:  $b/ctl/relayguard-ctl check 192.0.2.1" >&2
-	# The trap is global and so is the PID it needs: a local would be gone
-	# by the time the EXIT trap runs (set -u: "unbound variable").
-	trap stop_milter EXIT
-	trap 'stop_milter; echo "quickstart: stopped" >&2; exit 0' INT TERM
-	"$b/milter/relayguard-milter" -f &
+	local b="$TOP/build" rc=0 conf pport=${RELAYGUARD_POLICY_PORT:-10040}
+	local mport=${RELAYGUARD_MILTER_PORT:-10041} nc_cmd ctl_cmd
+	conf=$("$TOP/conf/demo/render.sh" "$b/demo" "$pport" "$mport")
+	echo "quickstart: relayguard on the DEMO configuration $conf" >&2
+	echo "quickstart:   it checks conf/demo/demo.ip4set only: documentation addresses, NOT a real blacklist" >&2
+	echo "quickstart:   Postfix:  check_policy_service inet:127.0.0.1:$pport" >&2
+	echo "quickstart:   milter:   smtpd_milters = inet:127.0.0.1:$mport (Sendmail: conf/sendmail.mc.snippet)" >&2
+	# The traps are global and so are the PIDs they need: a local would be
+	# gone by the time the EXIT trap runs (set -u: "unbound variable").
+	trap stop_daemons EXIT
+	trap 'stop_daemons; echo "quickstart: stopped" >&2; exit 0' INT TERM
+	"$b/milter/relayguard-milter" -f -c "$conf" &
 	RUN_MILTER_PID=$!
-	"$b/policy/relayguard-policyd" -f || rc=$?
-	stop_milter
+	"$b/policy/relayguard-policyd" -f -c "$conf" &
+	RUN_POLICY_PID=$!
+	for _ in $(seq 1 100); do
+		(: <"/dev/tcp/127.0.0.1/$pport") 2>/dev/null && break
+		kill -0 "$RUN_POLICY_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	nc_cmd="printf 'request=smtpd_access_policy\\nprotocol_state=RCPT\\nclient_address=ADDRESS\\n\\n' | nc -N 127.0.0.1 $pport"
+	ctl_cmd="$b/ctl/relayguard-ctl -c $conf check ADDRESS"
+	if kill -0 "$RUN_POLICY_PID" 2>/dev/null; then
+		echo "quickstart: demo: 192.0.2.1 (listed)      -> $(demo_request "$pport" 192.0.2.1)" >&2
+		echo "quickstart: demo: 198.51.100.7 (unlisted) -> $(demo_request "$pport" 198.51.100.7)" >&2
+		echo "quickstart: see it again (192.0.2.1 is refused, 198.51.100.7 passes):" >&2
+		echo "    ${nc_cmd/ADDRESS/192.0.2.1}" >&2
+		echo "    ${nc_cmd/ADDRESS/198.51.100.7}" >&2
+		echo "    ${ctl_cmd/ADDRESS/192.0.2.1}" >&2
+		echo "    ${ctl_cmd/ADDRESS/198.51.100.7}" >&2
+		echo "quickstart: Ctrl-C stops both daemons" >&2
+	fi
+	wait "$RUN_POLICY_PID" || rc=$?
+	RUN_POLICY_PID=""
+	stop_daemons
 	return $rc
 }
 
