@@ -74,6 +74,13 @@ struct engine_stats_writer;
 struct engine_stats_writer *engine_stats_writer_new(engine_t *engine, struct event_base *base);
 void engine_stats_writer_free(struct engine_stats_writer **w);
 
+/* The engine's share of metrics_listen (engine_metrics.c); NULL unless enabled. */
+struct engine_metrics;
+struct engine_metrics *engine_metrics_new(engine_t *engine, struct event_base *base);
+void engine_metrics_free(struct engine_metrics **m);
+/* Count one delivered verdict (NULL m: no-op). */
+void engine_metrics_verdict(struct engine_metrics *m, const struct engine_verdict *v);
+
 /* Settings the verdict builder needs (owned by engine.c). */
 const struct verdict_policy *engine_policy(const engine_t *engine);
 const verdict_template_t *engine_reject_template(const engine_t *engine);
@@ -118,6 +125,7 @@ struct engine {
 	bool free_pending;		/* engine_free() came from a callback */
 	struct engine_counters counters;
 	struct engine_stats_writer *stats;
+	struct engine_metrics *metrics;	/* NULL unless the program serves metrics */
 };
 
 
