@@ -20,7 +20,7 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
 # nc, for the request the run command suggests
 RUN_PKGS="netcat-openbsd"
 TEST_PKGS="redis-server redis-tools rbldnsd postfix swaks miltertest bind9-dnsutils
-  python3 iproute2 procps valgrind libsisimai-perl python3-jsonschema"
+  python3 iproute2 procps valgrind libsisimai-perl python3-jsonschema curl prometheus"
 
 need_pkgs() {
 	local missing=""
@@ -45,6 +45,11 @@ install_pkgs() {
 	echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
 	# shellcheck disable=SC2086
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
+	# prometheus is here for promtool only: a server its package started is not ours to keep
+	local pid
+	for pid in $(pgrep -x prometheus 2>/dev/null); do
+		case " $missing " in *" prometheus "*) $sudo kill "$pid" ;; esac
+	done
 }
 
 # build DIR CONFIGURE-ARGS...: out-of-tree build under $TOP/DIR.
