@@ -48,10 +48,7 @@ static int check_hostname(const char *s, const char **error_r)
 /* The syntax here; the loopback rule at start (it depends on metrics_allow_remote). */
 static int check_metrics_listen(const char *s, const char **error_r)
 {
-	char host[64];
-	unsigned port;
-
-	return s[0] == '\0' ? 0 : metrics_http_parse_listen(s, true, host, &port, error_r);
+	return metrics_http_check_setting(s, error_r);
 }
 
 static int check_dsn5(const char *s, const char **error_r)
@@ -102,7 +99,7 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	NUM(CFG_STATS_INTERVAL, "stats_interval", CFG_T_DURATION, "general", "10s", 1 * SEC, 1 * HOUR,
 	    "how often the daemons write their counters to stats_dir"),
 	STR(CFG_METRICS_LISTEN, "metrics_listen", "general", "", check_metrics_listen,
-	    "ADDRESS:PORT where the daemon serves Prometheus metrics (GET /metrics); empty = none"),
+	    "[PROGRAM=]ADDRESS:PORT items: where policyd, milter, notify serve Prometheus metrics; empty = none"),
 	BOOL(CFG_METRICS_ALLOW_REMOTE, "metrics_allow_remote", "general", "no",
 	     "let metrics_listen be an address other than loopback"),
 

@@ -198,10 +198,11 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	publish(arg);
 }
 
-int engine_metrics_listen(const cfg_t *cfg, metrics_http_t **m_r, char **error_r)
+int engine_metrics_listen(const cfg_t *cfg, const char *program, metrics_http_t **m_r, char **error_r)
 {
-	const char *listen = cfg_str(cfg, CFG_METRICS_LISTEN);
+	char listen[METRICS_LISTEN_ITEM_MAX];
 
+	metrics_http_listen_for(cfg_str(cfg, CFG_METRICS_LISTEN), program, listen);
 	*m_r = NULL;
 	if (*listen == '\0')
 		return 0;

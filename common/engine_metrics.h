@@ -29,13 +29,13 @@
 void engine_metrics_enable(void);
 
 /*
- * For a daemon, before it creates its engines: when cfg sets metrics_listen,
- * enable the engines' metrics and bind the listener (metrics_http_new(),
+ * For a daemon, before it creates its engines: when cfg's metrics_listen
+ * has an address for program ("policyd", "milter"), enable the engines' metrics and bind the listener (metrics_http_new(),
  * with engine_metrics_collect); the caller starts it after detaching and
  * frees it at exit.  0 with *m_r (NULL without metrics_listen), or -1 with
  * *error_r (caller frees).
  */
-int engine_metrics_listen(const cfg_t *cfg, metrics_http_t **m_r, char **error_r)
+int engine_metrics_listen(const cfg_t *cfg, const char *program, metrics_http_t **m_r, char **error_r)
 	__attribute__((warn_unused_result));
 
 /* Append every family of the engines' metrics to out; ctx unused. */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "cfgval.h"
 #include "log.h"
 #include "mem.h"
 #include "metrics.h"
@@ -70,6 +71,73 @@ int metrics_http_parse_listen(const char *listen, bool allow_remote, char host_r
 	}
 	*port_r = (unsigned)port;
 	return 0;
+}
+
+static const char *const programs[] = { "policyd", "milter", "notify", NULL };
+
+/* Split item [PROGRAM=]ADDRESS:PORT: the program (index, or -1 without one,
+ * -2 for an unknown one) and the address part into where. */
+static int item_split(const char *item, size_t len, char where[METRICS_LISTEN_ITEM_MAX])
+{
+	const char *eq = memchr(item, '=', len);
+	int prog = -1;
+
+	if (eq != NULL) {
+		prog = -2;
+		for (int i = 0; programs[i] != NULL; i++)
+			if (strlen(programs[i]) == (size_t)(eq - item) && memcmp(item, programs[i], (size_t)(eq - item)) == 0)
+				prog = i;
+		len -= (size_t)(eq + 1 - item);
+		item = eq + 1;
+	}
+	if (len >= METRICS_LISTEN_ITEM_MAX)
+		len = METRICS_LISTEN_ITEM_MAX - 1;	/* too long for an address anyway: refused */
+	memcpy(where, item, len);
+	where[len] = '\0';
+	return prog;
+}
+
+int metrics_http_check_setting(const char *setting, const char **error_r)
+{
+	const char *cursor = setting, *item;
+	size_t len;
+	bool seen[4] = { false, false, false, false };	/* bare, policyd, milter, notify */
+
+	while ((item = cfgval_next_item(&cursor, &len)) != NULL) {
+		char where[METRICS_LISTEN_ITEM_MAX], host[64];
+		unsigned port;
+		int prog = item_split(item, len, where);
+		if (prog == -2) {
+			*error_r = "metrics_listen: a program is policyd, milter or notify (policyd=127.0.0.1:9150)";
+			return -1;
+		}
+		if (seen[prog + 1]) {
+			*error_r = "metrics_listen: two addresses for the same program";
+			return -1;
+		}
+		seen[prog + 1] = true;
+		if (metrics_http_parse_listen(where, true, host, &port, error_r) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void metrics_http_listen_for(const char *setting, const char *program, char out[METRICS_LISTEN_ITEM_MAX])
+{
+	const char *cursor = setting, *item;
+	size_t len;
+	char where[METRICS_LISTEN_ITEM_MAX];
+
+	out[0] = '\0';
+	while ((item = cfgval_next_item(&cursor, &len)) != NULL) {
+		int prog = item_split(item, len, where);
+		if (prog == -1 && out[0] == '\0')
+			memcpy(out, where, sizeof(where));
+		else if (prog >= 0 && strcmp(programs[prog], program) == 0) {
+			memcpy(out, where, sizeof(where));
+			return;
+		}
+	}
 }
 
 /* The path of a request URI without its query string, or NULL. */

@@ -9,10 +9,14 @@
  *                                             refused by evhttp (413 or closed)
  * A connection idle or slow for METRICS_HTTP_TIMEOUT_S is closed.
  *
- * Where: metrics_listen is "ADDRESS:PORT" with an IP literal ("127.0.0.1:9150",
- * "[::1]:9150").  A non-loopback address is refused unless allow_remote
- * (metrics_allow_remote = yes): the counters tell who is being refused and
- * which lists are down, which is nobody else's business.
+ * Where: metrics_listen is a list of items "[PROGRAM=]ADDRESS:PORT", ADDRESS
+ * an IP literal ("127.0.0.1:9150", "[::1]:9150"), PROGRAM one of policyd,
+ * milter, notify: the daemons usually share one relayguard.conf, and each
+ * needs a port of its own ("policyd=127.0.0.1:9150, milter=127.0.0.1:9151").
+ * A program uses its own item, else the item without a program, else none.
+ * A non-loopback address is refused unless allow_remote (metrics_allow_remote
+ * = yes): the counters tell who is being refused and which lists are down,
+ * which is nobody else's business.
  *
  * Threads: metrics_http_new() binds in the caller's thread (before a fork
  * or a privilege drop: the port may be privileged); metrics_http_start()
@@ -46,7 +50,24 @@ typedef void metrics_collect_fn(struct buf *out, void *ctx);
 int metrics_http_parse_listen(const char *listen, bool allow_remote, char host_r[64], unsigned *port_r,
 			      const char **error_r) __attribute__((warn_unused_result));
 
-/* Bind listen.  0 and *m_r, or -1 with *error_r (caller frees). */
+/* Longest metrics_listen item. */
+#define METRICS_LISTEN_ITEM_MAX 96
+
+/*
+ * Check the whole metrics_listen value (syntax, program names, one item per
+ * program, at most one without a program; not the loopback rule).  0, or -1
+ * with *error_r (static text).
+ */
+int metrics_http_check_setting(const char *setting, const char **error_r) __attribute__((warn_unused_result));
+
+/*
+ * The ADDRESS:PORT of metrics_listen for program into out (size
+ * METRICS_LISTEN_ITEM_MAX); "" when there is none.  Assumes a setting that
+ * passed metrics_http_check_setting().
+ */
+void metrics_http_listen_for(const char *setting, const char *program, char out[METRICS_LISTEN_ITEM_MAX]);
+
+/* Bind listen (one ADDRESS:PORT).  0 and *m_r, or -1 with *error_r (caller frees). */
 int metrics_http_new(const char *listen, bool allow_remote, metrics_collect_fn *collect, void *ctx,
 		     metrics_http_t **m_r, char **error_r) __attribute__((warn_unused_result));
 

@@ -318,7 +318,7 @@ int main(int argc, char **argv)
 	if (cfg_load_default(opts.config, &cfg, &err) != 0)
 		log_fatal("%s", err);
 	open_socket(cfg);
-	if (engine_metrics_listen(cfg, &metrics, &err) != 0)
+	if (engine_metrics_listen(cfg, "milter", &metrics, &err) != 0)
 		log_fatal("%s", err);
 	if (!opts.foreground && daemon_detach(&err) != 0)
 		log_fatal("%s", err);

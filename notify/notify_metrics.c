@@ -60,9 +60,10 @@ static void collect(struct buf *out, void *ctx)
 
 int notify_metrics_start(const struct notifier *n)
 {
-	const char *listen = cfg_str(n->cfg, CFG_METRICS_LISTEN);
+	char listen[METRICS_LISTEN_ITEM_MAX];
 	char *err = NULL;
 
+	metrics_http_listen_for(cfg_str(n->cfg, CFG_METRICS_LISTEN), "notify", listen);
 	if (*listen == '\0')
 		return 0;
 	if (metrics_http_new(listen, cfg_bool(n->cfg, CFG_METRICS_ALLOW_REMOTE), collect, NULL, &server, &err) != 0 ||

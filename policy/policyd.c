@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 	if (cfg_load_default(o.config, &cfg, &err) != 0)
 		log_fatal("%s", err);
 	setup_log(cfg, &o);
-	if (!o.stdio && engine_metrics_listen(cfg, &metrics, &err) != 0)
+	if (!o.stdio && engine_metrics_listen(cfg, "policyd", &metrics, &err) != 0)
 		log_fatal("%s", err);
 	if (policy_server_new(cfg, o.config, o.stdio, &srv, &err) != 0)
 		log_fatal("%s", err);

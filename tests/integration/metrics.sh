@@ -33,7 +33,8 @@ M_MILTER=$(rg_free_port)
 M_NOTIFY=$(rg_free_port)
 SOCK="$RUN/milter.sock"
 
-# conf FILE METRICS_PORT [EXTRA]: one configuration per daemon
+# conf FILE SPOOL [EXTRA]: the configuration; one file could serve all three
+# (each has its own metrics_listen item), one each keeps their spools apart
 conf() {
 	cat >"$1" <<CONF
 dns_servers = 127.0.0.1:$DNS_PORT
@@ -58,7 +59,7 @@ notify_window = 1d
 notify_template = $RG_TOP_SRCDIR/conf/notice.txt
 notify_transport = outbox:$RUN/outbox
 notify_state_dir = $RUN/state
-metrics_listen = 127.0.0.1:$2
+metrics_listen = policyd=127.0.0.1:$M_POLICY, milter=127.0.0.1:$M_MILTER, notify=127.0.0.1:$M_NOTIFY
 ${3:-}
 CONF
 }
@@ -79,17 +80,17 @@ wait_value() {
 }
 
 # --- the loopback rule -------------------------------------------------------
-conf "$RUN/remote.conf" 1 "metrics_listen = 0.0.0.0:$M_POLICY"
+conf "$RUN/remote.conf" 1 "metrics_listen = policyd=0.0.0.0:$M_POLICY"
 "$POLICYD" -f -c "$RUN/remote.conf" >"$RUN/remote.out" 2>&1
 rg_ok $(( $? == 0 )) "metrics_listen on 0.0.0.0 refused without metrics_allow_remote"
 rg_like "$(cat "$RUN/remote.out")" "not a loopback address.*metrics_allow_remote" "and the error says how to allow it"
-conf "$RUN/syntax.conf" 1 "metrics_listen = localhost:80x"
+conf "$RUN/syntax.conf" 1 "metrics_listen = postfix=127.0.0.1:80"
 "$POLICYD" -f -c "$RUN/syntax.conf" >"$RUN/syntax.out" 2>&1
 rg_ok $(( $? == 0 )) "a bad metrics_listen is refused"
 rg_like "$(cat "$RUN/syntax.out")" "syntax.conf:[0-9]+: .*metrics_listen" "the error names file, line and setting"
 
 # --- relayguard-policyd --------------------------------------------------------
-conf "$RUN/policyd.conf" "$M_POLICY"
+conf "$RUN/policyd.conf" policyd
 "$POLICYD" -f -c "$RUN/policyd.conf" 2>"$RUN/policyd.log" &
 rg_track $!
 rg_wait_port "$POLICY_PORT" && rg_wait_port "$M_POLICY" || rg_bail "relayguard-policyd did not start: $(cat "$RUN/policyd.log")"
@@ -148,7 +149,7 @@ rg_ok "$([ "$took" -ge 5 ] && [ "$took" -le 25 ] && echo 0 || echo 1)" "a slow c
 rg_is "$(scrape "$M_POLICY" "$RUN/again.prom")" 200 "still serving after the refused requests"
 
 # --- relayguard-milter ---------------------------------------------------------
-conf "$RUN/milter.conf" "$M_MILTER"
+conf "$RUN/milter.conf" milter
 "$MILTER" -f -c "$RUN/milter.conf" 2>"$RUN/milter.log" &
 rg_track $!
 rg_wait_port "$M_MILTER" || rg_bail "relayguard-milter did not start: $(cat "$RUN/milter.log")"
@@ -168,7 +169,7 @@ rg_ok $? "promtool check metrics accepts the milter scrape"
 sed 's/^/# /' "$RUN/promtool.milter"
 
 # --- relayguard-notify -----------------------------------------------------------
-conf "$RUN/notify.conf" "$M_NOTIFY"
+conf "$RUN/notify.conf" notify
 "$NOTIFY" -c "$RUN/notify.conf" --consumer m 2>"$RUN/notify.log" &
 rg_track $!
 rg_wait_port "$M_NOTIFY" || rg_bail "relayguard-notify did not start: $(cat "$RUN/notify.log")"

@@ -147,8 +147,46 @@ static void test_listen(void)
 	}
 }
 
+static void test_setting(void)
+{
+	static const struct {
+		const char *setting;
+		int rc;
+		const char *policyd, *milter, *notify;
+	} cases[] = {
+		{ "", 0, "", "", "" },
+		{ "127.0.0.1:9150", 0, "127.0.0.1:9150", "127.0.0.1:9150", "127.0.0.1:9150" },
+		{ "policyd=127.0.0.1:9150, milter=[::1]:9151", 0, "127.0.0.1:9150", "[::1]:9151", "" },
+		{ "milter=127.0.0.1:9151 127.0.0.1:9150", 0, "127.0.0.1:9150", "127.0.0.1:9151", "127.0.0.1:9150" },
+		{ "notify=127.0.0.1:1,policyd=127.0.0.1:2", 0, "127.0.0.1:2", "", "127.0.0.1:1" },
+		{ "ctl=127.0.0.1:9150", -1, NULL, NULL, NULL },
+		{ "=127.0.0.1:9150", -1, NULL, NULL, NULL },
+		{ "policyd=127.0.0.1:1, policyd=127.0.0.1:2", -1, NULL, NULL, NULL },
+		{ "127.0.0.1:1 127.0.0.1:2", -1, NULL, NULL, NULL },
+		{ "policyd=", -1, NULL, NULL, NULL },
+		{ "policyd=localhost:1", -1, NULL, NULL, NULL },
+		/* the loopback rule is checked at start, not here (it needs metrics_allow_remote) */
+		{ "policyd=192.0.2.1:9150", 0, "192.0.2.1:9150", "", "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *err = NULL;
+		int rc = metrics_http_check_setting(cases[i].setting, &err);
+		is_int(rc, cases[i].rc, "setting \"%s\"%s%s", cases[i].setting, err ? ": " : "", err ? err : "");
+		if (rc != 0)
+			continue;
+		char out[METRICS_LISTEN_ITEM_MAX];
+		metrics_http_listen_for(cases[i].setting, "policyd", out);
+		is_str(out, cases[i].policyd, "  policyd's address");
+		metrics_http_listen_for(cases[i].setting, "milter", out);
+		is_str(out, cases[i].milter, "  milter's address");
+		metrics_http_listen_for(cases[i].setting, "notify", out);
+		is_str(out, cases[i].notify, "  notify's address");
+	}
+}
+
 int main(void)
 {
+	test_setting();
 	test_escaping();
 	test_samples();
 	test_histogram();
