@@ -171,7 +171,7 @@ static void test_setting(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *err = NULL;
 		int rc = metrics_http_check_setting(cases[i].setting, &err);
-		is_int(rc, cases[i].rc, "setting \"%s\"%s%s", cases[i].setting, err ? ": " : "", err ? err : "");
+		is_int(rc, cases[i].rc, "setting \"%s\"%s%s", cases[i].setting, rc && err ? ": " : "", rc && err ? err : "");
 		if (rc != 0)
 			continue;
 		char out[METRICS_LISTEN_ITEM_MAX];
