@@ -140,7 +140,8 @@ void metrics_histogram(struct buf *out, const char *name, const struct metrics_l
 
 	if (n > METRICS_LABELS_MAX)
 		n = METRICS_LABELS_MAX;
-	memcpy(l, labels, n * sizeof(*l));
+	if (n > 0)
+		memcpy(l, labels, n * sizeof(*l));
 	l[n].name = "le";
 	l[n].value = le;
 	buf_printf(&metric, "%s_bucket", name);
@@ -152,8 +153,11 @@ void metrics_histogram(struct buf *out, const char *name, const struct metrics_l
 	snprintf(le, sizeof(le), "+Inf");
 	metrics_sample_u64(out, buf_cstr(&metric), l, n + 1, h->count);
 	buf_reset(&metric);
-	buf_printf(&metric, "%s_sum", name);
-	metrics_sample_double(out, buf_cstr(&metric), labels, n, (double)h->sum_us / 1e6);
+	/* The sum in seconds, exact to the microsecond (a double would print 60.003000999999998). */
+	buf_printf(out, "%s_sum", name);
+	labels_put(out, labels, n);
+	buf_printf(out, " %llu.%06llu\n", (unsigned long long)(h->sum_us / 1000000u),
+		   (unsigned long long)(h->sum_us % 1000000u));
 	buf_reset(&metric);
 	buf_printf(&metric, "%s_count", name);
 	metrics_sample_u64(out, buf_cstr(&metric), labels, n, h->count);

@@ -69,13 +69,17 @@ static void test_histogram(void)
 	is_int(h.count, 5, "count");
 	is_int(h.sum_us, 60003001, "sum");
 	metrics_histogram(&b, "d_seconds", &l, 1, &h);
+	struct buf nolabels = BUF_INIT;
+	metrics_histogram(&nolabels, "n", NULL, 0, &h);
+	ok(strstr(buf_cstr(&nolabels), "n_bucket{le=\"+Inf\"} 5\nn_sum 60.003001\nn_count 5\n") != NULL, "a histogram without labels");
+	buf_free(&nolabels);
 	const char *s = buf_cstr(&b);
 	ok(strstr(s, "d_seconds_bucket{zone=\"z\",le=\"0.0005\"} 2\n") != NULL, "le=0.0005 holds 0 and 500 us");
 	ok(strstr(s, "d_seconds_bucket{zone=\"z\",le=\"0.001\"} 3\n") != NULL, "buckets are cumulative");
 	ok(strstr(s, "d_seconds_bucket{zone=\"z\",le=\"0.0025\"} 4\n") != NULL, "a merged observation counts");
 	ok(strstr(s, "d_seconds_bucket{zone=\"z\",le=\"10\"} 4\n") != NULL, "last finite bound");
 	ok(strstr(s, "d_seconds_bucket{zone=\"z\",le=\"+Inf\"} 5\n") != NULL, "+Inf = count");
-	ok(strstr(s, "d_seconds_sum{zone=\"z\"} 60.003") != NULL, "sum in seconds");
+	ok(strstr(s, "d_seconds_sum{zone=\"z\"} 60.003001\n") != NULL, "sum in seconds, exact");
 	ok(strstr(s, "d_seconds_count{zone=\"z\"} 5\n") != NULL, "count line");
 	/* buckets in increasing order, 14 finite + Inf */
 	size_t n = 0;
