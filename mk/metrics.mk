@@ -13,5 +13,5 @@ TESTS += tests/unit/test_metrics
 tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c tests/unit/tap.h
 
 TESTS += tests/integration/metrics.sh
-EXTRA_DIST += tests/integration/metrics.sh tests/integration/metrics_check.py tests/data/metrics \
+EXTRA_DIST += tests/integration/metrics.sh tests/integration/metrics_check.py tests/data/metrics bench/metrics-bench.sh \
 	contrib/grafana/relayguard.json
