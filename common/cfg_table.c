@@ -48,7 +48,12 @@ static int check_hostname(const char *s, const char **error_r)
 /* The syntax here; the loopback rule at start (it depends on metrics_allow_remote). */
 static int check_metrics_listen(const char *s, const char **error_r)
 {
-	return metrics_http_check_setting(s, error_r);
+	static const char prefix[] = "metrics_listen: ";	/* the loader names the setting already */
+	int rc = metrics_http_check_setting(s, error_r);
+
+	if (rc != 0 && strncmp(*error_r, prefix, sizeof(prefix) - 1) == 0)
+		*error_r += sizeof(prefix) - 1;
+	return rc;
 }
 
 static int check_dsn5(const char *s, const char **error_r)
