@@ -24,7 +24,7 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
 # nc, for the request the run command suggests
 RUN_PKGS="netcat-openbsd"
 TEST_PKGS="redis-server redis-tools rbldnsd postfix swaks miltertest bind9-dnsutils
-  python3 iproute2 procps valgrind libsisimai-perl python3-jsonschema clang libclang-rt-14-dev"
+  python3 iproute2 procps valgrind libsisimai-perl python3-jsonschema clang libclang-rt-14-dev curl prometheus"
 # The Debian packaging test (tests/integration/debian_pkg.sh): build, lint,
 # check the systemd units (systemd-analyze, which calls man for Documentation=).
 PKG_PKGS="debhelper lintian systemd man-db"
@@ -52,6 +52,11 @@ install_pkgs() {
 	echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
 	# shellcheck disable=SC2086
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
+	# prometheus is here for promtool only: a server its package started is not ours to keep
+	local pid
+	for pid in $(pgrep -x prometheus 2>/dev/null); do
+		case " $missing " in *" prometheus "*) $sudo kill "$pid" ;; esac
+	done
 }
 
 # build DIR CONFIGURE-ARGS...: out-of-tree build under $TOP/DIR.

@@ -12,6 +12,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "metrics_http.h"
 
 #define MS 1LL
 #define SEC (1000 * MS)
@@ -42,6 +43,17 @@ static int check_facility(const char *s, const char **error_r)
 static int check_hostname(const char *s, const char **error_r)
 {
 	return s[0] == '\0' ? 0 : cfgval_check_host(s, error_r);
+}
+
+/* The syntax here; the loopback rule at start (it depends on metrics_allow_remote). */
+static int check_metrics_listen(const char *s, const char **error_r)
+{
+	static const char prefix[] = "metrics_listen: ";	/* the loader names the setting already */
+	int rc = metrics_http_check_setting(s, error_r);
+
+	if (rc != 0 && strncmp(*error_r, prefix, sizeof(prefix) - 1) == 0)
+		*error_r += sizeof(prefix) - 1;
+	return rc;
 }
 
 static int check_dsn5(const char *s, const char **error_r)
@@ -91,6 +103,10 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	    "folder where the daemons leave their counters for relayguard-ctl stats; empty = none"),
 	NUM(CFG_STATS_INTERVAL, "stats_interval", CFG_T_DURATION, "general", "10s", 1 * SEC, 1 * HOUR,
 	    "how often the daemons write their counters to stats_dir"),
+	STR(CFG_METRICS_LISTEN, "metrics_listen", "general", "", check_metrics_listen,
+	    "[PROGRAM=]ADDRESS:PORT items: where policyd, milter, notify serve Prometheus metrics; empty = none"),
+	BOOL(CFG_METRICS_ALLOW_REMOTE, "metrics_allow_remote", "general", "no",
+	     "let metrics_listen be an address other than loopback"),
 
 	ANY(CFG_DNSBL_SITES, "dnsbl_sites", CFG_T_SITES, "sources", "",
 	    "DNS blacklists for the client address: zone[=filter][*weight], postscreen syntax"),

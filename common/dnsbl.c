@@ -233,6 +233,8 @@ static void classify(dnsbl_query_t *q, const struct resolver_answer *ans)
 	for (size_t i = 0; i < ans->n_a; i++) {
 		if (dnsbl_error_code_match(q->d->codes, q->d->n_codes, s->site.zone, ans->a[i])) {
 			r->error = dnsbl_diag_for_code(ans->a[i])->error;
+			if (q->probe == PROBE_NONE)
+				metrics_codes_add(&s->stats.refusal_codes, ans->a[i], 1);
 			error_state_note(s, ans->a[i]);
 			return;
 		}
@@ -302,8 +304,10 @@ static void finish(dnsbl_query_t *q)
 		txt_missing(q, q->txt_why ? q->txt_why : txt_none,
 			    q->txt_why != NULL && q->txt_why != txt_none);
 	if (q->start_us != 0) {	/* went to DNS */
-		if (q->result.status == DNSBL_LISTED)
+		if (q->result.status == DNSBL_LISTED) {
 			st->listed++;
+			metrics_codes_add(&st->listed_codes, q->result.code, 1);
+		}
 		else if (q->result.status == DNSBL_NOT_LISTED)
 			st->not_listed++;
 		else if (q->result.status == DNSBL_ERROR)
@@ -338,6 +342,7 @@ static void on_a(const struct resolver_answer *ans, void *arg)
 		st->latency_us_total += us;
 		if (us > st->latency_us_max)
 			st->latency_us_max = us;
+		metrics_hist_observe_us(&st->latency, us);
 	}
 	classify(q, ans);
 	if (q->result.status == DNSBL_LISTED && q->qt != NULL) {

@@ -94,6 +94,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "metrics.h"
 #include "resolver.h"
 #include "site.h"
 #include "zone_health.h"
@@ -239,6 +240,9 @@ struct dnsbl_stats {
 	uint64_t queries, listed, not_listed, errors, timeouts;
 	uint64_t latency_us_total, latency_us_max;
 	bool suspended;
+	/* for metrics_listen: listings by code, error-code answers by code, latency */
+	struct metrics_codes listed_codes, refusal_codes;
+	struct metrics_hist latency;
 };
 const struct dnsbl_stats *dnsbl_stats(const dnsbl_t *d, size_t site);
 

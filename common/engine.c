@@ -367,6 +367,7 @@ static void lookup_deliver(struct lookup *lk)
 			e->counters.failed++;
 		else if (v.score >= e->policy.threshold && !v.allowlisted)
 			e->counters.listed++;
+		engine_metrics_verdict(e->metrics, &v);
 		c->cb(&v, c->ctx);
 		engine_verdict_release(&v);
 	}

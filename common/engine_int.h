@@ -76,6 +76,13 @@ struct engine_stats_writer;
 struct engine_stats_writer *engine_stats_writer_new(engine_t *engine, struct event_base *base);
 void engine_stats_writer_free(struct engine_stats_writer **w);
 
+/* The engine's share of metrics_listen (engine_metrics.c); NULL unless enabled. */
+struct engine_metrics;
+struct engine_metrics *engine_metrics_new(engine_t *engine, struct event_base *base);
+void engine_metrics_free(struct engine_metrics **m);
+/* Count one delivered verdict (NULL m: no-op). */
+void engine_metrics_verdict(struct engine_metrics *m, const struct engine_verdict *v);
+
 /* Settings the verdict builder needs (owned by engine.c). */
 const struct verdict_policy *engine_policy(const engine_t *engine);
 const verdict_template_t *engine_reject_template(const engine_t *engine);
@@ -128,6 +135,7 @@ struct engine {
 	 * checks off the hot path.  Recounted after every event that may change
 	 * a zone's state (a probe round, a read of the fleet's verdicts). */
 	size_t zones_out;
+	struct engine_metrics *metrics;	/* NULL unless the program serves metrics */
 };
 
 

@@ -245,6 +245,7 @@ int engine_new_opts(struct event_base *base, cfg_t *cfg, const struct engine_opt
 			    "public resolvers; use a local resolver (dns_servers)",
 			    public_server);
 	e->stats = engine_stats_writer_new(e, base);
+	e->metrics = engine_metrics_new(e, base);
 	*engine_r = e;
 	return 0;
 }
@@ -262,6 +263,7 @@ void engine_free(engine_t **ep)
 		return;
 	}
 	engine_stats_writer_free(&e->stats);
+	engine_metrics_free(&e->metrics);
 	engine_lookups_free(e);
 	e->ready_head = e->ready_tail = NULL;
 	if (e->ready_ev != NULL)

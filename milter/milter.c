@@ -42,6 +42,7 @@
 
 #include "cfg.h"
 #include "daemon.h"
+#include "engine_metrics.h"
 #include "log.h"
 #include "mem.h"
 #include "milter_cb.h"
@@ -305,6 +306,7 @@ int main(int argc, char **argv)
 	cfg_t *cfg = NULL;
 	char *err = NULL;
 	const char *pidfile = NULL;
+	metrics_http_t *metrics = NULL;	/* metrics_listen */
 	int rc;
 
 	if (parse_options(argc, argv, &opts) != 0) {
@@ -319,6 +321,8 @@ int main(int argc, char **argv)
 	if (cfg_load_default(opts.config, &cfg, &err) != 0)
 		log_fatal("%s", err);
 	open_socket(cfg);
+	if (engine_metrics_listen(cfg, "milter", &metrics, &err) != 0)
+		log_fatal("%s", err);
 	if (!opts.foreground && daemon_detach(&err) != 0)
 		log_fatal("%s", err);
 	setup_log(cfg);
@@ -334,7 +338,7 @@ int main(int argc, char **argv)
 	if (daemon_drop_privileges(cfg_str(cfg, CFG_USER), cfg_str(cfg, CFG_GROUP), NULL, NULL,
 				   &err) != 0)
 		log_fatal("%s", err);
-	if (milter_cb_start(cfg, &err) != 0)
+	if ((metrics != NULL && metrics_http_start(metrics, &err) != 0) || milter_cb_start(cfg, &err) != 0)
 		log_fatal("%s", err);
 	if (pthread_create(&reload_tid, NULL, reload_main, NULL) != 0)
 		log_fatal("cannot start the reload thread");
@@ -346,6 +350,7 @@ int main(int argc, char **argv)
 	if (!milter_cb_stop(MILTER_SHUTDOWN_WAIT_MS))
 		log_warning("connections still running after %d ms; exiting anyway",
 			    MILTER_SHUTDOWN_WAIT_MS);
+	metrics_http_free(&metrics);
 	if (pidfile != NULL && daemon_pidfile_remove(pidfile) != 0)
 		log_info("cannot remove pid file %s: %s", pidfile, strerror(errno));
 	cfg_unref(&cfg);

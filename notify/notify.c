@@ -26,6 +26,7 @@
 #include "log.h"
 #include "mem.h"
 #include "notify.h"
+#include "notify_metrics.h"
 #include "nqueue.h"
 
 /* A network to consider for a notice. */
@@ -165,6 +166,7 @@ static void on_entry(const char *id, const struct report_event *ev, void *ctx)
 		return;
 	}
 	n->events++;
+	notify_metrics_event(ev->time);
 	notify_owner(n, &ev->client, &owner, &r->scratch);
 	long long w = ev->time / n->window_s;
 	if (w > r->max_window)
@@ -300,6 +302,7 @@ static int run_redis(struct notifier *n)
 			}
 			sleep(1);
 		}
+		notify_metrics_publish(n);
 		n->rate_exhausted = false;	/* try again: the hour may have turned */
 		if (time(NULL) - last_scan >= NOTIFY_DUE_SCAN_S || (n->once && got == 0 && claimed == 0)) {
 			scan_due(&r);
@@ -517,7 +520,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	if (setup(&n, config) != 0) {
+	if (setup(&n, config) != 0 || notify_metrics_start(&n) != 0) {
 		status = 1;
 	} else {
 		bool redis = *cfg_str(n.cfg, CFG_REDIS_SERVER) != '\0';
@@ -530,6 +533,7 @@ int main(int argc, char **argv)
 		log_info("events=%llu unreadable=%llu notices=%llu deferred=%llu failed=%llu", n.events,
 			 n.bad_events, n.notices, n.deferred, n.failed);
 	}
+	notify_metrics_stop();
 	deliver_free(&n.deliver);
 	owners_free(&n.owners);
 	free(n.template_text);

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "mem.h"
 #include "notify.h"
+#include "notify_metrics.h"
 #include "spool.h"
 
 #define NSPOOL_STATE_FILE "notify.state"
@@ -272,6 +273,7 @@ static int count_record(const char *rec, size_t len, uint64_t end, void *ctx)
 		return 0;
 	}
 	r->n->events++;
+	notify_metrics_event(ev.time);
 	notify_owner(r->n, &ev.client, &owner, &r->scratch);
 	nagg_add(r->st->nets, ev.time / r->n->window_s, &owner, &ev);
 	return 0;
@@ -443,6 +445,7 @@ int nspool_run(struct notifier *n)
 	while (status == 0 && !n->stop) {
 		if (one_round(&r, sp) != 0)
 			status = n->once ? 1 : 0;
+		notify_metrics_publish(n);
 		if (n->once)
 			break;
 		sleep(1);

@@ -26,6 +26,7 @@
 
 #include "cfg.h"
 #include "daemon.h"
+#include "engine_metrics.h"
 #include "log.h"
 #include "mem.h"
 #include "policy_server.h"
@@ -76,6 +77,7 @@ int main(int argc, char **argv)
 	struct options o = { NULL, false, false };
 	cfg_t *cfg = NULL;
 	policy_server_t *srv = NULL;
+	metrics_http_t *metrics = NULL;	/* metrics_listen */
 	char *err = NULL;
 	const char *pidfile = NULL;
 	int rc;
@@ -94,6 +96,8 @@ int main(int argc, char **argv)
 	if (cfg_load_default(o.config, &cfg, &err) != 0)
 		log_fatal("%s", err);
 	setup_log(cfg, &o);
+	if (!o.stdio && engine_metrics_listen(cfg, "policyd", &metrics, &err) != 0)
+		log_fatal("%s", err);
 	if (policy_server_new(cfg, o.config, o.stdio, &srv, &err) != 0)
 		log_fatal("%s", err);
 	if (!o.foreground && !o.stdio && daemon_detach(&err) != 0)
@@ -110,9 +114,12 @@ int main(int argc, char **argv)
 	if (daemon_drop_privileges(cfg_str(cfg, CFG_USER), cfg_str(cfg, CFG_GROUP), NULL, NULL,
 				   &err) != 0)
 		log_fatal("%s", err);
+	if (metrics != NULL && metrics_http_start(metrics, &err) != 0)
+		log_fatal("%s", err);
 	log_notice("started (config %s)", *cfg_path(cfg) ? cfg_path(cfg) : "built-in defaults");
 	rc = policy_server_run(srv);
 	policy_server_free(&srv);
+	metrics_http_free(&metrics);
 	if (pidfile != NULL && daemon_pidfile_remove(pidfile) != 0)
 		log_info("cannot remove pid file %s: %s", pidfile, strerror(errno));
 	cfg_unref(&cfg);

@@ -1,0 +1,107 @@
+/*
+ * notify_metrics - relayguard-notify's counters for metrics_listen.
+ * See notify_metrics.h.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
+#include "notify_metrics.h"
+
+/* What a scrape shows: copied from struct notifier by the notifier's thread. */
+static struct {
+	pthread_mutex_t lock;
+	unsigned long long events, bad_events, notices, deferred, failed;
+	long long lag_s;		/* when the last event was read, minus when it was reported */
+	long long last_read;		/* unix seconds of that read; 0 = none yet */
+} pub = { .lock = PTHREAD_MUTEX_INITIALIZER };
+static metrics_http_t *server;
+
+static void counter(struct buf *out, const char *name, const char *help, unsigned long long v)
+{
+	metrics_family(out, name, METRICS_COUNTER, help);
+	metrics_sample_u64(out, name, NULL, 0, v);
+}
+
+static void collect(struct buf *out, void *ctx)
+{
+	(void)ctx;
+	pthread_mutex_lock(&pub.lock);
+	unsigned long long events = pub.events, bad = pub.bad_events, sent = pub.notices,
+			   deferred = pub.deferred, failed = pub.failed;
+	long long lag = pub.lag_s, last = pub.last_read;
+	pthread_mutex_unlock(&pub.lock);
+
+	counter(out, "relayguard_notify_events_total", "report events read from the queue", events);
+	counter(out, "relayguard_notify_events_unreadable_total", "queue entries that were not report events",
+		bad);
+	metrics_family(out, "relayguard_notify_notices_total", METRICS_COUNTER,
+		       "notices: sent, deferred (notify_rate reached), failed (delivery refused)");
+	metrics_sample_u64(out, "relayguard_notify_notices_total", &(struct metrics_label){ "result", "sent" }, 1,
+			   sent);
+	metrics_sample_u64(out, "relayguard_notify_notices_total", &(struct metrics_label){ "result", "deferred" },
+			   1, deferred);
+	metrics_sample_u64(out, "relayguard_notify_notices_total", &(struct metrics_label){ "result", "failed" }, 1,
+			   failed);
+	metrics_family(out, "relayguard_notify_queue_lag_seconds", METRICS_GAUGE,
+		       "age of the last event read when it was read (0 before the first)");
+	metrics_sample_u64(out, "relayguard_notify_queue_lag_seconds", NULL, 0, lag > 0 ? (uint64_t)lag : 0);
+	metrics_family(out, "relayguard_notify_last_read_timestamp_seconds", METRICS_GAUGE,
+		       "when the last event was read (unix time; 0 before the first)");
+	metrics_sample_u64(out, "relayguard_notify_last_read_timestamp_seconds", NULL, 0,
+			   last > 0 ? (uint64_t)last : 0);
+}
+
+int notify_metrics_start(const struct notifier *n)
+{
+	char listen[METRICS_LISTEN_ITEM_MAX];
+	char *err = NULL;
+
+	metrics_http_listen_for(cfg_str(n->cfg, CFG_METRICS_LISTEN), "notify", listen);
+	if (*listen == '\0')
+		return 0;
+	if (metrics_http_new(listen, cfg_bool(n->cfg, CFG_METRICS_ALLOW_REMOTE), collect, NULL, &server, &err) != 0 ||
+	    metrics_http_start(server, &err) != 0) {
+		log_error("%s", err);
+		free(err);
+		metrics_http_free(&server);
+		return -1;
+	}
+	notify_metrics_publish(n);
+	return 0;
+}
+
+void notify_metrics_event(long long t)
+{
+	if (server == NULL)
+		return;
+	long long now = (long long)time(NULL);
+	pthread_mutex_lock(&pub.lock);
+	pub.lag_s = now - t;
+	pub.last_read = now;
+	pthread_mutex_unlock(&pub.lock);
+}
+
+void notify_metrics_publish(const struct notifier *n)
+{
+	if (server == NULL)
+		return;
+	pthread_mutex_lock(&pub.lock);
+	pub.events = n->events;
+	pub.bad_events = n->bad_events;
+	pub.notices = n->notices;
+	pub.deferred = n->deferred;
+	pub.failed = n->failed;
+	pthread_mutex_unlock(&pub.lock);
+}
+
+void notify_metrics_stop(void)
+{
+	metrics_http_free(&server);
+}
