@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -190,4 +191,43 @@ int daemon_drop_privileges(const char *user, const char *group, uid_t *uid_r, gi
 	if (gid_r != NULL)
 		*gid_r = gid;
 	return 0;
+}
+
+int daemon_chown_path(const char *path, const char *owner, const char *group, char **error_r)
+{
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+
+	if (*owner != '\0') {
+		if (daemon_lookup_ids(owner, group, &uid, &gid, error_r) != 0)
+			return -1;
+	} else if (*group != '\0') {
+		struct group *gr = getgrnam(group);
+		if (gr == NULL) {
+			struct buf e = BUF_INIT;
+			buf_printf(&e, "group: unknown group '%s'", group);
+			*error_r = buf_detach(&e);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	} else {
+		return 0;
+	}
+	if (chown(path, uid, gid) != 0)
+		return fail(error_r, "cannot change the owner of ", path);
+	return 0;
+}
+
+unsigned long daemon_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? ~0UL : (unsigned long)rl.rlim_cur;
 }

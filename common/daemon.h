@@ -65,4 +65,21 @@ int daemon_drop_privileges(const char *user, const char *group, uid_t *uid_r, gi
 int daemon_lookup_ids(const char *user, const char *group, uid_t *uid_r, gid_t *gid_r,
 		      char **error_r) __attribute__((warn_unused_result));
 
+/*
+ * Give path to owner and group: owner "" keeps the owner; group "" means
+ * the owner's primary group (or keeps the group when owner is "" too).
+ * Both "" is a no-op.  Changing the owner needs root; a group the process
+ * belongs to needs not.  Returns 0, or -1 with *error_r naming the unknown
+ * name or the failed chown.
+ */
+int daemon_chown_path(const char *path, const char *owner, const char *group, char **error_r)
+	__attribute__((warn_unused_result));
+
+/*
+ * Raise the soft limit of open descriptors (RLIMIT_NOFILE) to the hard
+ * limit: every connection is a descriptor, and the usual soft limit of 1024
+ * would let idle clients exhaust them.  Returns the soft limit now in force.
+ */
+unsigned long daemon_raise_nofile(void);
+
 #endif

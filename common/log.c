@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 /* Longest ident log_open_daemon() builds. */
@@ -212,4 +213,40 @@ void log_kv_int(struct buf *line, const char *key, long long value)
 	if (line->len > 0)
 		buf_putc(line, ' ');
 	buf_printf(line, "%s=%lld", key, value);
+}
+
+bool log_limit_pass(struct log_limit *l, uint64_t now_ms, unsigned long *suppressed_r)
+{
+	bool pass;
+
+	pthread_mutex_lock(&l->lock);
+	pass = !l->started || now_ms - l->window_ms >= LOG_LIMIT_INTERVAL_MS;
+	if (pass) {
+		*suppressed_r = l->suppressed;
+		l->suppressed = 0;
+		l->started = true;
+		l->window_ms = now_ms;
+	} else {
+		l->suppressed++;
+	}
+	pthread_mutex_unlock(&l->lock);
+	return pass;
+}
+
+void log_limited(struct log_limit *l, enum log_level level, const char *fmt, ...)
+{
+	struct buf line = BUF_INIT;
+	unsigned long suppressed = 0;
+	va_list ap;
+
+	if (!log_enabled(level) || !log_limit_pass(l, clock_now_ms(), &suppressed))
+		return;
+	va_start(ap, fmt);
+	buf_vprintf(&line, fmt, ap);
+	va_end(ap);
+	if (suppressed > 0)
+		buf_printf(&line, " (%lu more like this suppressed since the last one logged)",
+			   suppressed);
+	log_msg(level, "%s", buf_cstr(&line));
+	buf_free(&line);
 }

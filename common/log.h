@@ -24,8 +24,10 @@
 #ifndef RELAYGUARD_LOG_H
 #define RELAYGUARD_LOG_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -70,6 +72,35 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Startup only: log at error level and exit(1). */
 void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Repeated warnings, rate-limited: one line per kind per interval.  A
+ * struct log_limit is one kind (usually a static at the call site, shared by
+ * every thread).  The first occurrence is logged at once; the ones that
+ * follow within LOG_LIMIT_INTERVAL_MS are counted, not logged; the first
+ * one after the interval is logged with " (N more like this suppressed
+ * since the last one logged)" appended.  A flood of 1,000 refusals is then a handful of lines
+ * that still say how many there were.  Thread-safe (a mutex per kind).
+ */
+#define LOG_LIMIT_INTERVAL_MS 10000u
+
+struct log_limit {
+	pthread_mutex_t lock;
+	bool started;		/* a line was logged: window_ms is its time */
+	uint64_t window_ms;	/* monotonic time of the last logged line */
+	unsigned long suppressed;	/* occurrences since, not logged */
+};
+#define LOG_LIMIT_INIT { PTHREAD_MUTEX_INITIALIZER, false, 0, 0 }
+
+/*
+ * The decision alone, on a given clock (for tests): true when an occurrence
+ * at now_ms is to be logged, with *suppressed_r the count it should report
+ * (then reset); false when it is counted instead.
+ */
+bool log_limit_pass(struct log_limit *l, uint64_t now_ms, unsigned long *suppressed_r);
+/* log_msg() through the limit l. */
+void log_limited(struct log_limit *l, enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* key=value line building.  A leading space separates pairs after the first. */
 void log_kv_str(struct buf *line, const char *key, const char *value);

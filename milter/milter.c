@@ -315,6 +315,9 @@ int main(int argc, char **argv)
 	log_open(PROGRAM_NAME, LOG_TO_STDERR, LOG_MAIL);
 	if (cfg_load_default(opts.config, &cfg, &err) != 0)
 		log_fatal("%s", err);
+	/* libmilter gives up after a few failed accept() calls in a row: never
+	 * let idle sessions run it out of descriptors at the usual 1024 */
+	log_debug("open file limit %lu", daemon_raise_nofile());
 	open_socket(cfg);
 	if (!opts.foreground && daemon_detach(&err) != 0)
 		log_fatal("%s", err);

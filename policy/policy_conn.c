@@ -34,6 +34,9 @@
 #include "spf_pool.h"
 #include "verdict.h"
 
+/* Slow requests closed: one warning per interval, whatever the connection. */
+static struct log_limit policy_conn_slow_limit = LOG_LIMIT_INIT;
+
 /* Longest header name taken from tag_header (RFC 5322 leaves 998 - 900 for it). */
 #define POLICY_HEADER_NAME_MAX 90
 
@@ -65,10 +68,13 @@ struct policy_conn {
 	char *peer;
 	policy_engine_t **current;
 	unsigned long long idle_ms;
+	unsigned long long request_ms;	/* 0: no deadline for a whole request */
 	policy_conn_closed_cb *closed;
 	void *ctx;
-	struct event *rev, *wev, *idle;
+	struct event *rev, *wev, *idle, *request;
 	bool reading, draining, eof, dead;
+	bool partial;			/* bytes of an incomplete request were read */
+	uint64_t active_us;		/* last byte read or written */
 	policy_parser_t *parser;
 	struct item *head, *tail;
 	size_t pending;
@@ -143,6 +149,7 @@ static void conn_end(policy_conn_t *c)
 	event_del(c->rev);
 	event_del(c->wev);
 	event_del(c->idle);
+	event_del(c->request);
 	c->closed(c, c->ctx);
 }
 
@@ -171,6 +178,7 @@ static bool write_out(policy_conn_t *c)
 		ssize_t n = write(c->out_fd, c->out.data, c->out.len);
 		if (n > 0) {
 			buf_consume(&c->out, (size_t)n);
+			c->active_us = clock_now_us();
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -472,6 +480,23 @@ static void handle_request(policy_conn_t *c)
 	}
 }
 
+/*
+ * A request in pieces runs against policy_request_timeout from its first
+ * byte: the idle timer restarts on every byte, so without this a client
+ * sending one byte a second would hold its slot for ever.
+ */
+static void track_partial(policy_conn_t *c, bool partial)
+{
+	if (partial && !c->partial && c->request_ms > 0) {
+		struct timeval tv = { (time_t)(c->request_ms / 1000),
+				      (suseconds_t)(c->request_ms % 1000) * 1000 };
+		event_add(c->request, &tv);
+	} else if (!partial && c->partial) {
+		event_del(c->request);
+	}
+	c->partial = partial;
+}
+
 /* Feed bytes to the parser; false when the connection ended. */
 static bool feed(policy_conn_t *c, const char *data, size_t len)
 {
@@ -488,6 +513,7 @@ static bool feed(policy_conn_t *c, const char *data, size_t len)
 		}
 		data += used;
 		len -= used;
+		track_partial(c, st == POLICY_NEED_MORE);
 		if (st == POLICY_REQUEST)
 			handle_request(c);
 	}
@@ -511,6 +537,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	arm_idle(c);
+	c->active_us = clock_now_us();
 	if (feed(c, chunk, (size_t)n))
 		(void)flush(c);
 }
@@ -529,6 +556,16 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	log_info("policy: peer=%s idle for %llu ms: closing", c->peer, c->idle_ms);
+	conn_end(c);
+}
+
+static void on_request_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	policy_conn_t *c = arg;
+
+	log_limited(&policy_conn_slow_limit, LOG_LVL_WARNING,
+		    "policy: peer=%s request not complete %llu ms after its first byte "
+		    "(policy_request_timeout): closing", c->peer, c->request_ms);
 	conn_end(c);
 }
 
@@ -563,13 +600,27 @@ policy_conn_t *policy_conn_new(struct event_base *base, int in_fd, int out_fd, c
 	c->rev = event_new(base, in_fd, EV_READ | EV_PERSIST, on_read, c);
 	c->wev = event_new(base, out_fd, EV_WRITE | EV_PERSIST, on_write, c);
 	c->idle = evtimer_new(base, on_idle, c);
-	if (c->rev == NULL || c->wev == NULL || c->idle == NULL) {
+	c->request = evtimer_new(base, on_request_timeout, c);
+	c->active_us = clock_now_us();
+	if (c->rev == NULL || c->wev == NULL || c->idle == NULL || c->request == NULL) {
 		log_error("policy: out of memory for events");
 		abort();
 	}
 	set_reading(c, true);
 	arm_idle(c);
 	return c;
+}
+
+void policy_conn_set_request_timeout(policy_conn_t *c, unsigned long long request_ms)
+{
+	c->request_ms = request_ms;
+}
+
+uint64_t policy_conn_idle_since(const policy_conn_t *c)
+{
+	if (c->dead || c->head != NULL || c->out.len > 0)
+		return 0;
+	return c->active_us > 0 ? c->active_us : 1;
 }
 
 void policy_conn_drain(policy_conn_t *c)
@@ -596,6 +647,7 @@ void policy_conn_free(policy_conn_t **cp)
 	event_free(c->rev);
 	event_free(c->wev);
 	event_free(c->idle);
+	event_free(c->request);
 	close(c->in_fd);
 	if (c->out_fd != c->in_fd)
 		close(c->out_fd);

@@ -91,6 +91,11 @@ int main(int argc, char **argv)
 	if (cfg_load_default(o.config, &cfg, &err) != 0)
 		log_fatal("%s", err);
 	setup_log(cfg, &o);
+	/* each connection is a descriptor: room for policy_max_connections of them */
+	if (daemon_raise_nofile() < (unsigned long)cfg_int(cfg, CFG_POLICY_MAX_CONNECTIONS) + 64)
+		log_warning("open file limit (ulimit -n) %lu is below policy_max_connections (%lld): "
+			    "connections beyond it fail", daemon_raise_nofile(),
+			    cfg_int(cfg, CFG_POLICY_MAX_CONNECTIONS));
 	if (policy_server_new(cfg, o.config, o.stdio, &srv, &err) != 0)
 		log_fatal("%s", err);
 	if (!o.foreground && !o.stdio && daemon_detach(&err) != 0)
