@@ -93,8 +93,8 @@ check() {
 	return $rc
 }
 
-# The main job on the embedded default configuration (no config file, no
-# Redis): the milter and the policy server in the foreground, every decision
+# The main job on the embedded default configuration (an empty config file,
+# or allow_root alone when run as root; no Redis): the milter and the policy server in the foreground, every decision
 # logged to the terminal.  Ctrl-C stops both.
 run_main() {
 	local b="$TOP/build" milter_pid=""
@@ -103,10 +103,16 @@ run_main() {
 	echo "quickstart:   milter:   smtpd_milters = inet:127.0.0.1:10041 (Sendmail: conf/sendmail.mc.snippet)" >&2
 	echo "quickstart:   try:      printf 'request=smtpd_access_policy\\nprotocol_state=RCPT\\nclient_address=192.0.2.1\\n\\n' | nc 127.0.0.1 10040" >&2
 	echo "quickstart:   explain:  $b/ctl/relayguard-ctl check 192.0.2.1" >&2
-	"$b/milter/relayguard-milter" -f &
+	local conf="$b/quickstart.conf"
+	# The daemons refuse to keep root unless told: as root, the quick start
+	# says so explicitly (a real setup sets user = relayguard instead).
+	: >"$conf"
+	[ "$(id -u)" = 0 ] && echo "allow_root = yes" >"$conf"
+	chmod 644 "$conf"
+	"$b/milter/relayguard-milter" -f -c "$conf" &
 	milter_pid=$!
 	trap 'kill "$milter_pid" 2>/dev/null; wait "$milter_pid" 2>/dev/null' EXIT INT TERM
-	"$b/policy/relayguard-policyd" -f
+	"$b/policy/relayguard-policyd" -f -c "$conf"
 }
 
 cmd=${1:-}

@@ -162,6 +162,17 @@ LOG_AT(log_info, LOG_LVL_INFO)
 LOG_AT(log_debug, LOG_LVL_DEBUG)
 #undef LOG_AT
 
+void log_lines(enum log_level level, const char *text)
+{
+	while (text != NULL && *text != '\0') {
+		const char *nl = strchr(text, '\n');
+		int len = nl != NULL ? (int)(nl - text) : (int)strlen(text);
+		if (len > 0)
+			log_msg(level, "%.*s", len, text);
+		text = nl != NULL ? nl + 1 : NULL;
+	}
+}
+
 void log_fatal(const char *fmt, ...)
 {
 	va_list ap;

@@ -4,6 +4,10 @@
  *   check-config [-c FILE]   parse, print "name = value" for each setting
  *                            that is set and differs from its default
  *                            (like postconf -n); exit 1 on a bad file.
+ *                            Like `postfix check`, it warns on standard
+ *                            error about a configuration or list file its
+ *                            group may write, and fails (exit 1) on one
+ *                            every user may write: the daemons refuse it.
  *   show-config [--sample]   every setting with its effective value, or the
  *                            commented sample configuration.
  */
@@ -14,6 +18,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "daemon.h"
 
 /* name = value, without a trailing blank when the value is empty. */
 static void print_setting(const cfg_t *cfg, enum cfg_id id)
@@ -23,6 +28,30 @@ static void print_setting(const cfg_t *cfg, enum cfg_id id)
 	cfg_format_value(cfg, id, &v);
 	printf("%s =%s%s\n", cfg_name(id), v.len ? " " : "", buf_cstr(&v));
 	buf_free(&v);
+}
+
+/* Print each line of text to standard error after prefix. */
+static void print_lines(const char *prefix, const char *text)
+{
+	while (*text != '\0') {
+		const char *nl = strchr(text, '\n');
+		int len = nl != NULL ? (int)(nl - text) : (int)strlen(text);
+		fprintf(stderr, "%s%.*s\n", prefix, len, text);
+		text += len + (nl != NULL);
+	}
+}
+
+/* Files others may write: warnings printed; false when one is refused. */
+static bool files_safe(const cfg_t *cfg)
+{
+	struct buf warnings = BUF_INIT, errors = BUF_INIT;
+	int n = daemon_check_files(cfg, &warnings, &errors);
+
+	print_lines("relayguard-ctl: warning: ", buf_cstr(&warnings));
+	print_lines("relayguard-ctl: error: ", buf_cstr(&errors));
+	buf_free(&warnings);
+	buf_free(&errors);
+	return n == 0;
 }
 
 int ctl_check_config(struct ctl_ctx *ctx, int argc, char **argv)
@@ -39,6 +68,10 @@ int ctl_check_config(struct ctl_ctx *ctx, int argc, char **argv)
 		return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
 	if ((cfg = ctl_load_config(ctx)) == NULL)
 		return CTL_FAIL;
+	if (!files_safe(cfg)) {
+		cfg_unref(&cfg);
+		return CTL_FAIL;
+	}
 	defaults = cfg_defaults();
 	for (int i = 0; i < CFG__COUNT; i++) {
 		struct buf a = BUF_INIT, b = BUF_INIT;

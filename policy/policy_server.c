@@ -546,13 +546,29 @@ static void tell_workers(policy_server_t *srv, char cmd)
 			log_error("policy: cannot reach worker %u: %s", i, strerror(errno));
 }
 
+/* A reload reads the files again: the same warnings and refusals as at start. */
+static bool files_refused(const cfg_t *cfg, char **error_r)
+{
+	struct buf warnings = BUF_INIT, errors = BUF_INIT;
+	int n = daemon_check_files(cfg, &warnings, &errors);
+
+	log_lines(LOG_LVL_WARNING, buf_cstr(&warnings));
+	buf_free(&warnings);
+	if (n > 0) {
+		log_lines(LOG_LVL_ERROR, buf_cstr(&errors));
+		*error_r = xstrdup("a file is writable by every user");
+	}
+	buf_free(&errors);
+	return n > 0;
+}
+
 static void reload(policy_server_t *srv)
 {
 	cfg_t *cfg = NULL;
 	char *err = NULL;
 
 	log_notice("policy: SIGHUP: reloading %s", srv->config_path ? srv->config_path : "the default config");
-	if (cfg_load_default(srv->config_path, &cfg, &err) != 0 ||
+	if (cfg_load_default(srv->config_path, &cfg, &err) != 0 || files_refused(cfg, &err) ||
 	    policy_server_check_engine(cfg, &err) != 0) {
 		log_error("policy: reload refused, old config kept: %s", err ? err : "unknown error");
 		free(err);

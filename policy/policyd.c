@@ -71,6 +71,22 @@ static void setup_log(const cfg_t *cfg, const struct options *o)
 			(enum log_level)cfg_enum(cfg, CFG_LOG_LEVEL));
 }
 
+/* Root, and files others may write: warnings logged, refusals end the start. */
+static int startup_checks(const cfg_t *cfg)
+{
+	struct buf warnings = BUF_INIT;
+	char *err = NULL;
+	int rc = daemon_startup_checks(cfg, &warnings, &err);
+
+	log_lines(LOG_LVL_WARNING, buf_cstr(&warnings));
+	buf_free(&warnings);
+	if (rc != 0) {
+		log_lines(LOG_LVL_ERROR, err);
+		free(err);
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { NULL, false, false };
@@ -85,12 +101,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	umask(DAEMON_UMASK);
 	log_open(PROGRAM_NAME, o.foreground || !o.stdio ? LOG_TO_STDERR : LOG_TO_SYSLOG, LOG_MAIL);
 	/* The SPF threads hand their answers to the workers' loops. */
 	evthread_use_pthreads();
 	if (cfg_load_default(o.config, &cfg, &err) != 0)
 		log_fatal("%s", err);
 	setup_log(cfg, &o);
+	if (startup_checks(cfg) != 0)
+		return 1;
 	/* each connection is a descriptor: room for policy_max_connections of them */
 	if (daemon_raise_nofile() < (unsigned long)cfg_int(cfg, CFG_POLICY_MAX_CONNECTIONS) + 64)
 		log_warning("open file limit (ulimit -n) %lu is below policy_max_connections (%lld): "
