@@ -113,30 +113,136 @@ int log_facility_parse(const char *s, int *facility_r)
 	return -1;
 }
 
-void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+void log_escape(const char *text, struct buf *out)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p < ' ' || *p == 0x7f)
+			buf_printf(out, "\\x%02x", *p);
+		else
+			buf_putc(out, (char)*p);
+	}
+}
+
+/* Write one finished message (escaped, one line) to the target. */
+static void emit(enum log_level level, const char *text)
 {
 	struct buf line = BUF_INIT;
 
+	if (log_target == LOG_TO_SYSLOG) {
+		syslog(level_priority[level], "%s: %s", level_names[level], text);
+		return;
+	}
+	struct timespec ts;
+	struct tm tm;
+	char stamp[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	buf_printf(&line, "%s.%03ld %s[%ld]: %s: %s\n", stamp, ts.tv_nsec / 1000000L, log_ident_name,
+		   (long)getpid(), level_names[level], text);
+	(void)!write(STDERR_FILENO, line.data, line.len);
+	buf_free(&line);
+}
+
+/*
+ * The kind of a warning for the flood limit: its format string, or, for a
+ * pass-through format ("%s..."), the start of its text without digits (so
+ * that "redis ...: OOM" repeated is one kind, and two different messages
+ * passed through "%s" are two).  FNV-1a.
+ */
+static uint64_t flood_key(const char *fmt, const char *text)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *p = strncmp(fmt, "%s", 2) == 0 ? text : fmt;
+
+	for (size_t i = 0; p[i] != '\0' && i < LOG_FLOOD_KEY_MAX; i++) {
+		if (p == text && p[i] >= '0' && p[i] <= '9')
+			continue;
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	}
+	return h != 0 ? h : 1;
+}
+
+struct flood_slot {
+	uint64_t key;		/* 0: free */
+	uint64_t window_ms;	/* start of the kind's current interval */
+	unsigned n;		/* lines logged in it */
+	unsigned long suppressed;	/* lines not logged since the last one logged */
+};
+static struct flood_slot flood[LOG_FLOOD_KINDS];
+static pthread_mutex_t flood_lock = PTHREAD_MUTEX_INITIALIZER;
+
+bool log_flood_pass(const char *fmt, const char *text, uint64_t now_ms, unsigned long *suppressed_r)
+{
+	uint64_t key = flood_key(fmt, text);
+	struct flood_slot *s = NULL, *oldest = &flood[key % LOG_FLOOD_KINDS];
+	bool pass = true;
+
+	*suppressed_r = 0;
+	pthread_mutex_lock(&flood_lock);
+	for (unsigned i = 0; i < LOG_FLOOD_PROBE; i++) {
+		struct flood_slot *c = &flood[(key + i) % LOG_FLOOD_KINDS];
+		if (c->key == key || c->key == 0) {
+			s = c;
+			break;
+		}
+		if (c->window_ms < oldest->window_ms)
+			oldest = c;
+	}
+	if (s == NULL || s->key == 0) {	/* a new kind (taking the stalest slot near it) */
+		s = s != NULL ? s : oldest;
+		*s = (struct flood_slot){ key, now_ms, 1, 0 };
+	} else if (now_ms - s->window_ms >= LOG_LIMIT_INTERVAL_MS) {
+		*suppressed_r = s->suppressed;
+		s->window_ms = now_ms;
+		s->n = 1;
+		s->suppressed = 0;
+	} else if (s->n < LOG_FLOOD_BURST) {
+		s->n++;
+		*suppressed_r = s->suppressed;
+		s->suppressed = 0;
+	} else {
+		s->suppressed++;
+		pass = false;
+	}
+	pthread_mutex_unlock(&flood_lock);
+	return pass;
+}
+
+/* Format, escape, rate-limit warnings and errors (limited), emit. */
+static void vmsg(enum log_level level, bool limited, const char *fmt, va_list ap)
+{
+	struct buf raw = BUF_INIT, line = BUF_INIT;
+	unsigned long suppressed = 0;
+
 	if (!log_enabled(level))
 		return;
-	if (log_target == LOG_TO_SYSLOG) {
-		buf_vprintf(&line, fmt, ap);
-		syslog(level_priority[level], "%s: %s", level_names[level], buf_cstr(&line));
-	} else {
-		struct timespec ts;
-		struct tm tm;
-		char stamp[32];
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		localtime_r(&ts.tv_sec, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-		buf_printf(&line, "%s.%03ld %s[%ld]: %s: ", stamp, ts.tv_nsec / 1000000L,
-			   log_ident_name, (long)getpid(), level_names[level]);
-		buf_vprintf(&line, fmt, ap);
-		buf_putc(&line, '\n');
-		(void)!write(STDERR_FILENO, line.data, line.len);
+	buf_vprintf(&raw, fmt, ap);
+	log_escape(buf_cstr(&raw), &line);
+	if (!limited || level > LOG_LVL_WARNING ||
+	    log_flood_pass(fmt, buf_cstr(&raw), clock_now_ms(), &suppressed)) {
+		if (suppressed > 0)
+			buf_printf(&line, " (%lu more like this suppressed)", suppressed);
+		emit(level, buf_cstr(&line));
 	}
+	buf_free(&raw);
 	buf_free(&line);
+}
+
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	vmsg(level, true, fmt, ap);
+}
+
+/* log_msg() without the flood limit (the caller limits, or it must show). */
+static void msg_unlimited(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void msg_unlimited(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(level, false, fmt, ap);
+	va_end(ap);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
@@ -168,7 +274,7 @@ void log_lines(enum log_level level, const char *text)
 		const char *nl = strchr(text, '\n');
 		int len = nl != NULL ? (int)(nl - text) : (int)strlen(text);
 		if (len > 0)
-			log_msg(level, "%.*s", len, text);
+			msg_unlimited(level, "%.*s", len, text);
 		text = nl != NULL ? nl + 1 : NULL;
 	}
 }
@@ -177,7 +283,7 @@ void log_fatal(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	log_vmsg(LOG_LVL_ERROR, fmt, ap);
+	vmsg(LOG_LVL_ERROR, false, fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -258,6 +364,6 @@ void log_limited(struct log_limit *l, enum log_level level, const char *fmt, ...
 	if (suppressed > 0)
 		buf_printf(&line, " (%lu more like this suppressed since the last one logged)",
 			   suppressed);
-	log_msg(level, "%s", buf_cstr(&line));
+	msg_unlimited(level, "%s", buf_cstr(&line));
 	buf_free(&line);
 }

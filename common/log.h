@@ -7,6 +7,18 @@
  * syslog_facility, default mail); in the foreground, and for relayguard-ctl,
  * to standard error with a timestamp.
  *
+ * Every message is escaped before it is written: a byte below 0x20 or 0x7f
+ * (CR, LF, ESC from a client, a DNS answer or a registry) becomes \xNN,
+ * at every level, so that nothing untrusted can forge a line or drive a
+ * terminal.  Bytes from 0x80 up pass (UTF-8).
+ *
+ * Floods: warnings and errors are limited per kind (their format string;
+ * for a "%s" pass-through, the text without digits): LOG_FLOOD_BURST lines
+ * per kind per LOG_LIMIT_INTERVAL_MS, then counted, and the next line of the
+ * kind that is logged says " (N more like this suppressed)".  Lines at
+ * notice, info and debug (decisions) are never limited; log_fatal() and
+ * log_lines() are not either.
+ *
  * Decisions are logged as one line of key=value pairs (Postfix style) built
  * with log_kv_*() into a struct buf; values with spaces, quotes or controls
  * are quoted and escaped so that a line stays one line and greppable.
@@ -85,6 +97,13 @@ void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
  * that still say how many there were.  Thread-safe (a mutex per kind).
  */
 #define LOG_LIMIT_INTERVAL_MS 10000u
+/* Warnings or errors of one kind logged per interval before the rest are counted. */
+#define LOG_FLOOD_BURST 5
+/* Kinds tracked at once (a table; the stalest kind makes room) and probes per lookup. */
+#define LOG_FLOOD_KINDS 128
+#define LOG_FLOOD_PROBE 8
+/* Bytes of a format or text that make its kind. */
+#define LOG_FLOOD_KEY_MAX 48
 
 struct log_limit {
 	pthread_mutex_t lock;
@@ -100,7 +119,16 @@ struct log_limit {
  * (then reset); false when it is counted instead.
  */
 bool log_limit_pass(struct log_limit *l, uint64_t now_ms, unsigned long *suppressed_r);
-/* log_msg() through the limit l. */
+/*
+ * The flood limit's decision for a warning of format fmt and text text at
+ * now_ms (exposed for tests): true when it is to be logged, with
+ * *suppressed_r the count of its kind not logged since (then reset).
+ */
+bool log_flood_pass(const char *fmt, const char *text, uint64_t now_ms, unsigned long *suppressed_r);
+/* Append text with every byte below 0x20 and 0x7f as \xNN. */
+void log_escape(const char *text, struct buf *out);
+
+/* log_msg() through the limit l (not through the flood limit). */
 void log_limited(struct log_limit *l, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -52,14 +52,17 @@ struct item {
 	struct engine_request req;	/* strings below */
 	/* Copies of the attributes, in strs (the item's own allocation). */
 	const char *helo, *sender, *sasl, *queue_id, *state, *instance;
+	const char *client_raw;		/* client_address as sent, when not an address */
 	uint64_t start_us;
 	char strs[];
 };
 
 /* The attributes an item keeps, in the order of item_new()'s copies. */
-enum item_attr { ATTR_STATE, ATTR_INSTANCE, ATTR_HELO, ATTR_SENDER, ATTR_SASL, ATTR_QUEUE_ID, ATTR_COUNT };
+enum item_attr {
+	ATTR_STATE, ATTR_INSTANCE, ATTR_HELO, ATTR_SENDER, ATTR_SASL, ATTR_QUEUE_ID, ATTR_CLIENT, ATTR_COUNT
+};
 static const char *const item_attr_names[ATTR_COUNT] = {
-	"protocol_state", "instance", "helo_name", "sender", "sasl_username", "queue_id",
+	"protocol_state", "instance", "helo_name", "sender", "sasl_username", "queue_id", "client_address",
 };
 
 struct policy_conn {
@@ -204,7 +207,15 @@ static void log_plain(const struct item *it, const char *why)
 	if (!log_enabled(LOG_LVL_INFO))
 		return;
 	buf_puts(&line, "policy:");
-	log_kv_str(&line, "client", it->req.client.family ? addr_format(&it->req.client, client) : "");
+	if (it->req.client.family != 0) {
+		log_kv_str(&line, "client", addr_format(&it->req.client, client));
+	} else if (strcmp(why, "no-address") == 0) {
+		/* what was sent, escaped, and why: never a made-up address */
+		log_kv_str(&line, "client_raw", it->client_raw != NULL ? it->client_raw : "");
+		log_kv_str(&line, "client_error", it->client_raw != NULL ? "not an IP address" : "missing");
+	} else {
+		log_kv_str(&line, "client", "");
+	}
 	log_kv_str(&line, "state", it->state ? it->state : "");
 	log_kv_str(&line, "instance", it->instance ? it->instance : "");
 	log_kv_str(&line, "answer", why);
@@ -423,6 +434,7 @@ static struct item *item_new(const policy_parser_t *p)
 	it->sender = copy[ATTR_SENDER];
 	it->sasl = copy[ATTR_SASL];
 	it->queue_id = copy[ATTR_QUEUE_ID];
+	it->client_raw = copy[ATTR_CLIENT];
 	return it;
 }
 
@@ -464,6 +476,8 @@ static void handle_request(policy_conn_t *c)
 	if (!state_checked(it->state, engine_cfg(pe->engine))) {
 		item_dunno(it, "state");
 	} else if (addr == NULL || addr_parse(addr, &it->req.client) != 0) {
+		/* addr_parse() may leave a partial address behind: log none of it */
+		memset(&it->req.client, 0, sizeof(it->req.client));
 		log_warning("policy: peer=%s client_address '%s' is not an address: DUNNO", c->peer,
 			    addr ? addr : "(missing)");
 		item_dunno(it, "no-address");

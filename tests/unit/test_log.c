@@ -1,7 +1,10 @@
 /* test_log - rate-limited warnings (log_limit_pass) and key=value quoting. */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
@@ -48,9 +51,69 @@ static void test_quote(void)
 	}
 }
 
+static void test_flood(void)
+{
+	static const char fmt[] = "report queue: Redis refused an event: %.200s";
+	unsigned long sup = 0;
+	int logged = 0;
+
+	/* 220 a second for 10 s, as Redis at maxmemory noeviction did */
+	for (int i = 0; i < 2200; i++)
+		logged += log_flood_pass(fmt, "OOM command not allowed", 50000 + (uint64_t)i * 1000 / 220, &sup);
+	is_int(logged, LOG_FLOOD_BURST, "2,200 warnings of one kind in 10 s: %d lines", LOG_FLOOD_BURST);
+	ok(log_flood_pass(fmt, "OOM command not allowed", 50000 + LOG_LIMIT_INTERVAL_MS, &sup),
+	   "the next interval: logged again");
+	is_int(sup, 2200 - LOG_FLOOD_BURST, "... with the count of the suppressed ones");
+	ok(log_flood_pass("another kind %d", "another kind 1", 50001 + LOG_LIMIT_INTERVAL_MS, &sup),
+	   "another kind is not held back by the flood");
+	/* "%s" pass-through: the text is the kind, digits aside */
+	for (int i = 0; i < 20; i++) {
+		char t[64];
+		snprintf(t, sizeof(t), "list x.test: 127.0.0.%d refused", i);
+		logged = log_flood_pass("%s", t, 90000, &sup);
+	}
+	ok(!logged, "\"%%s\" texts differing only in digits are one kind");
+	ok(log_flood_pass("%s", "a different message", 90000, &sup), "a different \"%%s\" text is another kind");
+}
+
+/* What log_warning() writes to standard error, as lines. */
+static void test_written(void)
+{
+	char path[] = "/tmp/rg-log-XXXXXX", text[8192];
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	FILE *f;
+	size_t n;
+	int lines = 0;
+
+	if (!ok(fd >= 0 && saved >= 0, "temp file"))
+		return;
+	dup2(fd, STDERR_FILENO);
+	log_open("test", LOG_TO_STDERR, 0);
+	log_warning("client_address '%s' is not an address", "1.2.3.4\r\x1b[31mX\n");
+	for (int i = 0; i < 1000; i++)
+		log_warning("refused connection from 127.0.0.%d: full", i % 250);
+	log_info("decision %d", 1);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	f = fopen(path, "r");
+	n = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
+	text[n] = '\0';
+	if (f != NULL)
+		fclose(f);
+	unlink(path);
+	close(fd);
+	for (size_t i = 0; i < n; i++)
+		lines += text[i] == '\n';
+	ok(strstr(text, "'1.2.3.4\\x0d\\x1b[31mX\\x0a' is not") != NULL, "CR, ESC and LF written escaped");
+	ok(strchr(text, '\r') == NULL && strchr(text, '\x1b') == NULL, "no raw control byte reaches the log");
+	is_int(lines, 1 + LOG_FLOOD_BURST + 1, "1,000 refusals: %d lines, the decision line too", LOG_FLOOD_BURST);
+}
+
 int main(void)
 {
 	test_limit();
 	test_quote();
+	test_flood();
+	test_written();
 	return tap_done();
 }
