@@ -437,6 +437,11 @@ int rcache_new(struct event_base *base, const struct rcache_opts *opts, rcache_t
 	return 0;
 }
 
+const char *rcache_state(const rcache_t *rc)
+{
+	return rc->link == RC_UP ? "up" : rc->announced_refused ? "refused" : "down";
+}
+
 bool rcache_up(const rcache_t *rc)
 {
 	return rc->link == RC_UP;

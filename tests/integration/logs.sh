@@ -27,7 +27,8 @@ cache_size = 0
 redis_server = 127.0.0.1:$REDIS_PORT
 report_spool = $RUN/spool
 report_dedupe_window = 0
-stats_dir =
+stats_dir = $RUN/stats
+stats_interval = 1s
 log_level = info
 policy_listen = inet:$PORT@127.0.0.1
 policy_pidfile = $RUN/policyd.pid
@@ -89,6 +90,22 @@ rg_is "$(send "$RUN/oom.req")" 300 "300 more after the interval: 300 replies"
 sleep 0.5
 rg_like "$(grep 'Redis refused an event: OOM' "$RUN/policyd.log" | tail -n 5)" \
 	"\\(([0-9]+) more like this suppressed\\)" "the next interval's first line says how many were suppressed"
+
+# --- Redis back with a password policyd does not know: an error, and visible in stats ----
+redis-cli -p "$REDIS_PORT" config set maxmemory 0 >/dev/null
+redis-cli -p "$REDIS_PORT" config set requirepass "rg-$$-pw" >/dev/null
+redis-cli -p "$REDIS_PORT" -a "rg-$$-pw" --no-auth-warning client kill type normal >/dev/null
+sleep 1
+i=0
+while [ $i -lt 10 ]; do i=$((i + 1)); req "203.0.113.$((i + 9))" "pw$i"; done >"$RUN/pw.req"
+rg_is "$(send "$RUN/pw.req")" 10 "10 listed clients while Redis refuses us: 10 replies"
+rg_like "$(cat "$RUN/policyd.log")" "error: redis 127\.0\.0\.1:$REDIS_PORT: PING refused \(NOAUTH.*retrying" \
+	"Redis refusing the reconnect (now a password) is logged as an error"
+sleep 2.5	# a stats snapshot
+out=$("$RG_TOP_BUILDDIR/ctl/relayguard-ctl" -c "$RUN/policyd.conf" stats 2>&1)
+rg_like "$out" "cache=redis up=0 state=refused" "ctl stats: the cache's Redis state is 'refused'"
+rg_like "$out" "reports redis=refused backlog=[0-9]+ spool_pending_bytes=[1-9][0-9]* oldest=[1-9][0-9]+ " \
+	"ctl stats: the report queue's Redis state, the spool backlog and its oldest event"
 rg_ok "$(kill -0 "$PID"; echo $?)" "policyd still runs"
 rg_stop "$PID"
 rg_done
