@@ -20,6 +20,11 @@ MILTER="$RG_TOP_BUILDDIR/milter/relayguard-milter"
 
 # The flooding client itself needs room for 2,000 sockets.
 HARD=$(ulimit -Hn)
+# root may raise a low hard limit (some containers start with 4096 or less)
+if [ "$HARD" != unlimited ] && [ "$HARD" -lt 8192 ]; then
+	ulimit -Hn 65536 2>/dev/null
+	HARD=$(ulimit -Hn)
+fi
 [ "$HARD" = unlimited ] && HARD=65536
 [ "$HARD" -gt 65536 ] && HARD=65536
 ulimit -n "$HARD" 2>/dev/null
