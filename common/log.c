@@ -146,21 +146,18 @@ static void emit(enum log_level level, const char *text)
 }
 
 /*
- * The kind of a warning for the flood limit: its format string, or, for a
- * pass-through format ("%s..."), the start of its text without digits (so
- * that "redis ...: OOM" repeated is one kind, and two different messages
- * passed through "%s" are two).  FNV-1a.
+ * The kind of a warning for the flood limit: its whole text.  The same line
+ * again and again (Redis refusing every write) is one kind; lines that differ
+ * (bad lines of a file, each with its file:line) are not held back.  Sites
+ * whose lines differ and still flood (refused peers) use log_limited().
+ * FNV-1a.
  */
-static uint64_t flood_key(const char *fmt, const char *text)
+static uint64_t flood_key(const char *text)
 {
 	uint64_t h = 1469598103934665603ULL;
-	const char *p = strncmp(fmt, "%s", 2) == 0 ? text : fmt;
 
-	for (size_t i = 0; p[i] != '\0' && i < LOG_FLOOD_KEY_MAX; i++) {
-		if (p == text && p[i] >= '0' && p[i] <= '9')
-			continue;
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-	}
+	for (const char *p = text; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 	return h != 0 ? h : 1;
 }
 
@@ -173,9 +170,9 @@ struct flood_slot {
 static struct flood_slot flood[LOG_FLOOD_KINDS];
 static pthread_mutex_t flood_lock = PTHREAD_MUTEX_INITIALIZER;
 
-bool log_flood_pass(const char *fmt, const char *text, uint64_t now_ms, unsigned long *suppressed_r)
+bool log_flood_pass(const char *text, uint64_t now_ms, unsigned long *suppressed_r)
 {
-	uint64_t key = flood_key(fmt, text);
+	uint64_t key = flood_key(text);
 	struct flood_slot *s = NULL, *oldest = &flood[key % LOG_FLOOD_KINDS];
 	bool pass = true;
 
@@ -221,7 +218,7 @@ static void vmsg(enum log_level level, bool limited, const char *fmt, va_list ap
 	buf_vprintf(&raw, fmt, ap);
 	log_escape(buf_cstr(&raw), &line);
 	if (!limited || level > LOG_LVL_WARNING ||
-	    log_flood_pass(fmt, buf_cstr(&raw), clock_now_ms(), &suppressed)) {
+	    log_flood_pass(buf_cstr(&raw), clock_now_ms(), &suppressed)) {
 		if (suppressed > 0)
 			buf_printf(&line, " (%lu more like this suppressed)", suppressed);
 		emit(level, buf_cstr(&line));

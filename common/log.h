@@ -12,10 +12,11 @@
  * at every level, so that nothing untrusted can forge a line or drive a
  * terminal.  Bytes from 0x80 up pass (UTF-8).
  *
- * Floods: warnings and errors are limited per kind (their format string;
- * for a "%s" pass-through, the text without digits): LOG_FLOOD_BURST lines
- * per kind per LOG_LIMIT_INTERVAL_MS, then counted, and the next line of the
- * kind that is logged says " (N more like this suppressed)".  Lines at
+ * Floods: a warning or error repeated word for word is limited:
+ * LOG_FLOOD_BURST identical lines per LOG_LIMIT_INTERVAL_MS, then counted,
+ * and the next one logged says " (N more like this suppressed)".  Lines
+ * that differ (each bad line of a file) all show; call sites whose lines
+ * differ and can still flood use log_limited().  Lines at
  * notice, info and debug (decisions) are never limited; log_fatal() and
  * log_lines() are not either.
  *
@@ -100,10 +101,8 @@ void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 /* Warnings or errors of one kind logged per interval before the rest are counted. */
 #define LOG_FLOOD_BURST 5
 /* Kinds tracked at once (a table; the stalest kind makes room) and probes per lookup. */
-#define LOG_FLOOD_KINDS 128
+#define LOG_FLOOD_KINDS 256
 #define LOG_FLOOD_PROBE 8
-/* Bytes of a format or text that make its kind. */
-#define LOG_FLOOD_KEY_MAX 48
 
 struct log_limit {
 	pthread_mutex_t lock;
@@ -120,11 +119,11 @@ struct log_limit {
  */
 bool log_limit_pass(struct log_limit *l, uint64_t now_ms, unsigned long *suppressed_r);
 /*
- * The flood limit's decision for a warning of format fmt and text text at
- * now_ms (exposed for tests): true when it is to be logged, with
- * *suppressed_r the count of its kind not logged since (then reset).
+ * The flood limit's decision for a warning or error of this text at now_ms
+ * (exposed for tests): true when it is to be logged, with *suppressed_r the
+ * count of the same text not logged since (then reset).
  */
-bool log_flood_pass(const char *fmt, const char *text, uint64_t now_ms, unsigned long *suppressed_r);
+bool log_flood_pass(const char *text, uint64_t now_ms, unsigned long *suppressed_r);
 /* Append text with every byte below 0x20 and 0x7f as \xNN. */
 void log_escape(const char *text, struct buf *out);
 
