@@ -81,7 +81,8 @@ typedef struct policy_conn policy_conn_t;
 
 /*
  * Called once when the connection ends by itself (peer closed, malformed
- * request, I/O error, idle timeout, drain finished).  The callee must free
+ * request, I/O error, idle timeout, policy_request_timeout, drain finished).
+ * The callee must free
  * the connection with policy_conn_free() (it may do so inside the callback);
  * the connection does nothing after calling it.
  */
