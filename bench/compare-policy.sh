@@ -60,6 +60,7 @@ run_load ceiling "$P"
 # relayguard-policyd
 P=$(port)
 cat >"$RUN/rg.conf" <<CONF
+allow_root = yes
 dns_servers = 127.0.0.1:$DNS
 dnsbl_sites = test.bl
 dnsbl_probe_interval = 0

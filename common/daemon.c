@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -190,4 +191,104 @@ int daemon_drop_privileges(const char *user, const char *group, uid_t *uid_r, gi
 	if (gid_r != NULL)
 		*gid_r = gid;
 	return 0;
+}
+
+int daemon_chown_path(const char *path, const char *owner, const char *group, char **error_r)
+{
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+
+	if (*owner != '\0') {
+		if (daemon_lookup_ids(owner, group, &uid, &gid, error_r) != 0)
+			return -1;
+	} else if (*group != '\0') {
+		struct group *gr = getgrnam(group);
+		if (gr == NULL) {
+			struct buf e = BUF_INIT;
+			buf_printf(&e, "group: unknown group '%s'", group);
+			*error_r = buf_detach(&e);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	} else {
+		return 0;
+	}
+	if (chown(path, uid, gid) != 0)
+		return fail(error_r, "cannot change the owner of ", path);
+	return 0;
+}
+
+unsigned long daemon_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? ~0UL : (unsigned long)rl.rlim_cur;
+}
+
+int daemon_check_root(const char *user, bool allow_root, char **error_r)
+{
+	if (geteuid() != 0 || *user != '\0' || allow_root)
+		return 0;
+	*error_r = xstrdup("refusing to run as root: set user (the daemon switches to it after "
+			   "binding its socket) or, to keep root, allow_root = yes");
+	return -1;
+}
+
+/* One file: a line in warnings or errors when others may write it. */
+static int check_one(const char *what, const char *path, struct buf *warnings, struct buf *errors)
+{
+	struct stat st;
+
+	if (path == NULL || *path == '\0' || stat(path, &st) != 0)
+		return 0;
+	if ((st.st_mode & S_IWOTH) != 0) {
+		buf_printf(errors, "%s %s is writable by every user (mode %04o): refused; "
+			   "chmod o-w %s\n", what, path, (unsigned)(st.st_mode & 07777), path);
+		return 1;
+	}
+	if ((st.st_mode & S_IWGRP) != 0) {
+		struct group *gr = getgrgid(st.st_gid);
+		buf_printf(warnings, "%s %s is writable by group %s (mode %04o): chmod g-w %s\n", what,
+			   path, gr != NULL ? gr->gr_name : "?", (unsigned)(st.st_mode & 07777), path);
+	}
+	return 0;
+}
+
+int daemon_check_files(const cfg_t *cfg, struct buf *warnings, struct buf *errors)
+{
+	const struct cfg_filelists *fl = cfg_file_lists(cfg, CFG_FILE_LISTS);
+	const struct cfg_strlist *owners = cfg_list(cfg, CFG_OWNERS_DB);
+	int n = check_one("configuration file", cfg_path(cfg), warnings, errors);
+
+	for (size_t i = 0; fl != NULL && i < fl->n; i++)
+		n += check_one("list file", fl->items[i].path, warnings, errors);
+	for (size_t i = 0; owners != NULL && i < owners->n; i++)
+		n += check_one("owners_db file", owners->items[i], warnings, errors);
+	n += check_one("notify_template", cfg_str(cfg, CFG_NOTIFY_TEMPLATE), warnings, errors);
+	return n;
+}
+
+int daemon_startup_checks(const cfg_t *cfg, struct buf *warnings, char **error_r)
+{
+	struct buf errors = BUF_INIT;
+
+	if (daemon_check_root(cfg_str(cfg, CFG_USER), cfg_bool(cfg, CFG_ALLOW_ROOT), error_r) != 0) {
+		buf_free(&errors);
+		return -1;
+	}
+	if (daemon_check_files(cfg, warnings, &errors) == 0) {
+		buf_free(&errors);
+		return 0;
+	}
+	if (errors.len > 0 && errors.data[errors.len - 1] == '\n')
+		errors.data[--errors.len] = '\0';
+	*error_r = buf_detach(&errors);
+	return -1;
 }

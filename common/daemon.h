@@ -14,7 +14,18 @@
 #ifndef RELAYGUARD_DAEMON_H
 #define RELAYGUARD_DAEMON_H
 
+#include <stdbool.h>
 #include <sys/types.h>
+
+#include "buf.h"
+#include "cfg.h"
+
+/*
+ * The daemons' umask: files they create (stats snapshots, the spool
+ * journal, notify.state, pid files) are never writable by their group nor
+ * readable by others, whatever umask they were started with.
+ */
+#define DAEMON_UMASK 027
 
 /*
  * Fork into the background: the parent exits 0, the child becomes a
@@ -64,5 +75,49 @@ int daemon_drop_privileges(const char *user, const char *group, uid_t *uid_r, gi
  */
 int daemon_lookup_ids(const char *user, const char *group, uid_t *uid_r, gid_t *gid_r,
 		      char **error_r) __attribute__((warn_unused_result));
+
+/*
+ * Give path to owner and group: owner "" keeps the owner; group "" means
+ * the owner's primary group (or keeps the group when owner is "" too).
+ * Both "" is a no-op.  Changing the owner needs root; a group the process
+ * belongs to needs not.  Returns 0, or -1 with *error_r naming the unknown
+ * name or the failed chown.
+ */
+int daemon_chown_path(const char *path, const char *owner, const char *group, char **error_r)
+	__attribute__((warn_unused_result));
+
+/*
+ * Raise the soft limit of open descriptors (RLIMIT_NOFILE) to the hard
+ * limit: every connection is a descriptor, and the usual soft limit of 1024
+ * would let idle clients exhaust them.  Returns the soft limit now in force.
+ */
+unsigned long daemon_raise_nofile(void);
+
+/*
+ * A daemon started as root keeps root only when asked to: returns 0 when
+ * not root, when user is set (the daemon drops to it after binding), or
+ * when allow_root is true; else -1 with *error_r saying what to set.
+ */
+int daemon_check_root(const char *user, bool allow_root, char **error_r)
+	__attribute__((warn_unused_result));
+
+/*
+ * Who may change what the daemon reads, as `postfix check` asks: the
+ * configuration file and every file it names (file_lists, owners_db,
+ * notify_template).  A file writable by its group adds a line to
+ * warnings; one writable by every user adds a line to errors (the daemons
+ * refuse to start on it).  Lines end with '\n'; missing files are left to
+ * their loaders.  Returns the number of errors.
+ */
+int daemon_check_files(const cfg_t *cfg, struct buf *warnings, struct buf *errors);
+
+/*
+ * What every daemon checks before it binds: daemon_check_root() and
+ * daemon_check_files().  Warnings are appended to warnings (one per line,
+ * for the caller to log); returns 0, or -1 with *error_r (every refusal,
+ * one per line; caller frees).
+ */
+int daemon_startup_checks(const cfg_t *cfg, struct buf *warnings, char **error_r)
+	__attribute__((warn_unused_result));
 
 #endif

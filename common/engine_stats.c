@@ -55,9 +55,21 @@ void engine_stats_format(const engine_t *e, time_t started, struct buf *out)
 	if (rc != NULL) {
 		struct rcache_stats rs;
 		rcache_stats(rc, &rs);
-		buf_printf(out, "cache=redis up=%d hits=%llu misses=%llu errors=%llu timeouts=%llu\n",
-			   rcache_up(rc) ? 1 : 0, (unsigned long long)rs.hits, (unsigned long long)rs.misses,
+		buf_printf(out, "cache=redis up=%d state=%s hits=%llu misses=%llu errors=%llu timeouts=%llu\n",
+			   rcache_up(rc) ? 1 : 0, rcache_state(rc), (unsigned long long)rs.hits, (unsigned long long)rs.misses,
 			   (unsigned long long)rs.errors, (unsigned long long)rs.timeouts);
+	}
+	if (e->reporter != NULL) {
+		struct report_stats st;
+		struct report_queue_info qi;
+		report_stats(e->reporter, &st);
+		report_queue_info(e->reporter, &qi);
+		buf_printf(out,
+			   "reports redis=%s backlog=%zu spool_pending_bytes=%llu oldest=%lld "
+			   "spooled=%llu replayed=%llu dropped=%llu\n",
+			   qi.redis, report_backlog(e->reporter), (unsigned long long)qi.spool_pending_bytes,
+			   qi.oldest, (unsigned long long)st.spooled, (unsigned long long)st.replayed,
+			   (unsigned long long)st.dropped);
 	}
 	for (size_t i = 0; i < engine_n_sources(e); i++) {
 		const struct engine_source *s = engine_source_at(e, i);

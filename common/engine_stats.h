@@ -6,7 +6,10 @@
  *   program=relayguard-policyd pid=4242 started=EPOCH written=EPOCH
  *   checks=N lookups=N skipped=N listed=N failed=N
  *   cache=memory entries=N hits=N misses=N
- *   cache=redis up=0|1 hits=N misses=N errors=N timeouts=N     (with Redis)
+ *   cache=redis up=0|1 state=up|down|refused hits=N misses=N errors=N timeouts=N
+ *                                                              (with Redis)
+ *   reports redis=none|up|down|refused backlog=N spool_pending_bytes=N
+ *           oldest=EPOCH|0 spooled=N replayed=N dropped=N     (report_enable)
  *   zone=NAME kind=dnsbl|rhsbl-helo|rhsbl-sender queries=N listed=N not_listed=N
  *        errors=N timeouts=N latency_us_total=N latency_us_max=N suspended=0|1
  *        state=unprobed|in_service|suspended since=EPOCH reason=TEXT

@@ -7,6 +7,19 @@
  * syslog_facility, default mail); in the foreground, and for relayguard-ctl,
  * to standard error with a timestamp.
  *
+ * Every message is escaped before it is written: a byte below 0x20 or 0x7f
+ * (CR, LF, ESC from a client, a DNS answer or a registry) becomes \xNN,
+ * at every level, so that nothing untrusted can forge a line or drive a
+ * terminal.  Bytes from 0x80 up pass (UTF-8).
+ *
+ * Floods: a warning or error repeated word for word is limited:
+ * LOG_FLOOD_BURST identical lines per LOG_LIMIT_INTERVAL_MS, then counted,
+ * and the next one logged says " (N more like this suppressed)".  Lines
+ * that differ (each bad line of a file) all show; call sites whose lines
+ * differ and can still flood use log_limited().  Lines at
+ * notice, info and debug (decisions) are never limited; log_fatal() and
+ * log_lines() are not either.
+ *
  * Decisions are logged as one line of key=value pairs (Postfix style) built
  * with log_kv_*() into a struct buf; values with spaces, quotes or controls
  * are quoted and escaped so that a line stays one line and greppable.
@@ -24,8 +37,10 @@
 #ifndef RELAYGUARD_LOG_H
 #define RELAYGUARD_LOG_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -68,8 +83,53 @@ void log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Log each line of text (lines end with '\n'; empty ones are skipped). */
+void log_lines(enum log_level level, const char *text);
 /* Startup only: log at error level and exit(1). */
 void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Repeated warnings, rate-limited: one line per kind per interval.  A
+ * struct log_limit is one kind (usually a static at the call site, shared by
+ * every thread).  The first occurrence is logged at once; the ones that
+ * follow within LOG_LIMIT_INTERVAL_MS are counted, not logged; the first
+ * one after the interval is logged with " (N more like this suppressed
+ * since the last one logged)" appended.  A flood of 1,000 refusals is then a handful of lines
+ * that still say how many there were.  Thread-safe (a mutex per kind).
+ */
+#define LOG_LIMIT_INTERVAL_MS 10000u
+/* Warnings or errors of one kind logged per interval before the rest are counted. */
+#define LOG_FLOOD_BURST 5
+/* Kinds tracked at once (a table; the stalest kind makes room) and probes per lookup. */
+#define LOG_FLOOD_KINDS 256
+#define LOG_FLOOD_PROBE 8
+
+struct log_limit {
+	pthread_mutex_t lock;
+	bool started;		/* a line was logged: window_ms is its time */
+	uint64_t window_ms;	/* monotonic time of the last logged line */
+	unsigned long suppressed;	/* occurrences since, not logged */
+};
+#define LOG_LIMIT_INIT { PTHREAD_MUTEX_INITIALIZER, false, 0, 0 }
+
+/*
+ * The decision alone, on a given clock (for tests): true when an occurrence
+ * at now_ms is to be logged, with *suppressed_r the count it should report
+ * (then reset); false when it is counted instead.
+ */
+bool log_limit_pass(struct log_limit *l, uint64_t now_ms, unsigned long *suppressed_r);
+/*
+ * The flood limit's decision for a warning or error of this text at now_ms
+ * (exposed for tests): true when it is to be logged, with *suppressed_r the
+ * count of the same text not logged since (then reset).
+ */
+bool log_flood_pass(const char *text, uint64_t now_ms, unsigned long *suppressed_r);
+/* Append text with every byte below 0x20 and 0x7f as \xNN. */
+void log_escape(const char *text, struct buf *out);
+
+/* log_msg() through the limit l (not through the flood limit). */
+void log_limited(struct log_limit *l, enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* key=value line building.  A leading space separates pairs after the first. */
 void log_kv_str(struct buf *line, const char *key, const char *value);

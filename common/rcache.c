@@ -53,6 +53,7 @@ struct rcache {
 	unsigned handshake_left;	/* replies still owed by AUTH/SELECT/PING */
 	unsigned backoff_ms;
 	bool announced_down;		/* the warning is out, a notice is owed */
+	bool announced_refused;		/* the handshake-refused error is out */
 	bool ever_up;
 	bool garbage_logged;
 	bool freeing;
@@ -135,6 +136,7 @@ static void rc_set_up(rcache_t *rc)
 	rc->link = RC_UP;
 	event_del(rc->handshake_ev);
 	rc->backoff_ms = RCACHE_BACKOFF_MIN_MS;
+	rc->announced_refused = false;
 	if (rc->announced_down) {
 		rc->announced_down = false;
 		if (rc->ever_up)
@@ -214,6 +216,18 @@ static void handshake_reply(redisAsyncContext *ac, void *r, void *privdata, cons
 		if (reply->str != NULL &&
 		    (rc->password == NULL || strstr(reply->str, rc->password) == NULL))
 			buf_printf(&why, " (%.*s)", RCACHE_REPLY_QUOTE_MAX, reply->str);
+		/*
+		 * Redis answers but refuses us (a new password, a lost database):
+		 * no outage that heals alone, so an error, also when a reconnect
+		 * after a loss meets it; once until it works again.  Retried with
+		 * the usual backoff.
+		 */
+		if (!rc->announced_refused) {
+			rc->announced_refused = true;
+			rc->announced_down = true;
+			log_error("redis %s: %s; retrying with backoff: checks continue without Redis and "
+				  "report events wait in the spool", rc->server, buf_cstr(&why));
+		}
 		rc_drop(rc, buf_cstr(&why));
 		buf_free(&why);
 		return;
@@ -421,6 +435,11 @@ int rcache_new(struct event_base *base, const struct rcache_opts *opts, rcache_t
 	rc_connect(rc);
 	*rc_r = rc;
 	return 0;
+}
+
+const char *rcache_state(const rcache_t *rc)
+{
+	return rc->link == RC_UP ? "up" : rc->announced_refused ? "refused" : "down";
 }
 
 bool rcache_up(const rcache_t *rc)

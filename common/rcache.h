@@ -109,6 +109,8 @@ void rcache_free(rcache_t **rc);
 
 /* Is the connection ready (connected, authenticated, db selected)? */
 bool rcache_up(const rcache_t *rc);
+/* "up", "refused" (Redis answers but refuses AUTH/SELECT: a setting to fix) or "down". */
+const char *rcache_state(const rcache_t *rc);
 
 /* A copy of the counters. */
 void rcache_stats(const rcache_t *rc, struct rcache_stats *stats_r);

@@ -427,3 +427,30 @@ void report_stats(const report_t *r, struct report_stats *stats_r)
 {
 	*stats_r = r->st;
 }
+
+static int first_time(const char *rec, size_t len, uint64_t end, void *ctx)
+{
+	struct report_event ev;
+	const char *why;
+
+	(void)end;
+	if (report_event_parse(rec, len, &ev, &why) == 0)
+		*(long long *)ctx = ev.time;
+	return 0;
+}
+
+void report_queue_info(report_t *r, struct report_queue_info *info_r)
+{
+	struct spool_pos pos;
+	const char *why;
+	uint64_t next;
+
+	info_r->redis = r->rc != NULL ? rcache_state(r->rc) : "none";
+	info_r->spool_pending_bytes = 0;
+	info_r->oldest = 0;
+	if (r->spool == NULL || spool_pos_load(r->spool, &pos, &why) != 0 ||
+	    spool_size(r->spool) <= pos.offset)
+		return;
+	info_r->spool_pending_bytes = spool_size(r->spool) - pos.offset;
+	(void)spool_read(r->spool, pos.offset, 1, first_time, &info_r->oldest, &next, &why);
+}

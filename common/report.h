@@ -121,6 +121,15 @@ void report_emit(report_t *r, const struct report_event_in *ev);
 size_t report_backlog(const report_t *r);
 void report_stats(const report_t *r, struct report_stats *stats_r);
 
+/* Where the queue stands, for relayguard-ctl stats. */
+struct report_queue_info {
+	const char *redis;		/* "none", or rcache_state() of the stream's connection */
+	uint64_t spool_pending_bytes;	/* journal bytes its reader has not taken yet */
+	long long oldest;		/* unix time of the oldest event waiting there, 0: none */
+};
+/* Reads the journal's first waiting record: for a periodic snapshot, not per event. */
+void report_queue_info(report_t *r, struct report_queue_info *info_r);
+
 /*
  * The codec shared with relayguard-notify.  An event is REPORT_FIELDS_MAX
  * field/value pairs at most: id, t, client, helo, host, score, action,

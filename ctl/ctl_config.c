@@ -5,7 +5,11 @@
  *                            that is set and differs from its default
  *                            (like postconf -n); exit 1 on a bad file;
  *                            a "warning:" line on stderr for each setting
- *                            a door cannot show to the client.
+ *                            a door cannot show to the client;
+ *                            like `postfix check`, it warns on standard
+ *                            error about a configuration or list file its
+ *                            group may write, and fails (exit 1) on one
+ *                            every user may write: the daemons refuse it.
  *   show-config [--sample]   every setting with its effective value, or the
  *                            commented sample configuration.
  */
@@ -16,6 +20,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "daemon.h"
 
 /* Postfix's access_map_defer_code default: the code of a DEFER_IF_PERMIT. */
 #define CTL_POSTFIX_DEFER_CODE 450
@@ -68,6 +73,30 @@ static void warn_doors(const cfg_t *cfg)
 			fprintf(stderr, "warning: %s\n", door_warnings[i].text);
 }
 
+/* Print each line of text to standard error after prefix. */
+static void print_lines(const char *prefix, const char *text)
+{
+	while (*text != '\0') {
+		const char *nl = strchr(text, '\n');
+		int len = nl != NULL ? (int)(nl - text) : (int)strlen(text);
+		fprintf(stderr, "%s%.*s\n", prefix, len, text);
+		text += len + (nl != NULL);
+	}
+}
+
+/* Files others may write: warnings printed; false when one is refused. */
+static bool files_safe(const cfg_t *cfg)
+{
+	struct buf warnings = BUF_INIT, errors = BUF_INIT;
+	int n = daemon_check_files(cfg, &warnings, &errors);
+
+	print_lines("relayguard-ctl: warning: ", buf_cstr(&warnings));
+	print_lines("relayguard-ctl: error: ", buf_cstr(&errors));
+	buf_free(&warnings);
+	buf_free(&errors);
+	return n == 0;
+}
+
 int ctl_check_config(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	cfg_t *cfg, *defaults;
@@ -82,6 +111,10 @@ int ctl_check_config(struct ctl_ctx *ctx, int argc, char **argv)
 		return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
 	if ((cfg = ctl_load_config(ctx)) == NULL)
 		return CTL_FAIL;
+	if (!files_safe(cfg)) {
+		cfg_unref(&cfg);
+		return CTL_FAIL;
+	}
 	defaults = cfg_defaults();
 	for (int i = 0; i < CFG__COUNT; i++) {
 		struct buf a = BUF_INIT, b = BUF_INIT;

@@ -246,6 +246,22 @@ static void open_socket(const cfg_t *cfg)
 	buf_free(&spec);
 }
 
+/* A reload reads the files again: the same warnings and refusals as at start. */
+static bool reload_files_refused(const cfg_t *cfg)
+{
+	struct buf warnings = BUF_INIT, errors = BUF_INIT;
+	int n = daemon_check_files(cfg, &warnings, &errors);
+
+	log_lines(LOG_LVL_WARNING, buf_cstr(&warnings));
+	if (n > 0) {
+		log_lines(LOG_LVL_ERROR, buf_cstr(&errors));
+		log_error("reload failed, keeping the running configuration: a file is writable by every user");
+	}
+	buf_free(&warnings);
+	buf_free(&errors);
+	return n > 0;
+}
+
 /* The reload thread: SIGHUP -> a new config generation for new connections. */
 static void *reload_main(void *arg)
 {
@@ -268,6 +284,10 @@ static void *reload_main(void *arg)
 			free(err);
 			continue;
 		}
+		if (reload_files_refused(cfg)) {
+			cfg_unref(&cfg);
+			continue;
+		}
 		if (milter_cb_reload(cfg, &err) != 0) {
 			log_error("reload failed, keeping the running configuration: %s", err);
 			free(err);
@@ -279,6 +299,22 @@ static void *reload_main(void *arg)
 		cfg_unref(&cfg);
 	}
 	return NULL;
+}
+
+/* Root, and files others may write: warnings logged, refusals returned (-1). */
+static int startup_checks(const cfg_t *cfg)
+{
+	struct buf warnings = BUF_INIT;
+	char *err = NULL;
+	int rc = daemon_startup_checks(cfg, &warnings, &err);
+
+	log_lines(LOG_LVL_WARNING, buf_cstr(&warnings));
+	buf_free(&warnings);
+	if (rc != 0) {
+		log_lines(LOG_LVL_ERROR, err);
+		free(err);
+	}
+	return rc;
 }
 
 /* Every thread inherits this mask: the signals go only where they are waited for. */
@@ -314,12 +350,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	block_signals();
+	umask(DAEMON_UMASK);
 	/* Until setup_log(): the ident setup_log() gives with the default
 	 * syslog_name, so that a log shows one name from its first line. */
 	log_open_daemon(cfg_default_text(CFG_SYSLOG_NAME), "milter", "mail", LOG_TO_STDERR,
 			log_get_level());
 	if (cfg_load_default(opts.config, &cfg, &err) != 0)
 		log_fatal("%s", err);
+	if (startup_checks(cfg) != 0)
+		return 1;
+	/* libmilter gives up after a few failed accept() calls in a row: never
+	 * let idle sessions run it out of descriptors at the usual 1024 */
+	log_debug("open file limit %lu", daemon_raise_nofile());
 	open_socket(cfg);
 	if (engine_metrics_listen(cfg, "milter", &metrics, &err) != 0)
 		log_fatal("%s", err);

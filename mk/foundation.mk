@@ -10,7 +10,8 @@ common_librelayguard_a_SOURCES += \
 EXTRA_DIST += tests/unit/tap.h tests/integration/lib.sh \
 	doc/ARCHITECTURE.md doc/PERFORMANCE.md
 
-check_PROGRAMS += tests/unit/test_buf tests/unit/test_addr
-TESTS += tests/unit/test_buf tests/unit/test_addr
+check_PROGRAMS += tests/unit/test_buf tests/unit/test_addr tests/unit/test_log
+TESTS += tests/unit/test_buf tests/unit/test_addr tests/unit/test_log
+tests_unit_test_log_SOURCES = tests/unit/test_log.c tests/unit/tap.h
 tests_unit_test_buf_SOURCES = tests/unit/test_buf.c tests/unit/tap.h
 tests_unit_test_addr_SOURCES = tests/unit/test_addr.c tests/unit/tap.h

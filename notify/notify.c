@@ -19,9 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -480,6 +482,24 @@ static int parse_args(int argc, char **argv, struct notifier *n, const char **co
 	return 0;
 }
 
+/* Root only when asked (allow_root), else the user; no file others may write. */
+static int notify_privileges(const cfg_t *cfg)
+{
+	struct buf warnings = BUF_INIT;
+	char *err = NULL;
+	int rc = daemon_startup_checks(cfg, &warnings, &err);
+
+	log_lines(LOG_LVL_WARNING, buf_cstr(&warnings));
+	buf_free(&warnings);
+	if (rc == 0)
+		rc = daemon_drop_privileges(cfg_str(cfg, CFG_USER), cfg_str(cfg, CFG_GROUP), NULL, NULL, &err);
+	if (rc != 0) {
+		log_lines(LOG_LVL_ERROR, err);
+		free(err);
+	}
+	return rc;
+}
+
 static int setup(struct notifier *n, const char *config)
 {
 	char *err = NULL;
@@ -489,6 +509,8 @@ static int setup(struct notifier *n, const char *config)
 		free(err);
 		return -1;
 	}
+	if (notify_privileges(n->cfg) != 0)
+		return -1;
 	n->window_s = (long long)(cfg_ms(n->cfg, CFG_NOTIFY_WINDOW) / 1000);
 	n->interval_s = (long long)(cfg_ms(n->cfg, CFG_NOTIFY_INTERVAL) / 1000);
 	n->min_hits = cfg_int(n->cfg, CFG_NOTIFY_MIN_HITS);
@@ -513,6 +535,7 @@ int main(int argc, char **argv)
 	const char *config = NULL;
 	int status;
 
+	umask(DAEMON_UMASK);	/* notify.state and the outbox: not for others */
 	log_open("relayguard-notify", LOG_TO_STDERR, 0);
 	if (parse_args(argc, argv, &n, &config) != 0)
 		return 2;

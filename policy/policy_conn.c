@@ -35,6 +35,9 @@
 #include "spf_pool.h"
 #include "verdict.h"
 
+/* Slow requests closed: one warning per interval, whatever the connection. */
+static struct log_limit policy_conn_slow_limit = LOG_LIMIT_INIT;
+
 struct item {
 	struct item *next;
 	policy_conn_t *conn;
@@ -47,14 +50,17 @@ struct item {
 	struct engine_request req;	/* strings below */
 	/* Copies of the attributes, in strs (the item's own allocation). */
 	const char *helo, *sender, *sasl, *queue_id, *state, *instance;
+	const char *client_raw;		/* client_address as sent, when not an address */
 	uint64_t start_us;
 	char strs[];
 };
 
 /* The attributes an item keeps, in the order of item_new()'s copies. */
-enum item_attr { ATTR_STATE, ATTR_INSTANCE, ATTR_HELO, ATTR_SENDER, ATTR_SASL, ATTR_QUEUE_ID, ATTR_COUNT };
+enum item_attr {
+	ATTR_STATE, ATTR_INSTANCE, ATTR_HELO, ATTR_SENDER, ATTR_SASL, ATTR_QUEUE_ID, ATTR_CLIENT, ATTR_COUNT
+};
 static const char *const item_attr_names[ATTR_COUNT] = {
-	"protocol_state", "instance", "helo_name", "sender", "sasl_username", "queue_id",
+	"protocol_state", "instance", "helo_name", "sender", "sasl_username", "queue_id", "client_address",
 };
 
 struct policy_conn {
@@ -63,10 +69,13 @@ struct policy_conn {
 	char *peer;
 	policy_engine_t **current;
 	unsigned long long idle_ms;
+	unsigned long long request_ms;	/* 0: no deadline for a whole request */
 	policy_conn_closed_cb *closed;
 	void *ctx;
-	struct event *rev, *wev, *idle;
+	struct event *rev, *wev, *idle, *request;
 	bool reading, draining, eof, dead;
+	bool partial;			/* bytes of an incomplete request were read */
+	uint64_t active_us;		/* last byte read or written */
 	policy_parser_t *parser;
 	struct item *head, *tail;
 	size_t pending;
@@ -141,6 +150,7 @@ static void conn_end(policy_conn_t *c)
 	event_del(c->rev);
 	event_del(c->wev);
 	event_del(c->idle);
+	event_del(c->request);
 	c->closed(c, c->ctx);
 }
 
@@ -169,6 +179,7 @@ static bool write_out(policy_conn_t *c)
 		ssize_t n = write(c->out_fd, c->out.data, c->out.len);
 		if (n > 0) {
 			buf_consume(&c->out, (size_t)n);
+			c->active_us = clock_now_us();
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -194,7 +205,15 @@ static void log_plain(const struct item *it, const char *why)
 	if (!log_enabled(LOG_LVL_INFO))
 		return;
 	buf_puts(&line, "policy:");
-	log_kv_str(&line, "client", it->req.client.family ? addr_format(&it->req.client, client) : "");
+	if (it->req.client.family != 0) {
+		log_kv_str(&line, "client", addr_format(&it->req.client, client));
+	} else if (strcmp(why, "no-address") == 0) {
+		/* what was sent, escaped, and why: never a made-up address */
+		log_kv_str(&line, "client_raw", it->client_raw != NULL ? it->client_raw : "");
+		log_kv_str(&line, "client_error", it->client_raw != NULL ? "not an IP address" : "missing");
+	} else {
+		log_kv_str(&line, "client", "");
+	}
 	log_kv_str(&line, "state", it->state ? it->state : "");
 	log_kv_str(&line, "instance", it->instance ? it->instance : "");
 	log_kv_str(&line, "answer", why);
@@ -342,6 +361,7 @@ static struct item *item_new(const policy_parser_t *p)
 	it->sender = copy[ATTR_SENDER];
 	it->sasl = copy[ATTR_SASL];
 	it->queue_id = copy[ATTR_QUEUE_ID];
+	it->client_raw = copy[ATTR_CLIENT];
 	return it;
 }
 
@@ -394,6 +414,8 @@ static void handle_request(policy_conn_t *c)
 	if (!state_checked(it->state, engine_cfg(pe->engine))) {
 		item_dunno(it, "state");
 	} else if (addr == NULL || addr_parse(addr, &it->req.client) != 0) {
+		/* addr_parse() may leave a partial address behind: log none of it */
+		memset(&it->req.client, 0, sizeof(it->req.client));
 		log_warning("policy: peer=%s client_address '%s' is not an address: DUNNO", c->peer,
 			    addr ? addr : "(missing)");
 		item_dunno(it, "no-address");
@@ -408,6 +430,23 @@ static void handle_request(policy_conn_t *c)
 		it->pe = policy_engine_ref(pe);
 		it->check = engine_check(pe->engine, &it->req, check_done, it);
 	}
+}
+
+/*
+ * A request in pieces runs against policy_request_timeout from its first
+ * byte: the idle timer restarts on every byte, so without this a client
+ * sending one byte a second would hold its slot for ever.
+ */
+static void track_partial(policy_conn_t *c, bool partial)
+{
+	if (partial && !c->partial && c->request_ms > 0) {
+		struct timeval tv = { (time_t)(c->request_ms / 1000),
+				      (suseconds_t)(c->request_ms % 1000) * 1000 };
+		event_add(c->request, &tv);
+	} else if (!partial && c->partial) {
+		event_del(c->request);
+	}
+	c->partial = partial;
 }
 
 /* Feed bytes to the parser; false when the connection ended. */
@@ -426,6 +465,7 @@ static bool feed(policy_conn_t *c, const char *data, size_t len)
 		}
 		data += used;
 		len -= used;
+		track_partial(c, st == POLICY_NEED_MORE);
 		if (st == POLICY_REQUEST)
 			handle_request(c);
 	}
@@ -449,6 +489,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	arm_idle(c);
+	c->active_us = clock_now_us();
 	if (feed(c, chunk, (size_t)n))
 		(void)flush(c);
 }
@@ -467,6 +508,16 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	log_info("policy: peer=%s idle for %llu ms: closing", c->peer, c->idle_ms);
+	conn_end(c);
+}
+
+static void on_request_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	policy_conn_t *c = arg;
+
+	log_limited(&policy_conn_slow_limit, LOG_LVL_WARNING,
+		    "policy: peer=%s request not complete %llu ms after its first byte "
+		    "(policy_request_timeout): closing", c->peer, c->request_ms);
 	conn_end(c);
 }
 
@@ -501,13 +552,27 @@ policy_conn_t *policy_conn_new(struct event_base *base, int in_fd, int out_fd, c
 	c->rev = event_new(base, in_fd, EV_READ | EV_PERSIST, on_read, c);
 	c->wev = event_new(base, out_fd, EV_WRITE | EV_PERSIST, on_write, c);
 	c->idle = evtimer_new(base, on_idle, c);
-	if (c->rev == NULL || c->wev == NULL || c->idle == NULL) {
+	c->request = evtimer_new(base, on_request_timeout, c);
+	c->active_us = clock_now_us();
+	if (c->rev == NULL || c->wev == NULL || c->idle == NULL || c->request == NULL) {
 		log_error("policy: out of memory for events");
 		abort();
 	}
 	set_reading(c, true);
 	arm_idle(c);
 	return c;
+}
+
+void policy_conn_set_request_timeout(policy_conn_t *c, unsigned long long request_ms)
+{
+	c->request_ms = request_ms;
+}
+
+uint64_t policy_conn_idle_since(const policy_conn_t *c)
+{
+	if (c->dead || c->head != NULL || c->out.len > 0)
+		return 0;
+	return c->active_us > 0 ? c->active_us : 1;
 }
 
 void policy_conn_drain(policy_conn_t *c)
@@ -534,6 +599,7 @@ void policy_conn_free(policy_conn_t **cp)
 	event_free(c->rev);
 	event_free(c->wev);
 	event_free(c->idle);
+	event_free(c->request);
 	close(c->in_fd);
 	if (c->out_fd != c->in_fd)
 		close(c->out_fd);

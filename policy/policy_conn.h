@@ -39,6 +39,7 @@
 #define RELAYGUARD_POLICY_CONN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "engine.h"
 
@@ -80,7 +81,8 @@ typedef struct policy_conn policy_conn_t;
 
 /*
  * Called once when the connection ends by itself (peer closed, malformed
- * request, I/O error, idle timeout, drain finished).  The callee must free
+ * request, I/O error, idle timeout, policy_request_timeout, drain finished).
+ * The callee must free
  * the connection with policy_conn_free() (it may do so inside the callback);
  * the connection does nothing after calling it.
  */
@@ -98,6 +100,22 @@ typedef void policy_conn_closed_cb(policy_conn_t *conn, void *ctx);
 policy_conn_t *policy_conn_new(struct event_base *base, int in_fd, int out_fd, const char *peer,
 			       policy_engine_t **current, unsigned long long idle_ms,
 			       policy_conn_closed_cb *closed, void *ctx);
+
+/*
+ * Close the connection when a request is not complete request_ms after its
+ * first byte (policy_request_timeout; 0 = never).  The idle timeout restarts
+ * on every byte, this one does not.  Closing is logged, rate-limited.
+ */
+void policy_conn_set_request_timeout(policy_conn_t *conn, unsigned long long request_ms);
+
+/*
+ * For eviction when every slot is taken: the monotonic time (clock_now_us)
+ * of the last byte read or written when nothing is owed to the peer (no
+ * request waiting for its reply, nothing unsent), else 0: a connection with
+ * a request in flight must not be cut.  A connection in the middle of
+ * reading a request counts as idle (Postfix writes a request at once).
+ */
+uint64_t policy_conn_idle_since(const policy_conn_t *conn);
 
 /*
  * Drain: read no more; close (through the closed callback) once every

@@ -29,12 +29,19 @@
 #include <event2/event.h>
 
 #include "buf.h"
+#include "clock.h"
+#include "daemon.h"
 #include "engine.h"
 #include "log.h"
 #include "mem.h"
 #include "policy_conn.h"
 
-enum { CMD_RELOAD = 'R', CMD_DRAIN = 'T' };
+enum { CMD_RELOAD = 'R', CMD_DRAIN = 'T', CMD_EVICT = 'E' };
+
+/* Floods of refusals and evictions: one line per kind per interval, with a count. */
+static struct log_limit refuse_peer_limit = LOG_LIMIT_INIT;
+static struct log_limit refuse_full_limit = LOG_LIMIT_INIT;
+static struct log_limit evict_limit = LOG_LIMIT_INIT;
 
 struct conn_node {
 	struct conn_node *prev, *next;
@@ -54,6 +61,7 @@ struct worker {
 	cfg_t *cfg;			/* the current engine's config (a reference) */
 	struct conn_node *conns;
 	size_t n_conns;
+	atomic_size_t shared_conns;	/* n_conns, for the other workers' eviction choice */
 	bool draining;
 };
 
@@ -139,6 +147,19 @@ static int listen_unix(const struct cfg_socket *s, long long mode, char **error_
 	return fd;
 }
 
+/* policy_socket_owner/group (else user/group) for a unix socket. */
+static int socket_owner(const cfg_t *cfg, const char *path, char **error_r)
+{
+	const char *owner = cfg_str(cfg, CFG_POLICY_SOCKET_OWNER);
+	const char *group = cfg_str(cfg, CFG_POLICY_SOCKET_GROUP);
+
+	if (*owner == '\0' && *group == '\0') {
+		owner = cfg_str(cfg, CFG_USER);
+		group = cfg_str(cfg, CFG_GROUP);
+	}
+	return daemon_chown_path(path, owner, group, error_r);
+}
+
 /* ---- connections ------------------------------------------------------ */
 
 static void worker_maybe_exit(struct worker *w)
@@ -159,6 +180,7 @@ static void conn_closed(policy_conn_t *conn, void *ctx)
 	if (n->next)
 		n->next->prev = n->prev;
 	w->n_conns--;
+	atomic_fetch_sub(&w->shared_conns, 1);
 	atomic_fetch_sub(&w->srv->n_conns, 1);
 	policy_conn_free(&n->conn);
 	free(n);
@@ -175,8 +197,76 @@ static void add_conn(struct worker *w, int in_fd, int out_fd, const char *peer)
 		w->conns->prev = n;
 	w->conns = n;
 	w->n_conns++;
+	atomic_fetch_add(&w->shared_conns, 1);
 	n->conn = policy_conn_new(w->base, in_fd, out_fd, peer, &w->current,
 				  cfg_ms(w->cfg, CFG_POLICY_IDLE_TIMEOUT), conn_closed, n);
+	policy_conn_set_request_timeout(n->conn, cfg_ms(w->cfg, CFG_POLICY_REQUEST_TIMEOUT));
+}
+
+/*
+ * Close this worker's longest-idle connection (one that owes its peer
+ * nothing) to make room.  Postfix reconnects when it needs the connection
+ * again, so a client hoarding idle connections cannot lock Postfix out.
+ * Returns false when every connection here has a request in flight.
+ */
+static bool evict_idlest(struct worker *w)
+{
+	struct conn_node *victim = NULL;
+	uint64_t oldest = UINT64_MAX;
+
+	for (struct conn_node *n = w->conns; n != NULL; n = n->next) {
+		uint64_t since = policy_conn_idle_since(n->conn);
+		if (since != 0 && since < oldest) {
+			oldest = since;
+			victim = n;
+		}
+	}
+	if (victim == NULL)
+		return false;
+	log_limited(&evict_limit, LOG_LVL_WARNING,
+		    "policy: policy_max_connections (%lld) reached: closed the longest-idle "
+		    "connection (idle %llu ms) to make room", cfg_int(w->cfg, CFG_POLICY_MAX_CONNECTIONS),
+		    (unsigned long long)((clock_now_us() - oldest) / 1000));
+	conn_closed(victim->conn, victim);
+	return true;
+}
+
+/*
+ * Every slot is taken and this worker has nothing idle: ask the worker with
+ * the most connections to close its longest-idle one (CMD_EVICT).  Its
+ * descriptors belong to its thread, so it does this itself, a moment later.
+ */
+static bool ask_eviction(struct worker *w)
+{
+	policy_server_t *srv = w->srv;
+	struct worker *best = NULL;
+	size_t most = 0;
+	char cmd = CMD_EVICT;
+
+	for (unsigned i = 0; i < srv->n_workers; i++) {
+		size_t n = atomic_load(&srv->workers[i].shared_conns);
+		if (&srv->workers[i] != w && n > most) {
+			most = n;
+			best = &srv->workers[i];
+		}
+	}
+	return best != NULL && write(best->ctl[1], &cmd, 1) == 1;
+}
+
+/*
+ * A new connection when n_before connections were open: make room when the
+ * slots are full.  False: refuse it (every connection is busy).
+ */
+static bool make_room(struct worker *w, unsigned n_before)
+{
+	unsigned max = (unsigned)cfg_int(w->cfg, CFG_POLICY_MAX_CONNECTIONS);
+
+	if (n_before < max)
+		return true;
+	if (evict_idlest(w))
+		return true;
+	/* over the limit by at most POLICY_EVICT_SLACK while the others evict */
+	return n_before < max + POLICY_EVICT_SLACK && ask_eviction(w);
 }
 
 /* May this peer connect?  Fills peer_r with its text for logs. */
@@ -215,16 +305,17 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 			return;	/* another worker took it, or nothing left */
 		}
 		if (!peer_allowed(w, &ss, peer, sizeof(peer))) {
-			log_warning("policy: refused connection from %s: not in policy_allowed_clients",
-				    peer);
+			log_limited(&refuse_peer_limit, LOG_LVL_WARNING,
+				    "policy: refused connection from %s: not in policy_allowed_clients", peer);
 			close(fd);
 			continue;
 		}
-		if (atomic_fetch_add(&w->srv->n_conns, 1) >=
-		    (unsigned)cfg_int(w->cfg, CFG_POLICY_MAX_CONNECTIONS)) {
+		if (!make_room(w, atomic_fetch_add(&w->srv->n_conns, 1))) {
 			atomic_fetch_sub(&w->srv->n_conns, 1);
-			log_warning("policy: refused connection from %s: policy_max_connections (%lld) reached",
-				    peer, cfg_int(w->cfg, CFG_POLICY_MAX_CONNECTIONS));
+			log_limited(&refuse_full_limit, LOG_LVL_WARNING,
+				    "policy: refused connection from %s: policy_max_connections (%lld) "
+				    "reached and every connection busy", peer,
+				    cfg_int(w->cfg, CFG_POLICY_MAX_CONNECTIONS));
 			close(fd);
 			continue;
 		}
@@ -305,6 +396,8 @@ static void on_ctl(evutil_socket_t fd, short what, void *arg)
 	for (ssize_t i = 0; i < n; i++) {
 		if (cmd[i] == CMD_RELOAD)
 			worker_reload(w);
+		else if (cmd[i] == CMD_EVICT)
+			(void)evict_idlest(w);
 		else if (cmd[i] == CMD_DRAIN)
 			worker_drain(w);
 	}
@@ -350,6 +443,7 @@ static int worker_init(policy_server_t *srv, struct worker *w, unsigned index, c
 	w->srv = srv;
 	w->index = index;
 	w->ctl[0] = w->ctl[1] = -1;
+	atomic_init(&w->shared_conns, 0);
 	w->cfg = cfg_ref(srv->cfg);
 	w->base = event_base_new();
 	if (w->base == NULL || pipe2(w->ctl, O_CLOEXEC | O_NONBLOCK) != 0) {
@@ -419,6 +513,8 @@ int policy_server_new(cfg_t *cfg, const char *config_path, bool stdio, policy_se
 			srv->listen_fd = listen_unix(s, cfg_int(cfg, CFG_POLICY_SOCKET_MODE), error_r);
 			if (srv->listen_fd >= 0)
 				snprintf(srv->unix_path, sizeof(srv->unix_path), "%s", s->path);
+			if (srv->listen_fd >= 0 && socket_owner(cfg, s->path, error_r) != 0)
+				goto fail;
 		} else {
 			srv->listen_fd = listen_inet(s, error_r);
 		}
@@ -450,13 +546,29 @@ static void tell_workers(policy_server_t *srv, char cmd)
 			log_error("policy: cannot reach worker %u: %s", i, strerror(errno));
 }
 
+/* A reload reads the files again: the same warnings and refusals as at start. */
+static bool files_refused(const cfg_t *cfg, char **error_r)
+{
+	struct buf warnings = BUF_INIT, errors = BUF_INIT;
+	int n = daemon_check_files(cfg, &warnings, &errors);
+
+	log_lines(LOG_LVL_WARNING, buf_cstr(&warnings));
+	buf_free(&warnings);
+	if (n > 0) {
+		log_lines(LOG_LVL_ERROR, buf_cstr(&errors));
+		*error_r = xstrdup("a file is writable by every user");
+	}
+	buf_free(&errors);
+	return n > 0;
+}
+
 static void reload(policy_server_t *srv)
 {
 	cfg_t *cfg = NULL;
 	char *err = NULL;
 
 	log_notice("policy: SIGHUP: reloading %s", srv->config_path ? srv->config_path : "the default config");
-	if (cfg_load_default(srv->config_path, &cfg, &err) != 0 ||
+	if (cfg_load_default(srv->config_path, &cfg, &err) != 0 || files_refused(cfg, &err) ||
 	    policy_server_check_engine(cfg, &err) != 0) {
 		log_error("policy: reload refused, old config kept: %s", err ? err : "unknown error");
 		free(err);

@@ -10,8 +10,15 @@
  * policy_server_run() starts policy_workers threads (0 = one per core), each
  * with its own event loop and engine, all accepting on the shared listening
  * socket.  Peers outside policy_allowed_clients are refused and logged (unix
- * sockets are not checked); connections beyond policy_max_connections are
- * refused and logged; policy_idle_timeout closes idle connections.  The
+ * sockets are not checked).  When policy_max_connections are open, a new
+ * connection makes room by closing the longest-idle one of its worker (or,
+ * when that worker has none, of the busiest other worker); it is refused
+ * only when every connection has a request in flight.  Refusals and
+ * evictions are logged once per interval with a count (log_limited).
+ * policy_idle_timeout closes idle connections, policy_request_timeout those
+ * whose request does not arrive whole in time (a byte a second).  A unix
+ * socket gets policy_socket_mode and policy_socket_owner/group (default:
+ * user/group).  The
  * calling thread handles the signals:
  *
  *   SIGHUP   reload: the file is parsed again and a trial engine built; on
@@ -40,6 +47,9 @@
 #define POLICY_ACCEPT_BATCH 32
 /* Longest drain before the remaining connections are cut. */
 #define POLICY_DRAIN_MAX_MS 30000
+/* Connections accepted over policy_max_connections while another worker
+ * closes its longest-idle one to make room (see policy_server_run()). */
+#define POLICY_EVICT_SLACK 64
 /* Most workers (policy_workers and the core count are clamped to it). */
 #define POLICY_WORKERS_MAX 1024
 

@@ -72,6 +72,22 @@ static void setup_log(const cfg_t *cfg, const struct options *o)
 			(enum log_level)cfg_enum(cfg, CFG_LOG_LEVEL));
 }
 
+/* Root, and files others may write: warnings logged, refusals end the start. */
+static int startup_checks(const cfg_t *cfg)
+{
+	struct buf warnings = BUF_INIT;
+	char *err = NULL;
+	int rc = daemon_startup_checks(cfg, &warnings, &err);
+
+	log_lines(LOG_LVL_WARNING, buf_cstr(&warnings));
+	buf_free(&warnings);
+	if (rc != 0) {
+		log_lines(LOG_LVL_ERROR, err);
+		free(err);
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { NULL, false, false };
@@ -87,6 +103,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	umask(DAEMON_UMASK);
 	/* Until setup_log(): the ident setup_log() gives with the default
 	 * syslog_name, so that a log shows one name from its first line. */
 	log_open_daemon(cfg_default_text(CFG_SYSLOG_NAME), "policyd", "mail",
@@ -96,6 +113,13 @@ int main(int argc, char **argv)
 	if (cfg_load_default(o.config, &cfg, &err) != 0)
 		log_fatal("%s", err);
 	setup_log(cfg, &o);
+	if (startup_checks(cfg) != 0)
+		return 1;
+	/* each connection is a descriptor: room for policy_max_connections of them */
+	if (daemon_raise_nofile() < (unsigned long)cfg_int(cfg, CFG_POLICY_MAX_CONNECTIONS) + 64)
+		log_warning("open file limit (ulimit -n) %lu is below policy_max_connections (%lld): "
+			    "connections beyond it fail", daemon_raise_nofile(),
+			    cfg_int(cfg, CFG_POLICY_MAX_CONNECTIONS));
 	if (!o.stdio && engine_metrics_listen(cfg, "policyd", &metrics, &err) != 0)
 		log_fatal("%s", err);
 	if (policy_server_new(cfg, o.config, o.stdio, &srv, &err) != 0)

@@ -89,6 +89,7 @@ rg_start_rbldnsd 53 bl1.test:ip4set:bl1.ip4set,bench.ip4set \
 
 MILTER_PORT=$(rg_free_port)
 cat >"$RUN/milter.conf" <<CONF
+allow_root = yes
 dns_servers = 127.0.0.1:53
 dnsbl_sites = bl1.test=127.0.0.[2..4]*2, bl2.test*1
 dnsbl_threshold = 2

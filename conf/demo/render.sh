@@ -25,4 +25,11 @@ esac
 sed -e "s|@DEMO_DIR@|$demo_dir|g" -e "s|@RUN_DIR@|$run_dir|g" \
 	-e "s|@POLICY_PORT@|$policy_port|g" -e "s|@MILTER_PORT@|$milter_port|g" \
 	"$demo_dir/relayguard-demo.conf.in" >"$run_dir/relayguard-demo.conf"
+# The daemons refuse to keep root unless told: as root, the demo says so
+# explicitly (a real setup sets user = relayguard instead).
+if [ "$(id -u)" = 0 ]; then
+	printf '\n# started as root by the demo: keep root (a real setup sets user)\nallow_root = yes\n' \
+		>>"$run_dir/relayguard-demo.conf"
+fi
+chmod 644 "$run_dir/relayguard-demo.conf"
 echo "$run_dir/relayguard-demo.conf"

@@ -60,6 +60,7 @@ rg_ok "$([ -z "$gaps" ] && [ "$txts" -ge 8 ]; echo $?)" \
 # --- relayguard-policyd --------------------------------------------------------------
 PORT=$(rg_free_port)
 cat >"$RUN/rg.conf" <<CONF
+allow_root = yes
 dns_servers = 127.0.0.1:$DNS_PORT
 dnsbl_sites = txt.test
 dnsbl_timeout = 5s

@@ -42,6 +42,7 @@ start_doors() {
 		echo "reject_message = R $FIELDS"
 		echo "tempfail_message = T $FIELDS"
 		echo "quarantine_reason = Q $FIELDS"
+		echo "allow_root = yes"
 		echo "report_enable = no"
 		echo "report_spool = $RUN/spool"
 		echo "stats_dir = $RUN/stats"

@@ -39,6 +39,7 @@ SOCK="$RUN/milter.sock"
 # The settings every program here shares; EXTRA lines follow.
 common_conf() {
 	cat <<CONF
+allow_root = yes
 dns_servers = 127.0.0.1:$DNS_PORT
 dnsbl_sites = fade.bl
 dnsbl_timeout = 3s

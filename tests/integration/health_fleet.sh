@@ -40,6 +40,7 @@ rg_start_redis "$REDIS_PORT"
 # conf NAME DNS_PORT POLICY_PORT
 conf() {
 	cat >"$RUN/$1.conf" <<CONF
+allow_root = yes
 dns_servers = 127.0.0.1:$2
 dnsbl_sites = split.bl
 dnsbl_timeout = 3s

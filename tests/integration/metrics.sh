@@ -37,6 +37,7 @@ SOCK="$RUN/milter.sock"
 # (each has its own metrics_listen item), one each keeps their spools apart
 conf() {
 	cat >"$1" <<CONF
+allow_root = yes
 dns_servers = 127.0.0.1:$DNS_PORT
 dnsbl_sites = test.bl, err.bl
 dnsbl_timeout = 3s

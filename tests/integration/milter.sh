@@ -39,6 +39,7 @@ CONF="$RUN/milter.conf"
 # write_conf [EXTRA LINES...]: the base configuration plus overrides
 write_conf() {
 	{
+		echo "allow_root = yes"
 		echo "dns_servers = 127.0.0.1:$DNS_PORT"
 		echo "dnsbl_sites = bl1.test=127.0.0.[2..4]*2, bl2.test*1"
 		echo "dnsbl_threshold = 2"
@@ -59,7 +60,7 @@ write_conf() {
 write_conf "milter_reject_stage = data"
 "$MILTER" -f -c "$CONF" >"$RUN/bad.out" 2>&1
 rg_ok $(( $? == 0 )) "a bad milter_reject_stage is refused"
-rg_like "$(cat "$RUN/bad.out")" "milter.conf:13: .*milter_reject_stage" "the error names file, line and setting"
+rg_like "$(cat "$RUN/bad.out")" "milter.conf:14: .*milter_reject_stage" "the error names file, line and setting"
 
 write_conf
 $WRAP "$MILTER" -f -c "$CONF" 2>"$RUN/milter.log" &

@@ -60,6 +60,7 @@ rg_is "$(R XLEN fa:reports) $(R XLEN fx:reports)" "13 13" "13 events on each str
 
 conf() {	# conf PREFIX FORMAT
 	cat <<CONF
+allow_root = yes
 myhostname = mx1.test
 redis_server = 127.0.0.1:$PORT
 redis_prefix = $1

@@ -19,6 +19,7 @@ printf '%s\n' 192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.130 192.0.2.131 192.0.2.132 
 	>"$RUN/bl.list"
 engine_conf() {	# engine_conf FILE HOSTNAME PREFIX [extra line]
 	cat >"$1" <<CONF
+allow_root = yes
 myhostname = $2
 redis_server = 127.0.0.1:$PORT
 redis_prefix = $3
@@ -155,6 +156,7 @@ rg_like "$(cat "$RUN/sent/0.msg" "$RUN/sent/1.msg")" "Bcc: copies@relayguard.tes
 
 # Without Redis: the spool journal is the queue.
 cat >"$RUN/local.conf" <<CONF
+allow_root = yes
 myhostname = solo.test
 report_spool = $RUN/solo-spool
 report_dedupe_window = 0

@@ -33,6 +33,7 @@ cat >"$RUN/want" <<'W'
 W
 cut -d' ' -f1 "$RUN/want" >"$RUN/bl.list"
 cat >"$RUN/mx.conf" <<CONF
+allow_root = yes
 myhostname = mx1.test
 redis_server = 127.0.0.1:$PORT
 redis_prefix = o1:

@@ -31,6 +31,7 @@ queue() {
 }
 conf() {	# conf PREFIX TRANSPORT
 	cat <<CONF
+allow_root = yes
 myhostname = mx.test
 redis_server = 127.0.0.1:$REDIS_PORT
 redis_prefix = $1

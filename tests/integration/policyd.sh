@@ -19,6 +19,7 @@ PORT=$(rg_free_port)
 # write_conf FILE ACTION [EXTRA]: the daemon's config
 write_conf() {
 	cat >"$1" <<CONF
+allow_root = yes
 dns_servers = 127.0.0.1:$DNS_PORT
 dnsbl_sites = test.bl
 dnsbl_timeout = 3s

@@ -19,6 +19,7 @@ rg_start_rbldnsd "$DNS_PORT" test.bl:generic:test.bl.common test.bl:ip4set:test.
 start_policyd() {
 	PORT=$(rg_free_port)
 	cat >"$RUN/policyd-$1.conf" <<CONF
+allow_root = yes
 dns_servers = 127.0.0.1:$DNS_PORT
 dnsbl_sites = test.bl
 dnsbl_timeout = 3s

@@ -27,6 +27,7 @@ SINK_PORT=$(rg_free_port)
 
 write_conf() {
 	{
+		echo "allow_root = yes"
 		echo "dns_servers = 127.0.0.1:$DNS_PORT"
 		echo "dnsbl_sites = bl1.test=127.0.0.[2..4]*2, bl2.test*1"
 		echo "dnsbl_threshold = 2"

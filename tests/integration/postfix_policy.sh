@@ -24,6 +24,7 @@ SINK_PORT=$(rg_free_port)
 
 write_conf() {
 	cat >"$RUN/policyd.conf" <<CONF
+allow_root = yes
 dns_servers = 127.0.0.1:$DNS_PORT
 dnsbl_sites = test.bl
 dnsbl_timeout = 3s

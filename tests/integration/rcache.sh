@@ -181,7 +181,23 @@ unset RG_REDIS_PASSWORD
 drv down 1500
 drv fail 192.0.2.1 zen.example 50
 drv_stop d
-rg_is "$(grep 'warning:' "$RUN/d.log" | grep -c 'AUTH refused')" 1 "a wrong password: one 'AUTH refused' warning despite retries"
+rg_is "$(grep -E 'warning:|error:' "$RUN/d.log" | grep -c 'AUTH refused')" 1 "a wrong password: one 'AUTH refused' line despite retries"
+rg_like "$(grep 'AUTH refused' "$RUN/d.log")" 'error: .*AUTH refused.*retrying' "... an error, saying it retries"
 rg_is "$(count_in "$WRONG" "$RUN/d.log")" 0 "the wrong password is not logged either"
+
+# Redis comes back with another password: the reconnect's AUTH is refused.
+RG_REDIS_PASSWORD=$PW; export RG_REDIS_PASSWORD
+drv_start e --server "127.0.0.1:$PORT2" --timeout "$TIMEOUT_MS"
+unset RG_REDIS_PASSWORD
+drv up 3000
+NEWPW="new-$$-Pq2"
+redis-cli -h 127.0.0.1 -p "$PORT2" -a "$PW" --no-auth-warning CONFIG SET requirepass "$NEWPW" >/dev/null
+redis-cli -h 127.0.0.1 -p "$PORT2" -a "$NEWPW" --no-auth-warning CLIENT KILL TYPE normal >/dev/null
+drv fail 192.0.2.1 zen.example 1000	# the loop runs: the loss is seen
+drv down 1500	# reconnects with backoff, every one refused
+drv_stop e
+rg_like "$(cat "$RUN/e.log")" "error: redis 127\.0\.0\.1:$PORT2: AUTH refused .*retrying" \
+	"a password changed under a running cache: the refused AUTH on reconnect is an error"
+rg_is "$(grep -E 'warning:|error:' "$RUN/e.log" | grep -c 'AUTH refused')" 1 "... logged once despite the retries"
 
 rg_done

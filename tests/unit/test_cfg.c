@@ -466,7 +466,7 @@ static void test_defaults_and_refcount(void)
 	is_int(cfg_ms(cfg, CFG_DNSBL_TIMEOUT), 5000, "dnsbl_timeout default 5000 ms");
 	is_int(cfg_ms(cfg, CFG_DNSBL_MAX_TTL), 86400000, "dnsbl_max_ttl default 1d");
 	is_int(cfg_int(cfg, CFG_REJECT_CODE), 550, "reject_code default");
-	is_int(cfg_int(cfg, CFG_POLICY_SOCKET_MODE), 0666, "policy_socket_mode default");
+	is_int(cfg_int(cfg, CFG_POLICY_SOCKET_MODE), 0660, "policy_socket_mode default");
 	is_int(cfg_enum(cfg, CFG_DNSBL_ACTION), CFG_ACTION_REJECT, "dnsbl_action default");
 	is_int(cfg_enum(cfg, CFG_POLICY_CHECK_STATE), CFG_STATE_RCPT, "policy_check_state default");
 	ok(cfg_bool(cfg, CFG_DNSBL_IPV6), "dnsbl_ipv6 default yes");
@@ -572,7 +572,7 @@ static void test_table(void)
 	is_int(bad_id, -1, "cfg_table[i].id == i for every row");
 	is_int(dup, -1, "every name is found at its own row");
 	is_int(no_desc, -1, "every setting has a description");
-	is_int(CFG__COUNT, 81, "81 settings");
+	is_int(CFG__COUNT, 85, "85 settings");
 	cfg = cfg_defaults();
 	ok(cfg != NULL, "every default parses");
 	cfg_unref(&cfg);
