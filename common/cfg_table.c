@@ -12,6 +12,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "mailbox.h"
 
 #define MS 1LL
 #define SEC (1000 * MS)
@@ -42,6 +43,11 @@ static int check_facility(const char *s, const char **error_r)
 static int check_hostname(const char *s, const char **error_r)
 {
 	return s[0] == '\0' ? 0 : cfgval_check_host(s, error_r);
+}
+
+static int check_mailbox(const char *s, const char **error_r)
+{
+	return s[0] == '\0' || mailbox_valid(s, error_r) ? 0 : -1;
 }
 
 static int check_dsn5(const char *s, const char **error_r)
@@ -208,7 +214,7 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 
 	ANY(CFG_OWNERS_DB, "owners_db", CFG_T_LIST, "notify", "",
 	    "files that map networks to abuse contacts (RPSL or CSV)"),
-	STR(CFG_NOTIFY_FALLBACK_ADDRESS, "notify_fallback_address", "notify", "", NULL,
+	STR(CFG_NOTIFY_FALLBACK_ADDRESS, "notify_fallback_address", "notify", "", check_mailbox,
 	    "where notices go when no owner is found; empty = nowhere"),
 	NUM(CFG_NOTIFY_CLAIM_IDLE, "notify_claim_idle", CFG_T_DURATION, "notify", "10m", 1 * SEC, DAY,
 	    "take over queue events another notifier left pending this long"),
@@ -230,6 +236,12 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	    "template of the notice text"),
 	STR(CFG_NOTIFY_STATE_DIR, "notify_state_dir", "notify", LOCALSTATEDIR "/lib/relayguard", NULL,
 	    "folder of the notifier's state"),
+	STR(CFG_NOTIFY_ABUSE_ZONE, "notify_abuse_zone", "notify", "", check_hostname,
+	    "DNS zone of abuse contacts (TXT under the reversed address), asked when owners_db has none; empty = not asked"),
+	STR(CFG_NOTIFY_SUPPRESS, "notify_suppress", "notify", "", NULL,
+	    "file of networks, contacts and domains that receive no notice; empty = none"),
+	STR(CFG_NOTIFY_ENVELOPE_SENDER, "notify_envelope_sender", "notify", "", NULL,
+	    "envelope sender of notices (where bounces go); empty = the address of notify_from"),
 };
 
 const char *cfg_name(enum cfg_id id)

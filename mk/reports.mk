@@ -3,7 +3,8 @@
 common_librelayguard_a_SOURCES += \
 	common/report.c common/report_event.c common/report.h \
 	common/spool.c common/spool.h \
-	common/owners.c common/owners.h
+	common/owners.c common/owners.h \
+	common/mailbox.c common/mailbox.h
 
 check_PROGRAMS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report_driver
 TESTS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report.sh \
@@ -21,12 +22,45 @@ EXTRA_DIST += tests/integration/report.sh tests/integration/notify.sh tests/inte
 bin_PROGRAMS += notify/relayguard-notify
 notify_relayguard_notify_SOURCES = notify/notify.c notify/notify.h notify/nspool.c \
 	notify/nagg.c notify/nagg.h notify/notice.c notify/notice.h \
-	notify/deliver.c notify/deliver.h notify/nqueue.c notify/nqueue.h
-notify_relayguard_notify_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
+	notify/deliver.c notify/deliver.h notify/nqueue.c notify/nqueue.h \
+	notify/ncontact.c notify/ncontact.h notify/nsuppress.c notify/nsuppress.h
+nodist_notify_relayguard_notify_SOURCES = notify/notice_default.inc
+notify_relayguard_notify_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify -I$(top_builddir)/notify
 dist_relayguardexamples_DATA += conf/notice.txt
 
+# The built-in notice template: conf/notice.txt as a C string (one line each).
+BUILT_SOURCES += notify/notice_default.inc
+CLEANFILES += notify/notice_default.inc
+notify/notice_default.inc: $(top_srcdir)/conf/notice.txt
+	$(MKDIR_P) notify
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' \
+		$(top_srcdir)/conf/notice.txt >$@.tmp && mv $@.tmp $@
+
+# make install puts the template where notify_template looks by default,
+# never over a file that is already there (the site's own text).
+relayguard_sysconfdir = $(sysconfdir)/relayguard
+install-data-local: install-notice-template
+install-notice-template:
+	$(MKDIR_P) '$(DESTDIR)$(relayguard_sysconfdir)'
+	@if test -f '$(DESTDIR)$(relayguard_sysconfdir)/notice.txt'; then \
+		echo "$(DESTDIR)$(relayguard_sysconfdir)/notice.txt exists: not overwritten"; \
+	else \
+		echo " $(INSTALL_DATA) $(top_srcdir)/conf/notice.txt '$(DESTDIR)$(relayguard_sysconfdir)/notice.txt'"; \
+		$(INSTALL_DATA) $(top_srcdir)/conf/notice.txt '$(DESTDIR)$(relayguard_sysconfdir)/notice.txt'; \
+	fi
+# uninstall removes it only when it is still the text we installed.
+uninstall-local: uninstall-notice-template
+uninstall-notice-template:
+	@f='$(DESTDIR)$(relayguard_sysconfdir)/notice.txt'; \
+	if test -f "$$f" && cmp -s "$$f" $(top_srcdir)/conf/notice.txt; then \
+		echo " rm -f $$f"; rm -f "$$f"; \
+		rmdir '$(DESTDIR)$(relayguard_sysconfdir)' 2>/dev/null || :; \
+	fi
+.PHONY: install-notice-template uninstall-notice-template
+
 # relayguard-ctl queue / networks / notices
-ctl_relayguard_ctl_SOURCES += ctl/ctl_reports.c notify/nqueue.c notify/nqueue.h notify/nagg.c notify/nagg.h
+ctl_relayguard_ctl_SOURCES += ctl/ctl_reports.c notify/nqueue.c notify/nqueue.h notify/nagg.c notify/nagg.h \
+	notify/nsuppress.c notify/nsuppress.h
 
 # Fuzz targets (pattern of mk/fuzz.mk): journal lines, owners files.
 check_PROGRAMS += tests/fuzz/replay_report tests/fuzz/replay_owners

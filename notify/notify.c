@@ -14,7 +14,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <hiredis/hiredis.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "mailbox.h"
 #include "mem.h"
 #include "notify.h"
 #include "nqueue.h"
@@ -32,6 +35,14 @@
 struct due {
 	long long window;
 	char *netkey;
+};
+
+/* A notice handed to the transport; recorded as sent after deliver_flush(). */
+struct outgoing {
+	char id[NOTICE_ID_MAX];
+	char *netkey, *network, *to, *logline;
+	size_t n_addrs;
+	long long hits;
 };
 
 struct run {
@@ -43,6 +54,8 @@ struct run {
 	struct due *due;
 	size_t n_due, cap_due;
 	long long max_window;	/* newest window seen */
+	struct outgoing *out;	/* delivered, not yet flushed and recorded */
+	size_t n_out, cap_out;
 	struct buf scratch;
 };
 
@@ -105,6 +118,26 @@ void notify_render(const struct notifier *n, const struct net_agg *net, char id[
 	notice_render(net, &o, out);
 }
 
+enum notify_to notify_recipient(struct notifier *n, const struct net_agg *net, struct buf *to, struct buf *why)
+{
+	if (ncontact_find(n->contacts, net, to, why) == NCONTACT_NONE)
+		return NOTIFY_TO_NONE;
+	struct buf entry = BUF_INIT;
+	bool hit = nsuppress_match(n->suppress, net, buf_cstr(to), &entry);
+	if (hit)
+		buf_printf(why, "notify_suppress lists %s (contact %s)", buf_cstr(&entry), buf_cstr(to));
+	buf_free(&entry);
+	return hit ? NOTIFY_TO_SUPPRESSED : NOTIFY_TO_SEND;
+}
+
+void notify_log_untold(const struct net_agg *net, enum notify_to what, const char *why)
+{
+	if (what == NOTIFY_TO_SUPPRESSED)
+		log_info("network %s (%s): no notice, %s", net->network, net->netkey, why);
+	else
+		log_notice("network %s (%s): no notice, no contact: %s", net->network, net->netkey, why);
+}
+
 void notify_log_json(const struct net_agg *net, const char *id, const char *to, struct buf *out)
 {
 	buf_puts(out, "{");
@@ -129,12 +162,8 @@ void notify_log_json(const struct net_agg *net, const char *id, const char *to, 
 static void add_due(long long window, const char *netkey, void *ctx)
 {
 	struct run *r = ctx;
-	const struct net_agg *mine = r->batch ? nagg_find(r->batch, window, netkey) : NULL;
 
-	/* no owner and no notify_fallback_address: only counted */
-	if (mine != NULL && !mine->owned && *cfg_str(r->n->cfg, CFG_NOTIFY_FALLBACK_ADDRESS) == '\0')
-		return;
-
+	/* whether anyone can be told is decided at sending time (ncontact) */
 	for (size_t i = 0; i < r->n_due; i++)
 		if (r->due[i].window == window && strcmp(r->due[i].netkey, netkey) == 0)
 			return;
@@ -172,6 +201,102 @@ static void on_entry(const char *id, const struct report_event *ev, void *ctx)
 	nagg_add(r->batch, w, &owner, ev);
 }
 
+/*
+ * A network that gets no notice: logged once per notify_interval across
+ * the fleet (the {p}untold:<netkey> marker, which relayguard-ctl networks
+ * --untold lists with its reason).
+ */
+static void untold_once(struct run *r, const struct net_agg *net, enum notify_to what, const char *why)
+{
+	struct buf key = BUF_INIT, val = BUF_INIT;
+	char ttl[24];
+
+	buf_printf(&key, "%suntold:%s", nqueue_prefix(r->q), net->netkey);
+	buf_printf(&val, "%lld\t%s", (long long)time(NULL), why);
+	snprintf(ttl, sizeof(ttl), "%lld", r->n->interval_s > 0 ? r->n->interval_s : r->n->window_s);
+	redisReply *rep = nqueue_command(r->q, "SET", buf_cstr(&key), buf_cstr(&val), "NX", "EX", ttl, NULL);
+	if (rep != NULL && rep->type == REDIS_REPLY_STATUS)
+		notify_log_untold(net, what, why);
+	if (rep != NULL)
+		freeReplyObject(rep);
+	buf_free(&key);
+	buf_free(&val);
+}
+
+static bool in_flight(const struct run *r, const char *netkey)
+{
+	for (size_t i = 0; i < r->n_out; i++)
+		if (strcmp(r->out[i].netkey, netkey) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Make the delivered notices final and record them as sent.  The order is
+ * the crash-safety argument: deliver (files not yet durable) -> one
+ * deliver_flush() (data, names and folder on disk) -> the "sent" records
+ * in Redis.  A crash before the flush loses nothing: the notices are not
+ * recorded, their claims expire (notify_claim_idle) and another pass sends
+ * them again.  A crash between the flush and the records sends them again
+ * too (the outbox finds each file and writes no second copy).  No order of
+ * events records a notice as sent whose file is not on disk.
+ */
+static void record_batch(struct run *r)
+{
+	struct notifier *n = r->n;
+	char *err = NULL;
+
+	if (r->n_out == 0)
+		return;
+	int flushed = deliver_flush(n->deliver, &err);
+	if (flushed != 0)
+		log_warning("%zu notices not delivered: %s", r->n_out, err);
+	for (size_t i = 0; i < r->n_out; i++) {
+		struct outgoing *o = &r->out[i];
+		char *serr = NULL;
+		if (flushed != 0) {
+			nqueue_unclaim(r->q, o->id);
+			nqueue_rate_give(r->q);
+			n->failed++;
+		} else {
+			if (nqueue_sent(r->q, o->id, o->netkey, n->interval_s, 2 * n->window_s + n->interval_s + 3600,
+					o->logline, &serr) != 0)
+				log_warning("notice %s delivered but not recorded: %s", o->id, serr);
+			n->notices++;
+			log_info("notice %s sent: network=%s to=%s addresses=%zu hits=%lld", o->id, o->network, o->to,
+				 o->n_addrs, o->hits);
+		}
+		free(serr);
+		free(o->netkey);
+		free(o->network);
+		free(o->to);
+		free(o->logline);
+	}
+	r->n_out = 0;
+	free(err);
+}
+
+static void add_outgoing(struct run *r, const struct net_agg *net, const char *id, const char *to)
+{
+	struct buf line = BUF_INIT;
+
+	if (r->n_out == r->cap_out) {
+		r->cap_out = r->cap_out ? r->cap_out * 2 : 64;
+		r->out = xreallocarray(r->out, r->cap_out, sizeof(*r->out));
+	}
+	struct outgoing *o = &r->out[r->n_out++];
+	snprintf(o->id, sizeof(o->id), "%s", id);
+	o->netkey = xstrdup(net->netkey);
+	o->network = xstrdup(net->network);
+	o->to = xstrdup(to);
+	notify_log_json(net, id, to, &line);
+	o->logline = buf_detach(&line);
+	o->n_addrs = net->n_addrs;
+	o->hits = net->hits;
+	if (r->n_out >= NOTIFY_FLUSH_MAX)
+		record_batch(r);
+}
+
 /* One notice for one network, if it is due; false when notices must stop for now. */
 static bool notice_one(struct run *r, long long window, const char *netkey)
 {
@@ -179,19 +304,21 @@ static bool notice_one(struct run *r, long long window, const char *netkey)
 	nagg_t *scratch = nagg_new();
 	char id[NOTICE_ID_MAX];
 	char *err = NULL;
-	struct buf msg = BUF_INIT, logline = BUF_INIT;
+	struct buf msg = BUF_INIT, to = BUF_INIT, why = BUF_INIT;
 	bool go_on = true;
 
-	if (nqueue_told(r->q, netkey) != 0)
-		goto out;	/* told within notify_interval (or Redis trouble: later) */
+	if (in_flight(r, netkey) || nqueue_told(r->q, netkey) != 0)
+		goto out;	/* being told, told within notify_interval (or Redis trouble: later) */
 	struct net_agg *net = nqueue_load_net(r->q, scratch, window, netkey, &err);
-	if (net != NULL && !net->owned) {
-		/* no owner: the fallback address of the configuration in force now */
-		free(net->abuse);
-		net->abuse = xstrdup(cfg_str(n->cfg, CFG_NOTIFY_FALLBACK_ADDRESS));
+	if (net == NULL || net->hits < n->min_hits)
+		goto out;	/* gone, or not there yet */
+	enum notify_to what = notify_recipient(n, net, &to, &why);
+	if (what != NOTIFY_TO_SEND) {
+		untold_once(r, net, what, buf_cstr(&why));
+		goto out;
 	}
-	if (net == NULL || net->hits < n->min_hits || net->abuse[0] == '\0')
-		goto out;	/* gone, not there yet, or nobody to tell (only counted) */
+	free(net->abuse);
+	net->abuse = xstrdup(buf_cstr(&to));
 	notice_id(net, id);
 	int claim = nqueue_claim_send(r->q, id, (unsigned)(cfg_ms(n->cfg, CFG_NOTIFY_CLAIM_IDLE) / 1000), n->rate);
 	if (claim == 0 || claim < 0)
@@ -204,33 +331,30 @@ static bool notice_one(struct run *r, long long window, const char *netkey)
 		goto out;
 	}
 	notify_render(n, net, id, &msg);
-	if (deliver_send(n->deliver, id, n->from, net->abuse, cfg_str(n->cfg, CFG_NOTIFY_BCC), &msg, &err) != 0) {
+	if (deliver_send(n->deliver, id, n->sender, net->abuse, cfg_str(n->cfg, CFG_NOTIFY_BCC), &msg, &err) != 0) {
 		log_warning("notice %s for %s to %s not delivered: %s", id, netkey, net->abuse, err);
 		nqueue_unclaim(r->q, id);
 		nqueue_rate_give(r->q);
 		n->failed++;
 		goto out;
 	}
-	notify_log_json(net, id, net->abuse, &logline);
-	if (nqueue_sent(r->q, id, netkey, n->interval_s, 2 * n->window_s + n->interval_s + 3600,
-			buf_cstr(&logline), &err) != 0)
-		log_warning("notice %s delivered but not recorded: %s", id, err);
-	n->notices++;
-	log_info("notice %s sent: network=%s to=%s addresses=%zu hits=%lld", id, net->network, net->abuse,
-		 net->n_addrs, net->hits);
+	add_outgoing(r, net, id, net->abuse);
 out:
 	free(err);
 	buf_free(&msg);
-	buf_free(&logline);
+	buf_free(&to);
+	buf_free(&why);
 	nagg_free(&scratch);
 	return go_on;
 }
 
 static void send_due(struct run *r)
 {
+	nsuppress_refresh(r->n->suppress);
 	for (size_t i = 0; i < r->n_due && !r->n->rate_exhausted; i++)
 		if (!notice_one(r, r->due[i].window, r->due[i].netkey))
 			break;
+	record_batch(r);
 	clear_due(r);
 }
 
@@ -310,6 +434,7 @@ static int run_redis(struct notifier *n)
 	}
 	clear_due(&r);
 	free(r.due);
+	free(r.out);
 	nqueue_close(&r.q);
 	nagg_free(&r.batch);
 	free(r.ids);
@@ -346,6 +471,7 @@ static int run_dry_redis(struct notifier *n)
 	}
 	while ((got = nqueue_scan(r.q, cursor, NOTIFY_BATCH, dry_entry, &r, &err)) > 0)
 		;
+	nsuppress_refresh(n->suppress);
 	if (got < 0) {
 		log_error("%s", err);
 		free(err);
@@ -353,13 +479,22 @@ static int run_dry_redis(struct notifier *n)
 	for (size_t i = 0; i < nagg_count(r.batch); i++) {
 		struct net_agg *net = nagg_at(r.batch, i);
 		char id[NOTICE_ID_MAX];
-		struct buf msg = BUF_INIT;
-		if (net->hits < n->min_hits || net->abuse[0] == '\0' || nqueue_told(r.q, net->netkey) == 1)
+		struct buf msg = BUF_INIT, to = BUF_INIT, why = BUF_INIT;
+		if (net->hits < n->min_hits || nqueue_told(r.q, net->netkey) == 1)
 			continue;
-		notify_render(n, net, id, &msg);
-		printf("%s\n", buf_cstr(&msg));
-		n->notices++;
+		enum notify_to what = notify_recipient(n, net, &to, &why);
+		if (what != NOTIFY_TO_SEND) {
+			notify_log_untold(net, what, buf_cstr(&why));
+		} else {
+			free(net->abuse);
+			net->abuse = xstrdup(buf_cstr(&to));
+			notify_render(n, net, id, &msg);
+			printf("%s\n", buf_cstr(&msg));
+			n->notices++;
+		}
 		buf_free(&msg);
+		buf_free(&to);
+		buf_free(&why);
 	}
 	nqueue_close(&r.q);
 	nagg_free(&r.batch);
@@ -393,22 +528,45 @@ static int load_owners(struct notifier *n)
 	return 0;
 }
 
+static char *expand_hostname(const cfg_t *cfg, const char *from);
+
+/* conf/notice.txt, built in (notify/notice_default.inc is made from it by make). */
+static const char default_template[] =
+#include "notice_default.inc"
+	;
+
+/*
+ * notify_template: "" = the built-in template.  The default path
+ * ($sysconfdir/relayguard/notice.txt, installed by make install) missing
+ * is not an error either: the built-in template is used and that is
+ * logged.  Any other path that cannot be read is an error: the site asked
+ * for that file.
+ */
 static int load_template(struct notifier *n)
 {
 	const char *path = cfg_str(n->cfg, CFG_NOTIFY_TEMPLATE);
-	FILE *fp = fopen(path, "r");
 	struct buf text = BUF_INIT;
 	char chunk[4096];
 	size_t got;
 	const char *why;
 
-	if (fp == NULL) {
-		log_error("notify_template %s: cannot open: %m", path);
-		return -1;
+	if (path[0] == '\0') {
+		buf_puts(&text, default_template);
+		path = "(built in)";
+	} else {
+		FILE *fp = fopen(path, "r");
+		if (fp == NULL && errno == ENOENT && strcmp(path, cfg_default_text(CFG_NOTIFY_TEMPLATE)) == 0) {
+			log_notice("notify_template %s does not exist: using the built-in template", path);
+			buf_puts(&text, default_template);
+		} else if (fp == NULL) {
+			log_error("notify_template %s: cannot open: %m", path);
+			return -1;
+		} else {
+			while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0 && text.len <= NOTICE_TEMPLATE_MAX)
+				buf_append(&text, chunk, got);
+			fclose(fp);
+		}
 	}
-	while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0 && text.len <= NOTICE_TEMPLATE_MAX)
-		buf_append(&text, chunk, got);
-	fclose(fp);
 	if (notice_template_check(buf_cstr(&text), &why) != 0) {
 		log_error("notify_template %s: %s", path, why);
 		buf_free(&text);
@@ -418,10 +576,33 @@ static int load_template(struct notifier *n)
 	return 0;
 }
 
-/* notify_from with $myhostname (or ${myhostname}) replaced. */
-static char *expand_from(const cfg_t *cfg)
+/*
+ * The envelope sender: notify_envelope_sender, or the address of
+ * notify_from ("Name <a@b>" -> a@b); $myhostname expanded.  It must be a
+ * valid mailbox: it reaches sendmail's command line and MAIL FROM.
+ */
+static int setup_sender(struct notifier *n)
 {
-	const char *from = cfg_str(cfg, CFG_NOTIFY_FROM);
+	const char *es = cfg_str(n->cfg, CFG_NOTIFY_ENVELOPE_SENDER);
+	const char *why;
+
+	if (es[0] != '\0') {
+		n->sender = expand_hostname(n->cfg, es);
+	} else {
+		const char *lt = strrchr(n->from, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+		n->sender = lt && gt ? xstrndup(lt + 1, (size_t)(gt - lt - 1)) : xstrdup(n->from);
+	}
+	if (!mailbox_valid(n->sender, &why)) {
+		log_error("%s %s: not a valid mailbox: %s", es[0] ? "notify_envelope_sender" : "notify_from", n->sender,
+			  why);
+		return -1;
+	}
+	return 0;
+}
+
+/* from with $myhostname (or ${myhostname}) replaced. */
+static char *expand_hostname(const cfg_t *cfg, const char *from)
+{
 	struct buf out = BUF_INIT;
 
 	for (const char *p = from; *p; p++) {
@@ -490,11 +671,18 @@ static int setup(struct notifier *n, const char *config)
 	n->interval_s = (long long)(cfg_ms(n->cfg, CFG_NOTIFY_INTERVAL) / 1000);
 	n->min_hits = cfg_int(n->cfg, CFG_NOTIFY_MIN_HITS);
 	n->rate = cfg_int(n->cfg, CFG_NOTIFY_RATE);
-	n->from = expand_from(n->cfg);
+	n->from = expand_hostname(n->cfg, cfg_str(n->cfg, CFG_NOTIFY_FROM));
 	if (n->consumer == NULL)
 		n->consumer = cfg_str(n->cfg, CFG_MYHOSTNAME);
-	if (load_owners(n) != 0 || load_template(n) != 0)
+	if (setup_sender(n) != 0 || load_owners(n) != 0 || load_template(n) != 0)
 		return -1;
+	if (ncontact_new(n->cfg, &n->contacts, &err) != 0) {
+		log_error("%s", err);
+		free(err);
+		return -1;
+	}
+	n->suppress = nsuppress_new(cfg_str(n->cfg, CFG_NOTIFY_SUPPRESS));
+	nsuppress_refresh(n->suppress);
 	if (!n->dry_run &&
 	    deliver_new(cfg_str(n->cfg, CFG_NOTIFY_TRANSPORT), cfg_str(n->cfg, CFG_MYHOSTNAME), &n->deliver, &err) != 0) {
 		log_error("%s", err);
@@ -532,8 +720,11 @@ int main(int argc, char **argv)
 	}
 	deliver_free(&n.deliver);
 	owners_free(&n.owners);
+	ncontact_free(&n.contacts);
+	nsuppress_free(&n.suppress);
 	free(n.template_text);
 	free(n.from);
+	free(n.sender);
 	cfg_unref(&n.cfg);
 	return status;
 }

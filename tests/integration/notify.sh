@@ -147,7 +147,7 @@ printf 'notify_bcc = copies@relayguard.test\n' >>"$RUN/sm.conf"
 "$DRV" "$RUN/sm.conf" engine 192.0.2.1 192.0.2.2 192.0.2.3 198.51.100.1 198.51.100.2 198.51.100.3 >/dev/null
 "$NOTIFY" -c "$RUN/sm.conf" --once 2>/dev/null
 rg_is "$(ls "$RUN/sent" | grep -c msg)" 2 "sendmail: two notices piped"
-rg_is "$(cat "$RUN/sent/0.args")" "-t -i" "as sendmail -t -i"
+rg_is "$(cat "$RUN/sent/0.args")" "-f rg-reports@mx1.test -t -i" "as sendmail -f SENDER -t -i (the envelope sender: notify_from's address)"
 rg_like "$(cat "$RUN/sent/0.msg" "$RUN/sent/1.msg")" "Bcc: copies@relayguard.test" "with the notify_bcc copy"
 
 # Without Redis: the spool journal is the queue.
