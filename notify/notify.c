@@ -45,6 +45,9 @@ struct outgoing {
 	long long hits;
 };
 
+/* Due networks whose Redis steps are sent in one round trip. */
+#define NOTIFY_PIPE 256
+
 struct run {
 	struct notifier *n;
 	nqueue_t *q;
@@ -251,22 +254,29 @@ static void record_batch(struct run *r)
 	int flushed = deliver_flush(n->deliver, &err);
 	if (flushed != 0)
 		log_warning("%zu notices not delivered: %s", r->n_out, err);
+	if (flushed == 0) {
+		struct nqueue_sent_rec *recs = xcalloc(r->n_out, sizeof(*recs));
+		char *serr = NULL;
+		for (size_t i = 0; i < r->n_out; i++)
+			recs[i] = (struct nqueue_sent_rec){ r->out[i].id, r->out[i].netkey, r->out[i].logline };
+		size_t bad = nqueue_sent_many(r->q, recs, r->n_out, n->interval_s,
+					      2 * n->window_s + n->interval_s + 3600, &serr);
+		if (bad > 0)
+			log_warning("%zu notices delivered but not recorded: %s", bad, serr);
+		free(serr);
+		free(recs);
+	}
 	for (size_t i = 0; i < r->n_out; i++) {
 		struct outgoing *o = &r->out[i];
-		char *serr = NULL;
 		if (flushed != 0) {
 			nqueue_unclaim(r->q, o->id);
 			nqueue_rate_give(r->q);
 			n->failed++;
 		} else {
-			if (nqueue_sent(r->q, o->id, o->netkey, n->interval_s, 2 * n->window_s + n->interval_s + 3600,
-					o->logline, &serr) != 0)
-				log_warning("notice %s delivered but not recorded: %s", o->id, serr);
 			n->notices++;
 			log_info("notice %s sent: network=%s to=%s addresses=%zu hits=%lld", o->id, o->network, o->to,
 				 o->n_addrs, o->hits);
 		}
-		free(serr);
 		free(o->netkey);
 		free(o->network);
 		free(o->to);
@@ -297,62 +307,119 @@ static void add_outgoing(struct run *r, const struct net_agg *net, const char *i
 		record_batch(r);
 }
 
-/* One notice for one network, if it is due; false when notices must stop for now. */
-static bool notice_one(struct run *r, long long window, const char *netkey)
+/* The networks of keys[0..n) worth loading: not told, not being told, each once. */
+static size_t keep_untold(struct run *r, char **keys, long long *wins, size_t n)
+{
+	int *told = xcalloc(n ? n : 1, sizeof(*told));
+	size_t m = 0;
+
+	nqueue_told_many(r->q, keys, n, told);
+	for (size_t i = 0; i < n; i++) {
+		/* told within notify_interval, or Redis trouble: later */
+		bool skip = told[i] != 0 || in_flight(r, keys[i]);
+		for (size_t k = 0; k < m && !skip; k++)
+			skip = strcmp(keys[k], keys[i]) == 0;	/* one netkey due in two windows */
+		if (!skip) {
+			keys[m] = keys[i];
+			wins[m++] = wins[i];
+		}
+	}
+	free(told);
+	return m;
+}
+
+/* Render and hand one claimed notice to the transport. */
+static void send_claimed(struct run *r, struct net_agg *net, const char *id)
 {
 	struct notifier *n = r->n;
-	nagg_t *scratch = nagg_new();
-	char id[NOTICE_ID_MAX];
-	char *err = NULL;
-	struct buf msg = BUF_INIT, to = BUF_INIT, why = BUF_INIT;
-	bool go_on = true;
+	struct buf msg = BUF_INIT;
+	char idc[NOTICE_ID_MAX], *err = NULL;
 
-	if (in_flight(r, netkey) || nqueue_told(r->q, netkey) != 0)
-		goto out;	/* being told, told within notify_interval (or Redis trouble: later) */
-	struct net_agg *net = nqueue_load_net(r->q, scratch, window, netkey, &err);
-	if (net == NULL || net->hits < n->min_hits)
-		goto out;	/* gone, or not there yet */
-	enum notify_to what = notify_recipient(n, net, &to, &why);
-	if (what != NOTIFY_TO_SEND) {
-		untold_once(r, net, what, buf_cstr(&why));
-		goto out;
-	}
-	free(net->abuse);
-	net->abuse = xstrdup(buf_cstr(&to));
-	notice_id(net, id);
-	int claim = nqueue_claim_send(r->q, id, (unsigned)(cfg_ms(n->cfg, CFG_NOTIFY_CLAIM_IDLE) / 1000), n->rate);
-	if (claim == 0 || claim < 0)
-		goto out;	/* sent already, another notifier is sending it, or Redis trouble */
-	if (claim == 2) {
-		n->deferred++;
-		n->rate_exhausted = true;
-		log_notice("notify_rate (%lld per hour) reached: the notice for %s waits", n->rate, netkey);
-		go_on = false;
-		goto out;
-	}
-	notify_render(n, net, id, &msg);
-	if (deliver_send(n->deliver, id, n->sender, net->abuse, cfg_str(n->cfg, CFG_NOTIFY_BCC), &msg, &err) != 0) {
-		log_warning("notice %s for %s to %s not delivered: %s", id, netkey, net->abuse, err);
-		nqueue_unclaim(r->q, id);
+	snprintf(idc, sizeof(idc), "%s", id);
+	notify_render(n, net, idc, &msg);
+	if (deliver_send(n->deliver, idc, n->sender, net->abuse, cfg_str(n->cfg, CFG_NOTIFY_BCC), &msg, &err) != 0) {
+		log_warning("notice %s for %s to %s not delivered: %s", idc, net->netkey, net->abuse, err);
+		nqueue_unclaim(r->q, idc);
 		nqueue_rate_give(r->q);
 		n->failed++;
-		goto out;
+	} else {
+		add_outgoing(r, net, idc, net->abuse);
 	}
-	add_outgoing(r, net, id, net->abuse);
-out:
 	free(err);
 	buf_free(&msg);
-	buf_free(&to);
-	buf_free(&why);
+}
+
+/*
+ * The notices of due[from .. from + n), if they are due.  The Redis steps
+ * (told?, the counts, the claim) go out for the whole chunk at once: one
+ * round trip per step instead of one per notice.  False when notices must
+ * stop for now (notify_rate).
+ */
+static bool notice_chunk(struct run *r, size_t from, size_t n)
+{
+	struct notifier *nf = r->n;
+	char **keys = xcalloc(n, sizeof(*keys));
+	long long *wins = xcalloc(n, sizeof(*wins));
+	struct net_agg **nets = xcalloc(n, sizeof(*nets)), **cand = xcalloc(n, sizeof(*cand));
+	char (*ids)[NOTICE_ID_MAX] = xcalloc(n, sizeof(*ids));
+	char **idp = xcalloc(n, sizeof(*idp));
+	int *claim = xcalloc(n, sizeof(*claim));
+	nagg_t *scratch = nagg_new();
+	size_t c = 0;
+	bool go_on = true;
+
+	for (size_t i = 0; i < n; i++) {
+		keys[i] = r->due[from + i].netkey;
+		wins[i] = r->due[from + i].window;
+	}
+	size_t m = keep_untold(r, keys, wins, n);
+	nqueue_load_nets(r->q, scratch, wins, keys, m, nets);
+	for (size_t i = 0; i < m; i++) {
+		struct buf to = BUF_INIT, why = BUF_INIT;
+		if (nets[i] != NULL && nets[i]->hits >= nf->min_hits) {	/* else gone, or not there yet */
+			enum notify_to what = notify_recipient(nf, nets[i], &to, &why);
+			if (what != NOTIFY_TO_SEND) {
+				untold_once(r, nets[i], what, buf_cstr(&why));
+			} else {
+				free(nets[i]->abuse);
+				nets[i]->abuse = xstrdup(buf_cstr(&to));
+				notice_id(nets[i], ids[c]);
+				idp[c] = ids[c];
+				cand[c++] = nets[i];
+			}
+		}
+		buf_free(&to);
+		buf_free(&why);
+	}
+	nqueue_claim_send_many(r->q, idp, c, (unsigned)(cfg_ms(nf->cfg, CFG_NOTIFY_CLAIM_IDLE) / 1000), nf->rate, claim);
+	for (size_t k = 0; k < c; k++) {
+		if (claim[k] == 1) {
+			send_claimed(r, cand[k], ids[k]);
+		} else if (claim[k] == 2) {	/* the hour is full: nothing was claimed */
+			nf->deferred++;
+			if (go_on)
+				log_notice("notify_rate (%lld per hour) reached: the notice for %s waits", nf->rate,
+					   cand[k]->netkey);
+			nf->rate_exhausted = true;
+			go_on = false;
+		}	/* 0, -1: sent already, another notifier is sending it, or Redis trouble */
+	}
 	nagg_free(&scratch);
+	free(keys);
+	free(wins);
+	free(nets);
+	free(cand);
+	free(ids);
+	free(idp);
+	free(claim);
 	return go_on;
 }
 
 static void send_due(struct run *r)
 {
 	nsuppress_refresh(r->n->suppress);
-	for (size_t i = 0; i < r->n_due && !r->n->rate_exhausted; i++)
-		if (!notice_one(r, r->due[i].window, r->due[i].netkey))
+	for (size_t i = 0; i < r->n_due && !r->n->rate_exhausted; i += NOTIFY_PIPE)
+		if (!notice_chunk(r, i, r->n_due - i < NOTIFY_PIPE ? r->n_due - i : NOTIFY_PIPE))
 			break;
 	record_batch(r);
 	clear_due(r);

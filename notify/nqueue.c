@@ -15,56 +15,70 @@
 #include "nqueue.h"
 
 /* Arguments per network block of the commit script, before its rows. */
-#define COMMIT_NET_FIELDS 12
+#define COMMIT_NET_FIELDS 11
 
 /*
  * The commit: XACK the batch, then merge each network block.  See the
  * argument layout in commit_args().  Returns window, netkey pairs of the
- * networks at or over min_hits and not told.  When no id was still
- * pending (another notifier took and committed them), nothing is counted
- * twice.  An address costs three hash writes and no read: its hits add
- * up, its details ("first TAB evidence TAB helo", d:) are those of its
- * first sighting, its last sighting (l:) is the batch's.
+ * networks whose total crossed min_hits in this batch (those over it
+ * before were returned then; the periodic scan, nqueue_due(), finds any
+ * whose notice is still owed).  When no id was still pending (another
+ * notifier took and committed them), nothing is counted twice.
+ *
+ * Every redis.call() costs a few microseconds inside Redis, and this runs
+ * once per event and network: the script makes as few as it can.
+ *   - ZINCRBY on the window's zset gives the new total; a total equal to
+ *     the block's hits means the network is new in this window (its facts
+ *     are written and the keys get their TTL).
+ *   - An address costs one HINCRBY (a:); the result tells whether it is
+ *     its first sighting, whose details (d: "first TAB evidence TAB helo")
+ *     are then written.  Its last sighting (l:), the details and the
+ *     network's total (hits) go out in ONE HSET per network.
+ *   - h: and L: counts are one HINCRBY each.
+ * The network's "last" is the latest l: of its addresses (nqueue_load_net).
  */
 static const char commit_script[] =
 	"local p, stream, group = ARGV[1], ARGV[2], ARGV[3]\n"
 	"local ttl, minh, nids = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])\n"
 	"local i = 7\n"
 	"if nids > 0 then\n"
-	"  local acked = redis.call('XACK', stream, group, unpack(ARGV, i, i + nids - 1))\n"
+	"  local acked, last = 0, i + nids - 1\n"
+	/* XACK 4000 ids at a time: Lua's unpack() has a stack limit */
+	"  for j = i, last, 4000 do\n"
+	"    acked = acked + redis.call('XACK', stream, group, unpack(ARGV, j, math.min(j + 3999, last)))\n"
+	"  end\n"
 	"  i = i + nids\n"
 	"  if acked == 0 then return {} end\n"
 	"end\n"
 	"local out, zk = {}, {}\n"
 	"while i <= #ARGV do\n"
-	"  local w, nk = ARGV[i], ARGV[i + 1]\n"
-	"  local k = p .. 'net:' .. w .. ':' .. nk\n"
-	"  if redis.call('HSETNX', k, 'network', ARGV[i + 2]) == 1 then\n"
-	"    redis.call('HSET', k, 'netkey', nk, 'window', w, 'netname', ARGV[i + 3], 'org', ARGV[i + 4],\n"
-	"      'country', ARGV[i + 5], 'abuse', ARGV[i + 6], 'owned', ARGV[i + 7], 'first', ARGV[i + 9])\n"
+	"  local w, nk, hits = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 8])\n"
+	"  local k, zkey = p .. 'net:' .. w .. ':' .. nk, p .. 'nets:' .. w\n"
+	"  local tot = tonumber(redis.call('ZINCRBY', zkey, hits, nk))\n"
+	"  if tot == hits then\n"
+	"    redis.call('HSET', k, 'network', ARGV[i + 2], 'netkey', nk, 'window', w, 'netname', ARGV[i + 3],\n"
+	"      'org', ARGV[i + 4], 'country', ARGV[i + 5], 'abuse', ARGV[i + 6], 'owned', ARGV[i + 7],\n"
+	"      'first', ARGV[i + 9])\n"
 	"    redis.call('EXPIRE', k, ttl)\n"
-	"    if not zk[w] then zk[w] = true; redis.call('ZADD', p .. 'nets:' .. w, 0, nk);\n"
-	"      redis.call('EXPIRE', p .. 'nets:' .. w, ttl) end\n"
+	"    if not zk[w] then zk[w] = true; redis.call('EXPIRE', zkey, ttl) end\n"
 	"  end\n"
-	"  local tot = redis.call('HINCRBY', k, 'hits', ARGV[i + 8])\n"
-	"  if tonumber(redis.call('HGET', k, 'last') or '0') < tonumber(ARGV[i + 10]) then\n"
-	"    redis.call('HSET', k, 'last', ARGV[i + 10]) end\n"
-	"  local na = tonumber(ARGV[i + 11])\n"
-	"  i = i + 12\n"
+	"  local set = {'HSET', k, 'hits', tot}\n"
+	"  local na = tonumber(ARGV[i + 10])\n"
+	"  i = i + 11\n"
 	"  for _ = 1, na do\n"
-	"    redis.call('HINCRBY', k, 'a:' .. ARGV[i], ARGV[i + 1])\n"
-	"    redis.call('HSETNX', k, 'd:' .. ARGV[i], ARGV[i + 2])\n"
-	"    redis.call('HSET', k, 'l:' .. ARGV[i], ARGV[i + 3])\n"
+	"    local a, ah = ARGV[i], ARGV[i + 1]\n"
+	"    if redis.call('HINCRBY', k, 'a:' .. a, ah) == tonumber(ah) then\n"
+	"      set[#set + 1] = 'd:' .. a; set[#set + 1] = ARGV[i + 2] end\n"
+	"    set[#set + 1] = 'l:' .. a; set[#set + 1] = ARGV[i + 3]\n"
 	"    i = i + 4\n"
 	"  end\n"
+	"  redis.call(unpack(set))\n"
 	"  for _, tag in ipairs({'h:', 'L:'}) do\n"
 	"    local n = tonumber(ARGV[i])\n"
 	"    i = i + 1\n"
 	"    for _ = 1, n do redis.call('HINCRBY', k, tag .. ARGV[i], ARGV[i + 1]); i = i + 2 end\n"
 	"  end\n"
-	"  redis.call('ZADD', p .. 'nets:' .. w, tot, nk)\n"
-	"  if tot >= minh and redis.call('EXISTS', p .. 'told:' .. nk) == 0 then\n"
-	"    out[#out + 1] = w; out[#out + 1] = nk end\n"
+	"  if tot >= minh and tot - hits < minh then out[#out + 1] = w; out[#out + 1] = nk end\n"
 	"end\n"
 	"return out\n";
 
@@ -143,6 +157,41 @@ static redisReply *run(nqueue_t *q, const char *first, ...)
 	va_start(ap, first);
 	redisReply *r = vrun(q, first, ap);
 	va_end(ap);
+	return r;
+}
+
+/*
+ * Pipelining: append() queues a command without waiting, next_reply()
+ * takes the replies in order.  The *_many functions send n commands and
+ * then read n replies: one round trip instead of n.
+ */
+static void append(nqueue_t *q, const char *first, ...)
+{
+	struct args a = { 0 };
+	va_list ap;
+
+	va_start(ap, first);
+	for (const char *s = first; s != NULL; s = va_arg(ap, const char *))
+		args_add(&a, "%s", s);
+	va_end(ap);
+	const char **argv = xcalloc(a.n, sizeof(*argv));
+	size_t *lens = xcalloc(a.n, sizeof(*lens));
+	for (size_t i = 0; i < a.n; i++) {
+		argv[i] = buf_cstr(&a.v[i]);
+		lens[i] = a.v[i].len;
+	}
+	(void)redisAppendCommandArgv(q->c, (int)a.n, argv, lens);
+	free(argv);
+	free(lens);
+	args_free(&a);
+}
+
+static redisReply *next_reply(nqueue_t *q)
+{
+	void *r = NULL;
+
+	if (redisGetReply(q->c, &r) != REDIS_OK)
+		return NULL;
 	return r;
 }
 
@@ -333,52 +382,83 @@ long nqueue_read(nqueue_t *q, enum nqueue_phase phase, size_t count, int block_m
 	return got;
 }
 
+/*
+ * The commit command, written straight into one buffer in the Redis
+ * protocol (RESP): at a thousand networks of twenty arguments each, one
+ * allocation per argument cost more than the work.  resp_* append one
+ * bulk string and count it; the array header is put in front at the end.
+ */
+struct resp {
+	struct buf body;
+	size_t n;
+};
+
+static void resp_str(struct resp *r, const char *s)
+{
+	size_t len = strlen(s);
+
+	buf_printf(&r->body, "$%zu\r\n", len);
+	buf_append(&r->body, s, len);
+	buf_append(&r->body, "\r\n", 2);
+	r->n++;
+}
+
+static void resp_ll(struct resp *r, long long v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%lld", v);
+	resp_str(r, num);
+}
+
 /* The ARGV of the commit script: see its text. */
 static void commit_args(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids,
-			long long min_hits, struct args *a)
+			long long min_hits, struct resp *a)
 {
-	args_add(a, "EVAL");
-	args_add(a, "%s", commit_script);
-	args_add(a, "0");
-	args_add(a, "%s", q->prefix);
-	args_add(a, "%s", q->stream);
-	args_add(a, NQUEUE_GROUP);
+	resp_str(a, "EVAL");
+	resp_str(a, commit_script);
+	resp_str(a, "0");
+	resp_str(a, q->prefix);
+	resp_str(a, q->stream);
+	resp_str(a, NQUEUE_GROUP);
 	/* counts live two windows: the notice of the last one can still be sent */
-	args_add(a, "%lld", 2 * q->window_s + 3600);
-	args_add(a, "%lld", min_hits);
-	args_add(a, "%zu", n_ids);
+	resp_ll(a, 2 * q->window_s + 3600);
+	resp_ll(a, min_hits);
+	resp_ll(a, (long long)n_ids);
 	for (size_t i = 0; i < n_ids; i++)
-		args_add(a, "%s", ids[i]);
+		resp_str(a, ids[i]);
 	for (size_t i = 0; i < nagg_count(batch); i++) {
 		const struct net_agg *net = nagg_at(batch, i);
-		args_add(a, "%lld", net->window);
-		args_add(a, "%s", net->netkey);
-		args_add(a, "%s", net->network);
-		args_add(a, "%s", net->netname);
-		args_add(a, "%s", net->org);
-		args_add(a, "%s", net->country);
-		args_add(a, "%s", net->abuse);
-		args_add(a, "%d", net->owned ? 1 : 0);
-		args_add(a, "%lld", net->hits);
-		args_add(a, "%lld", net->first);
-		args_add(a, "%lld", net->last);
-		args_add(a, "%zu", net->n_addrs);
+		resp_ll(a, net->window);
+		resp_str(a, net->netkey);
+		resp_str(a, net->network);
+		resp_str(a, net->netname);
+		resp_str(a, net->org);
+		resp_str(a, net->country);
+		resp_str(a, net->abuse);
+		resp_str(a, net->owned ? "1" : "0");
+		resp_ll(a, net->hits);
+		resp_ll(a, net->first);
+		resp_ll(a, (long long)net->n_addrs);
 		for (size_t j = 0; j < net->n_addrs; j++) {
 			const struct nagg_addr *ad = &net->addrs[j];
-			args_add(a, "%s", ad->addr);
-			args_add(a, "%lld", ad->hits);
-			args_add(a, "%lld\t%s\t%s", ad->first, ad->evidence, ad->helo);
-			args_add(a, "%lld", ad->last);
+			struct buf d = BUF_INIT;
+			resp_str(a, ad->addr);
+			resp_ll(a, ad->hits);
+			buf_printf(&d, "%lld\t%s\t%s", ad->first, ad->evidence, ad->helo);
+			resp_str(a, buf_cstr(&d));
+			buf_free(&d);
+			resp_ll(a, ad->last);
 		}
-		args_add(a, "%zu", net->n_hosts);
+		resp_ll(a, (long long)net->n_hosts);
 		for (size_t j = 0; j < net->n_hosts; j++) {
-			args_add(a, "%s", net->hosts[j].name);
-			args_add(a, "%lld", net->hosts[j].n);
+			resp_str(a, net->hosts[j].name);
+			resp_ll(a, net->hosts[j].n);
 		}
-		args_add(a, "%zu", net->n_lists);
+		resp_ll(a, (long long)net->n_lists);
 		for (size_t j = 0; j < net->n_lists; j++) {
-			args_add(a, "%s", net->lists[j].name);
-			args_add(a, "%lld", net->lists[j].n);
+			resp_str(a, net->lists[j].name);
+			resp_ll(a, net->lists[j].n);
 		}
 	}
 }
@@ -395,13 +475,19 @@ static void due_pairs(const redisReply *r, nqueue_due_cb *cb, void *ctx)
 int nqueue_commit(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids,
 		  long long min_hits, nqueue_due_cb *cb, void *ctx, char **error_r)
 {
-	struct args a = { 0 };
+	struct resp a = { BUF_INIT, 0 };
+	struct buf cmd = BUF_INIT;
+	redisReply *r = NULL;
 
 	if (n_ids == 0 && nagg_count(batch) == 0)
 		return 0;
 	commit_args(q, batch, ids, n_ids, min_hits, &a);
-	redisReply *r = args_run(q, &a);
-	args_free(&a);
+	buf_printf(&cmd, "*%zu\r\n", a.n);
+	buf_append(&cmd, a.body.data, a.body.len);
+	buf_free(&a.body);
+	if (redisAppendFormattedCommand(q->c, cmd.data, cmd.len) == REDIS_OK && redisGetReply(q->c, (void **)&r) != REDIS_OK)
+		r = NULL;
+	buf_free(&cmd);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
 		return reply_error(q, r, "commit", error_r);
 	due_pairs(r, cb, ctx);
@@ -481,14 +567,10 @@ static const char *hash_get(const redisReply *r, const char *name)
 	return "";
 }
 
-struct net_agg *nqueue_load_net(nqueue_t *q, nagg_t *into, long long window, const char *netkey,
-				char **error_r)
+/* The network in an HGETALL reply (r is freed). */
+static struct net_agg *load_reply(nqueue_t *q, redisReply *r, nagg_t *into, long long window, const char *netkey,
+				  char **error_r)
 {
-	struct buf key = BUF_INIT;
-
-	buf_printf(&key, "%snet:%lld:%s", q->prefix, window, netkey);
-	redisReply *r = run(q, "HGETALL", buf_cstr(&key), NULL);
-	buf_free(&key);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 		reply_error(q, r, "HGETALL", error_r);
 		return NULL;
@@ -505,7 +587,35 @@ struct net_agg *nqueue_load_net(nqueue_t *q, nagg_t *into, long long window, con
 		if (r->element[i]->type == REDIS_REPLY_STRING && r->element[i + 1]->type == REDIS_REPLY_STRING)
 			load_field(net, r->element[i]->str, r->element[i + 1]->str);
 	freeReplyObject(r);
+	/* the commit keeps no network-wide "last": it is its latest address */
+	for (size_t i = 0; i < net->n_addrs; i++)
+		if (net->addrs[i].last > net->last)
+			net->last = net->addrs[i].last;
 	return net;
+}
+
+struct net_agg *nqueue_load_net(nqueue_t *q, nagg_t *into, long long window, const char *netkey,
+				char **error_r)
+{
+	struct buf key = BUF_INIT;
+
+	buf_printf(&key, "%snet:%lld:%s", q->prefix, window, netkey);
+	redisReply *r = run(q, "HGETALL", buf_cstr(&key), NULL);
+	buf_free(&key);
+	return load_reply(q, r, into, window, netkey, error_r);
+}
+
+void nqueue_load_nets(nqueue_t *q, nagg_t *into, const long long *windows, char *const *netkeys, size_t n,
+		      struct net_agg **nets_r)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct buf key = BUF_INIT;
+		buf_printf(&key, "%snet:%lld:%s", q->prefix, windows[i], netkeys[i]);
+		append(q, "HGETALL", buf_cstr(&key), NULL);
+		buf_free(&key);
+	}
+	for (size_t i = 0; i < n; i++)
+		nets_r[i] = load_reply(q, next_reply(q), into, windows[i], netkeys[i], NULL);
 }
 
 static int int_reply(nqueue_t *q, redisReply *r, long long *v_r)
@@ -532,6 +642,20 @@ int nqueue_told(nqueue_t *q, const char *netkey)
 	return rc != 0 ? -1 : v > 0;
 }
 
+void nqueue_told_many(nqueue_t *q, char *const *netkeys, size_t n, int *told_r)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct buf key = BUF_INIT;
+		buf_printf(&key, "%stold:%s", q->prefix, netkeys[i]);
+		append(q, "EXISTS", buf_cstr(&key), NULL);
+		buf_free(&key);
+	}
+	for (size_t i = 0; i < n; i++) {
+		long long v;
+		told_r[i] = int_reply(q, next_reply(q), &v) != 0 ? -1 : v > 0;
+	}
+}
+
 static void rate_key(nqueue_t *q, struct buf *key)
 {
 	buf_printf(key, "%srate:%lld", q->prefix, (long long)time(NULL) / 3600);
@@ -547,6 +671,29 @@ static const char claim_script[] =
 	"redis.call('EXPIRE', KEYS[2], 7200)\n"
 	"if n > tonumber(ARGV[3]) then redis.call('DECR', KEYS[2]); redis.call('DEL', KEYS[1]); return 2 end\n"
 	"return 1\n";
+
+void nqueue_claim_send_many(nqueue_t *q, char *const *ids, size_t n, unsigned ttl_s, long long rate, int *res_r)
+{
+	struct buf val = BUF_INIT, rkey = BUF_INIT;
+	char ttl[24], max[24];
+
+	buf_printf(&val, "claimed %s", q->consumer);
+	rate_key(q, &rkey);
+	snprintf(ttl, sizeof(ttl), "%u", ttl_s ? ttl_s : 1);
+	snprintf(max, sizeof(max), "%lld", rate);
+	for (size_t i = 0; i < n; i++) {
+		struct buf key = BUF_INIT;
+		buf_printf(&key, "%snotice:%s", q->prefix, ids[i]);
+		append(q, "EVAL", claim_script, "2", buf_cstr(&key), buf_cstr(&rkey), buf_cstr(&val), ttl, max, NULL);
+		buf_free(&key);
+	}
+	for (size_t i = 0; i < n; i++) {
+		long long v;
+		res_r[i] = int_reply(q, next_reply(q), &v) != 0 ? -1 : (int)v;
+	}
+	buf_free(&val);
+	buf_free(&rkey);
+}
 
 int nqueue_claim_send(nqueue_t *q, const char *id, unsigned ttl_s, long long rate)
 {
@@ -640,12 +787,12 @@ static const char sent_script[] =
 	"redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[5]))\n"
 	"return 1\n";
 
-int nqueue_sent(nqueue_t *q, const char *id, const char *netkey, long long interval_s,
-		long long keep_s, const char *log_json, char **error_r)
+/* Append the sent script for one notice. */
+static void append_sent(nqueue_t *q, const char *id, const char *netkey, long long interval_s, long long keep_s,
+			const char *log_json)
 {
 	struct buf told = BUF_INIT, notice = BUF_INIT, list = BUF_INIT;
 	char now[24], ival[24], keep[24], maxi[24];
-	int rc = 0;
 
 	buf_printf(&told, "%stold:%s", q->prefix, netkey);
 	buf_printf(&notice, "%snotice:%s", q->prefix, id);
@@ -654,16 +801,40 @@ int nqueue_sent(nqueue_t *q, const char *id, const char *netkey, long long inter
 	snprintf(ival, sizeof(ival), "%lld", interval_s);
 	snprintf(keep, sizeof(keep), "%lld", keep_s > 0 ? keep_s : 1);
 	snprintf(maxi, sizeof(maxi), "%d", NQUEUE_NOTICES_KEEP - 1);
-	redisReply *r = run(q, "EVAL", sent_script, "3", buf_cstr(&told), buf_cstr(&notice), buf_cstr(&list), now,
-			    ival, keep, log_json, maxi, NULL);
-	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
-		rc = reply_error(q, r, "recording a notice", error_r);
-	else
-		freeReplyObject(r);
+	append(q, "EVAL", sent_script, "3", buf_cstr(&told), buf_cstr(&notice), buf_cstr(&list), now, ival, keep,
+	       log_json, maxi, NULL);
 	buf_free(&told);
 	buf_free(&notice);
 	buf_free(&list);
-	return rc;
+}
+
+size_t nqueue_sent_many(nqueue_t *q, const struct nqueue_sent_rec *recs, size_t n, long long interval_s,
+			long long keep_s, char **error_r)
+{
+	size_t failed = 0;
+
+	for (size_t i = 0; i < n; i++)
+		append_sent(q, recs[i].id, recs[i].netkey, interval_s, keep_s, recs[i].log_json);
+	for (size_t i = 0; i < n; i++) {
+		redisReply *r = next_reply(q);
+		if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+			if (failed++ == 0)
+				reply_error(q, r, "recording a notice", error_r);
+			else if (r != NULL)
+				freeReplyObject(r);
+		} else {
+			freeReplyObject(r);
+		}
+	}
+	return failed;
+}
+
+int nqueue_sent(nqueue_t *q, const char *id, const char *netkey, long long interval_s,
+		long long keep_s, const char *log_json, char **error_r)
+{
+	struct nqueue_sent_rec rec = { id, netkey, log_json };
+
+	return nqueue_sent_many(q, &rec, 1, interval_s, keep_s, error_r) == 0 ? 0 : -1;
 }
 
 void *nqueue_command(nqueue_t *q, const char *first, ...)

@@ -6,7 +6,7 @@
  * doc/reports.md):
  *
  *   {p}reports                  the stream (common/report); group "notify"
- *   {p}net:<window>:<netkey>    hash: network facts, hits, first, last,
+ *   {p}net:<window>:<netkey>    hash: network facts, hits, first,
  *                               a:<addr> hits, l:<addr> last seen,
  *                               d:<addr> "first TAB evidence TAB helo",
  *                               h:<host> and L:<list> counts; EXPIREs
@@ -85,6 +85,22 @@ struct net_agg *nqueue_load_net(nqueue_t *q, nagg_t *into, long long window, con
 
 /* 1 when netkey was told within notify_interval, 0 when not, -1 on error. */
 int nqueue_told(nqueue_t *q, const char *netkey);
+
+/*
+ * Pipelined forms for a batch of notices: n commands, one round trip.
+ * told_r[i], res_r[i] as nqueue_told() and nqueue_claim_send(); nets_r[i]
+ * as nqueue_load_net() (NULL when gone or on error).
+ */
+void nqueue_told_many(nqueue_t *q, char *const *netkeys, size_t n, int *told_r);
+void nqueue_load_nets(nqueue_t *q, nagg_t *into, const long long *windows, char *const *netkeys, size_t n,
+		      struct net_agg **nets_r);
+void nqueue_claim_send_many(nqueue_t *q, char *const *ids, size_t n, unsigned ttl_s, long long rate, int *res_r);
+struct nqueue_sent_rec {
+	const char *id, *netkey, *log_json;
+};
+/* nqueue_sent() for n notices; the number that failed (the first error in *error_r). */
+size_t nqueue_sent_many(nqueue_t *q, const struct nqueue_sent_rec *recs, size_t n, long long interval_s,
+			long long keep_s, char **error_r);
 /* 1 when this notifier now owns notice id, 0 when another has it or it was sent, -1. */
 int nqueue_claim(nqueue_t *q, const char *id, unsigned ttl_s);
 void nqueue_unclaim(nqueue_t *q, const char *id);

@@ -98,7 +98,7 @@ rg_like "$out" "pending +0" "ctl queue: nothing pending"
 rg_like "$out" "consumer +a pending=0" "ctl queue: the consumer that read it"
 out=$("$CTL" -c "$RUN/mx1.conf" networks)
 rg_like "$out" "192.0.2.128-192.0.2.191 +NET-B-SUB +3  yes +irt@net-b.example" "ctl networks: a told network"
-rg_like "$out" "203.0.113.0/24 +- +3  no +-" "ctl networks: the group without an owner"
+rg_like "$out" "203.0.113.0/24 +- +3  none +-" "ctl networks: the group without an owner (told: none, nobody to tell)"
 rg_like "$out" "2001:db8::/32 +NET-C6 +1  no +abuse6@net-c.example" "ctl networks: one below the threshold"
 out=$("$CTL" -c "$RUN/mx1.conf" notices -n 2)
 rg_is "$(printf '%s\n' "$out" | grep -c ' rg-')" 2 "ctl notices -n 2: two rows"
