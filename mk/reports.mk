@@ -8,7 +8,8 @@ common_librelayguard_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report_driver
 TESTS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report.sh \
-	tests/integration/notify.sh tests/integration/notify_postfix.sh
+	tests/integration/notify.sh tests/integration/notify_postfix.sh tests/integration/notify_contact.sh \
+	tests/integration/notify_install.sh
 tests_unit_test_report_SOURCES = tests/unit/test_report.c tests/unit/tap.h
 tests_unit_test_spool_SOURCES = tests/unit/test_spool.c tests/unit/tap.h
 tests_unit_test_owners_SOURCES = tests/unit/test_owners.c tests/unit/tap.h
@@ -16,6 +17,7 @@ tests_unit_test_notice_SOURCES = tests/unit/test_notice.c tests/unit/tap.h notif
 tests_unit_test_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
 tests_integration_report_driver_SOURCES = tests/integration/report_driver.c
 EXTRA_DIST += tests/integration/report.sh tests/integration/notify.sh tests/integration/notify_postfix.sh \
+	tests/integration/notify_contact.sh tests/integration/notify_install.sh \
 	tests/data/owners tests/data/postfix/notify-main.cf.in bench/notify-bench.sh doc/reports.md
 
 # relayguard-notify

@@ -123,8 +123,11 @@ void notify_render(const struct notifier *n, const struct net_agg *net, char id[
 
 enum notify_to notify_recipient(struct notifier *n, const struct net_agg *net, struct buf *to, struct buf *why)
 {
+	size_t why_start = why->len;
+
 	if (ncontact_find(n->contacts, net, to, why) == NCONTACT_NONE)
 		return NOTIFY_TO_NONE;
+	buf_truncate(why, why_start);	/* the links passed over do not matter now */
 	struct buf entry = BUF_INIT;
 	bool hit = nsuppress_match(n->suppress, net, buf_cstr(to), &entry);
 	if (hit)
