@@ -415,10 +415,26 @@ static bool address_ok(const char *a)
 	return mailbox_valid(a, NULL);
 }
 
+bool deliver_sender_ok(const char *s, const char **why_r)
+{
+	const char *at = strchr(s, '@');
+
+	*why_r = s[0] == '-' ? "starts with '-'"
+		 : at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL ? "not local@domain"
+		 : strpbrk(s, "<>\"\\,;()[] \t\r\n") != NULL ? "a character a mailbox cannot hold"
+		 : NULL;
+	for (const char *p = s; *why_r == NULL && *p; p++)
+		if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+			*why_r = "a control or 8-bit byte";
+	return *why_r == NULL;
+}
+
 int deliver_send(deliver_t *d, const char *id, const char *from, const char *to, const char *bcc,
 		 const struct buf *msg, char **error_r)
 {
-	if (!address_ok(to) || !address_ok(from) || (bcc[0] != '\0' && !address_ok(bcc)))
+	const char *why;
+
+	if (!address_ok(to) || !deliver_sender_ok(from, &why) || (bcc[0] != '\0' && !address_ok(bcc)))
 		return fail(error_r, "refusing to send: bad address (from %s, to %s)", from, to);
 	switch (d->kind) {
 	case K_OUTBOX:

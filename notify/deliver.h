@@ -17,6 +17,9 @@
 #ifndef RELAYGUARD_DELIVER_H
 #define RELAYGUARD_DELIVER_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "buf.h"
 
 #define DELIVER_TIMEOUT_S 30
@@ -41,6 +44,14 @@ void deliver_free(deliver_t **d);
  */
 int deliver_send(deliver_t *d, const char *id, const char *sender, const char *to, const char *bcc,
 		 const struct buf *msg, char **error_r) __attribute__((warn_unused_result));
+
+/*
+ * Is s safe as the envelope sender (our own address, from the
+ * configuration)?  local@domain with no byte that could end an SMTP
+ * argument or read as a sendmail option; unlike a recipient, a domain of
+ * one label (a bare host name) is allowed.  False with *why_r (static).
+ */
+bool deliver_sender_ok(const char *s, const char **why_r);
 
 /* Notices deliver_send() accepted and deliver_flush() has not made final. */
 size_t deliver_pending(const deliver_t *d);

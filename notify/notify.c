@@ -26,7 +26,6 @@
 
 #include "json.h"
 #include "log.h"
-#include "mailbox.h"
 #include "mem.h"
 #include "notify.h"
 #include "nqueue.h"
@@ -648,8 +647,8 @@ static int load_template(struct notifier *n)
 
 /*
  * The envelope sender: notify_envelope_sender, or the address of
- * notify_from ("Name <a@b>" -> a@b); $myhostname expanded.  It must be a
- * valid mailbox: it reaches sendmail's command line and MAIL FROM.
+ * notify_from ("Name <a@b>" -> a@b); $myhostname expanded.  It must be
+ * safe (deliver_sender_ok): it reaches sendmail's command line and MAIL FROM.
  */
 static int setup_sender(struct notifier *n)
 {
@@ -662,8 +661,8 @@ static int setup_sender(struct notifier *n)
 		const char *lt = strrchr(n->from, '<'), *gt = lt ? strchr(lt, '>') : NULL;
 		n->sender = lt && gt ? xstrndup(lt + 1, (size_t)(gt - lt - 1)) : xstrdup(n->from);
 	}
-	if (!mailbox_valid(n->sender, &why)) {
-		log_error("%s %s: not a valid mailbox: %s", es[0] ? "notify_envelope_sender" : "notify_from", n->sender,
+	if (!deliver_sender_ok(n->sender, &why)) {
+		log_error("%s %s: not usable as the envelope sender: %s", es[0] ? "notify_envelope_sender" : "notify_from", n->sender,
 			  why);
 		return -1;
 	}
