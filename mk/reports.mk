@@ -64,16 +64,23 @@ uninstall-notice-template:
 ctl_relayguard_ctl_SOURCES += ctl/ctl_reports.c notify/nqueue.c notify/nqueue.h notify/nagg.c notify/nagg.h \
 	notify/nsuppress.c notify/nsuppress.h
 
-# Fuzz targets (pattern of mk/fuzz.mk): journal lines, owners files.
-check_PROGRAMS += tests/fuzz/replay_report tests/fuzz/replay_owners
-TESTS += tests/fuzz/replay_report tests/fuzz/replay_owners
+# Fuzz targets (pattern of mk/fuzz.mk): journal lines, owners files, the
+# notify_suppress file and mailbox check.
+check_PROGRAMS += tests/fuzz/replay_report tests/fuzz/replay_owners tests/fuzz/replay_suppress
+TESTS += tests/fuzz/replay_report tests/fuzz/replay_owners tests/fuzz/replay_suppress
+tests_fuzz_replay_suppress_SOURCES = tests/fuzz/fuzz_suppress.c tests/fuzz/replay.c notify/nsuppress.c notify/nagg.c
+tests_fuzz_replay_suppress_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify -DFUZZ_NAME='"suppress"'
 tests_fuzz_replay_report_SOURCES = tests/fuzz/fuzz_report.c tests/fuzz/replay.c
 tests_fuzz_replay_report_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"report"'
 tests_fuzz_replay_owners_SOURCES = tests/fuzz/fuzz_owners.c tests/fuzz/replay.c
 tests_fuzz_replay_owners_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"owners"'
 
 if ENABLE_FUZZING
-noinst_PROGRAMS += tests/fuzz/report-fuzzer tests/fuzz/owners-fuzzer
+noinst_PROGRAMS += tests/fuzz/report-fuzzer tests/fuzz/owners-fuzzer tests/fuzz/suppress-fuzzer
+tests_fuzz_suppress_fuzzer_SOURCES = tests/fuzz/fuzz_suppress.c notify/nsuppress.c notify/nagg.c
+tests_fuzz_suppress_fuzzer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
+tests_fuzz_suppress_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_suppress_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_report_fuzzer_SOURCES = tests/fuzz/fuzz_report.c
 tests_fuzz_report_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_report_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
