@@ -262,6 +262,7 @@ static int state_load(struct state *st)
 struct round {
 	struct notifier *n;
 	struct state *st;
+	bool untold_changed;	/* an untold mark to save */
 	struct buf scratch;
 };
 
@@ -291,7 +292,7 @@ static bool due(struct round *r, const struct net_agg *net, const char *id, long
 	       (told == NULL || now - told->v >= r->n->interval_s);
 }
 
-/* A network that gets no notice: logged once per notify_interval. */
+/* A network that gets no notice: logged once per notify_interval (the state remembers it). */
 static void untold_once(struct round *r, const struct net_agg *net, enum notify_to what, const char *why, long long now)
 {
 	const struct kv *seen = kv_find(&r->st->untold, net->netkey);
@@ -300,6 +301,7 @@ static void untold_once(struct round *r, const struct net_agg *net, enum notify_
 	if (seen != NULL && now - seen->v < ival)
 		return;
 	kv_set(&r->st->untold, net->netkey, now);
+	r->untold_changed = true;
 	notify_log_untold(net, what, why);
 }
 
@@ -377,7 +379,6 @@ static void send_notices(struct round *r)
 	long long now = (long long)time(NULL);
 	char hour[24];
 	size_t *idx = NULL, n_idx = 0;
-	bool untold_before = r->st->untold.n;
 
 	snprintf(hour, sizeof(hour), "%lld", now / 3600);
 	nsuppress_refresh(n->suppress);
@@ -401,9 +402,11 @@ static void send_notices(struct round *r)
 			n_idx = 0;
 		}
 	}
+	bool saved = n_idx > 0;
 	record_sent(r, idx, n_idx, now, hour);
-	if (!n->dry_run && n_idx == 0 && r->st->untold.n != (size_t)untold_before)
+	if (!n->dry_run && !saved && r->untold_changed)
 		(void)state_save(r->st);
+	r->untold_changed = false;
 	free(idx);
 }
 
