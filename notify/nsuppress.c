@@ -213,8 +213,10 @@ size_t nsuppress_load_text(nsuppress_t *s, const char *text, size_t len, const c
 		}
 		off += llen + (nl != NULL);
 	}
-	qsort(s->contacts.v, s->contacts.n, sizeof(char *), cmp_str);
-	qsort(s->domains.v, s->domains.n, sizeof(char *), cmp_str);
+	if (s->contacts.n > 1)
+		qsort(s->contacts.v, s->contacts.n, sizeof(char *), cmp_str);
+	if (s->domains.n > 1)
+		qsort(s->domains.v, s->domains.n, sizeof(char *), cmp_str);
 	return bad;
 }
 
