@@ -25,6 +25,7 @@ bin_PROGRAMS += notify/relayguard-notify
 notify_relayguard_notify_SOURCES = notify/notify.c notify/notify.h notify/nspool.c \
 	notify/nagg.c notify/nagg.h notify/notice.c notify/notice.h \
 	notify/deliver.c notify/deliver.h notify/nqueue.c notify/nqueue.h \
+	notify/nqueue_int.h notify/nqueue_notice.c notify/notify_lib.c \
 	notify/ncontact.c notify/ncontact.h notify/nsuppress.c notify/nsuppress.h
 nodist_notify_relayguard_notify_SOURCES = notify/notice_default.inc
 notify_relayguard_notify_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify -I$(top_builddir)/notify
@@ -61,7 +62,8 @@ uninstall-notice-template:
 .PHONY: install-notice-template uninstall-notice-template
 
 # relayguard-ctl queue / networks / notices
-ctl_relayguard_ctl_SOURCES += ctl/ctl_reports.c notify/nqueue.c notify/nqueue.h notify/nagg.c notify/nagg.h \
+ctl_relayguard_ctl_SOURCES += ctl/ctl_reports.c notify/nqueue.c notify/nqueue.h notify/nqueue_int.h \
+	notify/nagg.c notify/nagg.h \
 	notify/nsuppress.c notify/nsuppress.h
 
 # Fuzz targets (pattern of mk/fuzz.mk): journal lines, owners files, the

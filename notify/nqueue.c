@@ -13,6 +13,7 @@
 
 #include "mem.h"
 #include "nqueue.h"
+#include "nqueue_int.h"
 
 /* Arguments per network block of the commit script, before its rows. */
 #define COMMIT_NET_FIELDS 11
@@ -82,16 +83,6 @@ static const char commit_script[] =
 	"end\n"
 	"return out\n";
 
-struct nqueue {
-	redisContext *c;
-	char *prefix;
-	char *stream;
-	char *consumer;
-	unsigned long long claim_idle_ms;
-	long long window_s;
-	char own_cursor[NQUEUE_ID_MAX];
-	char claim_cursor[NQUEUE_ID_MAX];
-};
 
 /* A growing argument vector; the strings are owned by the bufs. */
 struct args {
@@ -150,7 +141,7 @@ static redisReply *vrun(nqueue_t *q, const char *first, va_list ap)
 }
 
 /* Run a command given as strings (NULL-terminated list). */
-static redisReply *run(nqueue_t *q, const char *first, ...)
+redisReply *nqueue_run(nqueue_t *q, const char *first, ...)
 {
 	va_list ap;
 
@@ -161,11 +152,10 @@ static redisReply *run(nqueue_t *q, const char *first, ...)
 }
 
 /*
- * Pipelining: append() queues a command without waiting, next_reply()
- * takes the replies in order.  The *_many functions send n commands and
+ * Pipelining (nqueue_int.h): the *_many functions append n commands and
  * then read n replies: one round trip instead of n.
  */
-static void append(nqueue_t *q, const char *first, ...)
+void nqueue_append(nqueue_t *q, const char *first, ...)
 {
 	struct args a = { 0 };
 	va_list ap;
@@ -186,7 +176,7 @@ static void append(nqueue_t *q, const char *first, ...)
 	args_free(&a);
 }
 
-static redisReply *next_reply(nqueue_t *q)
+redisReply *nqueue_next_reply(nqueue_t *q)
 {
 	void *r = NULL;
 
@@ -195,7 +185,7 @@ static redisReply *next_reply(nqueue_t *q)
 	return r;
 }
 
-static int reply_error(nqueue_t *q, redisReply *r, const char *what, char **error_r)
+int nqueue_reply_error(nqueue_t *q, redisReply *r, const char *what, char **error_r)
 {
 	struct buf e = BUF_INIT;
 
@@ -242,17 +232,17 @@ static int connect_server(nqueue_t *q, const cfg_t *cfg, char **error_r)
 	const char *password = cfg_str(cfg, CFG_REDIS_PASSWORD);
 	redisReply *r;
 	if (*password != '\0') {
-		r = run(q, "AUTH", password, NULL);
+		r = nqueue_run(q, "AUTH", password, NULL);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR)
-			return reply_error(q, r, "AUTH", error_r);	/* never echo the password */
+			return nqueue_reply_error(q, r, "AUTH", error_r);	/* never echo the password */
 		freeReplyObject(r);
 	}
 	if (cfg_int(cfg, CFG_REDIS_DB) != 0) {
 		char db[24];
 		snprintf(db, sizeof(db), "%lld", cfg_int(cfg, CFG_REDIS_DB));
-		r = run(q, "SELECT", db, NULL);
+		r = nqueue_run(q, "SELECT", db, NULL);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR)
-			return reply_error(q, r, "SELECT", error_r);
+			return nqueue_reply_error(q, r, "SELECT", error_r);
 		freeReplyObject(r);
 	}
 	return 0;
@@ -275,9 +265,9 @@ int nqueue_open(const cfg_t *cfg, const char *consumer, nqueue_t **q_r, char **e
 		nqueue_close(&q);
 		return -1;
 	}
-	redisReply *r = run(q, "XGROUP", "CREATE", q->stream, NQUEUE_GROUP, "0", "MKSTREAM", NULL);
+	redisReply *r = nqueue_run(q, "XGROUP", "CREATE", q->stream, NQUEUE_GROUP, "0", "MKSTREAM", NULL);
 	if (r == NULL || (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0)) {
-		reply_error(q, r, "XGROUP CREATE", error_r);
+		nqueue_reply_error(q, r, "XGROUP CREATE", error_r);
 		nqueue_close(&q);
 		return -1;
 	}
@@ -355,10 +345,10 @@ long nqueue_read(nqueue_t *q, enum nqueue_phase phase, size_t count, int block_m
 	snprintf(blk, sizeof(blk), "%d", block_ms);
 	if (phase == NQUEUE_CLAIM) {
 		snprintf(idle, sizeof(idle), "%llu", q->claim_idle_ms);
-		r = run(q, "XAUTOCLAIM", q->stream, NQUEUE_GROUP, q->consumer, idle, q->claim_cursor,
+		r = nqueue_run(q, "XAUTOCLAIM", q->stream, NQUEUE_GROUP, q->consumer, idle, q->claim_cursor,
 			"COUNT", n, NULL);
 		if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
-			return reply_error(q, r, "XAUTOCLAIM", error_r);
+			return nqueue_reply_error(q, r, "XAUTOCLAIM", error_r);
 		got = read_entries(r->element[1], cb, ctx, NULL);
 		if (r->element[0]->type == REDIS_REPLY_STRING && r->element[0]->len < NQUEUE_ID_MAX)
 			memcpy(q->claim_cursor, r->element[0]->str, r->element[0]->len + 1);
@@ -367,13 +357,13 @@ long nqueue_read(nqueue_t *q, enum nqueue_phase phase, size_t count, int block_m
 	}
 	const char *from = phase == NQUEUE_NEW ? ">" : q->own_cursor;
 	if (phase == NQUEUE_NEW && block_ms > 0)
-		r = run(q, "XREADGROUP", "GROUP", NQUEUE_GROUP, q->consumer, "COUNT", n, "BLOCK", blk,
+		r = nqueue_run(q, "XREADGROUP", "GROUP", NQUEUE_GROUP, q->consumer, "COUNT", n, "BLOCK", blk,
 			"STREAMS", q->stream, from, NULL);
 	else
-		r = run(q, "XREADGROUP", "GROUP", NQUEUE_GROUP, q->consumer, "COUNT", n, "STREAMS",
+		r = nqueue_run(q, "XREADGROUP", "GROUP", NQUEUE_GROUP, q->consumer, "COUNT", n, "STREAMS",
 			q->stream, from, NULL);
 	if (r == NULL || r->type == REDIS_REPLY_ERROR)
-		return reply_error(q, r, "XREADGROUP", error_r);
+		return nqueue_reply_error(q, r, "XREADGROUP", error_r);
 	if (r->type == REDIS_REPLY_ARRAY && r->elements > 0 && r->element[0]->type == REDIS_REPLY_ARRAY &&
 	    r->element[0]->elements == 2)
 		got = read_entries(r->element[0]->element[1], cb, ctx,
@@ -489,7 +479,7 @@ int nqueue_commit(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_i
 		r = NULL;
 	buf_free(&cmd);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
-		return reply_error(q, r, "commit", error_r);
+		return nqueue_reply_error(q, r, "commit", error_r);
 	due_pairs(r, cb, ctx);
 	freeReplyObject(r);
 	return 0;
@@ -503,10 +493,10 @@ int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb 
 
 	buf_printf(&key, "%snets:%lld", q->prefix, window);
 	snprintf(min, sizeof(min), "%lld", min_hits);
-	redisReply *r = run(q, "ZRANGEBYSCORE", buf_cstr(&key), min, "+inf", NULL);
+	redisReply *r = nqueue_run(q, "ZRANGEBYSCORE", buf_cstr(&key), min, "+inf", NULL);
 	buf_free(&key);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
-		return reply_error(q, r, "ZRANGEBYSCORE", error_r);
+		return nqueue_reply_error(q, r, "ZRANGEBYSCORE", error_r);
 	for (size_t i = 0; i < r->elements; i++)
 		if (r->element[i]->type == REDIS_REPLY_STRING)
 			cb(window, r->element[i]->str, ctx);
@@ -572,7 +562,7 @@ static struct net_agg *load_reply(nqueue_t *q, redisReply *r, nagg_t *into, long
 				  char **error_r)
 {
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-		reply_error(q, r, "HGETALL", error_r);
+		nqueue_reply_error(q, r, "HGETALL", error_r);
 		return NULL;
 	}
 	if (r->elements == 0) {
@@ -600,7 +590,7 @@ struct net_agg *nqueue_load_net(nqueue_t *q, nagg_t *into, long long window, con
 	struct buf key = BUF_INIT;
 
 	buf_printf(&key, "%snet:%lld:%s", q->prefix, window, netkey);
-	redisReply *r = run(q, "HGETALL", buf_cstr(&key), NULL);
+	redisReply *r = nqueue_run(q, "HGETALL", buf_cstr(&key), NULL);
 	buf_free(&key);
 	return load_reply(q, r, into, window, netkey, error_r);
 }
@@ -611,230 +601,11 @@ void nqueue_load_nets(nqueue_t *q, nagg_t *into, const long long *windows, char 
 	for (size_t i = 0; i < n; i++) {
 		struct buf key = BUF_INIT;
 		buf_printf(&key, "%snet:%lld:%s", q->prefix, windows[i], netkeys[i]);
-		append(q, "HGETALL", buf_cstr(&key), NULL);
+		nqueue_append(q, "HGETALL", buf_cstr(&key), NULL);
 		buf_free(&key);
 	}
 	for (size_t i = 0; i < n; i++)
-		nets_r[i] = load_reply(q, next_reply(q), into, windows[i], netkeys[i], NULL);
-}
-
-static int int_reply(nqueue_t *q, redisReply *r, long long *v_r)
-{
-	(void)q;
-	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
-		if (r != NULL)
-			freeReplyObject(r);
-		return -1;
-	}
-	*v_r = r->integer;
-	freeReplyObject(r);
-	return 0;
-}
-
-int nqueue_told(nqueue_t *q, const char *netkey)
-{
-	struct buf key = BUF_INIT;
-	long long v;
-
-	buf_printf(&key, "%stold:%s", q->prefix, netkey);
-	int rc = int_reply(q, run(q, "EXISTS", buf_cstr(&key), NULL), &v);
-	buf_free(&key);
-	return rc != 0 ? -1 : v > 0;
-}
-
-void nqueue_told_many(nqueue_t *q, char *const *netkeys, size_t n, int *told_r)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct buf key = BUF_INIT;
-		buf_printf(&key, "%stold:%s", q->prefix, netkeys[i]);
-		append(q, "EXISTS", buf_cstr(&key), NULL);
-		buf_free(&key);
-	}
-	for (size_t i = 0; i < n; i++) {
-		long long v;
-		told_r[i] = int_reply(q, next_reply(q), &v) != 0 ? -1 : v > 0;
-	}
-}
-
-static void rate_key(nqueue_t *q, struct buf *key)
-{
-	buf_printf(key, "%srate:%lld", q->prefix, (long long)time(NULL) / 3600);
-}
-
-/*
- * KEYS: notice, rate.  ARGV: claim value, claim TTL, rate.  1: claimed and
- * counted; 0: sent already or claimed by another; 2: the hour is full.
- */
-static const char claim_script[] =
-	"if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end\n"
-	"local n = redis.call('INCR', KEYS[2])\n"
-	"redis.call('EXPIRE', KEYS[2], 7200)\n"
-	"if n > tonumber(ARGV[3]) then redis.call('DECR', KEYS[2]); redis.call('DEL', KEYS[1]); return 2 end\n"
-	"return 1\n";
-
-void nqueue_claim_send_many(nqueue_t *q, char *const *ids, size_t n, unsigned ttl_s, long long rate, int *res_r)
-{
-	struct buf val = BUF_INIT, rkey = BUF_INIT;
-	char ttl[24], max[24];
-
-	buf_printf(&val, "claimed %s", q->consumer);
-	rate_key(q, &rkey);
-	snprintf(ttl, sizeof(ttl), "%u", ttl_s ? ttl_s : 1);
-	snprintf(max, sizeof(max), "%lld", rate);
-	for (size_t i = 0; i < n; i++) {
-		struct buf key = BUF_INIT;
-		buf_printf(&key, "%snotice:%s", q->prefix, ids[i]);
-		append(q, "EVAL", claim_script, "2", buf_cstr(&key), buf_cstr(&rkey), buf_cstr(&val), ttl, max, NULL);
-		buf_free(&key);
-	}
-	for (size_t i = 0; i < n; i++) {
-		long long v;
-		res_r[i] = int_reply(q, next_reply(q), &v) != 0 ? -1 : (int)v;
-	}
-	buf_free(&val);
-	buf_free(&rkey);
-}
-
-int nqueue_claim_send(nqueue_t *q, const char *id, unsigned ttl_s, long long rate)
-{
-	struct buf key = BUF_INIT, val = BUF_INIT, rkey = BUF_INIT;
-	char ttl[24], max[24];
-	long long v;
-
-	buf_printf(&key, "%snotice:%s", q->prefix, id);
-	buf_printf(&val, "claimed %s", q->consumer);
-	rate_key(q, &rkey);
-	snprintf(ttl, sizeof(ttl), "%u", ttl_s ? ttl_s : 1);
-	snprintf(max, sizeof(max), "%lld", rate);
-	int rc = int_reply(q, run(q, "EVAL", claim_script, "2", buf_cstr(&key), buf_cstr(&rkey), buf_cstr(&val),
-				  ttl, max, NULL), &v);
-	buf_free(&key);
-	buf_free(&val);
-	buf_free(&rkey);
-	return rc != 0 ? -1 : (int)v;
-}
-
-int nqueue_claim(nqueue_t *q, const char *id, unsigned ttl_s)
-{
-	struct buf key = BUF_INIT, val = BUF_INIT;
-	char ttl[24];
-
-	buf_printf(&key, "%snotice:%s", q->prefix, id);
-	buf_printf(&val, "claimed %s", q->consumer);
-	snprintf(ttl, sizeof(ttl), "%u", ttl_s);
-	redisReply *r = run(q, "SET", buf_cstr(&key), buf_cstr(&val), "NX", "EX", ttl, NULL);
-	buf_free(&key);
-	buf_free(&val);
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		if (r != NULL)
-			freeReplyObject(r);
-		return -1;
-	}
-	int got = r->type == REDIS_REPLY_STATUS;
-	freeReplyObject(r);
-	return got;
-}
-
-void nqueue_unclaim(nqueue_t *q, const char *id)
-{
-	struct buf key = BUF_INIT;
-
-	buf_printf(&key, "%snotice:%s", q->prefix, id);
-	redisReply *r = run(q, "DEL", buf_cstr(&key), NULL);
-	if (r != NULL)
-		freeReplyObject(r);
-	buf_free(&key);
-}
-
-int nqueue_rate_take(nqueue_t *q, long long rate)
-{
-	struct buf key = BUF_INIT;
-	long long n;
-
-	rate_key(q, &key);
-	if (int_reply(q, run(q, "INCR", buf_cstr(&key), NULL), &n) != 0) {
-		buf_free(&key);
-		return -1;
-	}
-	redisReply *r = run(q, "EXPIRE", buf_cstr(&key), "7200", NULL);
-	if (r != NULL)
-		freeReplyObject(r);
-	if (n > rate) {
-		r = run(q, "DECR", buf_cstr(&key), NULL);
-		if (r != NULL)
-			freeReplyObject(r);
-	}
-	buf_free(&key);
-	return n <= rate;
-}
-
-void nqueue_rate_give(nqueue_t *q)
-{
-	struct buf key = BUF_INIT;
-
-	rate_key(q, &key);
-	redisReply *r = run(q, "DECR", buf_cstr(&key), NULL);
-	if (r != NULL)
-		freeReplyObject(r);
-	buf_free(&key);
-}
-
-/* KEYS: told, notice, log.  ARGV: now, interval (0 = none), keep, log line, log length - 1. */
-static const char sent_script[] =
-	"if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end\n"
-	"redis.call('SET', KEYS[2], 'sent', 'EX', ARGV[3])\n"
-	"redis.call('LPUSH', KEYS[3], ARGV[4])\n"
-	"redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[5]))\n"
-	"return 1\n";
-
-/* Append the sent script for one notice. */
-static void append_sent(nqueue_t *q, const char *id, const char *netkey, long long interval_s, long long keep_s,
-			const char *log_json)
-{
-	struct buf told = BUF_INIT, notice = BUF_INIT, list = BUF_INIT;
-	char now[24], ival[24], keep[24], maxi[24];
-
-	buf_printf(&told, "%stold:%s", q->prefix, netkey);
-	buf_printf(&notice, "%snotice:%s", q->prefix, id);
-	buf_printf(&list, "%snotices", q->prefix);
-	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-	snprintf(ival, sizeof(ival), "%lld", interval_s);
-	snprintf(keep, sizeof(keep), "%lld", keep_s > 0 ? keep_s : 1);
-	snprintf(maxi, sizeof(maxi), "%d", NQUEUE_NOTICES_KEEP - 1);
-	append(q, "EVAL", sent_script, "3", buf_cstr(&told), buf_cstr(&notice), buf_cstr(&list), now, ival, keep,
-	       log_json, maxi, NULL);
-	buf_free(&told);
-	buf_free(&notice);
-	buf_free(&list);
-}
-
-size_t nqueue_sent_many(nqueue_t *q, const struct nqueue_sent_rec *recs, size_t n, long long interval_s,
-			long long keep_s, char **error_r)
-{
-	size_t failed = 0;
-
-	for (size_t i = 0; i < n; i++)
-		append_sent(q, recs[i].id, recs[i].netkey, interval_s, keep_s, recs[i].log_json);
-	for (size_t i = 0; i < n; i++) {
-		redisReply *r = next_reply(q);
-		if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
-			if (failed++ == 0)
-				reply_error(q, r, "recording a notice", error_r);
-			else if (r != NULL)
-				freeReplyObject(r);
-		} else {
-			freeReplyObject(r);
-		}
-	}
-	return failed;
-}
-
-int nqueue_sent(nqueue_t *q, const char *id, const char *netkey, long long interval_s,
-		long long keep_s, const char *log_json, char **error_r)
-{
-	struct nqueue_sent_rec rec = { id, netkey, log_json };
-
-	return nqueue_sent_many(q, &rec, 1, interval_s, keep_s, error_r) == 0 ? 0 : -1;
+		nets_r[i] = load_reply(q, nqueue_next_reply(q), into, windows[i], netkeys[i], NULL);
 }
 
 void *nqueue_command(nqueue_t *q, const char *first, ...)
@@ -860,10 +631,10 @@ long nqueue_scan(nqueue_t *q, char cursor[NQUEUE_ID_MAX], size_t count, nqueue_e
 
 	snprintf(n, sizeof(n), "%zu", count);
 	buf_printf(&from, "%s%s", cursor[0] ? "(" : "", cursor[0] ? cursor : "-");
-	redisReply *r = run(q, "XRANGE", q->stream, buf_cstr(&from), "+", "COUNT", n, NULL);
+	redisReply *r = nqueue_run(q, "XRANGE", q->stream, buf_cstr(&from), "+", "COUNT", n, NULL);
 	buf_free(&from);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
-		return reply_error(q, r, "XRANGE", error_r);
+		return nqueue_reply_error(q, r, "XRANGE", error_r);
 	long got = read_entries(r, cb, ctx, cursor);
 	freeReplyObject(r);
 	return got;
