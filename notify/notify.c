@@ -47,12 +47,18 @@ struct outgoing {
 /* Due networks whose Redis steps are sent in one round trip. */
 #define NOTIFY_PIPE 256
 
+/* A batch of stream entries: their counts and their ids (to acknowledge). */
+struct batchbuf {
+	nagg_t *nagg;
+	char **ids;
+	size_t n_ids;
+};
+
 struct run {
 	struct notifier *n;
 	nqueue_t *q;
-	nagg_t *batch;
-	char **ids;
-	size_t n_ids;
+	struct batchbuf bufs[2];	/* one committed while the other is read */
+	struct batchbuf *cur;		/* where on_entry counts */
 	struct due *due;
 	size_t n_due, cap_due;
 	long long max_window;	/* newest window seen */
@@ -101,7 +107,7 @@ static void on_entry(const char *id, const struct report_event *ev, void *ctx)
 	struct notifier *n = r->n;
 	struct nagg_owner owner;
 
-	r->ids[r->n_ids++] = xstrdup(id);
+	r->cur->ids[r->cur->n_ids++] = xstrdup(id);
 	if (ev == NULL) {
 		n->bad_events++;
 		return;
@@ -111,7 +117,7 @@ static void on_entry(const char *id, const struct report_event *ev, void *ctx)
 	long long w = ev->time / n->window_s;
 	if (w > r->max_window)
 		r->max_window = w;
-	nagg_add(r->batch, w, &owner, ev);
+	nagg_add(r->cur->nagg, w, &owner, ev);
 }
 
 /*
@@ -353,39 +359,114 @@ static int scan_due(struct run *r)
 	return 0;
 }
 
+static void batch_clear(struct batchbuf *b)
+{
+	nagg_clear(b->nagg);
+	for (size_t i = 0; i < b->n_ids; i++)
+		free(b->ids[i]);
+	b->n_ids = 0;
+}
+
 /* Read one batch of phase, commit it, send what became due.  Entries read, or -1. */
 static long one_batch(struct run *r, enum nqueue_phase phase, int block_ms)
 {
+	struct batchbuf *b = r->cur;
 	char *err = NULL;
 
 	long got = nqueue_read(r->q, phase, NOTIFY_BATCH, block_ms, on_entry, r, &err);
-	if (got > 0 && nqueue_commit(r->q, r->batch, r->ids, r->n_ids, r->n->min_hits, add_due, r, &err) != 0)
+	if (got > 0 && nqueue_commit(r->q, b->nagg, b->ids, b->n_ids, r->n->min_hits, add_due, r, &err) != 0)
 		got = -1;
 	if (got < 0) {
 		log_warning("%s", err);
 		free(err);
 	}
-	nagg_clear(r->batch);
-	for (size_t i = 0; i < r->n_ids; i++)
-		free(r->ids[i]);
-	r->n_ids = 0;
+	batch_clear(b);
 	if (got > 0)
 		send_due(r);
 	return got;
 }
 
+/* The first read of new entries (may wait block_ms): entries read into r->cur, or -1. */
+static long one_batch_read(struct run *r, int block_ms)
+{
+	char *err = NULL;
+
+	long got = nqueue_read(r->q, NQUEUE_NEW, NOTIFY_BATCH, block_ms, on_entry, r, &err);
+	if (got < 0) {
+		log_warning("%s", err);
+		free(err);
+		batch_clear(r->cur);
+	}
+	return got;
+}
+
+/*
+ * New entries, batch after batch, each batch's commit overlapped with the
+ * reading and counting of the next (nqueue_commit_ahead).  Entries
+ * committed, or -1.  A batch read ahead and not committed (stop, or a
+ * failed commit) stays pending in the group: read again after a restart,
+ * or claimed after notify_claim_idle.
+ */
+static long new_batches(struct run *r, int block_ms)
+{
+	long total = 0;
+
+	long got = one_batch_read(r, block_ms);
+	while (got > 0) {
+		struct batchbuf *b = r->cur;
+		char *err = NULL;
+		long ahead = 0;
+		r->cur = b == &r->bufs[0] ? &r->bufs[1] : &r->bufs[0];
+		/* stopping: commit what is read, read nothing more */
+		int rc = r->n->stop ? nqueue_commit(r->q, b->nagg, b->ids, b->n_ids, r->n->min_hits, add_due, r, &err)
+				    : nqueue_commit_ahead(r->q, b->nagg, b->ids, b->n_ids, r->n->min_hits, add_due, r,
+							  NOTIFY_BATCH, on_entry, r, &ahead, &err);
+		batch_clear(b);
+		if (rc != 0) {
+			log_warning("%s", err);
+			free(err);
+			batch_clear(r->cur);
+			return -1;
+		}
+		total += got;
+		send_due(r);
+		got = ahead;
+	}
+	return got < 0 ? -1 : total;
+}
+
+static void run_free(struct run *r)
+{
+	clear_due(r);
+	free(r->due);
+	free(r->out);
+	nqueue_close(&r->q);
+	for (int i = 0; i < 2; i++) {
+		if (r->bufs[i].nagg != NULL)
+			batch_clear(&r->bufs[i]);
+		nagg_free(&r->bufs[i].nagg);
+		free(r->bufs[i].ids);
+	}
+	buf_free(&r->scratch);
+}
+
 static int run_redis(struct notifier *n)
 {
-	struct run r = { .n = n, .batch = nagg_new(), .ids = xcalloc(NOTIFY_BATCH, sizeof(char *)) };
+	struct run r = { .n = n };
 	char *err = NULL;
+
+	for (int i = 0; i < 2; i++) {
+		r.bufs[i].nagg = nagg_new();
+		r.bufs[i].ids = xcalloc(NOTIFY_BATCH, sizeof(char *));
+	}
+	r.cur = &r.bufs[0];
 	int status = 0;
 	time_t last_scan = 0;
 
 	if (nqueue_open(n->cfg, n->consumer, &r.q, &err) != 0) {
 		log_error("%s", err);
 		free(err);
-		nagg_free(&r.batch);
-		free(r.ids);
+		run_free(&r);
 		return 1;
 	}
 	/* First what this consumer had before a restart, then others' stale work. */
@@ -393,7 +474,7 @@ static int run_redis(struct notifier *n)
 		;
 	while (!n->stop) {
 		long claimed = one_batch(&r, NQUEUE_CLAIM, 0);
-		long got = one_batch(&r, NQUEUE_NEW, n->once ? 0 : NOTIFY_BLOCK_MS);
+		long got = new_batches(&r, n->once ? 0 : NOTIFY_BLOCK_MS);
 		if (got < 0 || claimed < 0) {
 			if (n->once) {
 				status = 1;
@@ -409,13 +490,7 @@ static int run_redis(struct notifier *n)
 		if (n->once && got == 0 && claimed == 0)
 			break;
 	}
-	clear_due(&r);
-	free(r.due);
-	free(r.out);
-	nqueue_close(&r.q);
-	nagg_free(&r.batch);
-	free(r.ids);
-	buf_free(&r.scratch);
+	run_free(&r);
 	return status;
 }
 
@@ -430,20 +505,22 @@ static void dry_entry(const char *id, const struct report_event *ev, void *ctx)
 		return;
 	r->n->events++;
 	notify_owner(r->n, &ev->client, &owner, &r->scratch);
-	nagg_add(r->batch, ev->time / r->n->window_s, &owner, ev);
+	nagg_add(r->cur->nagg, ev->time / r->n->window_s, &owner, ev);
 }
 
 static int run_dry_redis(struct notifier *n)
 {
-	struct run r = { .n = n, .batch = nagg_new() };
+	struct run r = { .n = n };
 	char cursor[NQUEUE_ID_MAX] = "";
 	char *err = NULL;
 	long got;
 
+	r.bufs[0].nagg = nagg_new();
+	r.cur = &r.bufs[0];
 	if (nqueue_open(n->cfg, n->consumer, &r.q, &err) != 0) {
 		log_error("%s", err);
 		free(err);
-		nagg_free(&r.batch);
+		run_free(&r);
 		return 1;
 	}
 	while ((got = nqueue_scan(r.q, cursor, NOTIFY_BATCH, dry_entry, &r, &err)) > 0)
@@ -453,8 +530,8 @@ static int run_dry_redis(struct notifier *n)
 		log_error("%s", err);
 		free(err);
 	}
-	for (size_t i = 0; i < nagg_count(r.batch); i++) {
-		struct net_agg *net = nagg_at(r.batch, i);
+	for (size_t i = 0; i < nagg_count(r.cur->nagg); i++) {
+		struct net_agg *net = nagg_at(r.cur->nagg, i);
 		char id[NOTICE_ID_MAX];
 		struct buf msg = BUF_INIT, to = BUF_INIT, why = BUF_INIT;
 		if (net->hits < n->min_hits || nqueue_told(r.q, net->netkey) == 1)
@@ -473,9 +550,7 @@ static int run_dry_redis(struct notifier *n)
 		buf_free(&to);
 		buf_free(&why);
 	}
-	nqueue_close(&r.q);
-	nagg_free(&r.batch);
-	buf_free(&r.scratch);
+	run_free(&r);
 	return got < 0;
 }
 

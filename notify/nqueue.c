@@ -462,27 +462,75 @@ static void due_pairs(const redisReply *r, nqueue_due_cb *cb, void *ctx)
 	}
 }
 
-int nqueue_commit(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids,
-		  long long min_hits, nqueue_due_cb *cb, void *ctx, char **error_r)
+/* Queue the commit command (not waiting for its reply). */
+static int commit_append(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids, long long min_hits)
 {
 	struct resp a = { BUF_INIT, 0 };
 	struct buf cmd = BUF_INIT;
-	redisReply *r = NULL;
 
-	if (n_ids == 0 && nagg_count(batch) == 0)
-		return 0;
 	commit_args(q, batch, ids, n_ids, min_hits, &a);
 	buf_printf(&cmd, "*%zu\r\n", a.n);
 	buf_append(&cmd, a.body.data, a.body.len);
 	buf_free(&a.body);
-	if (redisAppendFormattedCommand(q->c, cmd.data, cmd.len) == REDIS_OK && redisGetReply(q->c, (void **)&r) != REDIS_OK)
-		r = NULL;
+	int rc = redisAppendFormattedCommand(q->c, cmd.data, cmd.len) == REDIS_OK ? 0 : -1;
 	buf_free(&cmd);
+	return rc;
+}
+
+/* The commit's reply: due pairs to cb. */
+static int commit_reply(nqueue_t *q, nqueue_due_cb *cb, void *ctx, char **error_r)
+{
+	redisReply *r = nqueue_next_reply(q);
+
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
 		return nqueue_reply_error(q, r, "commit", error_r);
 	due_pairs(r, cb, ctx);
 	freeReplyObject(r);
 	return 0;
+}
+
+int nqueue_commit(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids,
+		  long long min_hits, nqueue_due_cb *cb, void *ctx, char **error_r)
+{
+	if (n_ids == 0 && nagg_count(batch) == 0)
+		return 0;
+	if (commit_append(q, batch, ids, n_ids, min_hits) != 0)
+		return nqueue_reply_error(q, NULL, "commit", error_r);
+	return commit_reply(q, cb, ctx, error_r);
+}
+
+/*
+ * The next batch is read (its reply kept, not parsed), then the commit is
+ * written out without waiting, then the read entries are handed to
+ * entry_cb while Redis runs the commit.  (Both commands in one write would
+ * not do: Redis sends the replies of one read of its socket together.)
+ */
+int nqueue_commit_ahead(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids, long long min_hits,
+			nqueue_due_cb *cb, void *ctx, size_t count, nqueue_entry_cb *entry_cb, void *entry_ctx,
+			long *got_r, char **error_r)
+{
+	char n[24];
+	int done = 0;
+
+	*got_r = 0;
+	snprintf(n, sizeof(n), "%zu", count);
+	redisReply *next = nqueue_run(q, "XREADGROUP", "GROUP", NQUEUE_GROUP, q->consumer, "COUNT", n, "STREAMS",
+				      q->stream, ">", NULL);
+	if (commit_append(q, batch, ids, n_ids, min_hits) != 0) {
+		if (next != NULL)
+			freeReplyObject(next);
+		return nqueue_reply_error(q, NULL, "commit", error_r);
+	}
+	while (!done && redisBufferWrite(q->c, &done) == REDIS_OK)
+		;
+	if (next == NULL || next->type == REDIS_REPLY_ERROR)
+		*got_r = -1;	/* nothing read ahead: the caller reads again */
+	else if (next->type == REDIS_REPLY_ARRAY && next->elements > 0 && next->element[0]->type == REDIS_REPLY_ARRAY &&
+		 next->element[0]->elements == 2)
+		*got_r = read_entries(next->element[0]->element[1], entry_cb, entry_ctx, NULL);
+	if (next != NULL)
+		freeReplyObject(next);
+	return commit_reply(q, cb, ctx, error_r);
 }
 
 int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb *cb, void *ctx,

@@ -75,6 +75,17 @@ int nqueue_commit(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_i
 		  long long min_hits, nqueue_due_cb *cb, void *ctx, char **error_r)
 	__attribute__((warn_unused_result));
 
+/*
+ * nqueue_commit(), overlapped with the next read: up to count NEW entries
+ * (not waiting for new ones) are read first and handed to entry_cb while
+ * Redis runs the commit, so the notifier's work on the next batch and
+ * Redis's on this one happen at the same time.  *got_r: the entries read
+ * ahead (0 none, -1 the read failed).  Returns as nqueue_commit().
+ */
+int nqueue_commit_ahead(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids, long long min_hits,
+			nqueue_due_cb *cb, void *ctx, size_t count, nqueue_entry_cb *entry_cb, void *entry_ctx,
+			long *got_r, char **error_r) __attribute__((warn_unused_result));
+
 /* Every network of window with at least min_hits: cb for each. */
 int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb *cb, void *ctx,
 	       char **error_r) __attribute__((warn_unused_result));
