@@ -288,7 +288,8 @@ static bool due(struct round *r, const struct net_agg *net, const char *id, long
 {
 	const struct kv *told = kv_find(&r->st->told, net->netkey);
 
-	return net->hits >= r->n->min_hits && net->abuse[0] != '\0' && kv_find(&r->st->sent, id) == NULL &&
+	/* who can be told is decided when sending (notify_recipient) */
+	return net->hits >= r->n->min_hits && kv_find(&r->st->sent, id) == NULL &&
 	       (told == NULL || now - told->v >= r->n->interval_s);
 }
 

@@ -5,7 +5,7 @@
 # mailbox, one log line per notify_interval for a network nobody can be
 # told (and relayguard-ctl networks --untold), notify_suppress by network,
 # contact and domain, reloaded by a running notifier when it changes, and
-# relayguard-ctl notices --suppress/--unsuppress.
+# relayguard-ctl notices --suppress/--unsuppress; with Redis and without.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require redis-server redis-cli rbldnsd
 
@@ -187,5 +187,36 @@ wait_log "notice rg-[0-9a-f]* sent: network=198.18.2.0 - 198.18.2.255 to=z3-abus
 rg_is "$rc" 0 "the running notifier read the changed file: the next network at zone.example is told"
 rg_like "$(cat "$RUN/daemon.err")" "notify_suppress $RUN/suppress: 1 entries" "its reload is logged"
 rg_stop "$npid"
+
+# 4. Without Redis (the spool journal and the state file): the same chain,
+# the untold network logged once across runs, ctl networks --untold.
+DRV="$RG_TOP_BUILDDIR/tests/integration/report_driver"
+printf '%s\n' 192.0.2.1 192.0.2.2 192.0.2.3 198.51.100.1 198.18.0.1 198.18.0.2 198.18.0.3 >"$RUN/bl.list"
+cat >"$RUN/spool.conf" <<CONF
+myhostname = solo.test
+report_spool = $RUN/spool
+report_dedupe_window = 0
+file_lists = bl.test:$RUN/bl.list*2
+dnsbl_threshold = 2
+owners_db = $RUN/owners.db
+notify_min_hits = 3
+notify_from = rg-notices@relayguard.test
+notify_transport = outbox:$RUN/out-spool
+notify_state_dir = $RUN/state-spool
+dns_servers = 127.0.0.1:$DNS_PORT
+notify_abuse_zone = abuse.test
+CONF
+"$DRV" "$RUN/spool.conf" engine 192.0.2.1 192.0.2.2 192.0.2.3 198.51.100.1 198.51.100.1 198.51.100.1 \
+	198.18.0.1 198.18.0.2 198.18.0.3 >/dev/null
+"$NOTIFY" -c "$RUN/spool.conf" --once 2>"$RUN/sp1.err"; rc=$?
+rg_is "$rc" 0 "spool mode: relayguard-notify --once"
+rg_is "$(grep -h '^To: ' "$RUN/out-spool"/*.eml | sort | tr '\n' ' ')" "To: abuse@own.example To: dns-abuse@zone.example " \
+	"spool mode: owners_db and notify_abuse_zone contacts"
+rg_is "$(grep -c 'no notice, no contact' "$RUN/sp1.err")" 1 "spool mode: the network nobody can be told is logged"
+"$DRV" "$RUN/spool.conf" engine 198.18.0.1 198.18.0.2 >/dev/null
+"$NOTIFY" -c "$RUN/spool.conf" --once 2>"$RUN/sp2.err"
+rg_is "$(grep -c 'no notice, no contact' "$RUN/sp2.err")" 0 "spool mode: and not again within notify_interval (the state file remembers)"
+rg_like "$("$CTL" -c "$RUN/spool.conf" networks --untold)" "198.18.0.0-198.18.0.255 +no contact or suppressed" \
+	"spool mode: ctl networks --untold lists it"
 
 rg_done
