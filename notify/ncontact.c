@@ -159,9 +159,14 @@ static bool ask_zone(ncontact_t *c, const struct net_agg *net, struct buf *to, s
 		buf_printf(why, "notify_abuse_zone %s: no address to ask about; ", c->zone);
 		return false;
 	}
-	(void)resolver_query_txt(c->resolver, name, on_txt, &l);
-	while (!l.done)
-		event_base_loop(c->base, EVLOOP_ONCE);
+	resolver_query_t *rq = resolver_query_txt(c->resolver, name, on_txt, &l);
+	/* the resolver's timers end every query; a loop with nothing to run would not */
+	while (!l.done && event_base_loop(c->base, EVLOOP_ONCE) == 0)
+		;
+	if (!l.done) {
+		resolver_cancel(rq);
+		l.status = RESOLVER_ERROR;
+	}
 	bool found = false;
 	if (l.status == RESOLVER_OK && l.txt != NULL) {
 		found = take(net, NCONTACT_DNS, l.txt, to, why);
