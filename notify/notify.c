@@ -82,16 +82,39 @@ static void add_due(long long window, const char *netkey, void *ctx)
 {
 	struct run *r = ctx;
 
-	/* whether anyone can be told is decided at sending time (ncontact) */
-	for (size_t i = 0; i < r->n_due; i++)
-		if (r->due[i].window == window && strcmp(r->due[i].netkey, netkey) == 0)
-			return;
+	/* whether anyone can be told is decided at sending time (ncontact);
+	 * duplicates are dropped once, by uniq_due(), not here: a scan adds
+	 * every network over the threshold, and a search per add was quadratic */
 	if (r->n_due == r->cap_due) {
 		r->cap_due = r->cap_due ? r->cap_due * 2 : 64;
 		r->due = xreallocarray(r->due, r->cap_due, sizeof(*r->due));
 	}
 	r->due[r->n_due].window = window;
 	r->due[r->n_due++].netkey = xstrdup(netkey);
+}
+
+static int cmp_due(const void *a, const void *b)
+{
+	const struct due *x = a, *y = b;
+	int c = strcmp(x->netkey, y->netkey);
+
+	return c != 0 ? c : (x->window > y->window) - (x->window < y->window);
+}
+
+/* Sort the due networks and drop repeated (window, netkey) pairs. */
+static void uniq_due(struct run *r)
+{
+	size_t o = 0;
+
+	if (r->n_due > 1)
+		qsort(r->due, r->n_due, sizeof(*r->due), cmp_due);
+	for (size_t i = 0; i < r->n_due; i++) {
+		if (o > 0 && cmp_due(&r->due[o - 1], &r->due[i]) == 0)
+			free(r->due[i].netkey);
+		else
+			r->due[o++] = r->due[i];
+	}
+	r->n_due = o;
 }
 
 static void clear_due(struct run *r)
@@ -333,6 +356,7 @@ static bool notice_chunk(struct run *r, size_t from, size_t n)
 
 static void send_due(struct run *r)
 {
+	uniq_due(r);
 	nsuppress_refresh(r->n->suppress);
 	for (size_t i = 0; i < r->n_due && !r->n->rate_exhausted; i += NOTIFY_PIPE)
 		if (!notice_chunk(r, i, r->n_due - i < NOTIFY_PIPE ? r->n_due - i : NOTIFY_PIPE))
