@@ -47,7 +47,10 @@ static int check_hostname(const char *s, const char **error_r)
 
 static int check_mailbox(const char *s, const char **error_r)
 {
-	return s[0] == '\0' || mailbox_valid(s, error_r) ? 0 : -1;
+	enum mailbox_status st = s[0] == '\0' ? MAILBOX_OK : mailbox_check(s);
+
+	*error_r = mailbox_status_text(st);
+	return st == MAILBOX_OK ? 0 : -1;
 }
 
 static int check_dsn5(const char *s, const char **error_r)

@@ -412,7 +412,7 @@ out:
 /* The last guard before an address reaches a command line or SMTP. */
 static bool address_ok(const char *a)
 {
-	return mailbox_valid(a, NULL);
+	return mailbox_valid(a);
 }
 
 bool deliver_sender_ok(const char *s, const char **why_r)

@@ -96,10 +96,11 @@ static void show(struct buf *out, const char *s)
 static bool take(const struct net_agg *net, enum ncontact_source src, const char *candidate, struct buf *to,
 		 struct buf *why)
 {
-	const char *reason;
+	enum mailbox_status st = mailbox_check(candidate);
+	const char *reason = mailbox_status_text(st);
 	struct buf shown = BUF_INIT;
 
-	if (mailbox_valid(candidate, &reason)) {
+	if (st == MAILBOX_OK) {
 		buf_puts(to, candidate);
 		return true;
 	}

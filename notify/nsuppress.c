@@ -117,8 +117,11 @@ int nsuppress_parse(const char *text, enum nsuppress_kind *kind_r, struct buf *c
 		return -1;
 	}
 	if (strchr(text, '@') != NULL) {
-		if (!mailbox_valid(text, why_r))
+		enum mailbox_status st = mailbox_check(text);
+		if (st != MAILBOX_OK) {
+			*why_r = mailbox_status_text(st);
 			return -1;
+		}
 		*kind_r = NSUPPRESS_CONTACT;
 		lower_into(canon, text);
 		return 0;
@@ -136,7 +139,7 @@ int nsuppress_parse(const char *text, enum nsuppress_kind *kind_r, struct buf *c
 	/* a domain: valid when "x@domain" is a valid mailbox */
 	struct buf probe = BUF_INIT;
 	buf_printf(&probe, "x@%s", text);
-	bool ok = mailbox_valid(buf_cstr(&probe), why_r);
+	bool ok = mailbox_valid(buf_cstr(&probe));
 	buf_free(&probe);
 	if (!ok) {
 		*why_r = "not a network, a contact (mailbox) or a domain";
