@@ -262,8 +262,7 @@ struct net_agg *nagg_add(nagg_t *n, long long window, const struct nagg_owner *o
 {
 	struct net_agg *net = nagg_get(n, window, owner);
 	char text[ADDR_STRLEN];
-	char evidence[NAGG_EVIDENCE_MAX];
-	size_t used = 0;
+	struct buf evidence = BUF_INIT;
 
 	struct nagg_addr *a = nagg_addr_get(net, addr_format(&ev->client, text));
 	a->hits++;
@@ -273,19 +272,14 @@ struct net_agg *nagg_add(nagg_t *n, long long window, const struct nagg_owner *o
 		a->last = ev->time;
 	if (ev->helo[0] != '\0' && str_copy(a->helo, ev->helo, sizeof(a->helo)) != 0)
 		a->helo[0] = '\0';
-	evidence[0] = '\0';
 	for (size_t i = 0; i < ev->n_lists; i++) {
 		uint32_t c = ev->lists[i].code;
-		/* a token that does not fit is left out, as nagg_evidence_merge would */
-		int len = snprintf(evidence + used, sizeof(evidence) - used, "%s%s=%u.%u.%u.%u", used ? " " : "",
-				   ev->lists[i].name, c >> 24, (c >> 16) & 255, (c >> 8) & 255, c & 255);
-		if (len > 0 && (size_t)len < sizeof(evidence) - used)
-			used += (size_t)len;
-		else
-			evidence[used] = '\0';
+		buf_printf(&evidence, "%s%s=%u.%u.%u.%u", i ? " " : "", ev->lists[i].name, c >> 24,
+			   (c >> 16) & 255, (c >> 8) & 255, c & 255);
 		nagg_count_add(net->lists, &net->n_lists, ev->lists[i].name, 1);
 	}
-	nagg_evidence_merge(a, evidence);
+	nagg_evidence_merge(a, buf_cstr(&evidence));
+	buf_free(&evidence);
 	if (ev->host[0] != '\0')
 		nagg_count_add(net->hosts, &net->n_hosts, ev->host, 1);
 	net->hits++;
