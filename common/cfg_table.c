@@ -13,6 +13,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "mailbox.h"
 
 #define MS 1LL
 #define SEC (1000 * MS)
@@ -54,6 +55,14 @@ static int check_metrics_listen(const char *s, const char **error_r)
 	if (rc != 0 && strncmp(*error_r, prefix, sizeof(prefix) - 1) == 0)
 		*error_r += sizeof(prefix) - 1;
 	return rc;
+}
+
+static int check_mailbox(const char *s, const char **error_r)
+{
+	enum mailbox_status st = s[0] == '\0' ? MAILBOX_OK : mailbox_check(s);
+
+	*error_r = mailbox_status_text(st);
+	return st == MAILBOX_OK ? 0 : -1;
 }
 
 static int check_dsn5(const char *s, const char **error_r)
@@ -234,7 +243,7 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 
 	ANY(CFG_OWNERS_DB, "owners_db", CFG_T_LIST, "notify", "",
 	    "files that map networks to abuse contacts (RPSL, ARIN bulk whois or CSV; see relayguard-notify(8))"),
-	STR(CFG_NOTIFY_FALLBACK_ADDRESS, "notify_fallback_address", "notify", "", NULL,
+	STR(CFG_NOTIFY_FALLBACK_ADDRESS, "notify_fallback_address", "notify", "", check_mailbox,
 	    "where notices go when no owner is found; empty = nowhere"),
 	NUM(CFG_NOTIFY_CLAIM_IDLE, "notify_claim_idle", CFG_T_DURATION, "notify", "10m", 1 * SEC, DAY,
 	    "take over queue events another notifier left pending this long"),
@@ -256,6 +265,12 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	    "template of the notice text"),
 	STR(CFG_NOTIFY_STATE_DIR, "notify_state_dir", "notify", LOCALSTATEDIR "/lib/relayguard", NULL,
 	    "folder of the notifier's state"),
+	STR(CFG_NOTIFY_ABUSE_ZONE, "notify_abuse_zone", "notify", "", check_hostname,
+	    "DNS zone of abuse contacts (TXT under the reversed address), asked when owners_db has none; empty = not asked"),
+	STR(CFG_NOTIFY_SUPPRESS, "notify_suppress", "notify", "", NULL,
+	    "file of networks, contacts and domains that receive no notice; empty = none"),
+	STR(CFG_NOTIFY_ENVELOPE_SENDER, "notify_envelope_sender", "notify", "", NULL,
+	    "envelope sender of notices (where bounces go); empty = the address of notify_from"),
 };
 
 const char *cfg_name(enum cfg_id id)

@@ -18,8 +18,10 @@
 
 static const struct ctl_verb verbs[] = {
 	{ "queue", ctl_queue, "", "the report queue: length, pending, consumers, lag" },
-	{ "networks", ctl_networks, "[-n N]", "the top offending networks now (hits, told, abuse contact)" },
-	{ "notices", ctl_notices, "[-n N]", "the notices relayguard-notify sent: when, to whom" },
+	{ "networks", ctl_networks, "[-n N] [--untold]",
+	  "the top offending networks now (hits, told, abuse contact); --untold: those nobody can be told, and why" },
+	{ "notices", ctl_notices, "[-n N] | --suppress X | --unsuppress X",
+	  "the notices relayguard-notify sent: when, to whom; or edit notify_suppress (network, contact or domain)" },
 	{ "check-config", ctl_check_config, "[-c FILE]",
 	  "validate the configuration; print the settings that differ from the defaults" },
 	{ "show-config", ctl_show_config, "[--sample]",

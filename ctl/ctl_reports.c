@@ -3,7 +3,8 @@
  * report queue and of relayguard-notify, read from Redis (redis_server
  * set) or from the spool journal and the notifier's state file.
  * Read-only, except that `queue` creates the empty stream and group when
- * they do not exist yet (as relayguard-notify would).
+ * they do not exist yet (as relayguard-notify would), and that `notices
+ * --suppress/--unsuppress` edit the notify_suppress file.
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 #include "ctl.h"
 #include "mem.h"
 #include "notify/nqueue.h"
+#include "notify/nsuppress.h"
 #include "spool.h"
 
 #define CTL_REPORTS_TOP_DEFAULT 20
@@ -40,16 +42,42 @@ static nqueue_t *open_queue(const cfg_t *cfg)
 	return q;
 }
 
-/* -n N: how many rows; returns N or -1 after a usage error. */
-static long top_option(int argc, char **argv)
+/* The options of networks and notices. */
+struct opts {
+	long top;		/* -n N */
+	bool untold;		/* networks --untold */
+	const char *suppress;	/* notices --suppress X */
+	const char *unsuppress;	/* notices --unsuppress X */
+};
+
+/* -n N and the verb's long options; 0, or -1 after a usage error. */
+static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	long n = CTL_REPORTS_TOP_DEFAULT;
+	static const struct option longs[] = {
+		{ "untold", no_argument, NULL, 'u' },
+		{ "suppress", required_argument, NULL, 's' },
+		{ "unsuppress", required_argument, NULL, 'U' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool networks = strcmp(argv[0], "networks") == 0;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:")) != -1) {
+	memset(o, 0, sizeof(*o));
+	o->top = CTL_REPORTS_TOP_DEFAULT;
+	while ((c = getopt_long(argc, argv, "n:", longs, NULL)) != -1) {
 		char *end;
-		if (c != 'n' || (n = strtol(optarg, &end, 10), *end != '\0') || n < 1 || n > CTL_REPORTS_TOP_MAX) {
-			ctl_usage_error(argv[0], "expected [-n 1..%d]", CTL_REPORTS_TOP_MAX);
+		if (c == 'n' && (o->top = strtol(optarg, &end, 10), *end == '\0') && o->top >= 1 &&
+		    o->top <= CTL_REPORTS_TOP_MAX)
+			continue;
+		if (c == 'u' && networks)
+			o->untold = true;
+		else if (c == 's' && !networks)
+			o->suppress = optarg;
+		else if (c == 'U' && !networks)
+			o->unsuppress = optarg;
+		else {
+			ctl_usage_error(argv[0], "expected [-n 1..%d]%s", CTL_REPORTS_TOP_MAX,
+					networks ? " [--untold]" : " or --suppress X or --unsuppress X");
 			return -1;
 		}
 	}
@@ -57,7 +85,11 @@ static long top_option(int argc, char **argv)
 		ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
-	return n;
+	if (o->suppress != NULL && o->unsuppress != NULL) {
+		ctl_usage_error(argv[0], "--suppress and --unsuppress exclude each other");
+		return -1;
+	}
+	return 0;
 }
 
 /* The value of field name in an XINFO-style flat [name, value, ...] array. */
@@ -177,49 +209,68 @@ int ctl_queue(struct ctl_ctx *ctx, int argc, char **argv)
 
 /* ---- networks ------------------------------------------------------------ */
 
-static void network_row(nqueue_t *q, long long w, const char *netkey, const char *hits)
+/* One row of networks; with only_untold, rows of networks nobody can be told, with the reason. */
+static void network_row(nqueue_t *q, long long w, const char *netkey, const char *hits, bool only_untold, long *left)
 {
-	struct buf key = BUF_INIT, told = BUF_INIT;
+	struct buf key = BUF_INIT, told = BUF_INIT, untold = BUF_INIT;
 
 	buf_printf(&key, "%snet:%lld:%s", nqueue_prefix(q), w, netkey);
 	buf_printf(&told, "%stold:%s", nqueue_prefix(q), netkey);
-	redisReply *r = nqueue_command(q, "HMGET", buf_cstr(&key), "netname", "abuse", NULL);
+	buf_printf(&untold, "%suntold:%s", nqueue_prefix(q), netkey);
+	redisReply *r = nqueue_command(q, "HMGET", buf_cstr(&key), "netname", "abuse", "network", NULL);
 	redisReply *t = nqueue_command(q, "EXISTS", buf_cstr(&told), NULL);
-	const char *netname = "", *abuse = "";
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+	redisReply *u = nqueue_command(q, "GET", buf_cstr(&untold), NULL);
+	const char *netname = "", *abuse = "", *network = netkey;
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 3) {
 		if (r->element[0]->type == REDIS_REPLY_STRING)
 			netname = r->element[0]->str;
 		if (r->element[1]->type == REDIS_REPLY_STRING)
 			abuse = r->element[1]->str;
+		if (r->element[2]->type == REDIS_REPLY_STRING)
+			network = r->element[2]->str;
 	}
-	printf("%-33s %-20.20s %7s  %-4s %s\n", netkey, netname[0] ? netname : "-", hits,
-	       t != NULL && t->type == REDIS_REPLY_INTEGER && t->integer > 0 ? "yes" : "no",
-	       abuse[0] ? abuse : "-");
+	bool is_told = t != NULL && t->type == REDIS_REPLY_INTEGER && t->integer > 0;
+	/* the marker is "TIME TAB reason" (relayguard-notify's untold_once) */
+	const char *why = u != NULL && u->type == REDIS_REPLY_STRING ? strchr(u->str, '\t') : NULL;
+	if (!only_untold) {
+		printf("%-33s %-20.20s %7s  %-4s %s\n", netkey, netname[0] ? netname : "-", hits,
+		       is_told ? "yes" : why != NULL ? "none" : "no", abuse[0] ? abuse : "-");
+	} else if (why != NULL && (*left)-- > 0) {
+		printf("%-33s %-20.20s %7s  %s: %s\n", netkey, netname[0] ? netname : "-", hits, network, why + 1);
+	}
 	if (r)
 		freeReplyObject(r);
 	if (t)
 		freeReplyObject(t);
+	if (u)
+		freeReplyObject(u);
 	buf_free(&key);
 	buf_free(&told);
+	buf_free(&untold);
 }
 
-static int networks_redis(const cfg_t *cfg, long top)
+static int networks_redis(const cfg_t *cfg, const struct opts *o)
 {
 	nqueue_t *q = open_queue(cfg);
 	long long w = (long long)time(NULL) / (long long)(cfg_ms(cfg, CFG_NOTIFY_WINDOW) / 1000);
 	struct buf key = BUF_INIT;
 	char stop[24];
+	long left = o->top;
 
 	if (q == NULL)
 		return CTL_FAIL;
 	buf_printf(&key, "%snets:%lld", nqueue_prefix(q), w);
-	snprintf(stop, sizeof(stop), "%ld", top - 1);
+	/* --untold filters: look at every network of the window, print the first top */
+	snprintf(stop, sizeof(stop), "%ld", o->untold ? -1L : o->top - 1);
 	redisReply *r = nqueue_command(q, "ZREVRANGE", buf_cstr(&key), "0", stop, "WITHSCORES", NULL);
 	int rc = CTL_FAIL;
 	if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
-		printf("%-33s %-20s %7s  %-4s %s\n", "network", "netname", "hits", "told", "abuse contact");
+		if (o->untold)
+			printf("%-33s %-20s %7s  %s\n", "network", "netname", "hits", "range: why nobody is told");
+		else
+			printf("%-33s %-20s %7s  %-4s %s\n", "network", "netname", "hits", "told", "abuse contact");
 		for (size_t i = 0; i + 1 < r->elements; i += 2)
-			network_row(q, w, r->element[i]->str, r->element[i + 1]->str);
+			network_row(q, w, r->element[i]->str, r->element[i + 1]->str, o->untold, &left);
 		rc = CTL_OK;
 	}
 	if (r)
@@ -269,21 +320,38 @@ static void net_line(char **f, size_t n, void *ctx)
 		printf("%-33s %-20.20s %7s  %-4s %s\n", f[2], f[4][0] ? f[4] : "-", f[9], "-", f[7][0] ? f[7] : "-");
 }
 
+/* Spool mode --untold: the networks whose "no notice" was logged (reasons are in the log). */
+static void untold_line(char **f, size_t n, void *ctx)
+{
+	long *left = ctx;
+	char when[32];
+	struct tm tm;
+
+	if (n == 3 && (*left)-- > 0) {
+		time_t t = (time_t)atoll(f[2]);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
+		printf("%-33s no contact or suppressed, logged %s UTC (see relayguard-notify's log)\n", f[1], when);
+	}
+}
+
 int ctl_networks(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	long top = top_option(argc, argv);
+	struct opts o;
 
-	if (top < 0)
+	if (parse_opts(argc, argv, &o) != 0)
 		return CTL_USAGE;
 	cfg_t *cfg = ctl_load_config(ctx);
 	if (cfg == NULL)
 		return CTL_FAIL;
 	int rc;
 	if (has_redis(cfg)) {
-		rc = networks_redis(cfg, top);
+		rc = networks_redis(cfg, &o);
+	} else if (o.untold) {
+		printf("%-33s %s\n", "network", "why nobody is told");
+		rc = state_lines(cfg, "untold", untold_line, &o.top);
 	} else {
 		printf("%-33s %-20s %7s  %-4s %s\n", "network", "netname", "hits", "told", "abuse contact");
-		rc = state_lines(cfg, "net", net_line, &top);
+		rc = state_lines(cfg, "net", net_line, &o.top);
 	}
 	cfg_unref(&cfg);
 	return rc;
@@ -347,16 +415,46 @@ static void log_line(char **f, size_t n, void *ctx)
 	}
 }
 
+/* notices --suppress X / --unsuppress X: edit the notify_suppress file. */
+static int edit_suppress(const cfg_t *cfg, const struct opts *o)
+{
+	const char *path = cfg_str(cfg, CFG_NOTIFY_SUPPRESS);
+	const char *entry = o->suppress != NULL ? o->suppress : o->unsuppress;
+	char *err = NULL;
+
+	if (path[0] == '\0') {
+		fprintf(stderr, "relayguard-ctl: notices: notify_suppress is not set in %s\n", cfg_path(cfg));
+		return CTL_FAIL;
+	}
+	int rc = nsuppress_edit(path, entry, o->suppress != NULL, &err);
+	if (rc < 0) {
+		fprintf(stderr, "relayguard-ctl: notices: %s\n", err);
+		free(err);
+		return CTL_FAIL;
+	}
+	if (o->suppress != NULL)
+		printf(rc == 0 ? "%s: added %s\n" : "%s: %s is already there\n", path, entry);
+	else
+		printf(rc == 0 ? "%s: removed %s\n" : "%s: %s was not there\n", path, entry);
+	return CTL_OK;
+}
+
 int ctl_notices(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	long top = top_option(argc, argv);
+	struct opts o;
 	char stop[24];
 
-	if (top < 0)
+	if (parse_opts(argc, argv, &o) != 0)
 		return CTL_USAGE;
+	long top = o.top;
 	cfg_t *cfg = ctl_load_config(ctx);
 	if (cfg == NULL)
 		return CTL_FAIL;
+	if (o.suppress != NULL || o.unsuppress != NULL) {
+		int erc = edit_suppress(cfg, &o);
+		cfg_unref(&cfg);
+		return erc;
+	}
 	int rc = CTL_OK;
 	printf("%-19s  %-19s  %-33s %5s %6s  %s\n", "sent (UTC)", "notice", "network", "addrs", "hits", "to");
 	if (has_redis(cfg)) {

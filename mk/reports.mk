@@ -9,7 +9,8 @@ common_librelayguard_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report_driver
 TESTS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report.sh \
-	tests/integration/notify.sh tests/integration/notify_postfix.sh tests/integration/notify_owners.sh
+	tests/integration/notify.sh tests/integration/notify_postfix.sh tests/integration/notify_owners.sh \
+	tests/integration/notify_contact.sh tests/integration/notify_install.sh
 tests_unit_test_report_SOURCES = tests/unit/test_report.c tests/unit/tap.h
 tests_unit_test_spool_SOURCES = tests/unit/test_spool.c tests/unit/tap.h
 tests_unit_test_owners_SOURCES = tests/unit/test_owners.c tests/unit/tap.h
@@ -18,6 +19,7 @@ tests_unit_test_notice_SOURCES = tests/unit/test_notice.c tests/unit/tap.h notif
 tests_unit_test_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
 tests_integration_report_driver_SOURCES = tests/integration/report_driver.c
 EXTRA_DIST += tests/integration/report.sh tests/integration/notify.sh tests/integration/notify_postfix.sh tests/integration/notify_owners.sh \
+	tests/integration/notify_contact.sh tests/integration/notify_install.sh \
 	tests/data/owners tests/data/postfix/notify-main.cf.in bench/notify-bench.sh doc/reports.md
 
 # relayguard-notify
@@ -25,9 +27,20 @@ sbin_PROGRAMS += notify/relayguard-notify
 notify_relayguard_notify_SOURCES = notify/notify.c notify/notify.h notify/nspool.c \
 	notify/nagg.c notify/nagg.h notify/notice.c notify/notice.h notify/notice_xarf.c \
 	notify/mime.c notify/mime.h notify/sha256.c notify/sha256.h \
-	notify/deliver.c notify/deliver.h notify/nqueue.c notify/nqueue.h
-notify_relayguard_notify_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
+	notify/deliver.c notify/deliver.h notify/nqueue.c notify/nqueue.h \
+	notify/nqueue_int.h notify/nqueue_notice.c notify/notify_lib.c \
+	notify/ncontact.c notify/ncontact.h notify/nsuppress.c notify/nsuppress.h
+nodist_notify_relayguard_notify_SOURCES = notify/notice_default.inc
+notify_relayguard_notify_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify -I$(top_builddir)/notify
 dist_relayguardexamples_DATA += conf/notice.txt
+
+# The built-in notice template: conf/notice.txt as a C string (one line each).
+BUILT_SOURCES += notify/notice_default.inc
+CLEANFILES += notify/notice_default.inc
+notify/notice_default.inc: $(top_srcdir)/conf/notice.txt
+	$(MKDIR_P) notify
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' \
+		$(top_srcdir)/conf/notice.txt >$@.tmp && mv $@.tmp $@
 
 # The notice formats read by real parsers (Python's email, Sisimai, the X-ARF v4 schema).
 TESTS += tests/integration/notice_formats.sh
@@ -52,22 +65,32 @@ noinst_PROGRAMS += bench/bench_notice
 bench_bench_notice_SOURCES = bench/bench_notice.c notify/nagg.c notify/notice.c notify/notice_xarf.c notify/mime.c notify/sha256.c
 bench_bench_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
 
-# relayguard-ctl queue / networks / notices
-ctl_relayguard_ctl_SOURCES += ctl/ctl_reports.c notify/nqueue.c notify/nqueue.h notify/nagg.c notify/nagg.h
 
-# Fuzz targets (pattern of mk/fuzz.mk): journal lines, owners files.
-check_PROGRAMS += tests/fuzz/replay_report tests/fuzz/replay_owners
-TESTS += tests/fuzz/replay_report tests/fuzz/replay_owners
+# relayguard-ctl queue / networks / notices
+ctl_relayguard_ctl_SOURCES += ctl/ctl_reports.c notify/nqueue.c notify/nqueue.h notify/nqueue_int.h \
+	notify/nagg.c notify/nagg.h \
+	notify/nsuppress.c notify/nsuppress.h
+
+# Fuzz targets (pattern of mk/fuzz.mk): journal lines, owners files, the
+# notify_suppress file and mailbox check.
+check_PROGRAMS += tests/fuzz/replay_report tests/fuzz/replay_owners tests/fuzz/replay_suppress
+TESTS += tests/fuzz/replay_report tests/fuzz/replay_owners tests/fuzz/replay_suppress
+tests_fuzz_replay_suppress_SOURCES = tests/fuzz/fuzz_suppress.c tests/fuzz/replay.c notify/nsuppress.c notify/nagg.c
+tests_fuzz_replay_suppress_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify -DFUZZ_NAME='"suppress"'
 tests_fuzz_replay_report_SOURCES = tests/fuzz/fuzz_report.c tests/fuzz/replay.c
 tests_fuzz_replay_report_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"report"'
 tests_fuzz_replay_owners_SOURCES = tests/fuzz/fuzz_owners.c tests/fuzz/replay.c
 tests_fuzz_replay_owners_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"owners"'
 
 if ENABLE_FUZZING
-noinst_PROGRAMS += tests/fuzz/report-fuzzer tests/fuzz/owners-fuzzer tests/fuzz/mailbox-fuzzer
+noinst_PROGRAMS += tests/fuzz/report-fuzzer tests/fuzz/owners-fuzzer tests/fuzz/mailbox-fuzzer tests/fuzz/suppress-fuzzer
 tests_fuzz_mailbox_fuzzer_SOURCES = tests/fuzz/fuzz_mailbox.c
 tests_fuzz_mailbox_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_mailbox_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_suppress_fuzzer_SOURCES = tests/fuzz/fuzz_suppress.c notify/nsuppress.c notify/nagg.c
+tests_fuzz_suppress_fuzzer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
+tests_fuzz_suppress_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_suppress_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_report_fuzzer_SOURCES = tests/fuzz/fuzz_report.c
 tests_fuzz_report_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_report_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined

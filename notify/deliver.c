@@ -18,15 +18,23 @@
 #include <unistd.h>
 
 #include "deliver.h"
+#include "mailbox.h"
 #include "mem.h"
 
 enum kind { K_OUTBOX, K_SENDMAIL, K_SMTP };
+
+/* An outbox notice written but not yet final (see deliver_flush). */
+struct pending {
+	char *tmp, *path;
+};
 
 struct deliver {
 	enum kind kind;
 	char *arg;		/* folder, program, or host */
 	char *port;
 	char *helo;
+	struct pending *pend;
+	size_t n_pend, cap_pend;
 };
 
 static int fail(char **error_r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -84,6 +92,13 @@ void deliver_free(deliver_t **dp)
 
 	if (d == NULL)
 		return;
+	for (size_t i = 0; i < d->n_pend; i++) {
+		/* never flushed: not delivered, leave no temporary file behind */
+		unlink(d->pend[i].tmp);
+		free(d->pend[i].tmp);
+		free(d->pend[i].path);
+	}
+	free(d->pend);
 	free(d->arg);
 	free(d->port);
 	free(d->helo);
@@ -105,6 +120,7 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Write the notice to a temporary file; deliver_flush() makes it final. */
 static int outbox(deliver_t *d, const char *id, const struct buf *msg, char **error_r)
 {
 	struct buf path = BUF_INIT, tmp = BUF_INIT;
@@ -122,20 +138,23 @@ static int outbox(deliver_t *d, const char *id, const struct buf *msg, char **er
 		fail(error_r, "%s: %s", buf_cstr(&tmp), strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, msg->data, msg->len) != 0 || fsync(fd) != 0) {
+	if (write_all(fd, msg->data, msg->len) != 0) {
 		fail(error_r, "%s: %s", buf_cstr(&tmp), strerror(errno));
 		close(fd);
 		unlink(buf_cstr(&tmp));
 		goto out;
 	}
-	close(fd);
-	/* Two notifiers never both get here for one id (the claim in Redis);
-	 * if they did, rename would leave one whole copy, never two. */
-	if (rename(buf_cstr(&tmp), buf_cstr(&path)) != 0) {
-		fail(error_r, "%s: %s", buf_cstr(&path), strerror(errno));
+	if (close(fd) != 0) {
+		fail(error_r, "%s: %s", buf_cstr(&tmp), strerror(errno));
 		unlink(buf_cstr(&tmp));
 		goto out;
 	}
+	if (d->n_pend == d->cap_pend) {
+		d->cap_pend = d->cap_pend ? d->cap_pend * 2 : 64;
+		d->pend = xreallocarray(d->pend, d->cap_pend, sizeof(*d->pend));
+	}
+	d->pend[d->n_pend].tmp = buf_detach(&tmp);
+	d->pend[d->n_pend++].path = buf_detach(&path);
 	rc = 0;
 out:
 	buf_free(&path);
@@ -143,7 +162,70 @@ out:
 	return rc;
 }
 
-static int sendmail(deliver_t *d, const struct buf *msg, char **error_r)
+size_t deliver_pending(const deliver_t *d)
+{
+	return d->n_pend;
+}
+
+/* Forget the pending notices; remove their files when they did not make it. */
+static void pending_clear(deliver_t *d, bool remove)
+{
+	for (size_t i = 0; i < d->n_pend; i++) {
+		if (remove) {
+			unlink(d->pend[i].tmp);
+			unlink(d->pend[i].path);
+		}
+		free(d->pend[i].tmp);
+		free(d->pend[i].path);
+	}
+	d->n_pend = 0;
+}
+
+/*
+ * The order is what makes one flush as safe as one fsync per file: (1)
+ * syncfs puts every temporary file's data on disk; (2) only then are they
+ * renamed, so a final name never points at data that is not on disk; (3)
+ * one fsync of the folder puts the new names on disk; (4) only after that
+ * does the caller record "sent".  A crash before (4) makes the caller send
+ * again (the outbox then finds the file and writes no second copy); no
+ * crash can leave "sent" recorded without the file.
+ */
+int deliver_flush(deliver_t *d, char **error_r)
+{
+	int rc = -1;
+
+	if (d->kind != K_OUTBOX || d->n_pend == 0)
+		return 0;
+	int dfd = open(d->arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		fail(error_r, "outbox %s: %s", d->arg, strerror(errno));
+		goto out;
+	}
+	if (syncfs(dfd) != 0) {
+		fail(error_r, "outbox %s: syncfs: %s", d->arg, strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < d->n_pend; i++) {
+		/* Two notifiers never both write one id (the claim in Redis);
+		 * if they did, rename would leave one whole copy, never two. */
+		if (rename(d->pend[i].tmp, d->pend[i].path) != 0) {
+			fail(error_r, "%s: %s", d->pend[i].path, strerror(errno));
+			goto out;
+		}
+	}
+	if (fsync(dfd) != 0) {
+		fail(error_r, "outbox %s: fsync: %s", d->arg, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	pending_clear(d, rc != 0);
+	return rc;
+}
+
+static int sendmail(deliver_t *d, const char *sender, const struct buf *msg, char **error_r)
 {
 	int pfd[2];
 	int status;
@@ -160,7 +242,8 @@ static int sendmail(deliver_t *d, const struct buf *msg, char **error_r)
 		dup2(pfd[0], 0);
 		close(pfd[0]);
 		close(pfd[1]);
-		execl(d->arg, d->arg, "-t", "-i", (char *)NULL);
+		/* sender is a checked mailbox (deliver_send): never an option */
+		execl(d->arg, d->arg, "-f", sender, "-t", "-i", (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[0]);
@@ -171,7 +254,7 @@ static int sendmail(deliver_t *d, const struct buf *msg, char **error_r)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (wrc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		return fail(error_r, "%s -t -i failed (exit %d)", d->arg,
+		return fail(error_r, "%s -f %s -t -i failed (exit %d)", d->arg, sender,
 			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	}
 	return 0;
@@ -326,21 +409,38 @@ out:
 	return rc;
 }
 
+/* The last guard before an address reaches a command line or SMTP. */
 static bool address_ok(const char *a)
 {
-	return a[0] != '\0' && strpbrk(a, "<>\r\n \t") == NULL;
+	return mailbox_valid(a);
+}
+
+bool deliver_sender_ok(const char *s, const char **why_r)
+{
+	const char *at = strchr(s, '@');
+
+	*why_r = s[0] == '-' ? "starts with '-'"
+		 : at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL ? "not local@domain"
+		 : strpbrk(s, "<>\"\\,;()[] \t\r\n") != NULL ? "a character a mailbox cannot hold"
+		 : NULL;
+	for (const char *p = s; *why_r == NULL && *p; p++)
+		if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+			*why_r = "a control or 8-bit byte";
+	return *why_r == NULL;
 }
 
 int deliver_send(deliver_t *d, const char *id, const char *from, const char *to, const char *bcc,
 		 const struct buf *msg, char **error_r)
 {
-	if (!address_ok(to) || !address_ok(from) || (bcc[0] != '\0' && !address_ok(bcc)))
+	const char *why;
+
+	if (!address_ok(to) || !deliver_sender_ok(from, &why) || (bcc[0] != '\0' && !address_ok(bcc)))
 		return fail(error_r, "refusing to send: bad address (from %s, to %s)", from, to);
 	switch (d->kind) {
 	case K_OUTBOX:
 		return outbox(d, id, msg, error_r);
 	case K_SENDMAIL:
-		return sendmail(d, msg, error_r);
+		return sendmail(d, from, msg, error_r);
 	default:
 		return smtp_send(d, from, to, bcc, msg, error_r);
 	}

@@ -137,12 +137,18 @@ static char *net_index_key(long long window, const char *netkey)
 	return buf_detach(&k);
 }
 
+/* Called once per event: the key goes on the stack when it fits. */
 struct net_agg *nagg_find(const nagg_t *n, long long window, const char *netkey)
 {
-	char *key = net_index_key(window, netkey);
-	size_t pos = sindex_get(&n->index, key);
+	char stack[256];
+	char *key = stack;
+	int len = snprintf(stack, sizeof(stack), "%lld|%s", window, netkey);
 
-	free(key);
+	if (len < 0 || (size_t)len >= sizeof(stack))
+		key = net_index_key(window, netkey);
+	size_t pos = sindex_get(&n->index, key);
+	if (key != stack)
+		free(key);
 	return pos ? n->nets[pos - 1] : NULL;
 }
 
@@ -170,22 +176,42 @@ struct net_agg *nagg_get(nagg_t *n, long long window, const struct nagg_owner *o
 	return net;
 }
 
+/*
+ * Most networks of a batch have one or two addresses: up to
+ * NAGG_SCAN_MAX of them are found by a scan, and the index is built only
+ * when a network grows past that (it then holds every address).  The
+ * first array holds two rows: a row is large (its evidence and HELO).
+ */
+#define NAGG_SCAN_MAX 8
+
 struct nagg_addr *nagg_addr_get(struct net_agg *net, const char *addr)
 {
-	if (net->index == NULL)
-		net->index = xcalloc(1, sizeof(struct sindex));
-	size_t pos = sindex_get(net->index, addr);
+	size_t pos = 0;
+
+	if (net->index != NULL) {
+		pos = sindex_get(net->index, addr);
+	} else {
+		for (size_t i = 0; i < net->n_addrs && pos == 0; i++)
+			if (strcmp(net->addrs[i].addr, addr) == 0)
+				pos = i + 1;
+	}
 	if (pos != 0)
 		return &net->addrs[pos - 1];
 	if (net->n_addrs == net->cap_addrs) {
-		net->cap_addrs = net->cap_addrs ? net->cap_addrs * 2 : 8;
+		net->cap_addrs = net->cap_addrs ? net->cap_addrs * 2 : 2;
 		net->addrs = xreallocarray(net->addrs, net->cap_addrs, sizeof(*net->addrs));
 	}
 	struct nagg_addr *a = &net->addrs[net->n_addrs++];
 	memset(a, 0, sizeof(*a));
 	if (str_copy(a->addr, addr, sizeof(a->addr)) != 0)
 		a->addr[0] = '\0';
-	sindex_put(net->index, xstrdup(addr), net->n_addrs);
+	if (net->index != NULL) {
+		sindex_put(net->index, xstrdup(a->addr), net->n_addrs);
+	} else if (net->n_addrs > NAGG_SCAN_MAX) {
+		net->index = xcalloc(1, sizeof(struct sindex));
+		for (size_t i = 0; i < net->n_addrs; i++)
+			sindex_put(net->index, xstrdup(net->addrs[i].addr), i + 1);
+	}
 	return a;
 }
 

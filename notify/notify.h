@@ -13,7 +13,9 @@
 #include "cfg.h"
 #include "deliver.h"
 #include "nagg.h"
+#include "ncontact.h"
 #include "notice.h"
+#include "nsuppress.h"
 #include "owners.h"
 #include "report.h"
 
@@ -23,13 +25,18 @@
 #define NOTIFY_BLOCK_MS 1000
 /* Seconds between full scans for networks over the threshold (daemon). */
 #define NOTIFY_DUE_SCAN_S 60
+/* Notices delivered before one flush makes them final and they are recorded as sent. */
+#define NOTIFY_FLUSH_MAX 1000u
 
 struct notifier {
 	cfg_t *cfg;
 	owners_t *owners;
 	deliver_t *deliver;	/* NULL with --dry-run */
+	ncontact_t *contacts;	/* the fallback chain of contacts */
+	nsuppress_t *suppress;	/* notify_suppress */
 	char *template_text;
 	char *from;		/* notify_from with $myhostname expanded */
+	char *sender;		/* envelope sender: notify_envelope_sender or from's address */
 	const char *consumer;
 	bool once, dry_run;
 	long long window_s, min_hits, interval_s, rate;
@@ -42,6 +49,23 @@ struct notifier {
 /* Which network an event belongs to (strings in scratch, owned by the caller). */
 void notify_owner(const struct notifier *n, const addr_t *client, struct nagg_owner *owner_r,
 		  struct buf *scratch);
+
+/* Who receives a network's notice. */
+enum notify_to {
+	NOTIFY_TO_SEND,		/* to holds a valid mailbox, not suppressed */
+	NOTIFY_TO_NONE,		/* no contact anywhere: why says why */
+	NOTIFY_TO_SUPPRESSED,	/* the contact or the network is in notify_suppress: why names the entry */
+};
+
+/*
+ * The contact of net now (the fallback chain, then notify_suppress):
+ * appended to to; on NOTIFY_TO_NONE / _SUPPRESSED the reason to why.
+ * The caller logs "nobody told" once per notify_interval with
+ * notify_log_untold() (Redis: a marker key; spool: the state file).
+ */
+enum notify_to notify_recipient(struct notifier *n, const struct net_agg *net, struct buf *to, struct buf *why);
+/* The log line of a network that gets no notice. */
+void notify_log_untold(const struct net_agg *net, enum notify_to what, const char *why);
 
 /* Render net's notice into out (to = its abuse address); fills id. */
 void notify_render(const struct notifier *n, const struct net_agg *net, char id[NOTICE_ID_MAX],

@@ -13,71 +13,76 @@
 
 #include "mem.h"
 #include "nqueue.h"
+#include "nqueue_int.h"
 
 /* Arguments per network block of the commit script, before its rows. */
-#define COMMIT_NET_FIELDS 12
+#define COMMIT_NET_FIELDS 11
 
 /*
  * The commit: XACK the batch, then merge each network block.  See the
  * argument layout in commit_args().  Returns window, netkey pairs of the
- * networks at or over min_hits and not told.  When no id was still
- * pending (another notifier took and committed them), nothing is counted
- * twice.  An address costs three hash writes and no read: its hits add
- * up, its details ("first TAB evidence TAB helo", d:) are those of its
- * first sighting, its last sighting (l:) is the batch's.
+ * networks whose total crossed min_hits in this batch (those over it
+ * before were returned then; the periodic scan, nqueue_due(), finds any
+ * whose notice is still owed).  When no id was still pending (another
+ * notifier took and committed them), nothing is counted twice.
+ *
+ * Every redis.call() costs a few microseconds inside Redis, and this runs
+ * once per event and network: the script makes as few as it can.
+ *   - ZINCRBY on the window's zset gives the new total; a total equal to
+ *     the block's hits means the network is new in this window (its facts
+ *     are written and the keys get their TTL).
+ *   - An address costs one HINCRBY (a:); the result tells whether it is
+ *     its first sighting, whose details (d: "first TAB evidence TAB helo")
+ *     are then written.  Its last sighting (l:), the details and the
+ *     network's total (hits) go out in ONE HSET per network.
+ *   - h: and L: counts are one HINCRBY each.
+ * The network's "last" is the latest l: of its addresses (nqueue_load_net).
  */
 static const char commit_script[] =
 	"local p, stream, group = ARGV[1], ARGV[2], ARGV[3]\n"
 	"local ttl, minh, nids = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])\n"
 	"local i = 7\n"
 	"if nids > 0 then\n"
-	"  local acked = redis.call('XACK', stream, group, unpack(ARGV, i, i + nids - 1))\n"
+	"  local acked, last = 0, i + nids - 1\n"
+	/* XACK 4000 ids at a time: Lua's unpack() has a stack limit */
+	"  for j = i, last, 4000 do\n"
+	"    acked = acked + redis.call('XACK', stream, group, unpack(ARGV, j, math.min(j + 3999, last)))\n"
+	"  end\n"
 	"  i = i + nids\n"
 	"  if acked == 0 then return {} end\n"
 	"end\n"
 	"local out, zk = {}, {}\n"
 	"while i <= #ARGV do\n"
-	"  local w, nk = ARGV[i], ARGV[i + 1]\n"
-	"  local k = p .. 'net:' .. w .. ':' .. nk\n"
-	"  if redis.call('HSETNX', k, 'network', ARGV[i + 2]) == 1 then\n"
-	"    redis.call('HSET', k, 'netkey', nk, 'window', w, 'netname', ARGV[i + 3], 'org', ARGV[i + 4],\n"
-	"      'country', ARGV[i + 5], 'abuse', ARGV[i + 6], 'owned', ARGV[i + 7], 'first', ARGV[i + 9])\n"
+	"  local w, nk, hits = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 8])\n"
+	"  local k, zkey = p .. 'net:' .. w .. ':' .. nk, p .. 'nets:' .. w\n"
+	"  local tot = tonumber(redis.call('ZINCRBY', zkey, hits, nk))\n"
+	"  if tot == hits then\n"
+	"    redis.call('HSET', k, 'network', ARGV[i + 2], 'netkey', nk, 'window', w, 'netname', ARGV[i + 3],\n"
+	"      'org', ARGV[i + 4], 'country', ARGV[i + 5], 'abuse', ARGV[i + 6], 'owned', ARGV[i + 7],\n"
+	"      'first', ARGV[i + 9])\n"
 	"    redis.call('EXPIRE', k, ttl)\n"
-	"    if not zk[w] then zk[w] = true; redis.call('ZADD', p .. 'nets:' .. w, 0, nk);\n"
-	"      redis.call('EXPIRE', p .. 'nets:' .. w, ttl) end\n"
+	"    if not zk[w] then zk[w] = true; redis.call('EXPIRE', zkey, ttl) end\n"
 	"  end\n"
-	"  local tot = redis.call('HINCRBY', k, 'hits', ARGV[i + 8])\n"
-	"  if tonumber(redis.call('HGET', k, 'last') or '0') < tonumber(ARGV[i + 10]) then\n"
-	"    redis.call('HSET', k, 'last', ARGV[i + 10]) end\n"
-	"  local na = tonumber(ARGV[i + 11])\n"
-	"  i = i + 12\n"
+	"  local set = {'HSET', k, 'hits', tot}\n"
+	"  local na = tonumber(ARGV[i + 10])\n"
+	"  i = i + 11\n"
 	"  for _ = 1, na do\n"
-	"    redis.call('HINCRBY', k, 'a:' .. ARGV[i], ARGV[i + 1])\n"
-	"    redis.call('HSETNX', k, 'd:' .. ARGV[i], ARGV[i + 2])\n"
-	"    redis.call('HSET', k, 'l:' .. ARGV[i], ARGV[i + 3])\n"
+	"    local a, ah = ARGV[i], ARGV[i + 1]\n"
+	"    if redis.call('HINCRBY', k, 'a:' .. a, ah) == tonumber(ah) then\n"
+	"      set[#set + 1] = 'd:' .. a; set[#set + 1] = ARGV[i + 2] end\n"
+	"    set[#set + 1] = 'l:' .. a; set[#set + 1] = ARGV[i + 3]\n"
 	"    i = i + 4\n"
 	"  end\n"
+	"  redis.call(unpack(set))\n"
 	"  for _, tag in ipairs({'h:', 'L:'}) do\n"
 	"    local n = tonumber(ARGV[i])\n"
 	"    i = i + 1\n"
 	"    for _ = 1, n do redis.call('HINCRBY', k, tag .. ARGV[i], ARGV[i + 1]); i = i + 2 end\n"
 	"  end\n"
-	"  redis.call('ZADD', p .. 'nets:' .. w, tot, nk)\n"
-	"  if tot >= minh and redis.call('EXISTS', p .. 'told:' .. nk) == 0 then\n"
-	"    out[#out + 1] = w; out[#out + 1] = nk end\n"
+	"  if tot >= minh and tot - hits < minh then out[#out + 1] = w; out[#out + 1] = nk end\n"
 	"end\n"
 	"return out\n";
 
-struct nqueue {
-	redisContext *c;
-	char *prefix;
-	char *stream;
-	char *consumer;
-	unsigned long long claim_idle_ms;
-	long long window_s;
-	char own_cursor[NQUEUE_ID_MAX];
-	char claim_cursor[NQUEUE_ID_MAX];
-};
 
 /* A growing argument vector; the strings are owned by the bufs. */
 struct args {
@@ -136,7 +141,7 @@ static redisReply *vrun(nqueue_t *q, const char *first, va_list ap)
 }
 
 /* Run a command given as strings (NULL-terminated list). */
-static redisReply *run(nqueue_t *q, const char *first, ...)
+redisReply *nqueue_run(nqueue_t *q, const char *first, ...)
 {
 	va_list ap;
 
@@ -146,7 +151,41 @@ static redisReply *run(nqueue_t *q, const char *first, ...)
 	return r;
 }
 
-static int reply_error(nqueue_t *q, redisReply *r, const char *what, char **error_r)
+/*
+ * Pipelining (nqueue_int.h): the *_many functions append n commands and
+ * then read n replies: one round trip instead of n.
+ */
+void nqueue_append(nqueue_t *q, const char *first, ...)
+{
+	struct args a = { 0 };
+	va_list ap;
+
+	va_start(ap, first);
+	for (const char *s = first; s != NULL; s = va_arg(ap, const char *))
+		args_add(&a, "%s", s);
+	va_end(ap);
+	const char **argv = xcalloc(a.n, sizeof(*argv));
+	size_t *lens = xcalloc(a.n, sizeof(*lens));
+	for (size_t i = 0; i < a.n; i++) {
+		argv[i] = buf_cstr(&a.v[i]);
+		lens[i] = a.v[i].len;
+	}
+	(void)redisAppendCommandArgv(q->c, (int)a.n, argv, lens);
+	free(argv);
+	free(lens);
+	args_free(&a);
+}
+
+redisReply *nqueue_next_reply(nqueue_t *q)
+{
+	void *r = NULL;
+
+	if (redisGetReply(q->c, &r) != REDIS_OK)
+		return NULL;
+	return r;
+}
+
+int nqueue_reply_error(nqueue_t *q, redisReply *r, const char *what, char **error_r)
 {
 	struct buf e = BUF_INIT;
 
@@ -193,17 +232,17 @@ static int connect_server(nqueue_t *q, const cfg_t *cfg, char **error_r)
 	const char *password = cfg_str(cfg, CFG_REDIS_PASSWORD);
 	redisReply *r;
 	if (*password != '\0') {
-		r = run(q, "AUTH", password, NULL);
+		r = nqueue_run(q, "AUTH", password, NULL);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR)
-			return reply_error(q, r, "AUTH", error_r);	/* never echo the password */
+			return nqueue_reply_error(q, r, "AUTH", error_r);	/* never echo the password */
 		freeReplyObject(r);
 	}
 	if (cfg_int(cfg, CFG_REDIS_DB) != 0) {
 		char db[24];
 		snprintf(db, sizeof(db), "%lld", cfg_int(cfg, CFG_REDIS_DB));
-		r = run(q, "SELECT", db, NULL);
+		r = nqueue_run(q, "SELECT", db, NULL);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR)
-			return reply_error(q, r, "SELECT", error_r);
+			return nqueue_reply_error(q, r, "SELECT", error_r);
 		freeReplyObject(r);
 	}
 	return 0;
@@ -226,9 +265,9 @@ int nqueue_open(const cfg_t *cfg, const char *consumer, nqueue_t **q_r, char **e
 		nqueue_close(&q);
 		return -1;
 	}
-	redisReply *r = run(q, "XGROUP", "CREATE", q->stream, NQUEUE_GROUP, "0", "MKSTREAM", NULL);
+	redisReply *r = nqueue_run(q, "XGROUP", "CREATE", q->stream, NQUEUE_GROUP, "0", "MKSTREAM", NULL);
 	if (r == NULL || (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0)) {
-		reply_error(q, r, "XGROUP CREATE", error_r);
+		nqueue_reply_error(q, r, "XGROUP CREATE", error_r);
 		nqueue_close(&q);
 		return -1;
 	}
@@ -306,10 +345,10 @@ long nqueue_read(nqueue_t *q, enum nqueue_phase phase, size_t count, int block_m
 	snprintf(blk, sizeof(blk), "%d", block_ms);
 	if (phase == NQUEUE_CLAIM) {
 		snprintf(idle, sizeof(idle), "%llu", q->claim_idle_ms);
-		r = run(q, "XAUTOCLAIM", q->stream, NQUEUE_GROUP, q->consumer, idle, q->claim_cursor,
+		r = nqueue_run(q, "XAUTOCLAIM", q->stream, NQUEUE_GROUP, q->consumer, idle, q->claim_cursor,
 			"COUNT", n, NULL);
 		if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
-			return reply_error(q, r, "XAUTOCLAIM", error_r);
+			return nqueue_reply_error(q, r, "XAUTOCLAIM", error_r);
 		got = read_entries(r->element[1], cb, ctx, NULL);
 		if (r->element[0]->type == REDIS_REPLY_STRING && r->element[0]->len < NQUEUE_ID_MAX)
 			memcpy(q->claim_cursor, r->element[0]->str, r->element[0]->len + 1);
@@ -318,13 +357,13 @@ long nqueue_read(nqueue_t *q, enum nqueue_phase phase, size_t count, int block_m
 	}
 	const char *from = phase == NQUEUE_NEW ? ">" : q->own_cursor;
 	if (phase == NQUEUE_NEW && block_ms > 0)
-		r = run(q, "XREADGROUP", "GROUP", NQUEUE_GROUP, q->consumer, "COUNT", n, "BLOCK", blk,
+		r = nqueue_run(q, "XREADGROUP", "GROUP", NQUEUE_GROUP, q->consumer, "COUNT", n, "BLOCK", blk,
 			"STREAMS", q->stream, from, NULL);
 	else
-		r = run(q, "XREADGROUP", "GROUP", NQUEUE_GROUP, q->consumer, "COUNT", n, "STREAMS",
+		r = nqueue_run(q, "XREADGROUP", "GROUP", NQUEUE_GROUP, q->consumer, "COUNT", n, "STREAMS",
 			q->stream, from, NULL);
 	if (r == NULL || r->type == REDIS_REPLY_ERROR)
-		return reply_error(q, r, "XREADGROUP", error_r);
+		return nqueue_reply_error(q, r, "XREADGROUP", error_r);
 	if (r->type == REDIS_REPLY_ARRAY && r->elements > 0 && r->element[0]->type == REDIS_REPLY_ARRAY &&
 	    r->element[0]->elements == 2)
 		got = read_entries(r->element[0]->element[1], cb, ctx,
@@ -333,52 +372,83 @@ long nqueue_read(nqueue_t *q, enum nqueue_phase phase, size_t count, int block_m
 	return got;
 }
 
+/*
+ * The commit command, written straight into one buffer in the Redis
+ * protocol (RESP): at a thousand networks of twenty arguments each, one
+ * allocation per argument cost more than the work.  resp_* append one
+ * bulk string and count it; the array header is put in front at the end.
+ */
+struct resp {
+	struct buf body;
+	size_t n;
+};
+
+static void resp_str(struct resp *r, const char *s)
+{
+	size_t len = strlen(s);
+
+	buf_printf(&r->body, "$%zu\r\n", len);
+	buf_append(&r->body, s, len);
+	buf_append(&r->body, "\r\n", 2);
+	r->n++;
+}
+
+static void resp_ll(struct resp *r, long long v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%lld", v);
+	resp_str(r, num);
+}
+
 /* The ARGV of the commit script: see its text. */
 static void commit_args(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids,
-			long long min_hits, struct args *a)
+			long long min_hits, struct resp *a)
 {
-	args_add(a, "EVAL");
-	args_add(a, "%s", commit_script);
-	args_add(a, "0");
-	args_add(a, "%s", q->prefix);
-	args_add(a, "%s", q->stream);
-	args_add(a, NQUEUE_GROUP);
+	resp_str(a, "EVAL");
+	resp_str(a, commit_script);
+	resp_str(a, "0");
+	resp_str(a, q->prefix);
+	resp_str(a, q->stream);
+	resp_str(a, NQUEUE_GROUP);
 	/* counts live two windows: the notice of the last one can still be sent */
-	args_add(a, "%lld", 2 * q->window_s + 3600);
-	args_add(a, "%lld", min_hits);
-	args_add(a, "%zu", n_ids);
+	resp_ll(a, 2 * q->window_s + 3600);
+	resp_ll(a, min_hits);
+	resp_ll(a, (long long)n_ids);
 	for (size_t i = 0; i < n_ids; i++)
-		args_add(a, "%s", ids[i]);
+		resp_str(a, ids[i]);
 	for (size_t i = 0; i < nagg_count(batch); i++) {
 		const struct net_agg *net = nagg_at(batch, i);
-		args_add(a, "%lld", net->window);
-		args_add(a, "%s", net->netkey);
-		args_add(a, "%s", net->network);
-		args_add(a, "%s", net->netname);
-		args_add(a, "%s", net->org);
-		args_add(a, "%s", net->country);
-		args_add(a, "%s", net->abuse);
-		args_add(a, "%d", net->owned ? 1 : 0);
-		args_add(a, "%lld", net->hits);
-		args_add(a, "%lld", net->first);
-		args_add(a, "%lld", net->last);
-		args_add(a, "%zu", net->n_addrs);
+		resp_ll(a, net->window);
+		resp_str(a, net->netkey);
+		resp_str(a, net->network);
+		resp_str(a, net->netname);
+		resp_str(a, net->org);
+		resp_str(a, net->country);
+		resp_str(a, net->abuse);
+		resp_str(a, net->owned ? "1" : "0");
+		resp_ll(a, net->hits);
+		resp_ll(a, net->first);
+		resp_ll(a, (long long)net->n_addrs);
 		for (size_t j = 0; j < net->n_addrs; j++) {
 			const struct nagg_addr *ad = &net->addrs[j];
-			args_add(a, "%s", ad->addr);
-			args_add(a, "%lld", ad->hits);
-			args_add(a, "%lld\t%s\t%s", ad->first, ad->evidence, ad->helo);
-			args_add(a, "%lld", ad->last);
+			struct buf d = BUF_INIT;
+			resp_str(a, ad->addr);
+			resp_ll(a, ad->hits);
+			buf_printf(&d, "%lld\t%s\t%s", ad->first, ad->evidence, ad->helo);
+			resp_str(a, buf_cstr(&d));
+			buf_free(&d);
+			resp_ll(a, ad->last);
 		}
-		args_add(a, "%zu", net->n_hosts);
+		resp_ll(a, (long long)net->n_hosts);
 		for (size_t j = 0; j < net->n_hosts; j++) {
-			args_add(a, "%s", net->hosts[j].name);
-			args_add(a, "%lld", net->hosts[j].n);
+			resp_str(a, net->hosts[j].name);
+			resp_ll(a, net->hosts[j].n);
 		}
-		args_add(a, "%zu", net->n_lists);
+		resp_ll(a, (long long)net->n_lists);
 		for (size_t j = 0; j < net->n_lists; j++) {
-			args_add(a, "%s", net->lists[j].name);
-			args_add(a, "%lld", net->lists[j].n);
+			resp_str(a, net->lists[j].name);
+			resp_ll(a, net->lists[j].n);
 		}
 	}
 }
@@ -392,21 +462,75 @@ static void due_pairs(const redisReply *r, nqueue_due_cb *cb, void *ctx)
 	}
 }
 
-int nqueue_commit(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids,
-		  long long min_hits, nqueue_due_cb *cb, void *ctx, char **error_r)
+/* Queue the commit command (not waiting for its reply). */
+static int commit_append(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids, long long min_hits)
 {
-	struct args a = { 0 };
+	struct resp a = { BUF_INIT, 0 };
+	struct buf cmd = BUF_INIT;
 
-	if (n_ids == 0 && nagg_count(batch) == 0)
-		return 0;
 	commit_args(q, batch, ids, n_ids, min_hits, &a);
-	redisReply *r = args_run(q, &a);
-	args_free(&a);
+	buf_printf(&cmd, "*%zu\r\n", a.n);
+	buf_append(&cmd, a.body.data, a.body.len);
+	buf_free(&a.body);
+	int rc = redisAppendFormattedCommand(q->c, cmd.data, cmd.len) == REDIS_OK ? 0 : -1;
+	buf_free(&cmd);
+	return rc;
+}
+
+/* The commit's reply: due pairs to cb. */
+static int commit_reply(nqueue_t *q, nqueue_due_cb *cb, void *ctx, char **error_r)
+{
+	redisReply *r = nqueue_next_reply(q);
+
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
-		return reply_error(q, r, "commit", error_r);
+		return nqueue_reply_error(q, r, "commit", error_r);
 	due_pairs(r, cb, ctx);
 	freeReplyObject(r);
 	return 0;
+}
+
+int nqueue_commit(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids,
+		  long long min_hits, nqueue_due_cb *cb, void *ctx, char **error_r)
+{
+	if (n_ids == 0 && nagg_count(batch) == 0)
+		return 0;
+	if (commit_append(q, batch, ids, n_ids, min_hits) != 0)
+		return nqueue_reply_error(q, NULL, "commit", error_r);
+	return commit_reply(q, cb, ctx, error_r);
+}
+
+/*
+ * The next batch is read (its reply kept, not parsed), then the commit is
+ * written out without waiting, then the read entries are handed to
+ * entry_cb while Redis runs the commit.  (Both commands in one write would
+ * not do: Redis sends the replies of one read of its socket together.)
+ */
+int nqueue_commit_ahead(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids, long long min_hits,
+			nqueue_due_cb *cb, void *ctx, size_t count, nqueue_entry_cb *entry_cb, void *entry_ctx,
+			long *got_r, char **error_r)
+{
+	char n[24];
+	int done = 0;
+
+	*got_r = 0;
+	snprintf(n, sizeof(n), "%zu", count);
+	redisReply *next = nqueue_run(q, "XREADGROUP", "GROUP", NQUEUE_GROUP, q->consumer, "COUNT", n, "STREAMS",
+				      q->stream, ">", NULL);
+	if (commit_append(q, batch, ids, n_ids, min_hits) != 0) {
+		if (next != NULL)
+			freeReplyObject(next);
+		return nqueue_reply_error(q, NULL, "commit", error_r);
+	}
+	while (!done && redisBufferWrite(q->c, &done) == REDIS_OK)
+		;
+	if (next == NULL || next->type == REDIS_REPLY_ERROR)
+		*got_r = -1;	/* nothing read ahead: the caller reads again */
+	else if (next->type == REDIS_REPLY_ARRAY && next->elements > 0 && next->element[0]->type == REDIS_REPLY_ARRAY &&
+		 next->element[0]->elements == 2)
+		*got_r = read_entries(next->element[0]->element[1], entry_cb, entry_ctx, NULL);
+	if (next != NULL)
+		freeReplyObject(next);
+	return commit_reply(q, cb, ctx, error_r);
 }
 
 int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb *cb, void *ctx,
@@ -417,10 +541,10 @@ int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb 
 
 	buf_printf(&key, "%snets:%lld", q->prefix, window);
 	snprintf(min, sizeof(min), "%lld", min_hits);
-	redisReply *r = run(q, "ZRANGEBYSCORE", buf_cstr(&key), min, "+inf", NULL);
+	redisReply *r = nqueue_run(q, "ZRANGEBYSCORE", buf_cstr(&key), min, "+inf", NULL);
 	buf_free(&key);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
-		return reply_error(q, r, "ZRANGEBYSCORE", error_r);
+		return nqueue_reply_error(q, r, "ZRANGEBYSCORE", error_r);
 	for (size_t i = 0; i < r->elements; i++)
 		if (r->element[i]->type == REDIS_REPLY_STRING)
 			cb(window, r->element[i]->str, ctx);
@@ -481,16 +605,12 @@ static const char *hash_get(const redisReply *r, const char *name)
 	return "";
 }
 
-struct net_agg *nqueue_load_net(nqueue_t *q, nagg_t *into, long long window, const char *netkey,
-				char **error_r)
+/* The network in an HGETALL reply (r is freed). */
+static struct net_agg *load_reply(nqueue_t *q, redisReply *r, nagg_t *into, long long window, const char *netkey,
+				  char **error_r)
 {
-	struct buf key = BUF_INIT;
-
-	buf_printf(&key, "%snet:%lld:%s", q->prefix, window, netkey);
-	redisReply *r = run(q, "HGETALL", buf_cstr(&key), NULL);
-	buf_free(&key);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-		reply_error(q, r, "HGETALL", error_r);
+		nqueue_reply_error(q, r, "HGETALL", error_r);
 		return NULL;
 	}
 	if (r->elements == 0) {
@@ -505,165 +625,35 @@ struct net_agg *nqueue_load_net(nqueue_t *q, nagg_t *into, long long window, con
 		if (r->element[i]->type == REDIS_REPLY_STRING && r->element[i + 1]->type == REDIS_REPLY_STRING)
 			load_field(net, r->element[i]->str, r->element[i + 1]->str);
 	freeReplyObject(r);
+	/* the commit keeps no network-wide "last": it is its latest address */
+	for (size_t i = 0; i < net->n_addrs; i++)
+		if (net->addrs[i].last > net->last)
+			net->last = net->addrs[i].last;
 	return net;
 }
 
-static int int_reply(nqueue_t *q, redisReply *r, long long *v_r)
-{
-	(void)q;
-	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
-		if (r != NULL)
-			freeReplyObject(r);
-		return -1;
-	}
-	*v_r = r->integer;
-	freeReplyObject(r);
-	return 0;
-}
-
-int nqueue_told(nqueue_t *q, const char *netkey)
-{
-	struct buf key = BUF_INIT;
-	long long v;
-
-	buf_printf(&key, "%stold:%s", q->prefix, netkey);
-	int rc = int_reply(q, run(q, "EXISTS", buf_cstr(&key), NULL), &v);
-	buf_free(&key);
-	return rc != 0 ? -1 : v > 0;
-}
-
-static void rate_key(nqueue_t *q, struct buf *key)
-{
-	buf_printf(key, "%srate:%lld", q->prefix, (long long)time(NULL) / 3600);
-}
-
-/*
- * KEYS: notice, rate.  ARGV: claim value, claim TTL, rate.  1: claimed and
- * counted; 0: sent already or claimed by another; 2: the hour is full.
- */
-static const char claim_script[] =
-	"if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end\n"
-	"local n = redis.call('INCR', KEYS[2])\n"
-	"redis.call('EXPIRE', KEYS[2], 7200)\n"
-	"if n > tonumber(ARGV[3]) then redis.call('DECR', KEYS[2]); redis.call('DEL', KEYS[1]); return 2 end\n"
-	"return 1\n";
-
-int nqueue_claim_send(nqueue_t *q, const char *id, unsigned ttl_s, long long rate)
-{
-	struct buf key = BUF_INIT, val = BUF_INIT, rkey = BUF_INIT;
-	char ttl[24], max[24];
-	long long v;
-
-	buf_printf(&key, "%snotice:%s", q->prefix, id);
-	buf_printf(&val, "claimed %s", q->consumer);
-	rate_key(q, &rkey);
-	snprintf(ttl, sizeof(ttl), "%u", ttl_s ? ttl_s : 1);
-	snprintf(max, sizeof(max), "%lld", rate);
-	int rc = int_reply(q, run(q, "EVAL", claim_script, "2", buf_cstr(&key), buf_cstr(&rkey), buf_cstr(&val),
-				  ttl, max, NULL), &v);
-	buf_free(&key);
-	buf_free(&val);
-	buf_free(&rkey);
-	return rc != 0 ? -1 : (int)v;
-}
-
-int nqueue_claim(nqueue_t *q, const char *id, unsigned ttl_s)
-{
-	struct buf key = BUF_INIT, val = BUF_INIT;
-	char ttl[24];
-
-	buf_printf(&key, "%snotice:%s", q->prefix, id);
-	buf_printf(&val, "claimed %s", q->consumer);
-	snprintf(ttl, sizeof(ttl), "%u", ttl_s);
-	redisReply *r = run(q, "SET", buf_cstr(&key), buf_cstr(&val), "NX", "EX", ttl, NULL);
-	buf_free(&key);
-	buf_free(&val);
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		if (r != NULL)
-			freeReplyObject(r);
-		return -1;
-	}
-	int got = r->type == REDIS_REPLY_STATUS;
-	freeReplyObject(r);
-	return got;
-}
-
-void nqueue_unclaim(nqueue_t *q, const char *id)
+struct net_agg *nqueue_load_net(nqueue_t *q, nagg_t *into, long long window, const char *netkey,
+				char **error_r)
 {
 	struct buf key = BUF_INIT;
 
-	buf_printf(&key, "%snotice:%s", q->prefix, id);
-	redisReply *r = run(q, "DEL", buf_cstr(&key), NULL);
-	if (r != NULL)
-		freeReplyObject(r);
+	buf_printf(&key, "%snet:%lld:%s", q->prefix, window, netkey);
+	redisReply *r = nqueue_run(q, "HGETALL", buf_cstr(&key), NULL);
 	buf_free(&key);
+	return load_reply(q, r, into, window, netkey, error_r);
 }
 
-int nqueue_rate_take(nqueue_t *q, long long rate)
+void nqueue_load_nets(nqueue_t *q, nagg_t *into, const long long *windows, char *const *netkeys, size_t n,
+		      struct net_agg **nets_r)
 {
-	struct buf key = BUF_INIT;
-	long long n;
-
-	rate_key(q, &key);
-	if (int_reply(q, run(q, "INCR", buf_cstr(&key), NULL), &n) != 0) {
+	for (size_t i = 0; i < n; i++) {
+		struct buf key = BUF_INIT;
+		buf_printf(&key, "%snet:%lld:%s", q->prefix, windows[i], netkeys[i]);
+		nqueue_append(q, "HGETALL", buf_cstr(&key), NULL);
 		buf_free(&key);
-		return -1;
 	}
-	redisReply *r = run(q, "EXPIRE", buf_cstr(&key), "7200", NULL);
-	if (r != NULL)
-		freeReplyObject(r);
-	if (n > rate) {
-		r = run(q, "DECR", buf_cstr(&key), NULL);
-		if (r != NULL)
-			freeReplyObject(r);
-	}
-	buf_free(&key);
-	return n <= rate;
-}
-
-void nqueue_rate_give(nqueue_t *q)
-{
-	struct buf key = BUF_INIT;
-
-	rate_key(q, &key);
-	redisReply *r = run(q, "DECR", buf_cstr(&key), NULL);
-	if (r != NULL)
-		freeReplyObject(r);
-	buf_free(&key);
-}
-
-/* KEYS: told, notice, log.  ARGV: now, interval (0 = none), keep, log line, log length - 1. */
-static const char sent_script[] =
-	"if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end\n"
-	"redis.call('SET', KEYS[2], 'sent', 'EX', ARGV[3])\n"
-	"redis.call('LPUSH', KEYS[3], ARGV[4])\n"
-	"redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[5]))\n"
-	"return 1\n";
-
-int nqueue_sent(nqueue_t *q, const char *id, const char *netkey, long long interval_s,
-		long long keep_s, const char *log_json, char **error_r)
-{
-	struct buf told = BUF_INIT, notice = BUF_INIT, list = BUF_INIT;
-	char now[24], ival[24], keep[24], maxi[24];
-	int rc = 0;
-
-	buf_printf(&told, "%stold:%s", q->prefix, netkey);
-	buf_printf(&notice, "%snotice:%s", q->prefix, id);
-	buf_printf(&list, "%snotices", q->prefix);
-	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-	snprintf(ival, sizeof(ival), "%lld", interval_s);
-	snprintf(keep, sizeof(keep), "%lld", keep_s > 0 ? keep_s : 1);
-	snprintf(maxi, sizeof(maxi), "%d", NQUEUE_NOTICES_KEEP - 1);
-	redisReply *r = run(q, "EVAL", sent_script, "3", buf_cstr(&told), buf_cstr(&notice), buf_cstr(&list), now,
-			    ival, keep, log_json, maxi, NULL);
-	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
-		rc = reply_error(q, r, "recording a notice", error_r);
-	else
-		freeReplyObject(r);
-	buf_free(&told);
-	buf_free(&notice);
-	buf_free(&list);
-	return rc;
+	for (size_t i = 0; i < n; i++)
+		nets_r[i] = load_reply(q, nqueue_next_reply(q), into, windows[i], netkeys[i], NULL);
 }
 
 void *nqueue_command(nqueue_t *q, const char *first, ...)
@@ -689,10 +679,10 @@ long nqueue_scan(nqueue_t *q, char cursor[NQUEUE_ID_MAX], size_t count, nqueue_e
 
 	snprintf(n, sizeof(n), "%zu", count);
 	buf_printf(&from, "%s%s", cursor[0] ? "(" : "", cursor[0] ? cursor : "-");
-	redisReply *r = run(q, "XRANGE", q->stream, buf_cstr(&from), "+", "COUNT", n, NULL);
+	redisReply *r = nqueue_run(q, "XRANGE", q->stream, buf_cstr(&from), "+", "COUNT", n, NULL);
 	buf_free(&from);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
-		return reply_error(q, r, "XRANGE", error_r);
+		return nqueue_reply_error(q, r, "XRANGE", error_r);
 	long got = read_entries(r, cb, ctx, cursor);
 	freeReplyObject(r);
 	return got;

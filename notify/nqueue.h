@@ -6,7 +6,7 @@
  * doc/reports.md):
  *
  *   {p}reports                  the stream (common/report); group "notify"
- *   {p}net:<window>:<netkey>    hash: network facts, hits, first, last,
+ *   {p}net:<window>:<netkey>    hash: network facts, hits, first,
  *                               a:<addr> hits, l:<addr> last seen,
  *                               d:<addr> "first TAB evidence TAB helo",
  *                               h:<host> and L:<list> counts; EXPIREs
@@ -75,6 +75,17 @@ int nqueue_commit(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_i
 		  long long min_hits, nqueue_due_cb *cb, void *ctx, char **error_r)
 	__attribute__((warn_unused_result));
 
+/*
+ * nqueue_commit(), overlapped with the next read: up to count NEW entries
+ * (not waiting for new ones) are read first and handed to entry_cb while
+ * Redis runs the commit, so the notifier's work on the next batch and
+ * Redis's on this one happen at the same time.  *got_r: the entries read
+ * ahead (0 none, -1 the read failed).  Returns as nqueue_commit().
+ */
+int nqueue_commit_ahead(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids, long long min_hits,
+			nqueue_due_cb *cb, void *ctx, size_t count, nqueue_entry_cb *entry_cb, void *entry_ctx,
+			long *got_r, char **error_r) __attribute__((warn_unused_result));
+
 /* Every network of window with at least min_hits: cb for each. */
 int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb *cb, void *ctx,
 	       char **error_r) __attribute__((warn_unused_result));
@@ -85,6 +96,22 @@ struct net_agg *nqueue_load_net(nqueue_t *q, nagg_t *into, long long window, con
 
 /* 1 when netkey was told within notify_interval, 0 when not, -1 on error. */
 int nqueue_told(nqueue_t *q, const char *netkey);
+
+/*
+ * Pipelined forms for a batch of notices: n commands, one round trip.
+ * told_r[i], res_r[i] as nqueue_told() and nqueue_claim_send(); nets_r[i]
+ * as nqueue_load_net() (NULL when gone or on error).
+ */
+void nqueue_told_many(nqueue_t *q, char *const *netkeys, size_t n, int *told_r);
+void nqueue_load_nets(nqueue_t *q, nagg_t *into, const long long *windows, char *const *netkeys, size_t n,
+		      struct net_agg **nets_r);
+void nqueue_claim_send_many(nqueue_t *q, char *const *ids, size_t n, unsigned ttl_s, long long rate, int *res_r);
+struct nqueue_sent_rec {
+	const char *id, *netkey, *log_json;
+};
+/* nqueue_sent() for n notices; the number that failed (the first error in *error_r). */
+size_t nqueue_sent_many(nqueue_t *q, const struct nqueue_sent_rec *recs, size_t n, long long interval_s,
+			long long keep_s, char **error_r);
 /* 1 when this notifier now owns notice id, 0 when another has it or it was sent, -1. */
 int nqueue_claim(nqueue_t *q, const char *id, unsigned ttl_s);
 void nqueue_unclaim(nqueue_t *q, const char *id);

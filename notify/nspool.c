@@ -8,9 +8,12 @@
  * to, the counts per network, who was told when, the notices sent (by
  * stable id), this hour's rate, and the log relayguard-ctl notices shows.
  * The position and the counts are written together, so an event is
- * counted exactly once across a crash.  A notice is written to the state
- * as sent right after its delivery; a crash between the two can repeat it
- * (the outbox transport then finds its file and writes no second copy).
+ * counted exactly once across a crash.  The notices of a round are
+ * delivered first, made final with one deliver_flush() (one disk flush for
+ * all of them), and only then written to the state as sent, with one
+ * state save: a crash before that save repeats them (the outbox transport
+ * then finds each file and writes no second copy); no crash leaves a
+ * notice recorded as sent without its file on disk.
  *
  * The state file format (one record per line, fields separated by TAB;
  * tabs and newlines in values become spaces) is described in
@@ -54,6 +57,7 @@ struct state {
 	struct kvlist told;	/* netkey -> time told */
 	struct kvlist sent;	/* notice id -> time sent */
 	struct kvlist rate;	/* hour -> notices */
+	struct kvlist untold;	/* netkey -> time "no notice" was logged (notify_interval) */
 	char **log;		/* JSON lines, oldest first */
 	size_t n_log;
 	char *path;
@@ -166,8 +170,8 @@ static int state_save(const struct state *st)
 	const struct {
 		const char *tag;
 		const struct kvlist *l;
-	} lists[] = { { "told", &st->told }, { "sent", &st->sent }, { "rate", &st->rate } };
-	for (size_t k = 0; k < 3; k++)
+	} lists[] = { { "told", &st->told }, { "sent", &st->sent }, { "rate", &st->rate }, { "untold", &st->untold } };
+	for (size_t k = 0; k < 4; k++)
 		for (size_t i = 0; i < lists[k].l->n; i++)
 			fprintf(fp, "%s\t%s\t%lld\n", lists[k].tag, lists[k].l->items[i].key, lists[k].l->items[i].v);
 	for (size_t i = 0; i < st->n_log; i++)
@@ -228,6 +232,8 @@ static void state_line(struct state *st, char *line, struct net_agg **cur)
 			nagg_count_add((*cur)->lists, &(*cur)->n_lists, f[1], atoll(f[2]));
 	} else if (n == 3 && (strcmp(f[0], "told") == 0 || strcmp(f[0], "sent") == 0 || strcmp(f[0], "rate") == 0)) {
 		kv_set(f[0][0] == 't' ? &st->told : f[0][0] == 's' ? &st->sent : &st->rate, f[1], atoll(f[2]));
+	} else if (n == 3 && strcmp(f[0], "untold") == 0) {
+		kv_set(&st->untold, f[1], atoll(f[2]));
 	} else if (strcmp(f[0], "log") == 0 && n >= 2) {
 		log_add(st, f[1]);
 	}
@@ -257,6 +263,7 @@ static int state_load(struct state *st)
 struct round {
 	struct notifier *n;
 	struct state *st;
+	bool untold_changed;	/* an untold mark to save */
 	struct buf scratch;
 };
 
@@ -283,8 +290,90 @@ static bool due(struct round *r, const struct net_agg *net, const char *id, long
 {
 	const struct kv *told = kv_find(&r->st->told, net->netkey);
 
-	return net->hits >= r->n->min_hits && net->abuse[0] != '\0' && kv_find(&r->st->sent, id) == NULL &&
+	/* who can be told is decided when sending (notify_recipient) */
+	return net->hits >= r->n->min_hits && kv_find(&r->st->sent, id) == NULL &&
 	       (told == NULL || now - told->v >= r->n->interval_s);
+}
+
+/* A network that gets no notice: logged once per notify_interval (the state remembers it). */
+static void untold_once(struct round *r, const struct net_agg *net, enum notify_to what, const char *why, long long now)
+{
+	const struct kv *seen = kv_find(&r->st->untold, net->netkey);
+	long long ival = r->n->interval_s > 0 ? r->n->interval_s : r->n->window_s;
+
+	if (seen != NULL && now - seen->v < ival)
+		return;
+	kv_set(&r->st->untold, net->netkey, now);
+	r->untold_changed = true;
+	notify_log_untold(net, what, why);
+}
+
+/* Deliver one due notice; true when it went to the transport. */
+static bool send_one(struct round *r, struct net_agg *net, char id[NOTICE_ID_MAX], long long now)
+{
+	struct notifier *n = r->n;
+	struct buf msg = BUF_INIT, to = BUF_INIT, why = BUF_INIT;
+	char *err = NULL;
+	bool sent = false;
+
+	enum notify_to what = notify_recipient(n, net, &to, &why);
+	if (what != NOTIFY_TO_SEND) {
+		untold_once(r, net, what, buf_cstr(&why), now);
+		goto out;
+	}
+	free(net->abuse);
+	net->abuse = xstrdup(buf_cstr(&to));
+	notify_render(n, net, id, &msg);
+	if (n->dry_run) {
+		printf("%s\n", buf_cstr(&msg));
+		n->notices++;
+	} else if (deliver_send(n->deliver, id, n->sender, net->abuse, cfg_str(n->cfg, CFG_NOTIFY_BCC), &msg,
+				&err) != 0) {
+		log_warning("notice %s for %s to %s not delivered: %s", id, net->netkey, net->abuse, err);
+		n->failed++;
+	} else {
+		sent = true;
+	}
+out:
+	free(err);
+	buf_free(&msg);
+	buf_free(&to);
+	buf_free(&why);
+	return sent;
+}
+
+/* The notices delivered this round (indexes into st->nets), made final and recorded. */
+static void record_sent(struct round *r, const size_t *idx, size_t n_idx, long long now, const char *hour)
+{
+	struct notifier *n = r->n;
+	char *err = NULL;
+
+	if (n_idx == 0)
+		return;
+	if (deliver_flush(n->deliver, &err) != 0) {
+		log_warning("%zu notices not delivered: %s", n_idx, err);
+		n->failed += n_idx;
+		free(err);
+		return;
+	}
+	for (size_t k = 0; k < n_idx; k++) {
+		const struct net_agg *net = nagg_at(r->st->nets, idx[k]);
+		char id[NOTICE_ID_MAX];
+		struct buf line = BUF_INIT;
+		struct kv *used = kv_find(&r->st->rate, hour);
+		notice_id(net, id);
+		kv_set(&r->st->rate, hour, used ? used->v + 1 : 1);
+		kv_set(&r->st->told, net->netkey, now);
+		kv_set(&r->st->sent, id, now);
+		notify_log_json(net, id, net->abuse, &line);
+		log_add(r->st, buf_cstr(&line));
+		buf_free(&line);
+		n->notices++;
+		log_info("notice %s sent: network=%s to=%s addresses=%zu hits=%lld", id, net->network, net->abuse,
+			 net->n_addrs, net->hits);
+	}
+	if (state_save(r->st) != 0)
+		log_warning("%zu notices sent but not recorded", n_idx);
 }
 
 static void send_notices(struct round *r)
@@ -292,45 +381,36 @@ static void send_notices(struct round *r)
 	struct notifier *n = r->n;
 	long long now = (long long)time(NULL);
 	char hour[24];
+	size_t *idx = NULL, n_idx = 0;
 
 	snprintf(hour, sizeof(hour), "%lld", now / 3600);
+	nsuppress_refresh(n->suppress);
 	for (size_t i = 0; i < nagg_count(r->st->nets); i++) {
 		struct net_agg *net = nagg_at(r->st->nets, i);
 		char id[NOTICE_ID_MAX];
-		struct buf msg = BUF_INIT, line = BUF_INIT;
-		char *err = NULL;
 		notice_id(net, id);
 		if (!due(r, net, id, now))
 			continue;
-		struct kv *used = kv_find(&r->st->rate, hour);
-		if (used != NULL && used->v >= n->rate) {
+		const struct kv *used = kv_find(&r->st->rate, hour);
+		if ((used != NULL ? used->v : 0) + (long long)n_idx >= n->rate) {
 			n->deferred++;
 			continue;
 		}
-		notify_render(n, net, id, &msg);
-		if (n->dry_run) {
-			printf("%s\n", buf_cstr(&msg));
-			n->notices++;
-		} else if (deliver_send(n->deliver, id, n->from, net->abuse, cfg_str(n->cfg, CFG_NOTIFY_BCC), &msg,
-					&err) != 0) {
-			log_warning("notice %s for %s to %s not delivered: %s", id, net->netkey, net->abuse, err);
-			n->failed++;
-		} else {
-			kv_set(&r->st->rate, hour, used ? used->v + 1 : 1);
-			kv_set(&r->st->told, net->netkey, now);
-			kv_set(&r->st->sent, id, now);
-			notify_log_json(net, id, net->abuse, &line);
-			log_add(r->st, buf_cstr(&line));
-			n->notices++;
-			log_info("notice %s sent: network=%s to=%s addresses=%zu hits=%lld", id, net->network,
-				 net->abuse, net->n_addrs, net->hits);
-			if (state_save(r->st) != 0)
-				log_warning("notice %s sent but not recorded", id);
+		if (send_one(r, net, id, now)) {
+			idx = xreallocarray(idx, n_idx + 1, sizeof(*idx));
+			idx[n_idx++] = i;
 		}
-		free(err);
-		buf_free(&msg);
-		buf_free(&line);
+		if (n_idx >= NOTIFY_FLUSH_MAX) {
+			record_sent(r, idx, n_idx, now, hour);
+			n_idx = 0;
+		}
 	}
+	bool saved = n_idx > 0;
+	record_sent(r, idx, n_idx, now, hour);
+	if (!n->dry_run && !saved && r->untold_changed)
+		(void)state_save(r->st);
+	r->untold_changed = false;
+	free(idx);
 }
 
 /* Forget windows, told marks and sent ids that can no longer matter. */
@@ -363,6 +443,7 @@ static void prune(struct round *r)
 	kv_prune(&r->st->told, now - r->n->interval_s);
 	kv_prune(&r->st->sent, now - 2 * r->n->window_s - r->n->interval_s);
 	kv_prune(&r->st->rate, now / 3600 - 1);
+	kv_prune(&r->st->untold, now - (r->n->interval_s > 0 ? r->n->interval_s : r->n->window_s));
 }
 
 static int one_round(struct round *r, spool_t *sp)
@@ -406,6 +487,7 @@ static void state_free(struct state *st)
 	kv_free(&st->told);
 	kv_free(&st->sent);
 	kv_free(&st->rate);
+	kv_free(&st->untold);
 	for (size_t i = 0; i < st->n_log; i++)
 		free(st->log[i]);
 	free(st->log);

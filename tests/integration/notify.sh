@@ -102,7 +102,7 @@ rg_like "$out" "pending +0" "ctl queue: nothing pending"
 rg_like "$out" "consumer +a pending=0" "ctl queue: the consumer that read it"
 out=$("$CTL" -c "$RUN/mx1.conf" networks)
 rg_like "$out" "192.0.2.128-192.0.2.191 +NET-B-SUB +3  yes +irt@net-b.example" "ctl networks: a told network"
-rg_like "$out" "203.0.113.0/24 +- +3  no +-" "ctl networks: the group without an owner"
+rg_like "$out" "203.0.113.0/24 +- +3  none +-" "ctl networks: the group without an owner (told: none, nobody to tell)"
 rg_like "$out" "2001:db8::/32 +NET-C6 +1  no +abuse6@net-c.example" "ctl networks: one below the threshold"
 out=$("$CTL" -c "$RUN/mx1.conf" notices -n 2)
 rg_is "$(printf '%s\n' "$out" | grep -c ' rg-')" 2 "ctl notices -n 2: two rows"
@@ -151,7 +151,7 @@ printf 'notify_bcc = copies@relayguard.test\n' >>"$RUN/sm.conf"
 "$DRV" "$RUN/sm.conf" engine 192.0.2.1 192.0.2.2 192.0.2.3 198.51.100.1 198.51.100.2 198.51.100.3 >/dev/null
 "$NOTIFY" -c "$RUN/sm.conf" --once 2>/dev/null
 rg_is "$(ls "$RUN/sent" | grep -c msg)" 2 "sendmail: two notices piped"
-rg_is "$(cat "$RUN/sent/0.args")" "-t -i" "as sendmail -t -i"
+rg_is "$(cat "$RUN/sent/0.args")" "-f rg-reports@mx1.test -t -i" "as sendmail -f SENDER -t -i (the envelope sender: notify_from's address)"
 rg_like "$(cat "$RUN/sent/0.msg" "$RUN/sent/1.msg")" "Bcc: copies@relayguard.test" "with the notify_bcc copy"
 
 # Without Redis: the spool journal is the queue.

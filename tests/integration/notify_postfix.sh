@@ -3,6 +3,8 @@
 # client straight to smtp-sink, then through a private Postfix instance
 # (smtp: into its smtpd, and sendmail: through Postfix's own sendmail),
 # Postfix relaying to smtp-sink, which writes every message to a file.
+# The envelope sender (notify_envelope_sender, by default notify_from's
+# address) is what the sink sees as MAIL FROM, through both transports.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require redis-server redis-cli postfix smtp-sink
 if [ "$(id -u)" != 0 ]; then
@@ -29,7 +31,7 @@ queue() {
 			host mx.test lists 'bl.test%3D127.0.0.2' >/dev/null
 	done
 }
-conf() {	# conf PREFIX TRANSPORT
+conf() {	# conf PREFIX TRANSPORT [extra line]
 	cat <<CONF
 allow_root = yes
 myhostname = mx.test
@@ -41,6 +43,7 @@ notify_template = $RG_TOP_SRCDIR/conf/notice.txt
 notify_from = rg-notices@relayguard.test
 notify_bcc = copies@relayguard.test
 notify_transport = $2
+${3:-}
 CONF
 }
 sink_count() { ls "$RUN/sink" | wc -l | tr -d ' '; }
@@ -62,7 +65,7 @@ rg_is "$(sink_count)" 1 "smtp: one message at the sink"
 m=$(cat "$RUN/sink"/*)
 rg_like "$m" "X-Rcpt-Args: <abuse@net-a.example>" "smtp: to the network's abuse contact"
 rg_like "$m" "X-Rcpt-Args: <copies@relayguard.test>" "smtp: and to notify_bcc"
-rg_like "$m" "X-Mail-Args: <rg-notices@relayguard.test>" "smtp: from notify_from"
+rg_like "$m" "X-Mail-Args: <rg-notices@relayguard.test>" "smtp: MAIL FROM is notify_from's address by default"
 rg_ok "$(printf '%s' "$m" | grep -c '^Bcc:')" "smtp: the Bcc header is not sent"
 rg_like "$m" "Content-Type: multipart/report; report-type=feedback-report" "smtp: the report arrives whole"
 rg_is "$(printf '%s\n' "$m" | grep -c '^Source-IP: ')" 1 "smtp: one Source-IP in the feedback report"
@@ -83,7 +86,7 @@ rg_is "$res" ok "smtp: as received, no defect for Python's email, every address 
 
 # 2. SMTP through Postfix.
 rm -f "$RUN/sink"/*
-conf b: "smtp:127.0.0.1:$SMTP_PORT" >"$RUN/b.conf"
+conf b: "smtp:127.0.0.1:$SMTP_PORT" "notify_envelope_sender = bounces@relayguard.test" >"$RUN/b.conf"
 queue b: 198.51.100.1 198.51.100.2 198.51.100.3
 "$NOTIFY" -c "$RUN/b.conf" --once 2>"$RUN/b.err"; rc=$?
 rg_is "$rc" 0 "through Postfix: relayguard-notify --once"
@@ -92,12 +95,14 @@ rg_is "$(sink_count)" 1 "through Postfix: the notice reached the sink"
 rg_like "$(cat "$RUN/sink"/*)" "Message-ID: <rg-[0-9a-f]{16}@mx.test>" "through Postfix: with the notice's stable Message-ID"
 rg_like "$(grep -h 'X-Rcpt-Args' "$RUN/sink"/* | sort | tr '\n' ' ')" "<abuse@net-d.example> .*<copies@relayguard.test>" \
 	"through Postfix: to the abuse contact of NET-D and the Bcc copy"
+rg_like "$(cat "$RUN/sink"/*)" "X-Mail-Args: <bounces@relayguard.test>" "through Postfix: MAIL FROM is notify_envelope_sender"
+rg_like "$(cat "$RUN/sink"/*)" "From: rg-notices@relayguard.test" "while From: stays notify_from"
 
 # 3. sendmail: Postfix's own sendmail.
 rm -f "$RUN/sink"/*
 printf '#!/bin/sh\nexec %s -C %s "$@"\n' "$SENDMAIL" "$BASE/etc" >"$RUN/pf-sendmail"
 chmod +x "$RUN/pf-sendmail"
-conf c: "sendmail:$RUN/pf-sendmail" >"$RUN/c.conf"
+conf c: "sendmail:$RUN/pf-sendmail" "notify_envelope_sender = bounces@relayguard.test" >"$RUN/c.conf"
 queue c: 192.0.2.130 192.0.2.131 192.0.2.132
 "$NOTIFY" -c "$RUN/c.conf" --once 2>"$RUN/c.err"; rc=$?
 rg_is "$rc" 0 "sendmail: relayguard-notify --once"
@@ -106,6 +111,7 @@ rg_is "$(sink_count)" 1 "sendmail through Postfix: the notice reached the sink"
 rg_like "$(grep -h 'X-Rcpt-Args' "$RUN/sink"/* | sort | tr '\n' ' ')" "<copies@relayguard.test> .*<irt@net-b.example>" \
 	"sendmail: to the irt of NET-B-SUB and the Bcc copy (sendmail -t reads Bcc:)"
 rg_ok "$(grep -c '^Bcc:' "$RUN/sink"/*)" "sendmail: Postfix removed the Bcc header"
+rg_like "$(cat "$RUN/sink"/*)" "X-Mail-Args: <bounces@relayguard.test>" "sendmail -f: the envelope sender reaches the next hop"
 "$NOTIFY" -c "$RUN/c.conf" --once 2>/dev/null
 sleep 1
 rg_is "$(sink_count)" 1 "a second run sends nothing more"
