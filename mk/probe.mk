@@ -10,3 +10,7 @@ probe_relayguard_probe_SOURCES = probe/probe_main.c \
 	probe/probe_store.c probe/probe_store.h \
 	probe/probe_setup.c probe/probe_setup.h
 dist_man_MANS += man/relayguard-probe.8
+
+# Integration: real Postfix, tinyproxy and dante in a private network namespace.
+TESTS += tests/integration/probe.sh
+EXTRA_DIST += tests/integration/probe.sh tests/integration/probe_listener.py tests/data/probe

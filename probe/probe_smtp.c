@@ -191,8 +191,13 @@ static void session(struct relay_run *run, unsigned port)
 		buf_printf(t, "# %s\n", err);
 		return;
 	}
+	int greeting = reply(&c, &err);
+	if (greeting < 0) {	/* connected, but no SMTP server spoke: not a service */
+		buf_printf(t, "# no SMTP greeting: %s\n", err);
+		goto out;
+	}
 	run->any_service = true;
-	if (reply(&c, &err) / 100 != 2)
+	if (greeting / 100 != 2)
 		goto out;
 	snprintf(cmd, sizeof(cmd), "EHLO %s", s->helo);
 	int code = command(&c, cmd, &err);
