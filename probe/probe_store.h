@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "probe.h"
+#include "probe_net.h"
 
 #define PROBE_STORE_MAX (PROBE_TRANSCRIPT_MAX + 8192)	/* a bigger file is not ours */
 
