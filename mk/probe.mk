@@ -41,3 +41,6 @@ tests_fuzz_probe_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefine
 tests_fuzz_probe_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_probe_fuzzer_LDADD = $(PROBE_LDADD)
 endif
+
+# relayguard-ctl probe ADDRESS reads the stored results (probe/probe_store).
+ctl_relayguard_ctl_SOURCES += ctl/ctl_probe.c probe/probe_store.c probe/probe.c

@@ -154,6 +154,19 @@ rg_like "$(head -1 "$RUN/human.txt")" "^198.51.100.25: open-relay \(stored resul
 	"human output: the stored deliver-mode result"
 rg_like "$(cat "$RUN/human.txt")" "    # canary received rgprobe-" "human output: --evidence prints the transcript"
 
+CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"
+"$CTL" -c "$RUN/probe.conf" probe 198.51.100.25 >"$RUN/ctl.txt" 2>&1
+rc=$?
+rg_is "$rc" 0 "relayguard-ctl probe: a stored result is shown"
+rg_like "$(head -4 "$RUN/ctl.txt" | tr '\n' '|')" \
+	"^198.51.100.25: open-relay\|  probed: 20[0-9-]+T[0-9:]+Z \([0-9]+s ago\), deliver mode\|  relay: confirmed: port 25, form plain: the canary received token rgprobe-[0-9a-f]{16} from 198.51.100.25\|  proxy: no-service" \
+	"relayguard-ctl probe: the verdicts"
+rg_like "$(cat "$RUN/ctl.txt")" "    > DATA" "relayguard-ctl probe: the transcript of deliver mode, DATA included"
+"$CTL" -c "$RUN/probe.conf" probe 198.51.100.99 >"$RUN/ctl-none.txt" 2>&1
+rc=$?
+rg_is "$rc" 1 "relayguard-ctl probe: exit 1 for a host never probed"
+rg_like "$(cat "$RUN/ctl-none.txt")" "no stored result for 198.51.100.99" "and it says so"
+
 # --- 4. the gate: outside probe_allowed_targets, nothing is sent --------------------
 "$PROBE" -c "$RUN/probe.conf" --force 203.0.113.9 >"$RUN/outside.txt" 2>&1
 rc=$?
