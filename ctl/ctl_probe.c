@@ -1,6 +1,7 @@
 /*
  * ctl_probe - relayguard-ctl probe ADDRESS: the stored result of
- * relayguard-probe for one host, with its evidence (probe/probe_store.h).
+ * relayguard-probe for one host, with its evidence (probe/probe_results.h:
+ * Redis when redis_server is set, else probe_state_dir).
  * Exit: 0 shown, 1 no result stored (or unreadable), 2 usage.
  */
 #include "config.h"
@@ -11,7 +12,7 @@
 
 #include "ctl.h"
 #include "probe/probe.h"
-#include "probe/probe_store.h"
+#include "probe/probe_results.h"
 
 static void print_human(const struct probe_result *r, long long ttl_s)
 {
@@ -49,12 +50,14 @@ int ctl_probe(struct ctl_ctx *ctx, int argc, char **argv)
 	if (cfg == NULL)
 		return CTL_FAIL;
 	probe_result_init(&r, NULL);
-	int rc = probe_store_load(cfg_str(cfg, CFG_PROBE_STATE_DIR), &a, &r, why, sizeof(why));
+	char where[600];
+	probe_results_where(cfg, where, sizeof(where));
+	int rc = probe_results_load(cfg, &a, &r, why, sizeof(why));
 	if (rc == 1)
 		print_human(&r, (long long)(cfg_ms(cfg, CFG_PROBE_TTL) / 1000));
 	else if (rc == 0)
-		fprintf(stderr, "relayguard-ctl: probe: no stored result for %s in %s/results (run relayguard-probe)\n",
-			argv[1], cfg_str(cfg, CFG_PROBE_STATE_DIR));
+		fprintf(stderr, "relayguard-ctl: probe: no stored result for %s in %s (run relayguard-probe)\n",
+			argv[1], where);
 	else
 		fprintf(stderr, "relayguard-ctl: probe: %s\n", why);
 	probe_result_free(&r);

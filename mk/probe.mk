@@ -10,6 +10,8 @@ probe_libprobe_a_SOURCES = \
 	probe/probe_canary.c probe/probe_canary.h \
 	probe/probe_policy.c probe/probe_policy.h \
 	probe/probe_store.c probe/probe_store.h \
+	probe/probe_store_redis.c probe/probe_store_redis.h \
+	probe/probe_results.c probe/probe_results.h \
 	probe/probe_setup.c probe/probe_setup.h
 PROBE_LDADD = probe/libprobe.a $(LDADD)
 
@@ -43,4 +45,5 @@ tests_fuzz_probe_fuzzer_LDADD = $(PROBE_LDADD)
 endif
 
 # relayguard-ctl probe ADDRESS reads the stored results (probe/probe_store).
-ctl_relayguard_ctl_SOURCES += ctl/ctl_probe.c probe/probe_store.c probe/probe.c
+ctl_relayguard_ctl_SOURCES += ctl/ctl_probe.c probe/probe_store.c probe/probe.c \
+	probe/probe_store_redis.c probe/probe_results.c

@@ -8,9 +8,10 @@
  * Order for every address: probe_allowed_targets (before any socket),
  * then a fresh cached result (probe_ttl) unless --force, then the per-host
  * lock and the rate limits, then the relay and proxy tests, then the
- * result is stored.  Exit status: 0 nothing open; 1 an open relay or proxy
- * confirmed; 2 a relay recipient accepted, not confirmed; 3 a target not
- * probed (refused, rate-limited, bad address); 64 usage; 78 configuration.
+ * result is stored (probe_results: Redis or probe_state_dir).
+ * Exit status: 0 nothing open; 1 an open relay or proxy confirmed; 2 a
+ * relay recipient accepted, not confirmed; 3 a target not probed (refused,
+ * rate-limited, bad address); 64 usage; 78 configuration.
  */
 #include "config.h"
 
@@ -27,9 +28,9 @@
 #include "probe.h"
 #include "probe_policy.h"
 #include "probe_proxy.h"
+#include "probe_results.h"
 #include "probe_setup.h"
 #include "probe_smtp.h"
-#include "probe_store.h"
 
 enum { EXIT_NOTHING_OPEN = 0, EXIT_CONFIRMED = 1, EXIT_ACCEPTED = 2, EXIT_NOT_PROBED = 3, EXIT_USAGE = 64,
        EXIT_CONFIG = 78 };
@@ -154,7 +155,7 @@ static bool use_cached(struct run *run, const addr_t *a)
 	bool used = false;
 
 	probe_result_init(&r, NULL);
-	int rc = probe_store_load(run->state_dir, a, &r, why, sizeof(why));
+	int rc = probe_results_load(run->cfg, a, &r, why, sizeof(why));
 	if (rc < 0)
 		log_warning("%s; probing again", why);
 	if (rc == 1 && time(NULL) - r.when < run->ttl_s && (r.deliver_mode || !run->s.deliver)) {
@@ -182,7 +183,7 @@ static void probe_one(struct run *run, const char *target, const addr_t *a)
 	r.deliver_mode = run->s.deliver;
 	probe_smtp_run(&run->s, &r);
 	probe_proxy_run(&run->s, &r);
-	if (probe_store_save(run->state_dir, &r, why, sizeof(why)) != 0)
+	if (probe_results_save(run->cfg, &r, why, sizeof(why)) != 0)
 		log_warning("result not stored: %s", why);
 	probe_policy_release(&lock);
 	log_info("probe %s result=%s mode=%s relay=%s proxy=%s", target, probe_result_summary(&r),

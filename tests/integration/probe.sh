@@ -147,7 +147,7 @@ rg_ok "$(grep 'status=' "$BASE/maillog" | grep -v 'relay=198.51.100.10' | grep -
 	"deliver mode: no delivery anywhere but the canary"
 
 # --- 3. the stored result -------------------------------------------------------
-"$PROBE" -c "$RUN/probe.conf" --json 198.51.100.26 >"$RUN/cached.json" 2>&1
+"$PROBE" -c "$RUN/probe.conf" --json 198.51.100.26 >"$RUN/cached.json" 2>"$RUN/cached.err"
 rg_is "$(summary "$RUN/cached.json")" "198.51.100.26 closed closed no-service True" "a fresh stored result is reused"
 "$PROBE" -c "$RUN/probe.conf" --evidence 198.51.100.25 >"$RUN/human.txt" 2>&1
 rg_like "$(head -1 "$RUN/human.txt")" "^198.51.100.25: open-relay \(stored result of 20[0-9-]+T[0-9:]+Z, deliver mode\)$" \
@@ -166,6 +166,23 @@ rg_like "$(cat "$RUN/ctl.txt")" "    > DATA" "relayguard-ctl probe: the transcri
 rc=$?
 rg_is "$rc" 1 "relayguard-ctl probe: exit 1 for a host never probed"
 rg_like "$(cat "$RUN/ctl-none.txt")" "no stored result for 198.51.100.99" "and it says so"
+
+# --- 3b. results in Redis when redis_server is set ---------------------------------------
+REDIS_PORT=$(rg_free_port)
+rg_start_redis "$REDIS_PORT"
+sed -e "s|^probe_state_dir = .*|probe_state_dir = $RUN/probe-state-redis|" "$RUN/probe.conf" >"$RUN/redis.conf"
+printf 'redis_server = 127.0.0.1:%s\nredis_prefix = rgt:\nprobe_ttl = 2h\n' "$REDIS_PORT" >>"$RUN/redis.conf"
+"$PROBE" -c "$RUN/redis.conf" --json --mode rcpt 198.51.100.26 >"$RUN/redis.json" 2>"$RUN/redis.err"
+rg_is "$(summary "$RUN/redis.json")" "198.51.100.26 closed closed no-service False" "redis: probed (not the file's result)"
+rg_like "$(redis-cli -p "$REDIS_PORT" GET rgt:probe:198.51.100.26 | head -5 | tr '\n' '|')" \
+	"^relayguard-probe 1\|address 198.51.100.26\|time [0-9]+\|mode rcpt\|relay closed\|" "redis: the result is stored under redis_prefix probe:ADDRESS"
+ttl=$(redis-cli -p "$REDIS_PORT" TTL rgt:probe:198.51.100.26)
+rg_ok "$([ "$ttl" -gt 7000 ] && [ "$ttl" -le 7200 ]; echo $?)" "redis: the key expires after probe_ttl (TTL $ttl)"
+rg_ok "$([ ! -e "$RUN/probe-state-redis/results/198.51.100.26" ]; echo $?)" "redis: no result file when Redis holds it"
+"$PROBE" -c "$RUN/redis.conf" --json 198.51.100.26 >"$RUN/redis2.json" 2>"$RUN/redis2.err"
+rg_is "$(summary "$RUN/redis2.json")" "198.51.100.26 closed closed no-service True" "redis: the stored result is reused"
+rg_like "$("$CTL" -c "$RUN/redis.conf" probe 198.51.100.26 2>&1 | head -1)" "^198.51.100.26: closed$" \
+	"redis: relayguard-ctl probe reads it from Redis"
 
 # --- 4. the gate: outside probe_allowed_targets, nothing is sent --------------------
 "$PROBE" -c "$RUN/probe.conf" --force 203.0.113.9 >"$RUN/outside.txt" 2>&1
