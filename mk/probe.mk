@@ -27,7 +27,8 @@ tests_unit_test_probe_LDADD = $(PROBE_LDADD)
 
 # Integration: real Postfix, tinyproxy and dante in a private network namespace.
 TESTS += tests/integration/probe.sh
-EXTRA_DIST += tests/integration/probe.sh tests/integration/probe_listener.py tests/data/probe
+EXTRA_DIST += tests/integration/probe.sh tests/integration/probe_listener.py \
+	tests/integration/probe_hostile.py tests/data/probe
 
 # Fuzz target "probe" (pattern of mk/fuzz.mk): reply lines, token scan, result files.
 check_PROGRAMS += tests/fuzz/replay_probe

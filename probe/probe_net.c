@@ -214,18 +214,27 @@ int probe_conn_read(struct probe_conn *c, void *out, size_t n, const char **erro
 	return 0;
 }
 
+/* The cap is marked once: "[...]" as the last line. */
+static bool capped(struct buf *t)
+{
+	static const char mark[] = "[...]\n";
+
+	if (t->len < PROBE_TRANSCRIPT_MAX)
+		return false;
+	if (t->len < sizeof(mark) - 1 || strcmp(t->data + t->len - (sizeof(mark) - 1), mark) != 0)
+		buf_puts(t, t->data[t->len - 1] == '\n' ? mark : "\n[...]\n");
+	return true;
+}
+
 void probe_transcript_add(struct buf *t, char dir, const void *p, size_t n)
 {
 	const unsigned char *s = p;
 	bool bol = true;
 
-	if (t->len >= PROBE_TRANSCRIPT_MAX) {
-		if (t->len == PROBE_TRANSCRIPT_MAX)
-			buf_puts(t, "[...]\n");
-		return;
-	}
 	for (size_t i = 0; i < n; i++) {
 		if (bol) {
+			if (capped(t))
+				return;
 			buf_putc(t, dir);
 			buf_putc(t, ' ');
 			bol = false;
@@ -235,6 +244,10 @@ void probe_transcript_add(struct buf *t, char dir, const void *p, size_t n)
 			bol = true;
 		} else if (s[i] == '\r') {
 			continue;
+		} else if (t->len >= PROBE_TRANSCRIPT_MAX) {
+			buf_putc(t, '\n');
+			capped(t);
+			return;
 		} else if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
 			buf_putc(t, (char)s[i]);
 		} else {

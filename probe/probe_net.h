@@ -10,7 +10,9 @@
  *
  * Transcript: every byte sent is logged as "> line", every byte received
  * as "< line", non-printable bytes as \xNN, into the caller's struct buf.
- * The transcript is capped at PROBE_TRANSCRIPT_MAX bytes ("[...]" after).
+ * Bytes of the peer are kept up to PROBE_TRANSCRIPT_MAX bytes of transcript
+ * (a "[...]" line marks each cut); the probe's own "# " notes, a few
+ * short lines, are still added after it so the evidence says what happened.
  *
  * Errors: functions return 0, or -1 with *error_r a static English text
  * ("connection refused", "timed out", "closed by peer", "read limit").

@@ -205,6 +205,8 @@ static void session(struct relay_run *run, unsigned port)
 		snprintf(cmd, sizeof(cmd), "HELO %s", s->helo);
 		code = command(&c, cmd, &err);
 	}
+	if (code < 0)
+		buf_printf(t, "# %s\n", err);
 	if (code / 100 == 2)
 		try_forms(run, &c, port);
 	if (c.fd >= 0 && command(&c, "RSET", &err) >= 0)

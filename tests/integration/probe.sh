@@ -11,6 +11,7 @@
 #   198.51.100.25  Postfix, open relay          198.51.100.26  Postfix, closed
 #   198.51.100.31  tinyproxy, open              198.51.100.32  danted, open
 #   198.51.100.33  tinyproxy, closed            198.51.100.40  nothing
+#   198.51.100.50  hostile: endless SMTP reply, endless HTTP header
 #   203.0.113.9    outside probe_allowed_targets: a recording listener
 
 if [ -z "${RG_PROBE_NETNS:-}" ]; then
@@ -30,7 +31,7 @@ DATA="$RG_TOP_SRCDIR/tests/data/probe"
 
 ip link set lo up || rg_bail "cannot bring lo up in the namespace"
 for a in 198.51.100.10 198.51.100.25 198.51.100.26 198.51.100.31 198.51.100.32 198.51.100.33 \
-	198.51.100.40 203.0.113.9; do
+	198.51.100.40 198.51.100.50 203.0.113.9; do
 	ip addr add "$a/32" dev lo || rg_bail "cannot add $a"
 done
 
@@ -63,10 +64,13 @@ OUTSIDE_PORTS="25 587 1080 3128 8080"
 $PY "$RG_TOP_SRCDIR/tests/integration/probe_listener.py" 203.0.113.9 "$RUN/outside.record" $OUTSIDE_PORTS \
 	>"$RUN/outside.out" 2>&1 &
 rg_track $!
+$PY "$RG_TOP_SRCDIR/tests/integration/probe_hostile.py" 198.51.100.50 >"$RUN/hostile.out" 2>&1 &
+rg_track $!
 wait_listen() { for _ in $(seq 1 100); do ss -Hltn | grep -q "$1" && return 0; sleep 0.1; done; return 1; }
 wait_listen 198.51.100.31:3128 || rg_bail "tinyproxy (open) did not start: $(cat "$RUN/tp-open/stdout")"
 wait_listen 198.51.100.33:3128 || rg_bail "tinyproxy (closed) did not start: $(cat "$RUN/tp-closed/stdout")"
 wait_listen 198.51.100.32:1080 || rg_bail "danted did not start: $(cat "$RUN/dante/stdout" "$RUN/dante/danted.log")"
+wait_listen 198.51.100.50:3128 || rg_bail "the hostile host did not start: $(cat "$RUN/hostile.out")"
 wait_listen 203.0.113.9:8080 || rg_bail "the recording listener did not start: $(cat "$RUN/outside.out")"
 
 # --- the probe's configuration -----------------------------------------------
@@ -199,6 +203,19 @@ rg_like "$(cat "$RUN/unset.txt")" "probe_allowed_targets is not set in .*unset.c
 sleep 1
 rg_is "$(cat "$RUN/outside.record")" "" "the recording listener outside the allowed networks saw no connection"
 rg_ok "$(ss -Htn | grep -q 203.0.113.9; [ $? -ne 0 ]; echo $?)" "no socket to 203.0.113.9 exists"
+
+# --- 4b. a hostile host: the limits hold ----------------------------------------------
+start=$(date +%s)
+"$PROBE" -c "$RUN/probe.conf" --json --force 198.51.100.50 >"$RUN/hostile.json" 2>"$RUN/hostile.err"
+took=$(( $(date +%s) - start ))
+rg_is "$(summary "$RUN/hostile.json")" "198.51.100.50 closed closed closed False" \
+	"hostile host: an endless EHLO reply is a refusal; an endless header is no proxy"
+rg_ok "$([ "$took" -lt 60 ]; echo $?)" "hostile host: done within the limits (${took}s)"
+ev=$(field "$RUN/hostile.json" 198.51.100.50 evidence)
+rg_ok "$([ "${#ev}" -le 34816 ]; echo $?)" "hostile host: the transcript is capped (${#ev} bytes)"
+rg_like "$ev" "# reply too long|# read limit" "hostile host: the transcript says which limit stopped it"
+rg_like "$ev" "\[\.\.\.\]$" "hostile host: the cut is marked"
+rg_like "$ev" '< 250-\\x00\\xff\\x1b\[2J' "hostile host: binary bytes are escaped in the evidence"
 
 # --- 5. rate limits and the per-host lock ------------------------------------------
 sed -e 's/^probe_host_interval = 0/probe_host_interval = 1h/' "$RUN/probe.conf" >"$RUN/limit.conf"
