@@ -12,6 +12,7 @@ probe_libprobe_a_SOURCES = \
 	probe/probe_store.c probe/probe_store.h \
 	probe/probe_store_redis.c probe/probe_store_redis.h \
 	probe/probe_results.c probe/probe_results.h \
+	probe/probe_run.c probe/probe_run.h \
 	probe/probe_setup.c probe/probe_setup.h
 PROBE_LDADD = probe/libprobe.a $(LDADD)
 

@@ -27,10 +27,8 @@
 #include "log.h"
 #include "probe.h"
 #include "probe_policy.h"
-#include "probe_proxy.h"
-#include "probe_results.h"
+#include "probe_run.h"
 #include "probe_setup.h"
-#include "probe_smtp.h"
 
 enum { EXIT_NOTHING_OPEN = 0, EXIT_CONFIRMED = 1, EXIT_ACCEPTED = 2, EXIT_NOT_PROBED = 3, EXIT_USAGE = 64,
        EXIT_CONFIG = 78 };
@@ -40,7 +38,6 @@ struct run {
 	struct probe_settings s;
 	struct probe_limits limits;
 	const char *state_dir;
-	long long ttl_s;
 	bool json, evidence, force;
 	int status;
 };
@@ -86,7 +83,8 @@ static void print_refusal(struct run *run, const char *target, const char *resul
 	} else {
 		printf("%s: %s: %s\n", target, result, why);
 	}
-	log_notice("probe %s result=%s reason=\"%s\"", target, result, why);
+	if (strcmp(result, "refused") == 0)	/* probe_run logs the other refusals */
+		log_notice("probe %s result=%s reason=\"%s\"", target, result, why);
 	raise_status(run, EXIT_NOT_PROBED);
 }
 
@@ -147,48 +145,17 @@ static void print_result(struct run *run, const struct probe_result *r, bool cac
 		raise_status(run, EXIT_ACCEPTED);
 }
 
-/* A stored result young enough, and at least as strong a mode as asked. */
-static bool use_cached(struct run *run, const addr_t *a)
-{
-	struct probe_result r;
-	char why[512];
-	bool used = false;
-
-	probe_result_init(&r, NULL);
-	int rc = probe_results_load(run->cfg, a, &r, why, sizeof(why));
-	if (rc < 0)
-		log_warning("%s; probing again", why);
-	if (rc == 1 && time(NULL) - r.when < run->ttl_s && (r.deliver_mode || !run->s.deliver)) {
-		print_result(run, &r, true);
-		used = true;
-	}
-	probe_result_free(&r);
-	return used;
-}
-
 static void probe_one(struct run *run, const char *target, const addr_t *a)
 {
 	struct probe_result r;
 	char why[512];
-	int lock = -1;
 
-	if (!run->force && use_cached(run, a))
-		return;
-	if (probe_policy_acquire(run->state_dir, a, &run->limits, time(NULL), &lock, why, sizeof(why)) != 0) {
-		print_refusal(run, target, "not-probed", why);
-		return;
+	switch (probe_run_host(run->cfg, &run->s, &run->limits, a, run->force, &r, why, sizeof(why))) {
+	case PROBE_RUN_PROBED: print_result(run, &r, false); break;
+	case PROBE_RUN_CACHED: print_result(run, &r, true); break;
+	case PROBE_RUN_REFUSED: print_refusal(run, target, "refused", why); break;
+	case PROBE_RUN_LIMITED: print_refusal(run, target, "not-probed", why); break;
 	}
-	probe_result_init(&r, a);
-	r.when = time(NULL);
-	r.deliver_mode = run->s.deliver;
-	probe_smtp_run(&run->s, &r);
-	probe_proxy_run(&run->s, &r);
-	if (probe_results_save(run->cfg, &r, why, sizeof(why)) != 0)
-		log_warning("result not stored: %s", why);
-	probe_policy_release(&lock);
-	log_info("probe %s result=%s mode=%s relay=%s proxy=%s", target, probe_result_summary(&r),
-		 r.deliver_mode ? "deliver" : "rcpt", probe_verdict_name(r.relay), probe_verdict_name(r.proxy));
-	print_result(run, &r, false);
 	probe_result_free(&r);
 }
 
@@ -238,7 +205,6 @@ static int setup(struct run *run, const char *config, int deliver)
 		return -1;
 	}
 	run->state_dir = cfg_str(run->cfg, CFG_PROBE_STATE_DIR);
-	run->ttl_s = (long long)(cfg_ms(run->cfg, CFG_PROBE_TTL) / 1000);
 	if (probe_policy_mkdirs(run->state_dir) != 0) {
 		fprintf(stderr, "relayguard-probe: probe_state_dir %s: %m\n", run->state_dir);
 		return -1;
