@@ -322,6 +322,17 @@ fail:
 	return -1;
 }
 
+unsigned probe_canary_port(const probe_canary_t *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(c->listen_fd, (struct sockaddr *)&ss, &len) != 0)
+		return 0;
+	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+					     : ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
 /* Is token recorded?  Called with the lock held. */
 static bool find(struct probe_canary *c, const char *token, char peer_r[ADDR_STRLEN])
 {

@@ -44,10 +44,12 @@ void probe_token_new(char out[PROBE_TOKEN_LEN + 1]);
  */
 int probe_token_scan(const char *p, size_t n, char token_r[PROBE_TOKEN_LEN + 1]);
 
-/* Bind addr:port and start the listener thread.  -1 and *error_r (caller
+/* Bind addr:port (0 = any free port) and start the listener thread.  -1 and *error_r (caller
  * frees) when the address cannot be bound. */
 int probe_canary_start(const addr_t *addr, unsigned port, probe_canary_t **c_r, char **error_r)
 	__attribute__((warn_unused_result));
+/* The port it listens on (the one the kernel chose when started with 0). */
+unsigned probe_canary_port(const probe_canary_t *c);
 /* Wait up to ms for token; true and the sender's address in peer_r. */
 bool probe_canary_wait(probe_canary_t *c, const char *token, int ms, char peer_r[ADDR_STRLEN]);
 /* Stop the thread, close every socket, free, set *c = NULL. */

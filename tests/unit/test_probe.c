@@ -7,9 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include "cfg.h"
 #include "probe/probe_canary.h"
+#include "probe/probe_net.h"
 #include "probe/probe_policy.h"
 #include "probe/probe_proxy.h"
 #include "probe/probe_setup.h"
@@ -259,6 +263,109 @@ static void test_setup(void)
 	}
 }
 
+/* A client of the canary on 127.0.0.1:port; the greeting is read. */
+static int canary_client(unsigned port, bool read_greeting)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	char buf[256];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
+		return -1;
+	if (read_greeting && recv(fd, buf, sizeof(buf), 0) <= 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Send text, read one reply (up to 2 s) into out. */
+static void say(int fd, const char *text, char *out, size_t size)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	out[0] = '\0';
+	if (send(fd, text, strlen(text), MSG_NOSIGNAL) < 0 || poll(&p, 1, 2000) != 1)
+		return;
+	n = recv(fd, out, size - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+}
+
+static void test_canary(void)
+{
+	probe_canary_t *c = NULL;
+	char *err = NULL, peer[ADDR_STRLEN], t1[PROBE_TOKEN_LEN + 1], t2[PROBE_TOKEN_LEN + 1], reply[512];
+	addr_t lo = A("127.0.0.1");
+	int fds[PROBE_CANARY_CLIENTS + 1];
+
+	if (probe_canary_start(&lo, 0, &c, &err) != 0) {
+		tap_skip(err);
+		free(err);
+		return;
+	}
+	unsigned port = probe_canary_port(c);
+	ok(port != 0, "the canary listens on port %u", port);
+
+	/* a token at the start of a line far longer than PROBE_LINE_MAX */
+	probe_token_new(t1);
+	int fd = canary_client(port, true);
+	struct buf line = BUF_INIT;
+	buf_printf(&line, "%s", t1);
+	for (int i = 0; i < 5000; i++)
+		buf_putc(&line, 'x');
+	buf_puts(&line, "\r\n");
+	ok(fd >= 0 && send(fd, line.data, line.len, MSG_NOSIGNAL) == (ssize_t)line.len, "a 5 kB line sent");
+	ok(probe_canary_wait(c, t1, 5000, peer), "its token is seen");
+	is_str(peer, "127.0.0.1", "with the sender's address");
+	buf_free(&line);
+	say(fd, "", reply, sizeof(reply));
+	ok(strncmp(reply, "500 ", 4) == 0, "the long line is answered as an unknown command");
+	say(fd, "EHLO me\r\n", reply, sizeof(reply));
+	ok(strncmp(reply, "250 ", 4) == 0, "the canary speaks SMTP after it: %s", reply);
+	say(fd, "DATA\r\n", reply, sizeof(reply));
+	ok(strncmp(reply, "354 ", 4) == 0, "DATA: 354");
+	say(fd, "body\r\n.\r\n", reply, sizeof(reply));
+	ok(strncmp(reply, "250 ", 4) == 0, "end of data: 250");
+	say(fd, "QUIT\r\n", reply, sizeof(reply));
+	ok(strncmp(reply, "221 ", 4) == 0, "QUIT: 221");
+	close(fd);
+
+	/* a last line without its newline, then the connection closes */
+	probe_token_new(t2);
+	fd = canary_client(port, true);
+	snprintf(reply, sizeof(reply), "xx %s", t2);
+	ok(fd >= 0 && send(fd, reply, strlen(reply), MSG_NOSIGNAL) > 0, "a token without a newline");
+	close(fd);
+	ok(probe_canary_wait(c, t2, 5000, peer), "is seen when the connection closes");
+
+	/* an HTTP request gets one 200 */
+	fd = canary_client(port, true);
+	say(fd, "GET http://x/y HTTP/1.0\r\nHost: x\r\n\r\n", reply, sizeof(reply));
+	ok(strncmp(reply, "HTTP/1.0 200 OK", 15) == 0, "HTTP: 200");
+	close(fd);
+
+	/* PROBE_CANARY_CLIENTS at once; one more is closed at once */
+	long long t0 = probe_now_ms();
+	ok(!probe_canary_wait(c, "rgprobe-0000000000000000", 200, peer), "an unknown token is not seen");
+	ok(probe_now_ms() - t0 >= 190, "after waiting the time asked");
+	int opened = 0;
+	for (int i = 0; i < PROBE_CANARY_CLIENTS; i++)
+		opened += (fds[i] = canary_client(port, true)) >= 0;
+	is_int(opened, PROBE_CANARY_CLIENTS, "%d clients at once", PROBE_CANARY_CLIENTS);
+	fds[PROBE_CANARY_CLIENTS] = canary_client(port, false);
+	struct pollfd p = { .fd = fds[PROBE_CANARY_CLIENTS], .events = POLLIN };
+	char b;
+	ok(fds[PROBE_CANARY_CLIENTS] >= 0 && poll(&p, 1, 5000) == 1 && recv(p.fd, &b, 1, 0) == 0,
+	   "client %d is closed without a greeting", PROBE_CANARY_CLIENTS + 1);
+	for (int i = 0; i <= PROBE_CANARY_CLIENTS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	probe_canary_stop(&c);
+	ok(c == NULL, "stopped");
+}
+
 int main(void)
 {
 	test_forms();
@@ -268,5 +375,6 @@ int main(void)
 	test_gate();
 	test_limits();
 	test_setup();
+	test_canary();
 	return tap_done();
 }
