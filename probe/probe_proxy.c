@@ -164,6 +164,17 @@ static bool ask(struct probe_conn *c, const struct probe_settings *s, enum metho
 	return probe_conn_send(c, line, strlen(line), error_r) == 0;
 }
 
+static bool clear_no(const char *err)
+{
+	static const char *const no[] = { "refused by the proxy", "request rejected", "no method without authentication",
+					  "SOCKS4 needs an IPv4 canary" };
+
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (strcmp(err, no[i]) == 0)
+			return true;
+	return false;
+}
+
 /* One method on one port: -1 no connection, 0 not confirmed, 1 confirmed. */
 static int attempt(const struct probe_settings *s, struct probe_result *r, unsigned port, enum method m)
 {
@@ -181,8 +192,10 @@ static int attempt(const struct probe_settings *s, struct probe_result *r, unsig
 	bool yes = ask(&c, s, m, token, &err);
 	if (!yes)
 		buf_printf(t, "# %s\n", err);
-	/* a clear "no" is not worth a wait; a "yes" waits the whole probe_canary_wait */
-	int wait = yes ? s->canary_ms : (strcmp(err, "refused by the proxy") == 0 ? 0 : GRACE_MS);
+	/* a "yes" waits the whole probe_canary_wait, a clear "no" not at all, and
+	 * anything else (silence, garbage) a short grace: the request may have
+	 * gone through a proxy that answers oddly */
+	int wait = yes ? s->canary_ms : clear_no(err) ? 0 : GRACE_MS;
 	bool seen = probe_canary_wait(s->canary, token, wait, peer);
 	probe_conn_close(&c);
 	if (seen) {

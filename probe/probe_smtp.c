@@ -131,7 +131,7 @@ struct relay_run {
 	struct probe_result *r;
 	bool any_service, accepted;
 	unsigned accepted_port, accepted_form;
-	struct pending pending[PROBE_PORTS_MAX * PROBE_SMTP_FORMS];
+	struct pending pending[1];	/* the one message sent in deliver mode */
 	size_t n_pending;
 };
 
@@ -155,22 +155,17 @@ static void try_forms(struct relay_run *run, struct probe_conn *c, unsigned port
 		if (code < 0)
 			return;
 		if (code / 100 == 2) {
-			if (!run->accepted) {
-				run->accepted = true;
-				run->accepted_port = port;
-				run->accepted_form = f;
-			}
-			if (!s->deliver)
-				return;	/* rcpt mode: one 250 is the answer; never DATA */
-			if (send_message(c, s, run->r, rcpt, token, &err) == 0 &&
-			    run->n_pending < sizeof(run->pending) / sizeof(run->pending[0])) {
+			run->accepted = true;
+			run->accepted_port = port;
+			run->accepted_form = f;
+			/* one message at most: deliver mode sends it to the canary, rcpt mode never */
+			if (s->deliver && send_message(c, s, run->r, rcpt, token, &err) == 0) {
 				struct pending *p = &run->pending[run->n_pending++];
 				memcpy(p->token, token, sizeof(p->token));
 				p->port = port;
 				p->form = f;
 			}
-			if (c->fd < 0)
-				return;
+			return;
 		}
 		if (command(c, "RSET", &err) < 0)
 			return;
@@ -223,7 +218,7 @@ void probe_smtp_run(const struct probe_settings *s, struct probe_result *r)
 	r->relay = PROBE_NOT_TESTED;
 	if (s->n_smtp_ports == 0 || s->canary_domain[0] == '\0')
 		return;
-	for (size_t i = 0; i < s->n_smtp_ports && !(run.accepted && !s->deliver); i++)
+	for (size_t i = 0; i < s->n_smtp_ports && !run.accepted; i++)
 		session(&run, s->smtp_ports[i]);
 	if (!run.any_service) {
 		r->relay = PROBE_NO_SERVICE;
@@ -237,7 +232,9 @@ void probe_smtp_run(const struct probe_settings *s, struct probe_result *r)
 	}
 	snprintf(r->relay_detail, sizeof(r->relay_detail), "port %u accepted a relay recipient (form %s)%s",
 		 run.accepted_port, probe_smtp_form_name(run.accepted_form),
-		 s->deliver ? "; the canary received no token" : "; rcpt mode: no message was sent");
+		 !s->deliver ? "; rcpt mode: no message was sent"
+		 : run.n_pending == 0 ? "; the message was refused after RCPT"
+				      : "; the canary received no token");
 	/* deliver mode: one deadline for every token sent */
 	long long deadline = probe_now_ms() + s->canary_ms;
 	for (size_t i = 0; i < run.n_pending; i++) {

@@ -11,12 +11,14 @@
  *   bang-path        CANARY_DOMAIN!TOKEN@[TARGET]
  *   address-literal  TOKEN@[CANARY]          (only with probe_canary)
  *
- * rcpt mode: the first 2xx to RCPT is recorded as PROBE_ACCEPTED ("accepted
- * a relay recipient") and the session ends with RSET and QUIT; DATA is
- * never sent.  deliver mode: after a 2xx, DATA sends one short message
- * carrying the token (to the canary, the only address ever used); after
- * every port, the probe waits up to probe_canary_wait for the canary to see
- * one of the tokens: PROBE_CONFIRMED only then.  Every byte is kept in
+ * The first 2xx to RCPT ends the test (no more forms, no more ports).
+ * rcpt mode: it is recorded as PROBE_ACCEPTED ("accepted a relay
+ * recipient") and the session ends with RSET and QUIT; DATA is never sent.
+ * deliver mode: DATA sends one short message carrying the token (to the
+ * canary, the only address ever used; one message per probe, so the relay
+ * has nothing left to retry once the probe is gone), then the probe waits
+ * up to probe_canary_wait for the canary to see it: PROBE_CONFIRMED only
+ * then, PROBE_ACCEPTED otherwise.  Every byte is kept in
  * r->transcript.  The target was allowed by probe_policy before this runs.
  */
 #ifndef RELAYGUARD_PROBE_SMTP_H
