@@ -9,6 +9,7 @@
 #
 #   198.51.100.10  the probe's canary (probe_canary = 198.51.100.10:2525)
 #   198.51.100.25  Postfix, open relay          198.51.100.26  Postfix, closed
+#   198.51.100.27  Postfix, accepts relay recipients, then discards the mail
 #   198.51.100.31  tinyproxy, open              198.51.100.32  danted, open
 #   198.51.100.33  tinyproxy, closed            198.51.100.40  nothing
 #   198.51.100.50  hostile: endless SMTP reply, endless HTTP header
@@ -30,7 +31,7 @@ PY=/usr/bin/python3
 DATA="$RG_TOP_SRCDIR/tests/data/probe"
 
 ip link set lo up || rg_bail "cannot bring lo up in the namespace"
-for a in 198.51.100.10 198.51.100.25 198.51.100.26 198.51.100.31 198.51.100.32 198.51.100.33 \
+for a in 198.51.100.10 198.51.100.25 198.51.100.26 198.51.100.27 198.51.100.31 198.51.100.32 198.51.100.33 \
 	198.51.100.40 198.51.100.50 203.0.113.9; do
 	ip addr add "$a/32" dev lo || rg_bail "cannot add $a"
 done
@@ -149,6 +150,14 @@ rg_like "$(grep 'postfix-rg-probe/smtp\[' "$BASE/maillog")" "relay=198.51.100.10
 	"deliver mode: Postfix delivered to the canary, nowhere else"
 rg_is "$(grep -c 'status=' "$BASE/maillog")" 1 "deliver mode: one message, delivered once, nothing left to retry"
 rg_is "$(grep -c 'message-id=' "$BASE/maillog")" 1 "deliver mode: the open relay queued exactly one message"
+
+sed -e 's/^probe_canary_wait = .*/probe_canary_wait = 3s/' "$RUN/probe.conf" >"$RUN/short.conf"
+"$PROBE" -c "$RUN/short.conf" --json --force --mode deliver 198.51.100.27 >"$RUN/discard.json" 2>"$RUN/discard.err"
+rc=$?
+rg_is "$rc" 2 "deliver mode, a relay that discards: exit 2 (accepted, not confirmed)"
+rg_is "$(summary "$RUN/discard.json")" "198.51.100.27 relay-recipient-accepted accepted no-service False" \
+	"deliver mode: accepted but never seen by the canary is not confirmed"
+rg_like "$(field "$RUN/discard.json" 198.51.100.27 relay_detail)" "the canary received no token$" "and it says so"
 
 # --- 3. the stored result -------------------------------------------------------
 "$PROBE" -c "$RUN/probe.conf" --json 198.51.100.26 >"$RUN/cached.json" 2>"$RUN/cached.err"
