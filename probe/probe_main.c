@@ -25,6 +25,7 @@
 #include "cfg.h"
 #include "json.h"
 #include "log.h"
+#include "mem.h"
 #include "probe.h"
 #include "probe_policy.h"
 #include "probe_run.h"
@@ -217,8 +218,8 @@ int main(int argc, char **argv)
 	struct run run = { .status = EXIT_NOTHING_OPEN };
 	const char *config = NULL;
 	int deliver = -1, first;
-	addr_t addrs[argc > 0 ? argc : 1];
-	bool allowed[argc > 0 ? argc : 1], any = false;
+	addr_t *addrs;
+	bool *allowed, any = false;
 	const char *why;
 
 	log_open("relayguard-probe", LOG_TO_STDERR, 0);
@@ -230,6 +231,8 @@ int main(int argc, char **argv)
 		cfg_unref(&run.cfg);
 		return EXIT_CONFIG;
 	}
+	addrs = xcalloc((size_t)argc, sizeof(*addrs));
+	allowed = xcalloc((size_t)argc, sizeof(*allowed));
 	/* The gate, for every address, before any socket (the canary's too). */
 	for (int i = first; i < argc; i++) {
 		allowed[i] = false;
@@ -246,6 +249,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "relayguard-probe: probe_canary: %s\n", err);
 			free(err);
 			cfg_unref(&run.cfg);
+			free(addrs);
+			free(allowed);
 			return EXIT_CONFIG;
 		}
 	}
@@ -254,5 +259,7 @@ int main(int argc, char **argv)
 			probe_one(&run, argv[i], &addrs[i]);
 	probe_canary_stop(&run.s.canary);
 	cfg_unref(&run.cfg);
+	free(addrs);
+	free(allowed);
 	return run.status;
 }

@@ -203,6 +203,14 @@ rc=$?
 rg_is "$rc" 3 "an address outside probe_allowed_targets: exit 3"
 rg_is "$(cat "$RUN/outside.txt" | grep -v 'relayguard-probe\[')" \
 	"203.0.113.9: refused: outside probe_allowed_targets: not contacted" "it says why"
+"$PROBE" -c "$RUN/probe.conf" --json 198.51.100.999 >"$RUN/badaddr.json" 2>/dev/null
+rc=$?
+rg_is "$rc:$(cat "$RUN/badaddr.json")" '3:{"address":"198.51.100.999","result":"refused","reason":"not an IP address"}' \
+	"not an IP address: refused, exit 3, valid JSON"
+"$PROBE" -c "$RUN/probe.conf" >/dev/null 2>&1
+rg_is "$?" 64 "no address: usage error, exit 64"
+"$PROBE" -c "$RUN/probe.conf" --mode relay 198.51.100.40 >/dev/null 2>&1
+rg_is "$?" 64 "--mode relay: usage error, exit 64"
 grep -v probe_allowed_targets "$RUN/probe.conf" >"$RUN/unset.conf"
 "$PROBE" -c "$RUN/unset.conf" 203.0.113.9 198.51.100.25 >"$RUN/unset.txt" 2>&1
 rc=$?
