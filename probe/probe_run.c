@@ -9,6 +9,7 @@
 #include "probe_proxy.h"
 #include "probe_results.h"
 #include "probe_run.h"
+#include "probe_net.h"
 #include "probe_smtp.h"
 
 /* A stored result young enough, and at least as strong a mode as asked. */
@@ -46,6 +47,7 @@ enum probe_run_status probe_run_host(const cfg_t *cfg, const struct probe_settin
 		log_notice("probe %s not probed: %s", text, why);
 		return PROBE_RUN_LIMITED;
 	}
+	long long t0 = probe_now_ms();
 	r->when = time(NULL);
 	r->deliver_mode = s->deliver;
 	probe_smtp_run(s, r);
@@ -54,7 +56,8 @@ enum probe_run_status probe_run_host(const cfg_t *cfg, const struct probe_settin
 	if (probe_results_save(cfg, r, err, sizeof(err)) != 0)
 		log_warning("probe %s: result not stored: %s", text, err);
 	probe_policy_release(&lock);
-	log_info("probe %s result=%s mode=%s relay=%s proxy=%s", text, probe_result_summary(r),
-		 r->deliver_mode ? "deliver" : "rcpt", probe_verdict_name(r->relay), probe_verdict_name(r->proxy));
+	log_info("probe %s result=%s mode=%s relay=%s proxy=%s ms=%lld", text, probe_result_summary(r),
+		 r->deliver_mode ? "deliver" : "rcpt", probe_verdict_name(r->relay), probe_verdict_name(r->proxy),
+		 probe_now_ms() - t0);
 	return PROBE_RUN_PROBED;
 }
