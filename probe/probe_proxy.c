@@ -106,12 +106,19 @@ static int socks5(struct probe_conn *c, const struct probe_settings *s, const ch
 		*error_r = "request rejected";
 		return -1;
 	}
+	/* the bound address: IPv4, IPv6, or a name with its length first */
 	size_t rest = rep[3] == 4 ? 16 + 2 : rep[3] == 1 ? 4 + 2 : 0;
+	if (rep[3] == 3) {
+		if (probe_conn_read(c, rep + 4, 1, error_r) != 0)
+			return -1;
+		rest = (size_t)rep[4] + 2;
+	}
 	if (rest == 0) {
 		*error_r = "unexpected bound address type";
 		return -1;
 	}
-	return probe_conn_read(c, rep + 4, rest, error_r);
+	unsigned char skip[255 + 2];
+	return probe_conn_read(c, skip, rest, error_r);
 }
 
 /* Ask the host to reach the canary with method m; true once it said yes. */

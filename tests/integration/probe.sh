@@ -12,6 +12,7 @@
 #   198.51.100.27  Postfix, accepts relay recipients, then discards the mail
 #   198.51.100.31  tinyproxy, open              198.51.100.32  danted, open
 #   198.51.100.33  tinyproxy, closed            198.51.100.40  nothing
+#   198.51.100.34  danted, open, SOCKS5 only    198.51.100.35  tinyproxy, open, CONNECT to 443 only
 #   198.51.100.50  hostile: endless SMTP reply, endless HTTP header
 #   203.0.113.9    outside probe_allowed_targets: a recording listener
 
@@ -32,6 +33,7 @@ DATA="$RG_TOP_SRCDIR/tests/data/probe"
 
 ip link set lo up || rg_bail "cannot bring lo up in the namespace"
 for a in 198.51.100.10 198.51.100.25 198.51.100.26 198.51.100.27 198.51.100.31 198.51.100.32 198.51.100.33 \
+	198.51.100.34 198.51.100.35 \
 	198.51.100.40 198.51.100.50 203.0.113.9; do
 	ip addr add "$a/32" dev lo || rg_bail "cannot add $a"
 done
@@ -55,11 +57,17 @@ start_tinyproxy() {	# NAME ADDRESS [EXTRA LINE]
 }
 start_tinyproxy tp-open 198.51.100.31
 start_tinyproxy tp-closed 198.51.100.33 "Allow 127.0.0.1"
-mkdir -p "$RUN/dante" && chmod 1777 "${RUN:?}/dante"
-sed -e "s|@DIR@|$RUN/dante|g" "$DATA/danted.conf.in" >"$RUN/dante/danted.conf"
+start_tinyproxy tp-noconnect 198.51.100.35 "ConnectPort 443"
 DANTED=$(command -v danted || echo /usr/sbin/danted)
-"$DANTED" -f "$RUN/dante/danted.conf" -p "$RUN/dante/danted.pid" -N 1 >"$RUN/dante/stdout" 2>&1 &
-rg_track $!
+start_dante() {	# NAME ADDRESS PROTOCOLS
+	_d="$RUN/$1"
+	mkdir -p "$_d" && chmod 1777 "${_d:?}"
+	sed -e "s|@DIR@|$_d|g" -e "s|@ADDR@|$2|g" -e "s|@PROTO@|$3|g" "$DATA/danted.conf.in" >"$_d/danted.conf"
+	"$DANTED" -f "$_d/danted.conf" -p "$_d/danted.pid" -N 1 >"$_d/stdout" 2>&1 &
+	rg_track $!
+}
+start_dante dante 198.51.100.32 "socks_v4 socks_v5"
+start_dante dante5 198.51.100.34 socks_v5
 OUTSIDE_PORTS="25 587 1080 3128 8080"
 : >"$RUN/outside.record"
 $PY "$RG_TOP_SRCDIR/tests/integration/probe_listener.py" 203.0.113.9 "$RUN/outside.record" $OUTSIDE_PORTS \
@@ -71,6 +79,8 @@ wait_listen() { for _ in $(seq 1 100); do ss -Hltn | grep -q "$1" && return 0; s
 wait_listen 198.51.100.31:3128 || rg_bail "tinyproxy (open) did not start: $(cat "$RUN/tp-open/stdout")"
 wait_listen 198.51.100.33:3128 || rg_bail "tinyproxy (closed) did not start: $(cat "$RUN/tp-closed/stdout")"
 wait_listen 198.51.100.32:1080 || rg_bail "danted did not start: $(cat "$RUN/dante/stdout" "$RUN/dante/danted.log")"
+wait_listen 198.51.100.34:1080 || rg_bail "danted (SOCKS5) did not start: $(cat "$RUN/dante5/stdout" "$RUN/dante5/danted.log")"
+wait_listen 198.51.100.35:3128 || rg_bail "tinyproxy (no CONNECT) did not start: $(cat "$RUN/tp-noconnect/stdout")"
 wait_listen 198.51.100.50:3128 || rg_bail "the hostile host did not start: $(cat "$RUN/hostile.out")"
 wait_listen 203.0.113.9:8080 || rg_bail "the recording listener did not start: $(cat "$RUN/outside.out")"
 
@@ -82,6 +92,7 @@ probe_canary = 198.51.100.10:2525
 probe_canary_domain = canary.probe-test.example
 probe_state_dir = $RUN/probe-state
 probe_host_interval = 0
+probe_network_rate = 100
 probe_canary_wait = 15s
 probe_connect_timeout = 5s
 probe_read_timeout = 15s
@@ -105,7 +116,8 @@ for line in open(sys.argv[1]):
         print(o.get(sys.argv[3], ""))
 ' "$1" "$2" "$3"
 }
-TARGETS="198.51.100.25 198.51.100.26 198.51.100.31 198.51.100.32 198.51.100.33 198.51.100.40"
+TARGETS="198.51.100.25 198.51.100.26 198.51.100.31 198.51.100.32 198.51.100.33 198.51.100.34 198.51.100.35
+	198.51.100.40"
 
 # --- 1. rcpt mode: every kind of host ---------------------------------------
 "$PROBE" -c "$RUN/probe.conf" --json --mode rcpt $TARGETS >"$RUN/rcpt.json" 2>"$RUN/rcpt.err"
@@ -116,6 +128,8 @@ rg_is "$(summary "$RUN/rcpt.json")" "198.51.100.25 relay-recipient-accepted acce
 198.51.100.31 open-proxy no-service confirmed False
 198.51.100.32 open-proxy no-service confirmed False
 198.51.100.33 closed no-service closed False
+198.51.100.34 open-proxy no-service confirmed False
+198.51.100.35 open-proxy no-service confirmed False
 198.51.100.40 no-service no-service no-service False" "rcpt mode: each host classified"
 rg_like "$(field "$RUN/rcpt.json" 198.51.100.25 relay_detail)" "rcpt mode: no message was sent" \
 	"rcpt mode: the open relay's detail says it is weaker evidence"
@@ -129,6 +143,12 @@ rg_like "$(field "$RUN/rcpt.json" 198.51.100.31 proxy_detail)" "^port 3128, http
 	"tinyproxy confirmed by CONNECT"
 rg_like "$(field "$RUN/rcpt.json" 198.51.100.32 proxy_detail)" "^port 1080, socks4: the canary received token" \
 	"dante confirmed by SOCKS4"
+rg_like "$(field "$RUN/rcpt.json" 198.51.100.34 proxy_detail)" "^port 1080, socks5: the canary received token" \
+	"dante without SOCKS4 confirmed by SOCKS5"
+rg_like "$(field "$RUN/rcpt.json" 198.51.100.35 proxy_detail)" "^port 3128, http-get: the canary received token" \
+	"tinyproxy refusing CONNECT confirmed by GET http://"
+rg_like "$(field "$RUN/rcpt.json" 198.51.100.35 evidence)" "> CONNECT 198.51.100.10:2525 HTTP/1.0" \
+	"the refused CONNECT is in its evidence"
 rg_like "$(field "$RUN/rcpt.json" 198.51.100.33 evidence)" "< HTTP/1.0 403" "the closed proxy answered 403"
 sleep 1
 rg_ok "$(grep -c 'message-id=' "$BASE/maillog" | grep -qx 0; echo $?)" "rcpt mode: the open relay queued no message"
