@@ -12,6 +12,7 @@
 #   198.51.100.27  Postfix, accepts relay recipients, then discards the mail
 #   198.51.100.31  tinyproxy, open              198.51.100.32  danted, open
 #   198.51.100.33  tinyproxy, closed            198.51.100.40  nothing
+#   2001:db8:100::26  Postfix, closed, over IPv6; 2001:db8:100::40 nothing
 #   198.51.100.34  danted, open, SOCKS5 only    198.51.100.35  tinyproxy, open, CONNECT to 443 only
 #   198.51.100.50  hostile: endless SMTP reply, endless HTTP header
 #   203.0.113.9    outside probe_allowed_targets: a recording listener
@@ -37,6 +38,8 @@ for a in 198.51.100.10 198.51.100.25 198.51.100.26 198.51.100.27 198.51.100.31 1
 	198.51.100.40 198.51.100.50 203.0.113.9; do
 	ip addr add "$a/32" dev lo || rg_bail "cannot add $a"
 done
+ip -6 addr add 2001:db8:100::26/128 dev lo nodad || rg_bail "cannot add 2001:db8:100::26"
+ip -6 addr add 2001:db8:100::40/128 dev lo nodad || rg_bail "cannot add 2001:db8:100::40"
 
 # --- the hosts -----------------------------------------------------------
 SMTP_PORT=25
@@ -87,7 +90,7 @@ wait_listen 203.0.113.9:8080 || rg_bail "the recording listener did not start: $
 # --- the probe's configuration -----------------------------------------------
 cat >"$RUN/probe.conf" <<CONF
 myhostname = prober.probe-test.example
-probe_allowed_targets = 198.51.100.0/24
+probe_allowed_targets = 198.51.100.0/24, 2001:db8:100::/48
 probe_canary = 198.51.100.10:2525
 probe_canary_domain = canary.probe-test.example
 probe_state_dir = $RUN/probe-state
@@ -155,6 +158,15 @@ rg_ok "$(grep -c 'message-id=' "$BASE/maillog" | grep -qx 0; echo $?)" "rcpt mod
 rg_like "$(postqueue -c "$BASE/etc" -p 2>&1)" "Mail queue is empty" "rcpt mode: the open relay's queue is empty"
 rg_like "$(grep 'postfix-open/smtpd.*disconnect from' "$BASE/maillog")" "rcpt=1 rset=1 quit=1" \
 	"rcpt mode: the open relay saw RCPT, RSET, QUIT and no DATA"
+
+# --- 1b. IPv6 targets ---------------------------------------------------------------------------
+"$PROBE" -c "$RUN/probe.conf" --json --mode rcpt 2001:db8:100::26 2001:db8:100::40 >"$RUN/v6.json" 2>"$RUN/v6.err"
+rg_is "$(summary "$RUN/v6.json")" "2001:db8:100::26 closed closed no-service False
+2001:db8:100::40 no-service no-service no-service False" "IPv6: a closed relay and an empty host"
+rg_like "$(field "$RUN/v6.json" 2001:db8:100::26 evidence)" \
+	"> RCPT TO:<rgprobe-[0-9a-f]{16}%canary.probe-test.example@\[IPv6:2001:db8:100::26\]>" \
+	"IPv6: the forms carry an IPv6 address literal"
+rg_like "$(grep 'postfix-closed6/smtpd.*disconnect' "$BASE/maillog")" "rcpt=0/5" "IPv6: Postfix refused the five forms"
 
 # --- 2. deliver mode: the relays ---------------------------------------------
 "$PROBE" -c "$RUN/probe.conf" --json --force --mode deliver 198.51.100.25 198.51.100.26 \
