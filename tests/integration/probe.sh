@@ -119,6 +119,14 @@ for line in open(sys.argv[1]):
         print(o.get(sys.argv[3], ""))
 ' "$1" "$2" "$3"
 }
+# wait_log REGEX: postlogd writes asynchronously; wait up to 20 s for a line.
+wait_log() {
+	for _ in $(seq 1 200); do
+		grep -Eq -- "$1" "$BASE/maillog" && return 0
+		sleep 0.1
+	done
+	return 1
+}
 TARGETS="198.51.100.25 198.51.100.26 198.51.100.31 198.51.100.32 198.51.100.33 198.51.100.34 198.51.100.35
 	198.51.100.40"
 
@@ -153,7 +161,7 @@ rg_like "$(field "$RUN/rcpt.json" 198.51.100.35 proxy_detail)" "^port 3128, http
 rg_like "$(field "$RUN/rcpt.json" 198.51.100.35 evidence)" "> CONNECT 198.51.100.10:2525 HTTP/1.0" \
 	"the refused CONNECT is in its evidence"
 rg_like "$(field "$RUN/rcpt.json" 198.51.100.33 evidence)" "< HTTP/1.0 403" "the closed proxy answered 403"
-sleep 1
+wait_log 'postfix-open/smtpd.*disconnect from'
 rg_ok "$(grep -c 'message-id=' "$BASE/maillog" | grep -qx 0; echo $?)" "rcpt mode: the open relay queued no message"
 rg_like "$(postqueue -c "$BASE/etc" -p 2>&1)" "Mail queue is empty" "rcpt mode: the open relay's queue is empty"
 rg_like "$(grep 'postfix-open/smtpd.*disconnect from' "$BASE/maillog")" "rcpt=1 rset=1 quit=1" \
@@ -166,6 +174,7 @@ rg_is "$(summary "$RUN/v6.json")" "2001:db8:100::26 closed closed no-service Fal
 rg_like "$(field "$RUN/v6.json" 2001:db8:100::26 evidence)" \
 	"> RCPT TO:<rgprobe-[0-9a-f]{16}%canary.probe-test.example@\[IPv6:2001:db8:100::26\]>" \
 	"IPv6: the forms carry an IPv6 address literal"
+wait_log 'postfix-closed6/smtpd.*disconnect'
 rg_like "$(grep 'postfix-closed6/smtpd.*disconnect' "$BASE/maillog")" "rcpt=0/5" "IPv6: Postfix refused the five forms"
 
 # --- 2. deliver mode: the relays ---------------------------------------------
@@ -178,6 +187,7 @@ rg_is "$(summary "$RUN/deliver.json")" "198.51.100.25 open-relay confirmed no-se
 rg_like "$(field "$RUN/deliver.json" 198.51.100.25 relay_detail)" \
 	"^port 25, form plain: the canary received token rgprobe-[0-9a-f]{16} from 198.51.100.25$" \
 	"deliver mode: the canary got the token from the relay itself"
+wait_log 'postfix-rg-probe/smtp\[.*status=sent'
 rg_like "$(grep 'postfix-rg-probe/smtp\[' "$BASE/maillog")" "relay=198.51.100.10\[198.51.100.10\]:2525.*status=sent" \
 	"deliver mode: Postfix delivered to the canary, nowhere else"
 rg_is "$(grep -c 'status=' "$BASE/maillog")" 1 "deliver mode: one message, delivered once, nothing left to retry"
