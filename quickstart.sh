@@ -23,8 +23,11 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
   libmilter-dev libspf2-dev libhiredis-dev libc-ares-dev libevent-dev"
 # nc, for the request the run command suggests
 RUN_PKGS="netcat-openbsd"
+# tinyproxy, dante-server: proxies for tests/integration/probe.sh, started by the test itself
+# inside a private network namespace (their system services are not used).
 TEST_PKGS="redis-server redis-tools rbldnsd postfix swaks miltertest bind9-dnsutils
-  python3 iproute2 procps valgrind libsisimai-perl python3-jsonschema clang libclang-rt-14-dev curl prometheus"
+  python3 iproute2 procps valgrind libsisimai-perl python3-jsonschema clang libclang-rt-14-dev curl prometheus
+  tinyproxy dante-server"
 # The Debian packaging test (tests/integration/debian_pkg.sh): build, lint,
 # check the systemd units (systemd-analyze, which calls man for Documentation=).
 PKG_PKGS="debhelper lintian systemd man-db"

@@ -32,6 +32,7 @@ static const char *const check_states[] = { "CONNECT", "HELO", "MAIL", "RCPT", N
 static const char *const milter_stages[] = { "connect", "helo", "rcpt", NULL };
 static const char *const milter_error_actions[] = { "accept", "tempfail", NULL };
 static const char *const notify_formats[] = { "arf", "xarf", NULL };
+static const char *const probe_relay_modes[] = { "rcpt", "deliver", NULL };
 
 static int check_facility(const char *s, const char **error_r)
 {
@@ -271,6 +272,39 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	    "file of networks, contacts and domains that receive no notice; empty = none"),
 	STR(CFG_NOTIFY_ENVELOPE_SENDER, "notify_envelope_sender", "notify", "", NULL,
 	    "envelope sender of notices (where bounces go); empty = the address of notify_from"),
+
+	ANY(CFG_PROBE_ALLOWED_TARGETS, "probe_allowed_targets", CFG_T_NETLIST, "probe", "",
+	    "networks relayguard-probe may contact; MUST be set, nothing outside is ever contacted"),
+	ANY(CFG_PROBE_SMTP_PORTS, "probe_smtp_ports", CFG_T_LIST, "probe", "25, 587",
+	    "ports tried for the open-relay test; empty = no relay test"),
+	ANY(CFG_PROBE_PROXY_PORTS, "probe_proxy_ports", CFG_T_LIST, "probe", "1080, 3128, 8080",
+	    "ports tried for the open-proxy test (HTTP CONNECT, GET, POST, SOCKS4, SOCKS5); empty = no proxy test"),
+	STR(CFG_PROBE_CANARY_DOMAIN, "probe_canary_domain", "probe", "", NULL,
+	    "domain of the relay test recipients; its MX is probe_canary; targets must not serve it"),
+	ANY(CFG_PROBE_CANARY, "probe_canary", CFG_T_HOSTPORTS, "probe", "",
+	    "ADDRESS:PORT the probe listens on while it runs (the canary); proxies are asked to reach it"),
+	STR(CFG_PROBE_MAIL_FROM, "probe_mail_from", "probe", "postmaster@$myhostname", NULL,
+	    "MAIL FROM of the relay test"),
+	ENUM(CFG_PROBE_RELAY_MODE, "probe_relay_mode", "probe", "rcpt", probe_relay_modes,
+	     "rcpt: stop at the RCPT reply (weaker evidence); deliver: send one message to the canary"),
+	NUM(CFG_PROBE_TTL, "probe_ttl", CFG_T_DURATION, "probe", "1d", 0, 90 * DAY,
+	    "how long a probe result is kept and reused for one host"),
+	NUM(CFG_PROBE_HOST_INTERVAL, "probe_host_interval", CFG_T_DURATION, "probe", "1h", 0, 30 * DAY,
+	    "least time between two probes of one host, also with --force"),
+	NUM(CFG_PROBE_NETWORK_RATE, "probe_network_rate", CFG_T_INT, "probe", "10", 1, 1000000,
+	    "most probes per hour into one /24 (IPv4) or /48 (IPv6)"),
+	NUM(CFG_PROBE_GLOBAL_RATE, "probe_global_rate", CFG_T_INT, "probe", "100", 1, 1000000,
+	    "most probes per hour in all"),
+	NUM(CFG_PROBE_CONNECT_TIMEOUT, "probe_connect_timeout", CFG_T_DURATION, "probe", "10s", 100 * MS, 5 * MIN,
+	    "TCP connect timeout of a probe"),
+	NUM(CFG_PROBE_READ_TIMEOUT, "probe_read_timeout", CFG_T_DURATION, "probe", "30s", 100 * MS, 10 * MIN,
+	    "wait for one reply of a probed host"),
+	NUM(CFG_PROBE_CANARY_WAIT, "probe_canary_wait", CFG_T_DURATION, "probe", "30s", 100 * MS, 1 * HOUR,
+	    "wait for the canary to see a token"),
+	NUM(CFG_PROBE_READ_MAX, "probe_read_max", CFG_T_SIZE, "probe", "64k", 1024, 16 * 1024 * 1024,
+	    "bytes read from one probed connection at most"),
+	STR(CFG_PROBE_STATE_DIR, "probe_state_dir", "probe", LOCALSTATEDIR "/lib/relayguard/probe", NULL,
+	    "folder of probe results, the rate-limit journal and per-host locks"),
 };
 
 const char *cfg_name(enum cfg_id id)

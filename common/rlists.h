@@ -119,6 +119,16 @@ void rlists_infos_free(struct rlists_info **infos, size_t n);
 int rlists_drop(const struct rlists_conn_opts *conn, const char *name, char **error_r)
 	__attribute__((warn_unused_result));
 
+/*
+ * A synchronous hiredis connection with these settings (connect, AUTH,
+ * SELECT, timeouts as above), for other short-lived users of the same
+ * Redis (relayguard-probe's results).  NULL and *error_r (caller frees) on
+ * failure; the caller redisFree()s the context.
+ */
+struct redisContext;
+struct redisContext *rlists_conn_open(const struct rlists_conn_opts *o, char **error_r)
+	__attribute__((warn_unused_result));
+
 /* ---- lookup side (asynchronous) ---------------------------------------- */
 
 typedef struct rlists rlists_t;

@@ -140,6 +140,16 @@ static redisContext *conn_open(const struct rlists_conn_opts *o, struct buf *err
 	return c;
 }
 
+struct redisContext *rlists_conn_open(const struct rlists_conn_opts *o, char **error_r)
+{
+	struct buf err = BUF_INIT;
+	redisContext *c = conn_open(o, &err);
+
+	*error_r = c == NULL ? buf_detach(&err) : NULL;
+	buf_free(&err);
+	return c;
+}
+
 static const char *prefix_of(const struct rlists_conn_opts *o)
 {
 	return o->prefix != NULL ? o->prefix : "";

@@ -37,6 +37,8 @@ static const struct ctl_verb verbs[] = {
 	  "load a list file into Redis as list NAME (redis_lists), replacing it atomically" },
 	{ "lists", ctl_lists, "", "show every list imported into Redis: entries, age, memory" },
 	{ "drop", ctl_drop, "NAME", "delete list NAME from Redis" },
+	{ "probe", ctl_probe, "ADDRESS",
+	  "the stored relayguard-probe result for one host and its evidence (exit 0 shown, 1 none stored)" },
 };
 
 static void usage(FILE *out)

@@ -67,4 +67,7 @@ int ctl_queue(struct ctl_ctx *ctx, int argc, char **argv);
 int ctl_networks(struct ctl_ctx *ctx, int argc, char **argv);
 int ctl_notices(struct ctl_ctx *ctx, int argc, char **argv);
 
+/* ctl_probe.c: relayguard-probe's stored results */
+int ctl_probe(struct ctl_ctx *ctx, int argc, char **argv);
+
 #endif
