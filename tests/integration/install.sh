@@ -26,11 +26,12 @@ mk install
 rc=$?
 rg_ok $rc "make install DESTDIR=..."
 [ $rc -eq 0 ] || sed 's/^/# /' "$RUN/make.log"
-for p in relayguard-policyd relayguard-milter relayguard-notify relayguard-ctl; do
+for p in relayguard-policyd relayguard-milter relayguard-notify relayguard-ctl relayguard-probe; do
 	rg_ok "$([ -x "$D$sbindir/$p" ] && echo 0 || echo 1)" "$p installed in sbindir ($sbindir)"
 done
 n=$(ls "$D$mandir"/man5/relayguard.conf.5 "$D$mandir"/man8/relayguard-*.8 2>/dev/null | wc -l)
-rg_is "$n" 5 "the five man pages are installed"
+want=$(ls "$RG_TOP_SRCDIR"/man/*.5 "$RG_TOP_SRCDIR"/man/*.8 | wc -l)
+rg_is "$n" "$want" "every man page of man/ is installed ($want)"
 rg_ok "$(cmp -s "$etc/notice.txt" "$RG_TOP_SRCDIR/conf/notice.txt"; echo $?)" \
 	"notice.txt installed where relayguard-notify looks by default"
 rg_like "$(grep -c '^#' "$etc/relayguard.conf" 2>&1)" "^[0-9]{2,}$" "relayguard.conf installed (the sample)"

@@ -189,7 +189,9 @@ static void cmd_fail(char *subject, char *list, unsigned maxms)
 	    maxms, (unsigned long long)g.took);
 	before = ticks;
 	(void)run_until(NULL, NULL, 100);
-	tap(ticks - before >= 5, "the loop keeps running (%lu ticks in 100 ms)", ticks - before);
+	/* 10 ticks when idle; a loop blocked by the failing get would see 0 or 1,
+	 * and a loaded machine may delay a few */
+	tap(ticks - before >= 2, "the loop keeps running (%lu ticks in 100 ms)", ticks - before);
 	buf_free(&g.text);
 }
 
