@@ -23,6 +23,11 @@
  * request made before the first connection is ready also fails fast.
  * The password is sent with AUTH and never logged.
  *
+ * A "sentinel:NAME@HOST:PORT,..." server (redis_sentinel.h) is the master
+ * NAME of those Sentinels: asked asynchronously before every (re)connection,
+ * checked with ROLE in the handshake, and left (dropped and asked again) on
+ * a connection error, a READONLY reply or a +switch-master message.
+ *
  * Not thread-safe: one rcache_t per event loop thread, used from that thread.
  */
 #ifndef RELAYGUARD_RCACHE_H
@@ -60,6 +65,7 @@ struct rcache_opts {
 	const char *password;	/* NULL or "" for none; copied, sent with AUTH, NEVER logged */
 	const char *prefix;	/* key prefix, e.g. "rg:"; NULL = ""; copied */
 	unsigned timeout_ms;	/* per request; 0 = RCACHE_TIMEOUT_DEFAULT_MS */
+	const char *sentinel_password; /* sentinel targets: AUTH of the Sentinels; NULL/"" none */
 };
 
 enum rcache_state {

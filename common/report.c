@@ -20,6 +20,7 @@
 #include "lru.h"
 #include "mem.h"
 #include "rcache.h"
+#include "redis_sentinel.h"
 #include "report.h"
 #include "spool.h"
 
@@ -335,19 +336,24 @@ void report_emit(report_t *r, const struct report_event_in *in)
 
 static int setup_redis(report_t *r, char **error_r)
 {
-	const char *server = cfg_str(r->cfg, CFG_REDIS_SERVER);
+	char *server = redis_target_from_cfg(r->cfg);	/* redis_server or the Sentinels */
 	const char *password = cfg_str(r->cfg, CFG_REDIS_PASSWORD);
 
-	if (*server == '\0')
+	if (*server == '\0') {
+		free(server);
 		return 0;
+	}
 	struct rcache_opts ro = {
 		.server = server,
+		.sentinel_password = cfg_str(r->cfg, CFG_REDIS_SENTINEL_PASSWORD),
 		.db = (int)cfg_int(r->cfg, CFG_REDIS_DB),
 		.password = *password ? password : NULL,
 		.prefix = r->prefix,
 		.timeout_ms = (unsigned)cfg_ms(r->cfg, CFG_REDIS_TIMEOUT),
 	};
-	if (rcache_new(r->base, &ro, &r->rc, error_r) != 0)
+	int rc = rcache_new(r->base, &ro, &r->rc, error_r);
+	free(server);
+	if (rc != 0)
 		return -1;
 	struct timeval tv = { 0, REPORT_REPLAY_MS * 1000 };
 	r->replay_ev = event_new(r->base, -1, EV_PERSIST, replay_cb, r);

@@ -60,10 +60,12 @@
 
 /* Where the import side connects: the redis_* settings. */
 struct rlists_conn_opts {
-	const char *server;	/* "HOST:PORT" (numeric or "localhost"), "[V6]:PORT", "unix:/path" */
+	const char *server;	/* "HOST:PORT" (numeric or "localhost"), "[V6]:PORT", "unix:/path",
+				   or "sentinel:NAME@HOST:PORT,..." (redis_sentinel.h) */
 	int db;			/* SELECT when not 0 */
 	const char *password;	/* NULL or "" for none; sent with AUTH, never in a message */
 	const char *prefix;	/* key prefix; NULL = "" */
+	const char *sentinel_password; /* a sentinel:NAME@... server: AUTH of the Sentinels */
 };
 
 struct rlists_import_opts {

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "mem.h"
+#include "redis_sentinel.h"
 #include "nqueue.h"
 
 /* Arguments per network block of the commit script, before its rows. */
@@ -164,12 +165,18 @@ static int reply_error(nqueue_t *q, redisReply *r, const char *what, char **erro
 
 static int connect_server(nqueue_t *q, const cfg_t *cfg, char **error_r)
 {
-	const char *server = cfg_str(cfg, CFG_REDIS_SERVER);
+	char *target = redis_target_from_cfg(cfg);	/* redis_server or the Sentinels */
+	char *server = NULL;
 	unsigned long long ms = cfg_ms(cfg, CFG_REDIS_TIMEOUT);
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
 	/* a batch commit does real work: give commands more than a cache read */
 	struct timeval cmd_tv = { tv.tv_sec + 10, tv.tv_usec };
 
+	int rc = redis_sentinel_resolve_sync(target, cfg_str(cfg, CFG_REDIS_SENTINEL_PASSWORD),
+					     (unsigned)ms, &server, error_r);
+	free(target);
+	if (rc != 0)
+		return -1;
 	if (strncmp(server, "unix:", 5) == 0) {
 		q->c = redisConnectUnixWithTimeout(server + 5, tv);
 	} else {
@@ -187,8 +194,10 @@ static int connect_server(nqueue_t *q, const cfg_t *cfg, char **error_r)
 		struct buf e = BUF_INIT;
 		buf_printf(&e, "redis %s: %s", server, q->c ? q->c->errstr : "cannot connect");
 		*error_r = buf_detach(&e);
+		free(server);
 		return -1;
 	}
+	free(server);
 	redisSetTimeout(q->c, cmd_tv);
 	const char *password = cfg_str(cfg, CFG_REDIS_PASSWORD);
 	redisReply *r;

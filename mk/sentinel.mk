@@ -1,0 +1,11 @@
+# Redis Sentinel: which server is the master (common/redis_sentinel), and the
+# asynchronous asker/watcher rcache uses (common/rcache_sentinel).
+common_librelayguard_a_SOURCES += \
+	common/redis_sentinel.c common/redis_sentinel.h \
+	common/rcache_sentinel.c common/rcache_sentinel.h
+
+EXTRA_DIST += tests/integration/sentinel.sh
+
+check_PROGRAMS += tests/unit/test_redis_sentinel
+TESTS += tests/unit/test_redis_sentinel tests/integration/sentinel.sh
+tests_unit_test_redis_sentinel_SOURCES = tests/unit/test_redis_sentinel.c tests/unit/tap.h
