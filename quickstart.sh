@@ -21,7 +21,7 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
   libmilter-dev libspf2-dev libhiredis-dev libc-ares-dev libevent-dev"
 # nc, for the request the run command suggests
 RUN_PKGS="netcat-openbsd"
-TEST_PKGS="redis-server redis-tools rbldnsd postfix swaks miltertest bind9-dnsutils
+TEST_PKGS="redis-server redis-tools redis-sentinel rbldnsd postfix swaks miltertest bind9-dnsutils
   python3 iproute2 procps valgrind libsisimai-perl python3-jsonschema clang libclang-rt-14-dev"
 # The Debian packaging test (tests/integration/debian_pkg.sh): build, lint,
 # check the systemd units (systemd-analyze, which calls man for Documentation=).
@@ -50,6 +50,17 @@ install_pkgs() {
 	echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
 	# shellcheck disable=SC2086
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
+	stop_system_sentinel
+}
+
+# redis-sentinel's package may start the system Sentinel (port 26379); the
+# tests start Sentinels of their own.  Stop it by the PID it recorded.
+stop_system_sentinel() {
+	local pidfile=/run/sentinel/redis-sentinel.pid sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	if [ -s "$pidfile" ]; then
+		$sudo kill "$(cat "$pidfile")" 2>/dev/null || true
+	fi
 }
 
 # build DIR CONFIGURE-ARGS...: out-of-tree build under $TOP/DIR.

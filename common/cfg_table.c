@@ -185,6 +185,8 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	    "folder of the local report journal"),
 	BOOL(CFG_REPORT_SENDER_DOMAIN, "report_sender_domain", "reports", "no",
 	     "include the sender domain in reports"),
+	NUM(CFG_REPORT_MIN_REPLICAS, "report_min_replicas", CFG_T_INT, "reports", "0", 0, 16,
+	    "replicas that must confirm an event (WAIT) before the spool lets it go; 0 = none"),
 
 	ANY(CFG_POLICY_LISTEN, "policy_listen", CFG_T_SOCKET, "policy", "inet:10040@127.0.0.1",
 	    "socket of relayguard-policyd: inet:PORT@HOST, inet6:PORT@[ADDR], unix:/PATH"),

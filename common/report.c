@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,7 @@ struct report {
 	spool_t *spool;			/* NULL without report_spool */
 	lru_t *seen;			/* client -> reported, for the window */
 	uint64_t window_ms;
+	unsigned min_replicas;		/* report_min_replicas: WAIT for them after each event */
 	unsigned long long queue_max;
 	bool with_domain;
 	char *prefix;
@@ -145,13 +147,54 @@ static void sending_unlink(struct sending *s)
 
 static void replay_one_done(report_t *r, bool ok);
 
+/* The event is in Redis (ok) or must stay in / go to the journal. */
+static void sending_done(struct sending *s, bool ok)
+{
+	report_t *r = s->r;
+
+	sending_unlink(s);
+	if (s->replay)
+		replay_one_done(r, ok);
+	else if (!ok)
+		spool_event(r, &s->ev);
+	free(s);
+}
+
+/* WAIT's answer: the replicas that have the event.  Fewer than
+ * report_min_replicas means a failover could lose it (the master that took
+ * it may be demoted and resynced), so the journal keeps it and the replay
+ * sends it again; the marker key makes that idempotent. */
+static void wait_reply(int status, const struct rcache_reply *reply, void *ctx)
+{
+	struct sending *s = ctx;
+	bool ok = status == 0 && reply->type == RCACHE_REPLY_INTEGER &&
+		  reply->integer >= (long long)s->r->min_replicas;
+
+	if (!ok)
+		log_debug("report queue: an event not confirmed by %u replica(s): kept in the spool",
+			  s->r->min_replicas);
+	sending_done(s, ok);
+}
+
+/* Ask for report_min_replicas confirmations of what this connection wrote. */
+static void send_wait(report_t *r, struct sending *s)
+{
+	char n[16], ms[16];
+	unsigned wait_ms = (unsigned)cfg_ms(r->cfg, CFG_REDIS_TIMEOUT) / 2;
+
+	snprintf(n, sizeof(n), "%u", r->min_replicas);
+	snprintf(ms, sizeof(ms), "%u", wait_ms > 0 ? wait_ms : 1);
+	const char *argv[] = { "WAIT", n, ms };
+	size_t lens[] = { 4, strlen(n), strlen(ms) };
+	s->req = rcache_command_argv(r->rc, 3, argv, lens, wait_reply, s);
+}
+
 static void emit_reply(int status, const struct rcache_reply *reply, void *ctx)
 {
 	struct sending *s = ctx;
 	report_t *r = s->r;
 	bool ok = status == 0 && reply->type == RCACHE_REPLY_INTEGER;
 
-	sending_unlink(s);
 	if (ok) {
 		if (reply->integer == 2)
 			r->st.queued++;
@@ -162,11 +205,10 @@ static void emit_reply(int status, const struct rcache_reply *reply, void *ctx)
 	} else if (status == 0 && reply->type == RCACHE_REPLY_ERROR) {
 		log_warning("report queue: Redis refused an event: %.200s", reply->str);
 	}
-	if (s->replay)
-		replay_one_done(r, ok);
-	else if (!ok)
-		spool_event(r, &s->ev);
-	free(s);
+	if (ok && r->min_replicas > 0)
+		send_wait(r, s);
+	else
+		sending_done(s, ok);
 }
 
 /* Send ev with the emit script; false when it could not even be sent. */
@@ -370,6 +412,7 @@ int report_new(struct event_base *base, const cfg_t *cfg, report_t **rp, char **
 	r->base = base;
 	r->cfg = cfg;
 	r->window_ms = cfg_ms(cfg, CFG_REPORT_DEDUPE_WINDOW);
+	r->min_replicas = (unsigned)cfg_int(cfg, CFG_REPORT_MIN_REPLICAS);
 	r->queue_max = (unsigned long long)cfg_int(cfg, CFG_REPORT_QUEUE_MAX);
 	r->with_domain = cfg_bool(cfg, CFG_REPORT_SENDER_DOMAIN);
 	r->prefix = xstrdup(cfg_str(cfg, CFG_REDIS_PREFIX));
