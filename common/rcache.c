@@ -18,7 +18,7 @@
 #include "rcache_sentinel.h"
 
 /* The key schema version; see doc/redis-schema.md before changing it. */
-#define RCACHE_KEY_VERSION "v1"
+#define RCACHE_KEY_VERSION "v2"
 /* Bytes of a Redis error reply quoted in a log line. */
 #define RCACHE_REPLY_QUOTE_MAX 200
 
@@ -100,9 +100,15 @@ static bool name_ok(const char *s, size_t max, bool colon_ok)
 	return true;
 }
 
+/* v2: the subject is the hash tag, so the keys of one MGET share a slot. */
+void rcache_key(const char *prefix, const char *source, const char *subject, struct buf *key)
+{
+	buf_printf(key, "%s" RCACHE_KEY_VERSION ":c:{%s}:%s", prefix, subject, source);
+}
+
 static void key_append(const rcache_t *rc, struct buf *key, const char *source, const char *subject)
 {
-	buf_printf(key, "%s" RCACHE_KEY_VERSION ":c:%s:%s", rc->prefix, source, subject);
+	rcache_key(rc->prefix, source, subject, key);
 }
 
 /* ---- connection state ------------------------------------------------- */
@@ -426,8 +432,10 @@ static int check_opts(rcache_t *rc, const struct rcache_opts *opts, struct buf *
 		buf_printf(err, "redis database %d: expected 0 or more", opts->db);
 		return -1;
 	}
-	if (prefix[0] != '\0' && !name_ok(prefix, RCACHE_PREFIX_MAX, true)) {
-		buf_printf(err, "redis key prefix: at most %d printable bytes without space",
+	if (prefix[0] != '\0' &&
+	    (!name_ok(prefix, RCACHE_PREFIX_MAX, true) || strpbrk(prefix, "{}") != NULL)) {
+		buf_printf(err, "redis key prefix: at most %d printable bytes without space or braces "
+				"(braces would change the keys' hash tags)",
 			   RCACHE_PREFIX_MAX);
 		return -1;
 	}

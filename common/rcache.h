@@ -201,6 +201,13 @@ rcache_req_t *rcache_command_argv(rcache_t *rc, int argc, const char *const *arg
 				  const size_t *argvlen, rcache_command_cb *cb, void *ctx);
 
 /*
+ * Append the cache key of (subject, source) to key:
+ * "{prefix}v2:c:{SUBJECT}:SOURCE".  The subject is the Redis Cluster hash
+ * tag, so every key of one rcache_get() MGET is in one slot.  For tests.
+ */
+void rcache_key(const char *prefix, const char *source, const char *subject, struct buf *key);
+
+/*
  * The value codec (doc/redis-schema.md): "N", "E", "L<a.b.c.d>[ <txt>]".
  * rcache_value_parse() reads len untrusted bytes; returns 0 and fills *e_r
  * (e_r->txt points into v, NOT NUL-terminated: its length is in *txt_len_r;

@@ -9,3 +9,9 @@ EXTRA_DIST += tests/integration/sentinel.sh
 check_PROGRAMS += tests/unit/test_redis_sentinel
 TESTS += tests/unit/test_redis_sentinel tests/integration/sentinel.sh
 tests_unit_test_redis_sentinel_SOURCES = tests/unit/test_redis_sentinel.c tests/unit/tap.h
+
+# Redis Cluster hash slots: the key schema's one-slot-per-operation test.
+common_librelayguard_a_SOURCES += common/redis_slot.c common/redis_slot.h
+check_PROGRAMS += tests/unit/test_redis_slot
+TESTS += tests/unit/test_redis_slot
+tests_unit_test_redis_slot_SOURCES = tests/unit/test_redis_slot.c tests/unit/tap.h

@@ -121,7 +121,7 @@ ask() {
 # wait_cached PORT ADDR: is ADDR's answer cached on the server at PORT (10 s)?
 wait_cached() {
 	for _ in $(seq 1 100); do
-		[ "$(R "$1" exists "rg:v1:c:fleet.bl:$2")" = 1 ] && return 0
+		[ "$(R "$1" exists "rg:v2:c:{$2}:fleet.bl")" = 1 ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -132,7 +132,7 @@ rg_is "$(ask 198.51.1.1)" "action=550" "a listed client is refused"
 EVENTS=$((EVENTS + 1))	# ask ran in a subshell: count its event here
 wait_cached "$P1" 198.51.1.1
 rg_ok $? "its answer is cached on the master the Sentinels named"
-rg_is "$(R "$P2" exists rg:v1:c:fleet.bl:198.51.1.1)" 1 "and replicated"
+rg_is "$(R "$P2" exists rg:v2:c:{198.51.1.1}:fleet.bl)" 1 "and replicated"
 for i in 2 3 4 5; do ask "198.51.$i.1" >/dev/null; done
 
 # --- planned failover -----------------------------------------------------------
@@ -166,7 +166,7 @@ rg_is "$(R "$P2" xlen rg:reports)" "$EVENTS" "no report event lost in the planne
 printf '203.0.113.0/24\n' >"$RUN/l.txt"
 "$CTL" -c "$RUN/p.conf" import fleet-list "$RUN/l.txt" >"$RUN/ctl.out" 2>&1
 rg_ok $? "relayguard-ctl import through the Sentinels: $(head -c 300 "$RUN/ctl.out")"
-rg_is "$(R "$P2" sismember rg:v1:lists fleet-list)" 1 "the list was written to the master"
+rg_is "$(R "$P2" sismember rg:v2:{rl}:lists fleet-list)" 1 "the list was written to the master"
 
 # --- a killed master -------------------------------------------------------------
 SLOW=0
