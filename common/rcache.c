@@ -335,7 +335,14 @@ static void switch_cb(const struct redis_sentinel_addr *master, const char *why,
 
 	redis_sentinel_addr_format(master, text, sizeof(text));
 	log_notice("redis %s: Sentinel %s: the master is now %s", rc->server, why, text);
-	rc_drop(rc, "the master moved");	/* reconnects through a fresh ask */
+	if (rc->ac != NULL) {
+		rc_drop(rc, "the master moved");	/* reconnects through a fresh ask */
+	} else if (rc->link == RC_IDLE && evtimer_pending(rc->reconnect_ev, NULL)) {
+		/* Waiting out a backoff after the old master died: go now. */
+		event_del(rc->reconnect_ev);
+		rc->backoff_ms = RCACHE_BACKOFF_MIN_MS;
+		rc_connect(rc);
+	}
 }
 
 static void rc_connect(rcache_t *rc)

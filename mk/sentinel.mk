@@ -15,3 +15,4 @@ common_librelayguard_a_SOURCES += common/redis_slot.c common/redis_slot.h
 check_PROGRAMS += tests/unit/test_redis_slot
 TESTS += tests/unit/test_redis_slot
 tests_unit_test_redis_slot_SOURCES = tests/unit/test_redis_slot.c tests/unit/tap.h
+EXTRA_DIST += bench/redis-modes-bench.sh
