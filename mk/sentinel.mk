@@ -16,3 +16,4 @@ check_PROGRAMS += tests/unit/test_redis_slot
 TESTS += tests/unit/test_redis_slot
 tests_unit_test_redis_slot_SOURCES = tests/unit/test_redis_slot.c tests/unit/tap.h
 EXTRA_DIST += bench/redis-modes-bench.sh
+EXTRA_DIST += doc/fleet.md
