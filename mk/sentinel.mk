@@ -17,3 +17,16 @@ TESTS += tests/unit/test_redis_slot
 tests_unit_test_redis_slot_SOURCES = tests/unit/test_redis_slot.c tests/unit/tap.h
 EXTRA_DIST += bench/redis-modes-bench.sh
 EXTRA_DIST += doc/fleet.md
+
+# Fuzz target for the Sentinel parsers (pattern of mk/fuzz.mk).
+check_PROGRAMS += tests/fuzz/replay_redis_sentinel
+TESTS += tests/fuzz/replay_redis_sentinel
+tests_fuzz_replay_redis_sentinel_SOURCES = tests/fuzz/fuzz_redis_sentinel.c tests/fuzz/replay.c
+tests_fuzz_replay_redis_sentinel_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"redis_sentinel"'
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/redis_sentinel-fuzzer
+tests_fuzz_redis_sentinel_fuzzer_SOURCES = tests/fuzz/fuzz_redis_sentinel.c
+tests_fuzz_redis_sentinel_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_redis_sentinel_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
+endif
