@@ -72,6 +72,7 @@ static const char commit_script[] =
 struct nqueue {
 	redisContext *c;
 	char *prefix;
+	char *kp;			/* key prefix of the notifier's keys: "{prefix}{{prefix}reports}:" */
 	char *stream;
 	char *consumer;
 	unsigned long long claim_idle_ms;
@@ -226,6 +227,13 @@ int nqueue_open(const cfg_t *cfg, const char *consumer, nqueue_t **q_r, char **e
 	*q_r = NULL;
 	q->prefix = xstrdup(cfg_str(cfg, CFG_REDIS_PREFIX));
 	buf_printf(&s, "%sreports", q->prefix);
+	/* Tagged with the stream's name: every key of the commit and claim
+	 * scripts is in the stream's hash slot (doc/redis-schema.md). */
+	{
+		struct buf kp = BUF_INIT;
+		nqueue_key_prefix(q->prefix, &kp);
+		q->kp = buf_detach(&kp);
+	}
 	q->stream = buf_detach(&s);
 	q->consumer = xstrdup(consumer);
 	q->claim_idle_ms = cfg_ms(cfg, CFG_NOTIFY_CLAIM_IDLE);
@@ -255,6 +263,7 @@ void nqueue_close(nqueue_t **qp)
 	if (q->c != NULL)
 		redisFree(q->c);
 	free(q->prefix);
+	free(q->kp);
 	free(q->stream);
 	free(q->consumer);
 	free(q);
@@ -348,8 +357,9 @@ static void commit_args(nqueue_t *q, const nagg_t *batch, char *const *ids, size
 {
 	args_add(a, "EVAL");
 	args_add(a, "%s", commit_script);
-	args_add(a, "0");
-	args_add(a, "%s", q->prefix);
+	args_add(a, "1");
+	args_add(a, "%s", q->stream);	/* KEYS[1]: routes the script to the stream's slot */
+	args_add(a, "%s", q->kp);
 	args_add(a, "%s", q->stream);
 	args_add(a, NQUEUE_GROUP);
 	/* counts live two windows: the notice of the last one can still be sent */
@@ -424,7 +434,7 @@ int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb 
 	struct buf key = BUF_INIT;
 	char min[24];
 
-	buf_printf(&key, "%snets:%lld", q->prefix, window);
+	buf_printf(&key, "%snets:%lld", q->kp, window);
 	snprintf(min, sizeof(min), "%lld", min_hits);
 	redisReply *r = run(q, "ZRANGEBYSCORE", buf_cstr(&key), min, "+inf", NULL);
 	buf_free(&key);
@@ -495,7 +505,7 @@ struct net_agg *nqueue_load_net(nqueue_t *q, nagg_t *into, long long window, con
 {
 	struct buf key = BUF_INIT;
 
-	buf_printf(&key, "%snet:%lld:%s", q->prefix, window, netkey);
+	buf_printf(&key, "%snet:%lld:%s", q->kp, window, netkey);
 	redisReply *r = run(q, "HGETALL", buf_cstr(&key), NULL);
 	buf_free(&key);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
@@ -535,7 +545,7 @@ int nqueue_told(nqueue_t *q, const char *netkey)
 	struct buf key = BUF_INIT;
 	long long v;
 
-	buf_printf(&key, "%stold:%s", q->prefix, netkey);
+	buf_printf(&key, "%stold:%s", q->kp, netkey);
 	int rc = int_reply(q, run(q, "EXISTS", buf_cstr(&key), NULL), &v);
 	buf_free(&key);
 	return rc != 0 ? -1 : v > 0;
@@ -543,7 +553,7 @@ int nqueue_told(nqueue_t *q, const char *netkey)
 
 static void rate_key(nqueue_t *q, struct buf *key)
 {
-	buf_printf(key, "%srate:%lld", q->prefix, (long long)time(NULL) / 3600);
+	buf_printf(key, "%srate:%lld", q->kp, (long long)time(NULL) / 3600);
 }
 
 /*
@@ -563,7 +573,7 @@ int nqueue_claim_send(nqueue_t *q, const char *id, unsigned ttl_s, long long rat
 	char ttl[24], max[24];
 	long long v;
 
-	buf_printf(&key, "%snotice:%s", q->prefix, id);
+	buf_printf(&key, "%snotice:%s", q->kp, id);
 	buf_printf(&val, "claimed %s", q->consumer);
 	rate_key(q, &rkey);
 	snprintf(ttl, sizeof(ttl), "%u", ttl_s ? ttl_s : 1);
@@ -581,7 +591,7 @@ int nqueue_claim(nqueue_t *q, const char *id, unsigned ttl_s)
 	struct buf key = BUF_INIT, val = BUF_INIT;
 	char ttl[24];
 
-	buf_printf(&key, "%snotice:%s", q->prefix, id);
+	buf_printf(&key, "%snotice:%s", q->kp, id);
 	buf_printf(&val, "claimed %s", q->consumer);
 	snprintf(ttl, sizeof(ttl), "%u", ttl_s);
 	redisReply *r = run(q, "SET", buf_cstr(&key), buf_cstr(&val), "NX", "EX", ttl, NULL);
@@ -601,7 +611,7 @@ void nqueue_unclaim(nqueue_t *q, const char *id)
 {
 	struct buf key = BUF_INIT;
 
-	buf_printf(&key, "%snotice:%s", q->prefix, id);
+	buf_printf(&key, "%snotice:%s", q->kp, id);
 	redisReply *r = run(q, "DEL", buf_cstr(&key), NULL);
 	if (r != NULL)
 		freeReplyObject(r);
@@ -656,9 +666,9 @@ int nqueue_sent(nqueue_t *q, const char *id, const char *netkey, long long inter
 	char now[24], ival[24], keep[24], maxi[24];
 	int rc = 0;
 
-	buf_printf(&told, "%stold:%s", q->prefix, netkey);
-	buf_printf(&notice, "%snotice:%s", q->prefix, id);
-	buf_printf(&list, "%snotices", q->prefix);
+	buf_printf(&told, "%stold:%s", q->kp, netkey);
+	buf_printf(&notice, "%snotice:%s", q->kp, id);
+	buf_printf(&list, "%snotices", q->kp);
 	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
 	snprintf(ival, sizeof(ival), "%lld", interval_s);
 	snprintf(keep, sizeof(keep), "%lld", keep_s > 0 ? keep_s : 1);
@@ -687,7 +697,17 @@ void *nqueue_command(nqueue_t *q, const char *first, ...)
 
 const char *nqueue_prefix(const nqueue_t *q)
 {
-	return q->prefix;
+	return q->kp;
+}
+
+void nqueue_key_prefix(const char *prefix, struct buf *kp)
+{
+	buf_printf(kp, "%s{%sreports}:", prefix, prefix);
+}
+
+const char *nqueue_stream(const nqueue_t *q)
+{
+	return q->stream;
 }
 
 long nqueue_scan(nqueue_t *q, char cursor[NQUEUE_ID_MAX], size_t count, nqueue_entry_cb *cb,

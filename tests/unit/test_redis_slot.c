@@ -9,6 +9,7 @@
 #include "rcache.h"
 #include "redis_slot.h"
 #include "report.h"
+#include "nqueue.h"
 #include "rlists.h"
 #include "tap.h"
 
@@ -101,11 +102,42 @@ static void test_report(void)
 	}
 }
 
+/* The notifier: the commit script (XACK on the stream, net, nets, told
+ * keys), the claim script (notice, rate), the sent script (told, notice,
+ * notices).  The suffixes are those nqueue.c appends to its key prefix. */
+static void test_notifier(void)
+{
+	const char *suffixes[] = { "nets:20000", "net:20000:192.0.2.0-192.0.2.255", "told:192.0.2.0-192.0.2.255",
+				   "rate:480000", "notice:0123456789abcdef", "notices" };
+	const char *prefixes[] = { "rg:", "", "n1:" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		struct buf st = BUF_INIT, mk = BUF_INIT, seen = BUF_INIT;
+		bool same = true;
+		report_keys(prefixes[i], "x", "192.0.2.1", &st, &mk, &seen);
+		for (size_t j = 0; j < sizeof(suffixes) / sizeof(suffixes[0]); j++) {
+			struct buf k = BUF_INIT;
+			nqueue_key_prefix(prefixes[i], &k);
+			buf_puts(&k, suffixes[j]);
+			if (slot_of(&k) != slot_of(&st)) {
+				same = false;
+				tap_diag("%s in slot %u", buf_cstr(&k), slot_of(&k));
+			}
+			buf_free(&k);
+		}
+		ok(same, "notifier keys with prefix \"%s\" are in the stream's slot %u", prefixes[i], slot_of(&st));
+		buf_free(&st);
+		buf_free(&mk);
+		buf_free(&seen);
+	}
+}
+
 int main(void)
 {
 	test_crc();
 	test_cache_mget();
 	test_rlists();
 	test_report();
+	test_notifier();
 	return tap_done();
 }
