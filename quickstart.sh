@@ -25,7 +25,7 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
 RUN_PKGS="netcat-openbsd"
 # tinyproxy, dante-server: proxies for tests/integration/probe.sh, started by the test itself
 # inside a private network namespace (their system services are not used).
-TEST_PKGS="redis-server redis-tools rbldnsd postfix swaks miltertest bind9-dnsutils
+TEST_PKGS="redis-server redis-tools redis-sentinel rbldnsd postfix swaks miltertest bind9-dnsutils
   python3 iproute2 procps valgrind libsisimai-perl python3-jsonschema clang libclang-rt-14-dev curl prometheus
   tinyproxy dante-server"
 # The Debian packaging test (tests/integration/debian_pkg.sh): build, lint,
@@ -60,6 +60,17 @@ install_pkgs() {
 	for pid in $(pgrep -x prometheus 2>/dev/null); do
 		case " $missing " in *" prometheus "*) $sudo kill "$pid" ;; esac
 	done
+	stop_system_sentinel
+}
+
+# redis-sentinel's package may start the system Sentinel (port 26379); the
+# tests start Sentinels of their own.  Stop it by the PID it recorded.
+stop_system_sentinel() {
+	local pidfile=/run/sentinel/redis-sentinel.pid sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	if [ -s "$pidfile" ]; then
+		$sudo kill "$(cat "$pidfile")" 2>/dev/null || true
+	fi
 }
 
 # build DIR CONFIGURE-ARGS...: out-of-tree build under $TOP/DIR.

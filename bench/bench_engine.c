@@ -109,7 +109,7 @@ static void settle(struct event_base *base, unsigned ms)
 int main(int argc, char **argv)
 {
 	if (argc != 7) {
-		fprintf(stderr, "usage: %s memory|redis|cold DNS_PORT ZONES REDIS_PORT CONCURRENCY CHECKS\n",
+		fprintf(stderr, "usage: %s memory|redis|cold DNS_PORT ZONES REDIS_PORT|NAME@SENTINELS CONCURRENCY CHECKS\n",
 			argv[0]);
 		return 2;
 	}
@@ -126,14 +126,23 @@ int main(int argc, char **argv)
 
 	log_open("bench_engine", LOG_TO_STDERR, 0);
 	log_set_level(LOG_LVL_WARNING);
+	struct buf rline = BUF_INIT;
+	const char *at = strchr(argv[4], '@');
+
 	for (unsigned z = 1; z <= zones; z++)
 		buf_printf(&sites, "%sz%u.test", z > 1 ? ", " : "", z);
+	/* REDIS_PORT, or NAME@HOST:PORT,... for the master NAME of those Sentinels */
+	if (redis && at != NULL)
+		buf_printf(&rline, "redis_sentinel_master = %.*s\nredis_sentinels = %s\nredis_prefix = bench:",
+			   (int)(at - argv[4]), argv[4], at + 1);
+	else if (redis)
+		buf_printf(&rline, "redis_server = 127.0.0.1:%s\nredis_prefix = bench:", argv[4]);
 	buf_printf(&text,
 		   "dns_servers = 127.0.0.1:%s\ndnsbl_sites = %s\ndnsbl_timeout = 5s\n"
 		   "dnsbl_probe_interval = 0\nreport_enable = no\ndnsbl_txt = %s\n"
-		   "cache_size = %s\n%s%s%s\n",
-		   argv[2], buf_cstr(&sites), txt ? "yes" : "no", redis ? "0" : "1000000",
-		   redis ? "redis_server = 127.0.0.1:" : "", redis ? argv[4] : "", redis ? "\nredis_prefix = bench:" : "");
+		   "cache_size = %s\n%s\n",
+		   argv[2], buf_cstr(&sites), txt ? "yes" : "no", redis ? "0" : "1000000", buf_cstr(&rline));
+	buf_free(&rline);
 	if (cfg_load_mem("bench.conf", text.data, text.len, &cfg, &error) != 0) {
 		fprintf(stderr, "config: %s\n", error);
 		return 1;

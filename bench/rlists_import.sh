@@ -54,7 +54,7 @@ for pass in first re-import; do
 	echo "$pass: $out"
 	echo "$pass: wall $(echo "$end - $start" | bc 2>/dev/null || python3 -c "print($end - $start)") s"
 done
-ranges=$(redis-cli -p "$PORT" zcard bench:v1:l:bench.test)
+ranges=$(redis-cli -p "$PORT" zcard 'bench:v2:{rl}:l:bench.test')
 used=$(redis-cli -p "$PORT" info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
 echo "ranges in Redis: $ranges; used_memory of the server: $used bytes ($(python3 -c "print(round($used / $ranges, 1))") bytes/range)"
 

@@ -416,6 +416,27 @@ static unsigned later_line(const cfg_t *cfg, enum cfg_id a, enum cfg_id b)
 	return cfg->v[a].line > cfg->v[b].line ? cfg->v[a].line : cfg->v[b].line;
 }
 
+/* Exactly one way to reach Redis: a server, or Sentinels with a master name. */
+static void redis_cross_checks(struct parser *p)
+{
+	const cfg_t *cfg = p->cfg;
+	bool server = cfg->v[CFG_REDIS_SERVER].u.s[0] != '\0';
+	bool sentinels = cfg->v[CFG_REDIS_SENTINELS].u.s[0] != '\0';
+	bool master = cfg->v[CFG_REDIS_SENTINEL_MASTER].u.s[0] != '\0';
+
+	if (server && sentinels)
+		parse_error(p, later_line(cfg, CFG_REDIS_SERVER, CFG_REDIS_SENTINELS),
+			    "redis_server and redis_sentinels are both set: set exactly one "
+			    "(a standalone server, or the Sentinels that know the master)");
+	else if (sentinels && !master)
+		parse_error(p, cfg->v[CFG_REDIS_SENTINELS].line,
+			    "redis_sentinels is set but redis_sentinel_master is not: "
+			    "name the master the Sentinels watch");
+	else if (master && !sentinels)
+		parse_error(p, cfg->v[CFG_REDIS_SENTINEL_MASTER].line,
+			    "redis_sentinel_master is set but redis_sentinels is not");
+}
+
 /* Checks that involve more than one setting; run on an otherwise good file. */
 static void cross_checks(struct parser *p)
 {
@@ -430,6 +451,7 @@ static void cross_checks(struct parser *p)
 		buf_free(&lo);
 		buf_free(&hi);
 	}
+	redis_cross_checks(p);
 	if (cfg->v[CFG_ALLOWLIST_THRESHOLD].u.i >= cfg->v[CFG_DNSBL_THRESHOLD].u.i)
 		parse_error(p, later_line(cfg, CFG_ALLOWLIST_THRESHOLD, CFG_DNSBL_THRESHOLD),
 			    "allowlist_threshold = %lld must be lower than dnsbl_threshold = %lld",

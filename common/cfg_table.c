@@ -14,6 +14,7 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "mailbox.h"
+#include "redis_sentinel.h"
 
 #define MS 1LL
 #define SEC (1000 * MS)
@@ -162,6 +163,13 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	    "entries of the in-process cache; 0 = none"),
 	STR(CFG_REDIS_SERVER, "redis_server", "caches", "", cfgval_check_redis_server,
 	    "Redis as HOST:PORT, [IPV6]:PORT or unix:/PATH; empty = no Redis"),
+	STR(CFG_REDIS_SENTINELS, "redis_sentinels", "caches", "", redis_sentinel_check_list,
+	    "Redis Sentinels as HOST:PORT, ...; instead of redis_server, with redis_sentinel_master"),
+	STR(CFG_REDIS_SENTINEL_MASTER, "redis_sentinel_master", "caches", "", redis_sentinel_check_name,
+	    "the master name the Sentinels watch (SENTINEL get-master-addr-by-name)"),
+	[CFG_REDIS_SENTINEL_PASSWORD] = { CFG_REDIS_SENTINEL_PASSWORD, "redis_sentinel_password",
+					  CFG_T_STRING, "caches", "", 0, 0, NULL, NULL,
+					  "AUTH password of the Sentinels; never shown or logged", true },
 	NUM(CFG_REDIS_DB, "redis_db", CFG_T_INT, "caches", "0", 0, 15, "Redis database number"),
 	[CFG_REDIS_PASSWORD] = { CFG_REDIS_PASSWORD, "redis_password", CFG_T_STRING, "caches", "", 0, 0,
 				 NULL, NULL, "Redis AUTH password; never shown or logged", true },
@@ -205,6 +213,8 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	    "folder of the local report journal"),
 	BOOL(CFG_REPORT_SENDER_DOMAIN, "report_sender_domain", "reports", "no",
 	     "include the sender domain in reports"),
+	NUM(CFG_REPORT_MIN_REPLICAS, "report_min_replicas", CFG_T_INT, "reports", "0", 0, 16,
+	    "replicas that must confirm an event (WAIT) before the spool lets it go; 0 = none"),
 
 	ANY(CFG_POLICY_LISTEN, "policy_listen", CFG_T_SOCKET, "policy", "inet:10040@127.0.0.1",
 	    "socket of relayguard-policyd: inet:PORT@HOST, inet6:PORT@[ADDR], unix:/PATH"),

@@ -16,6 +16,7 @@
 #include "engine_stats.h"
 #include "log.h"
 #include "mem.h"
+#include "redis_sentinel.h"
 
 /* ---- setup ---------------------------------------------------------- */
 
@@ -138,26 +139,30 @@ static int setup_rlists(engine_t *e, char **error_r)
 
 static int setup_redis(engine_t *e, char **error_r)
 {
-	const char *server = cfg_str(e->cfg, CFG_REDIS_SERVER);
-
+	char *server = redis_target_from_cfg(e->cfg);	/* redis_server or the Sentinels */
 	const struct cfg_sitelist *lists = cfg_sites(e->cfg, CFG_REDIS_LISTS);
 
 	if (lists->n > 0 && *server == '\0') {
-		*error_r = xstrdup("redis_lists: the lists live in Redis, but redis_server is not set");
+		free(server);
+		*error_r = xstrdup("redis_lists: the lists live in Redis, but neither redis_server "
+				   "nor redis_sentinels is set");
 		return -1;
 	}
-	if (*server == '\0')
+	if (*server == '\0') {
+		free(server);
 		return 0;
+	}
 	struct rcache_opts ro = {
 		.server = server,
+		.sentinel_password = cfg_str(e->cfg, CFG_REDIS_SENTINEL_PASSWORD),
 		.db = (int)cfg_int(e->cfg, CFG_REDIS_DB),
 		.password = *cfg_str(e->cfg, CFG_REDIS_PASSWORD) ? cfg_str(e->cfg, CFG_REDIS_PASSWORD) : NULL,
 		.prefix = cfg_str(e->cfg, CFG_REDIS_PREFIX),
 		.timeout_ms = (unsigned)cfg_ms(e->cfg, CFG_REDIS_TIMEOUT),
 	};
-	if (rcache_new(e->base, &ro, &e->rcache, error_r) != 0)
-		return -1;
-	return setup_rlists(e, error_r);
+	int rc = rcache_new(e->base, &ro, &e->rcache, error_r);
+	free(server);
+	return rc != 0 ? -1 : setup_rlists(e, error_r);
 }
 
 /* Reports: a spool folder the embedded defaults cannot create is a warning. */

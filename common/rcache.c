@@ -15,9 +15,10 @@
 #include "log.h"
 #include "mem.h"
 #include "rcache.h"
+#include "rcache_sentinel.h"
 
 /* The key schema version; see doc/redis-schema.md before changing it. */
-#define RCACHE_KEY_VERSION "v1"
+#define RCACHE_KEY_VERSION "v2"
 /* Bytes of a Redis error reply quoted in a log line. */
 #define RCACHE_REPLY_QUOTE_MAX 200
 
@@ -60,6 +61,9 @@ struct rcache {
 	struct event *reconnect_ev, *handshake_ev, *drop_ev;
 	struct rcache_req *reqs;	/* requests whose user is still waiting */
 	struct rcache_stats stats;
+	rsent_t *sentinel;		/* NULL for a standalone server */
+	struct redis_sentinel_spec *spec;	/* with sentinel */
+	bool master_known;		/* host/port is the master the Sentinels named */
 };
 
 struct rcache_req {
@@ -97,9 +101,15 @@ static bool name_ok(const char *s, size_t max, bool colon_ok)
 	return true;
 }
 
+/* v2: the subject is the hash tag, so the keys of one MGET share a slot. */
+void rcache_key(const char *prefix, const char *source, const char *subject, struct buf *key)
+{
+	buf_printf(key, "%s" RCACHE_KEY_VERSION ":c:{%s}:%s", prefix, subject, source);
+}
+
 static void key_append(const rcache_t *rc, struct buf *key, const char *source, const char *subject)
 {
-	buf_printf(key, "%s" RCACHE_KEY_VERSION ":c:%s:%s", rc->prefix, source, subject);
+	rcache_key(rc->prefix, source, subject, key);
 }
 
 /* ---- connection state ------------------------------------------------- */
@@ -121,6 +131,7 @@ static void rc_schedule_reconnect(rcache_t *rc)
 static void rc_note_down(rcache_t *rc, const char *why)
 {
 	rc->link = RC_IDLE;
+	rc->master_known = false;	/* ask the Sentinels again before reconnecting */
 	event_del(rc->handshake_ev);
 	if (rc->announced_down) {
 		log_debug("redis %s: still unreachable: %s", rc->server, why);
@@ -251,6 +262,23 @@ static void ping_cb(redisAsyncContext *ac, void *r, void *privdata)
 	handshake_reply(ac, r, privdata, "PING");
 }
 
+/* Sentinel mode: the server the Sentinels named must say it is the master
+ * (their view can lag a failover by a moment). */
+static void role_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	rcache_t *rc = privdata;
+	redisReply *reply = r;
+
+	if (rc->freeing || ac != rc->ac || reply == NULL)
+		return;
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING && strcmp(reply->element[0]->str, "master") == 0) {
+		handshake_reply(ac, r, privdata, "ROLE");
+		return;
+	}
+	rc_drop(rc, "the server the Sentinels named is not the master (ROLE), asking them again");
+}
+
 static void handshake_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	rcache_t *rc = arg;
@@ -285,14 +313,61 @@ static void rc_handshake(rcache_t *rc, redisAsyncContext *ac)
 		if (redisAsyncCommandArgv(ac, select_cb, rc, 2, argv, lens) == REDIS_OK)
 			rc->handshake_left++;
 	}
+	if (rc->sentinel != NULL && redisAsyncCommand(ac, role_cb, rc, "ROLE") == REDIS_OK)
+		rc->handshake_left++;
 	if (redisAsyncCommand(ac, ping_cb, rc, "PING") == REDIS_OK)
 		rc->handshake_left++;
 	evtimer_add(rc->handshake_ev, &tv);
 }
 
+/* The Sentinels answered an ask (master NULL: none did). */
+static void master_cb(const struct redis_sentinel_addr *master, const char *why, void *ctx)
+{
+	rcache_t *rc = ctx;
+	char text[64];
+
+	if (master == NULL) {
+		rc->link = RC_IDLE;
+		rc_note_down(rc, why);
+		rc_schedule_reconnect(rc);
+		return;
+	}
+	redis_sentinel_addr_format(master, text, sizeof(text));
+	log_debug("redis %s: the Sentinels name %s as the master", rc->server, text);
+	free(rc->host);
+	rc->host = xstrdup(master->host);
+	rc->port = master->port;
+	rc->master_known = true;
+	rc_connect(rc);
+}
+
+/* +switch-master of our master: go there now, not at the next error. */
+static void switch_cb(const struct redis_sentinel_addr *master, const char *why, void *ctx)
+{
+	rcache_t *rc = ctx;
+	char text[80];
+
+	redis_sentinel_addr_format(master, text, sizeof(text));
+	log_notice("redis %s: Sentinel %s: the master is now %s", rc->server, why, text);
+	if (rc->ac != NULL) {
+		rc_drop(rc, "the master moved");	/* reconnects through a fresh ask */
+	} else if (rc->link == RC_IDLE && evtimer_pending(rc->reconnect_ev, NULL)) {
+		/* Waiting out a backoff after the old master died: go now. */
+		event_del(rc->reconnect_ev);
+		rc->backoff_ms = RCACHE_BACKOFF_MIN_MS;
+		rc_connect(rc);
+	}
+}
+
 static void rc_connect(rcache_t *rc)
 {
 	redisAsyncContext *ac;
+
+	if (rc->sentinel != NULL && !rc->master_known) {
+		rc->link = RC_CONNECTING;
+		rsent_ask(rc->sentinel, master_cb, rc);
+		return;
+	}
 
 	ac = rc->unix_path != NULL ? redisAsyncConnectUnix(rc->unix_path)
 				   : redisAsyncConnect(rc->host, rc->port);
@@ -332,6 +407,11 @@ static int parse_server(rcache_t *rc, const char *s)
 	unsigned char scratch[sizeof(struct in6_addr)];
 	long port;
 
+	if (redis_target_is_sentinel(s)) {
+		const char *why;
+		rc->spec = xcalloc(1, sizeof(*rc->spec));
+		return redis_sentinel_parse(s, rc->spec, &why);
+	}
 	if (strncmp(s, "unix:", 5) == 0) {
 		if (s[5] == '\0' || strlen(s + 5) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 			return -1;
@@ -365,7 +445,7 @@ static int check_opts(rcache_t *rc, const struct rcache_opts *opts, struct buf *
 
 	if (opts->server == NULL || parse_server(rc, opts->server) != 0) {
 		buf_printf(err, "redis server \"%s\": expected IPV4:PORT, localhost:PORT, "
-				"[IPV6]:PORT or unix:/path",
+				"[IPV6]:PORT, unix:/path or sentinel:NAME@HOST:PORT,...",
 			   opts->server != NULL ? opts->server : "");
 		return -1;
 	}
@@ -373,8 +453,10 @@ static int check_opts(rcache_t *rc, const struct rcache_opts *opts, struct buf *
 		buf_printf(err, "redis database %d: expected 0 or more", opts->db);
 		return -1;
 	}
-	if (prefix[0] != '\0' && !name_ok(prefix, RCACHE_PREFIX_MAX, true)) {
-		buf_printf(err, "redis key prefix: at most %d printable bytes without space",
+	if (prefix[0] != '\0' &&
+	    (!name_ok(prefix, RCACHE_PREFIX_MAX, true) || strpbrk(prefix, "{}") != NULL)) {
+		buf_printf(err, "redis key prefix: at most %d printable bytes without space or braces "
+				"(braces would change the keys' hash tags)",
 			   RCACHE_PREFIX_MAX);
 		return -1;
 	}
@@ -398,6 +480,8 @@ static void rc_release(rcache_t *rc)
 		event_free(rc->handshake_ev);
 	if (rc->drop_ev != NULL)
 		event_free(rc->drop_ev);
+	rsent_free(&rc->sentinel);
+	free(rc->spec);
 	free(rc->server);
 	free(rc->host);
 	free(rc->unix_path);
@@ -432,6 +516,11 @@ int rcache_new(struct event_base *base, const struct rcache_opts *opts, rcache_t
 		*error_r = xstrdup("redis: cannot create events");
 		return -1;
 	}
+	if (rc->spec != NULL)
+		rc->sentinel = rsent_new(base, rc->spec, opts->sentinel_password,
+					 rc->timeout_ms > RCACHE_CONNECT_TIMEOUT_MIN_MS ? rc->timeout_ms
+											: RCACHE_CONNECT_TIMEOUT_MIN_MS,
+					 switch_cb, rc);
 	rc_connect(rc);
 	*rc_r = rc;
 	return 0;
@@ -721,6 +810,15 @@ static int reply_copy(const redisReply *r, struct rcache_reply *out, unsigned de
 	return 0;
 }
 
+/* A READONLY error: the server became a replica under us (a failover the
+ * +switch-master message has not told us yet).  Drop it and ask again. */
+static void rc_check_readonly(rcache_t *rc, const redisAsyncContext *ac, const redisReply *reply)
+{
+	if (reply->type == REDIS_REPLY_ERROR && reply->str != NULL &&
+	    strncmp(reply->str, "READONLY", 8) == 0 && ac == rc->ac && !rc->freeing)
+		rc_drop(rc, "READONLY: the server is now a replica");
+}
+
 static void command_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 {
 	struct rcache_req *req = privdata;
@@ -736,6 +834,7 @@ static void command_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 		req_finish(req, -1);
 		return;
 	}
+	rc_check_readonly(req->rc, ac, reply);
 	req->reply = xcalloc(1, sizeof(*req->reply));
 	if (reply_copy(reply, req->reply, 0, &budget) != 0) {
 		log_debug("redis %s: reply too deep or too large", req->rc->server);
@@ -782,6 +881,7 @@ static void put_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 
 	if (rc->freeing || reply == NULL)
 		return;
+	rc_check_readonly(rc, ac, reply);
 	if (reply->type == REDIS_REPLY_ERROR)
 		log_debug("redis %s: SET refused: %.*s", rc->server, RCACHE_REPLY_QUOTE_MAX,
 			  reply->str);

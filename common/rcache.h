@@ -23,6 +23,11 @@
  * request made before the first connection is ready also fails fast.
  * The password is sent with AUTH and never logged.
  *
+ * A "sentinel:NAME@HOST:PORT,..." server (redis_sentinel.h) is the master
+ * NAME of those Sentinels: asked asynchronously before every (re)connection,
+ * checked with ROLE in the handshake, and left (dropped and asked again) on
+ * a connection error, a READONLY reply or a +switch-master message.
+ *
  * Not thread-safe: one rcache_t per event loop thread, used from that thread.
  */
 #ifndef RELAYGUARD_RCACHE_H
@@ -60,6 +65,7 @@ struct rcache_opts {
 	const char *password;	/* NULL or "" for none; copied, sent with AUTH, NEVER logged */
 	const char *prefix;	/* key prefix, e.g. "rg:"; NULL = ""; copied */
 	unsigned timeout_ms;	/* per request; 0 = RCACHE_TIMEOUT_DEFAULT_MS */
+	const char *sentinel_password; /* sentinel targets: AUTH of the Sentinels; NULL/"" none */
 };
 
 enum rcache_state {
@@ -195,6 +201,13 @@ typedef void rcache_command_cb(int status, const struct rcache_reply *reply, voi
  */
 rcache_req_t *rcache_command_argv(rcache_t *rc, int argc, const char *const *argv,
 				  const size_t *argvlen, rcache_command_cb *cb, void *ctx);
+
+/*
+ * Append the cache key of (subject, source) to key:
+ * "{prefix}v2:c:{SUBJECT}:SOURCE".  The subject is the Redis Cluster hash
+ * tag, so every key of one rcache_get() MGET is in one slot.  For tests.
+ */
+void rcache_key(const char *prefix, const char *source, const char *subject, struct buf *key);
 
 /*
  * The value codec (doc/redis-schema.md): "N", "E", "L<a.b.c.d>[ <txt>]".

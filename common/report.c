@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@
 #include "lru.h"
 #include "mem.h"
 #include "rcache.h"
+#include "redis_sentinel.h"
 #include "report.h"
 #include "spool.h"
 
@@ -55,6 +57,7 @@ struct report {
 	spool_t *spool;			/* NULL without report_spool */
 	lru_t *seen;			/* client -> reported, for the window */
 	uint64_t window_ms;
+	unsigned min_replicas;		/* report_min_replicas: WAIT for them after each event */
 	unsigned long long queue_max;
 	bool with_domain;
 	char *prefix;
@@ -144,13 +147,54 @@ static void sending_unlink(struct sending *s)
 
 static void replay_one_done(report_t *r, bool ok);
 
+/* The event is in Redis (ok) or must stay in / go to the journal. */
+static void sending_done(struct sending *s, bool ok)
+{
+	report_t *r = s->r;
+
+	sending_unlink(s);
+	if (s->replay)
+		replay_one_done(r, ok);
+	else if (!ok)
+		spool_event(r, &s->ev);
+	free(s);
+}
+
+/* WAIT's answer: the replicas that have the event.  Fewer than
+ * report_min_replicas means a failover could lose it (the master that took
+ * it may be demoted and resynced), so the journal keeps it and the replay
+ * sends it again; the marker key makes that idempotent. */
+static void wait_reply(int status, const struct rcache_reply *reply, void *ctx)
+{
+	struct sending *s = ctx;
+	bool ok = status == 0 && reply->type == RCACHE_REPLY_INTEGER &&
+		  reply->integer >= (long long)s->r->min_replicas;
+
+	if (!ok)
+		log_debug("report queue: an event not confirmed by %u replica(s): kept in the spool",
+			  s->r->min_replicas);
+	sending_done(s, ok);
+}
+
+/* Ask for report_min_replicas confirmations of what this connection wrote. */
+static void send_wait(report_t *r, struct sending *s)
+{
+	char n[16], ms[16];
+	unsigned wait_ms = (unsigned)cfg_ms(r->cfg, CFG_REDIS_TIMEOUT) / 2;
+
+	snprintf(n, sizeof(n), "%u", r->min_replicas);
+	snprintf(ms, sizeof(ms), "%u", wait_ms > 0 ? wait_ms : 1);
+	const char *argv[] = { "WAIT", n, ms };
+	size_t lens[] = { 4, strlen(n), strlen(ms) };
+	s->req = rcache_command_argv(r->rc, 3, argv, lens, wait_reply, s);
+}
+
 static void emit_reply(int status, const struct rcache_reply *reply, void *ctx)
 {
 	struct sending *s = ctx;
 	report_t *r = s->r;
 	bool ok = status == 0 && reply->type == RCACHE_REPLY_INTEGER;
 
-	sending_unlink(s);
 	if (ok) {
 		if (reply->integer == 2)
 			r->st.queued++;
@@ -161,11 +205,20 @@ static void emit_reply(int status, const struct rcache_reply *reply, void *ctx)
 	} else if (status == 0 && reply->type == RCACHE_REPLY_ERROR) {
 		log_warning("report queue: Redis refused an event: %.200s", reply->str);
 	}
-	if (s->replay)
-		replay_one_done(r, ok);
-	else if (!ok)
-		spool_event(r, &s->ev);
-	free(s);
+	if (ok && r->min_replicas > 0)
+		send_wait(r, s);
+	else
+		sending_done(s, ok);
+}
+
+void report_keys(const char *prefix, const char *id, const char *client, struct buf *stream,
+		 struct buf *mark, struct buf *seen)
+{
+	/* The stream key has no tag, so its slot is the hash of its whole
+	 * name; tagging the others with that name puts them in its slot. */
+	buf_printf(stream, "%sreports", prefix);
+	buf_printf(mark, "%srep:{%sreports}:id:%s", prefix, prefix, id);
+	buf_printf(seen, "%srep:{%sreports}:seen:%s", prefix, prefix, client);
 }
 
 /* Send ev with the emit script; false when it could not even be sent. */
@@ -186,9 +239,7 @@ static bool send_event(report_t *r, const struct report_event *ev, bool replay)
 	for (size_t i = 0; i < 3; i++)
 		buf_init(&nums[i]);
 	size_t n = report_event_fields(ev, keys, vals);
-	buf_printf(&k_stream, "%sreports", r->prefix);
-	buf_printf(&k_mark, "%srep:id:%s", r->prefix, ev->id);
-	buf_printf(&k_seen, "%srep:seen:%s", r->prefix, addr_format(&ev->client, addr));
+	report_keys(r->prefix, ev->id, addr_format(&ev->client, addr), &k_stream, &k_mark, &k_seen);
 	buf_printf(&nums[0], "%u", REPORT_MARKER_TTL_S);
 	buf_printf(&nums[1], "%llu", (unsigned long long)(r->window_ms / 1000u));
 	buf_printf(&nums[2], "%llu", r->queue_max);
@@ -335,19 +386,24 @@ void report_emit(report_t *r, const struct report_event_in *in)
 
 static int setup_redis(report_t *r, char **error_r)
 {
-	const char *server = cfg_str(r->cfg, CFG_REDIS_SERVER);
+	char *server = redis_target_from_cfg(r->cfg);	/* redis_server or the Sentinels */
 	const char *password = cfg_str(r->cfg, CFG_REDIS_PASSWORD);
 
-	if (*server == '\0')
+	if (*server == '\0') {
+		free(server);
 		return 0;
+	}
 	struct rcache_opts ro = {
 		.server = server,
+		.sentinel_password = cfg_str(r->cfg, CFG_REDIS_SENTINEL_PASSWORD),
 		.db = (int)cfg_int(r->cfg, CFG_REDIS_DB),
 		.password = *password ? password : NULL,
 		.prefix = r->prefix,
 		.timeout_ms = (unsigned)cfg_ms(r->cfg, CFG_REDIS_TIMEOUT),
 	};
-	if (rcache_new(r->base, &ro, &r->rc, error_r) != 0)
+	int rc = rcache_new(r->base, &ro, &r->rc, error_r);
+	free(server);
+	if (rc != 0)
 		return -1;
 	struct timeval tv = { 0, REPORT_REPLAY_MS * 1000 };
 	r->replay_ev = event_new(r->base, -1, EV_PERSIST, replay_cb, r);
@@ -364,6 +420,7 @@ int report_new(struct event_base *base, const cfg_t *cfg, report_t **rp, char **
 	r->base = base;
 	r->cfg = cfg;
 	r->window_ms = cfg_ms(cfg, CFG_REPORT_DEDUPE_WINDOW);
+	r->min_replicas = (unsigned)cfg_int(cfg, CFG_REPORT_MIN_REPLICAS);
 	r->queue_max = (unsigned long long)cfg_int(cfg, CFG_REPORT_QUEUE_MAX);
 	r->with_domain = cfg_bool(cfg, CFG_REPORT_SENDER_DOMAIN);
 	r->prefix = xstrdup(cfg_str(cfg, CFG_REDIS_PREFIX));

@@ -15,7 +15,9 @@
 #include "mem.h"
 #include "rlists.h"
 
-#define RLISTS_KEY_VERSION "v1"
+#define RLISTS_KEY_VERSION "v2"
+/* One hash tag for every list: one lookup script reads all of them (Cluster). */
+#define RLISTS_KEY_TAG "{rl}"
 /* Keys the script gets per list: index, texts, metadata. */
 #define RLISTS_KEYS_PER_LIST 3
 
@@ -116,9 +118,9 @@ void rlists_addr_hex(const addr_t *a, char out[RLISTS_HEX_LEN + 1])
 void rlists_key(struct buf *out, const char *prefix, const char *name, const char *suffix)
 {
 	if (name == NULL)
-		buf_printf(out, "%s" RLISTS_KEY_VERSION ":lists", prefix);
+		buf_printf(out, "%s" RLISTS_KEY_VERSION ":" RLISTS_KEY_TAG ":lists", prefix);
 	else
-		buf_printf(out, "%s" RLISTS_KEY_VERSION ":l:%s%s", prefix, name, suffix);
+		buf_printf(out, "%s" RLISTS_KEY_VERSION ":" RLISTS_KEY_TAG ":l:%s%s", prefix, name, suffix);
 }
 
 void rlists_member_format(const addr_t *first, const addr_t *last, uint32_t code,

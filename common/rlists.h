@@ -9,14 +9,14 @@
  * O(log n) for every configured list at once.  The key schema is in
  * doc/redis-schema.md ("Range lists"); in short:
  *
- *   {prefix}v1:l:{name}     ZSET, every member at score 0, ordered by bytes:
+ *   {prefix}v2:{rl}:l:{name}     ZSET, every member at score 0, ordered by bytes:
  *                           "<first>:<last>:<code>:<text id>" where first and
  *                           last are 32 lower-case hex digits (the 16-byte
  *                           address, IPv4 mapped into ::ffff:0:0/96), code 8
  *                           hex digits, text id decimal (0 = no text)
- *   {prefix}v1:l:{name}:t   HASH text id -> text template ($ unexpanded)
- *   {prefix}v1:l:{name}:m   HASH entries, ranges, texts, imported_at, source, format
- *   {prefix}v1:lists        SET of imported list names
+ *   {prefix}v2:{rl}:l:{name}:t   HASH text id -> text template ($ unexpanded)
+ *   {prefix}v2:{rl}:l:{name}:m   HASH entries, ranges, texts, imported_at, source, format
+ *   {prefix}v2:{rl}:lists        SET of imported list names
  *
  * A lookup runs one Lua script (EVALSHA, EVAL after NOSCRIPT) that does, per
  * list, ZREVRANGEBYLEX (<addr>; - LIMIT 0 1 and compares the range end.
@@ -60,10 +60,12 @@
 
 /* Where the import side connects: the redis_* settings. */
 struct rlists_conn_opts {
-	const char *server;	/* "HOST:PORT" (numeric or "localhost"), "[V6]:PORT", "unix:/path" */
+	const char *server;	/* "HOST:PORT" (numeric or "localhost"), "[V6]:PORT", "unix:/path",
+				   or "sentinel:NAME@HOST:PORT,..." (redis_sentinel.h) */
 	int db;			/* SELECT when not 0 */
 	const char *password;	/* NULL or "" for none; sent with AUTH, never in a message */
 	const char *prefix;	/* key prefix; NULL = "" */
+	const char *sentinel_password; /* a sentinel:NAME@... server: AUTH of the Sentinels */
 };
 
 struct rlists_import_opts {
@@ -174,8 +176,9 @@ bool rlists_name_ok(const char *name);
 void rlists_addr_hex(const addr_t *a, char out[RLISTS_HEX_LEN + 1]);
 /*
  * Append the key of list name with suffix ("" index, ":t" texts, ":m"
- * metadata) to out: "{prefix}v1:l:{name}{suffix}"; name NULL gives the set
- * of names "{prefix}v1:lists".
+ * metadata) to out: "{prefix}v2:{rl}:l:{name}{suffix}"; name NULL gives the set
+ * of names "{prefix}v2:{rl}:lists".  "{rl}" is the Redis Cluster hash tag
+ * shared by every list (one lookup script reads them all).
  */
 void rlists_key(struct buf *out, const char *prefix, const char *name, const char *suffix);
 /* Append the member of one range to out. */

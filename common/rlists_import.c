@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "log.h"
 #include "mem.h"
+#include "redis_sentinel.h"
 #include "rlists.h"
 
 /* Bytes of a Redis error quoted in a message. */
@@ -88,6 +89,21 @@ static redisContext *conn_open(const struct rlists_conn_opts *o, struct buf *err
 	if (o->server == NULL || o->server[0] == '\0') {
 		buf_puts(err, "redis_server is not set: range lists live in Redis");
 		return NULL;
+	}
+	if (redis_target_is_sentinel(o->server)) {
+		/* Ask the Sentinels which server is the master, then connect there. */
+		struct rlists_conn_opts m = *o;
+		char *server = NULL, *why = NULL;
+		if (redis_sentinel_resolve_sync(o->server, o->sentinel_password, RLISTS_CONNECT_TIMEOUT_MS,
+						&server, &why) != 0) {
+			buf_puts(err, why);
+			free(why);
+			return NULL;
+		}
+		m.server = server;
+		c = conn_open(&m, err);
+		free(server);
+		return c;
 	}
 	if (strncmp(o->server, "unix:", 5) == 0) {
 		c = redisConnectUnixWithTimeout(o->server + 5, ctv);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "redis_sentinel.h"
 #include "rlists.h"
 
 /* Width of the progress bar, in characters. */
@@ -29,12 +30,17 @@
 /* The connection settings of cfg (borrowed strings); -1 without redis_server. */
 static int conn_from_cfg(const cfg_t *cfg, const char *verb, struct rlists_conn_opts *conn_r)
 {
-	conn_r->server = cfg_str(cfg, CFG_REDIS_SERVER);
+	static char *target;	/* built once per run of the tool */
+
+	free(target);
+	target = redis_target_from_cfg(cfg);
+	conn_r->server = target;
+	conn_r->sentinel_password = cfg_str(cfg, CFG_REDIS_SENTINEL_PASSWORD);
 	conn_r->db = (int)cfg_int(cfg, CFG_REDIS_DB);
 	conn_r->password = cfg_str(cfg, CFG_REDIS_PASSWORD);
 	conn_r->prefix = cfg_str(cfg, CFG_REDIS_PREFIX);
 	if (conn_r->server[0] == '\0') {
-		fprintf(stderr, "relayguard-ctl: %s: redis_server is not set in the configuration: "
+		fprintf(stderr, "relayguard-ctl: %s: neither redis_server nor redis_sentinels is set in the configuration: "
 				"range lists live in Redis\n", verb);
 		return -1;
 	}

@@ -27,7 +27,7 @@
 
 static bool has_redis(const cfg_t *cfg)
 {
-	return *cfg_str(cfg, CFG_REDIS_SERVER) != '\0';
+	return *cfg_str(cfg, CFG_REDIS_SERVER) != '\0' || *cfg_str(cfg, CFG_REDIS_SENTINELS) != '\0';
 }
 
 static nqueue_t *open_queue(const cfg_t *cfg)
@@ -118,7 +118,7 @@ static int queue_redis(const cfg_t *cfg)
 
 	if (q == NULL)
 		return CTL_FAIL;
-	buf_printf(&stream, "%sreports", nqueue_prefix(q));
+	buf_puts(&stream, nqueue_stream(q));
 	redisReply *len = nqueue_command(q, "XLEN", buf_cstr(&stream), NULL);
 	redisReply *groups = nqueue_command(q, "XINFO", "GROUPS", buf_cstr(&stream), NULL);
 	redisReply *consumers = nqueue_command(q, "XINFO", "CONSUMERS", buf_cstr(&stream), NQUEUE_GROUP, NULL);

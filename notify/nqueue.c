@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "mem.h"
+#include "redis_sentinel.h"
 #include "nqueue.h"
 #include "nqueue_int.h"
 
@@ -203,12 +204,18 @@ int nqueue_reply_error(nqueue_t *q, redisReply *r, const char *what, char **erro
 
 static int connect_server(nqueue_t *q, const cfg_t *cfg, char **error_r)
 {
-	const char *server = cfg_str(cfg, CFG_REDIS_SERVER);
+	char *target = redis_target_from_cfg(cfg);	/* redis_server or the Sentinels */
+	char *server = NULL;
 	unsigned long long ms = cfg_ms(cfg, CFG_REDIS_TIMEOUT);
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
 	/* a batch commit does real work: give commands more than a cache read */
 	struct timeval cmd_tv = { tv.tv_sec + 10, tv.tv_usec };
 
+	int rc = redis_sentinel_resolve_sync(target, cfg_str(cfg, CFG_REDIS_SENTINEL_PASSWORD),
+					     (unsigned)ms, &server, error_r);
+	free(target);
+	if (rc != 0)
+		return -1;
 	if (strncmp(server, "unix:", 5) == 0) {
 		q->c = redisConnectUnixWithTimeout(server + 5, tv);
 	} else {
@@ -226,8 +233,10 @@ static int connect_server(nqueue_t *q, const cfg_t *cfg, char **error_r)
 		struct buf e = BUF_INIT;
 		buf_printf(&e, "redis %s: %s", server, q->c ? q->c->errstr : "cannot connect");
 		*error_r = buf_detach(&e);
+		free(server);
 		return -1;
 	}
+	free(server);
 	redisSetTimeout(q->c, cmd_tv);
 	const char *password = cfg_str(cfg, CFG_REDIS_PASSWORD);
 	redisReply *r;
@@ -256,6 +265,13 @@ int nqueue_open(const cfg_t *cfg, const char *consumer, nqueue_t **q_r, char **e
 	*q_r = NULL;
 	q->prefix = xstrdup(cfg_str(cfg, CFG_REDIS_PREFIX));
 	buf_printf(&s, "%sreports", q->prefix);
+	/* Tagged with the stream's name: every key of the commit and claim
+	 * scripts is in the stream's hash slot (doc/redis-schema.md). */
+	{
+		struct buf kp = BUF_INIT;
+		nqueue_key_prefix(q->prefix, &kp);
+		q->kp = buf_detach(&kp);
+	}
 	q->stream = buf_detach(&s);
 	q->consumer = xstrdup(consumer);
 	q->claim_idle_ms = cfg_ms(cfg, CFG_NOTIFY_CLAIM_IDLE);
@@ -285,6 +301,7 @@ void nqueue_close(nqueue_t **qp)
 	if (q->c != NULL)
 		redisFree(q->c);
 	free(q->prefix);
+	free(q->kp);
 	free(q->stream);
 	free(q->consumer);
 	free(q);
@@ -407,8 +424,9 @@ static void commit_args(nqueue_t *q, const nagg_t *batch, char *const *ids, size
 {
 	resp_str(a, "EVAL");
 	resp_str(a, commit_script);
-	resp_str(a, "0");
-	resp_str(a, q->prefix);
+	resp_str(a, "1");
+	resp_str(a, q->stream);	/* KEYS[1]: routes the script to the stream's slot */
+	resp_str(a, q->kp);
 	resp_str(a, q->stream);
 	resp_str(a, NQUEUE_GROUP);
 	/* counts live two windows: the notice of the last one can still be sent */
@@ -539,7 +557,7 @@ int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb 
 	struct buf key = BUF_INIT;
 	char min[24];
 
-	buf_printf(&key, "%snets:%lld", q->prefix, window);
+	buf_printf(&key, "%snets:%lld", q->kp, window);
 	snprintf(min, sizeof(min), "%lld", min_hits);
 	redisReply *r = nqueue_run(q, "ZRANGEBYSCORE", buf_cstr(&key), min, "+inf", NULL);
 	buf_free(&key);
@@ -637,7 +655,7 @@ struct net_agg *nqueue_load_net(nqueue_t *q, nagg_t *into, long long window, con
 {
 	struct buf key = BUF_INIT;
 
-	buf_printf(&key, "%snet:%lld:%s", q->prefix, window, netkey);
+	buf_printf(&key, "%snet:%lld:%s", q->kp, window, netkey);
 	redisReply *r = nqueue_run(q, "HGETALL", buf_cstr(&key), NULL);
 	buf_free(&key);
 	return load_reply(q, r, into, window, netkey, error_r);
@@ -648,7 +666,7 @@ void nqueue_load_nets(nqueue_t *q, nagg_t *into, const long long *windows, char 
 {
 	for (size_t i = 0; i < n; i++) {
 		struct buf key = BUF_INIT;
-		buf_printf(&key, "%snet:%lld:%s", q->prefix, windows[i], netkeys[i]);
+		buf_printf(&key, "%snet:%lld:%s", q->kp, windows[i], netkeys[i]);
 		nqueue_append(q, "HGETALL", buf_cstr(&key), NULL);
 		buf_free(&key);
 	}
@@ -668,7 +686,17 @@ void *nqueue_command(nqueue_t *q, const char *first, ...)
 
 const char *nqueue_prefix(const nqueue_t *q)
 {
-	return q->prefix;
+	return q->kp;
+}
+
+void nqueue_key_prefix(const char *prefix, struct buf *kp)
+{
+	buf_printf(kp, "%s{%sreports}:", prefix, prefix);
+}
+
+const char *nqueue_stream(const nqueue_t *q)
+{
+	return q->stream;
 }
 
 long nqueue_scan(nqueue_t *q, char cursor[NQUEUE_ID_MAX], size_t count, nqueue_entry_cb *cb,

@@ -138,7 +138,13 @@ long nqueue_scan(nqueue_t *q, char cursor[NQUEUE_ID_MAX], size_t count, nqueue_e
 /* For relayguard-ctl: run a command (NULL-terminated strings); a redisReply
  * (caller frees with freeReplyObject) or NULL when the connection failed. */
 void *nqueue_command(nqueue_t *q, const char *first, ...);
-/* The key prefix (borrowed). */
+/* The prefix of the notifier's keys, "{redis_prefix}{{redis_prefix}reports}:"
+ * (borrowed): the hash tag puts them in the stream's slot. */
 const char *nqueue_prefix(const nqueue_t *q);
+/* Append that prefix for redis_prefix to kp (for nqueue_open and tests). */
+struct buf;
+void nqueue_key_prefix(const char *prefix, struct buf *kp);
+/* The report stream's key, "{redis_prefix}reports" (borrowed). */
+const char *nqueue_stream(const nqueue_t *q);
 
 #endif

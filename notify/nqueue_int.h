@@ -13,6 +13,7 @@
 struct nqueue {
 	redisContext *c;
 	char *prefix;
+	char *kp;			/* key prefix of the notifier's keys: "{prefix}{{prefix}reports}:" */
 	char *stream;
 	char *consumer;
 	unsigned long long claim_idle_ms;

@@ -48,10 +48,10 @@ rg_like "$("$CTL" -c "$RUN/rg.conf" check 192.0.2.6 --helo x.example --json)" '^
 rg_is "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["sources"][0]["code"], d["score"])')" \
 	"127.0.0.3 3" "the JSON parses, with codes and score"
 
-key_ttl=$(redis-cli -p "$REDIS_PORT" ttl ctltest:v1:c:bl1.test:192.0.2.6)
+key_ttl=$(redis-cli -p "$REDIS_PORT" ttl ctltest:v2:c:{192.0.2.6}:bl1.test)
 rg_ok "$([ "${key_ttl:-0}" -ge 250 ] && [ "${key_ttl:-0}" -le 300 ] && echo 0 || echo 1)" \
 	"a listing is kept in Redis for the zone's TTL (ttl $key_ttl, zone TTL 300)"
-neg_ttl=$(redis-cli -p "$REDIS_PORT" ttl ctltest:v1:c:wl.test:192.0.2.6)
+neg_ttl=$(redis-cli -p "$REDIS_PORT" ttl ctltest:v2:c:{192.0.2.6}:wl.test)
 rg_ok "$([ "${neg_ttl:-0}" -ge 850 ] && [ "${neg_ttl:-0}" -le 900 ] && echo 0 || echo 1)" \
 	"a negative answer is kept for dnsbl_negative_ttl (ttl $neg_ttl, 15m)"
 

@@ -98,7 +98,7 @@ rg_like "$(grep 'client=192.0.2.5 .*verdict=reject' "$RUN/policyd.log" | tail -1
 	"alive: 192.0.2.5 answered from the in-process cache"
 "$CTL" -c "$RUN/rg.conf" check 192.0.2.6 >/dev/null
 rg_is "$?" 1 "alive: ctl check lists 192.0.2.6 and puts it in Redis"
-rg_like "$(redis-cli -p "$REDIS_PORT" get rg:v1:c:fade.bl:192.0.2.6)" '^L127.0.0.2' "the listing is in Redis"
+rg_like "$(redis-cli -p "$REDIS_PORT" get rg:v2:c:{192.0.2.6}:fade.bl)" '^L127.0.0.2' "the listing is in Redis"
 milter listed_rcpt 192.0.2.5
 rg_ok $? "alive: the milter refuses 192.0.2.5"
 milter listed_rcpt 192.0.2.7
@@ -132,7 +132,7 @@ rg_like "$out" 'zone fade.bl: suspended \(1\.0\.0\.127\.fade\.bl listed 127\.0\.
 rg_like "$("$CTL" -c "$RUN/rg.conf" check --json 192.0.2.6)" \
 	'"zones":\[\{"name":"fade.bl","state":"suspended","reason":"1\.0\.0\.127\.fade\.bl listed' \
 	"ctl check --json: the zone's state and why"
-rg_is "$(redis-cli -p "$REDIS_PORT" exists rg:v1:c:fade.bl:192.0.2.99)" 0 \
+rg_is "$(redis-cli -p "$REDIS_PORT" exists rg:v2:c:{192.0.2.99}:fade.bl)" 0 \
 	"a dead list's answers never reach the Redis cache"
 sleep 2	# a stats snapshot after the change (stats_interval = 1s)
 out=$("$CTL" -c "$RUN/rg.conf" stats)

@@ -93,7 +93,7 @@ rg_like "$(cat "$f")" "Source-IP: 192.0.2.130" "the feedback-report part names t
 rg_like "$(cat "$f")" "lists: bl.test \(3\)" "the text names the lists and the hits"
 rg_like "$(cat "$f")" "192.0.2.130 +1  [0-9-]+ [0-9:]+ +[0-9-]+ [0-9:]+ +bl.test=127.0.0.2" "the table row of an address"
 rg_is "$(R XPENDING n1:reports notify | head -1)" 0 "every event acknowledged"
-rg_is "$(R LLEN n1:notices)" 3 "three notices logged"
+rg_is "$(R LLEN "n1:{n1:reports}:notices")" 3 "three notices logged"
 
 CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"
 out=$("$CTL" -c "$RUN/mx1.conf" queue)
@@ -113,7 +113,7 @@ rg_like "$out" "rg-[0-9a-f]{16} +198.51.100.0 - 198.51.100.255 +3 +3  abuse@net-
 "$DRV" "$RUN/mx2.conf" engine 192.0.2.1 192.0.2.2 192.0.2.3 >/dev/null
 "$NOTIFY" -c "$RUN/mx1.conf" --once --consumer b 2>/dev/null
 rg_is "$(ls "$OUT" | grep -c '\.eml$')" 3 "a network told within notify_interval is not told again"
-rg_is "$(R HGET "n1:net:$(( $(date +%s) / 86400 )):192.0.2.0-192.0.2.255" hits)" 6 "its hits still count"
+rg_is "$(R HGET "n1:{n1:reports}:net:$(( $(date +%s) / 86400 )):192.0.2.0-192.0.2.255" hits)" 6 "its hits still count"
 
 # The fallback address gets the network without an owner.
 engine_conf "$RUN/fb.conf" mx1.test n1: "notify_fallback_address = fallback@relayguard.test"
@@ -223,9 +223,9 @@ rg_is "$(grep -h '^To: ' "$RUN/outbox-n4:"/*.eml | sort -u | wc -l)" 2000 "each 
 # (a notifier killed between delivery and its log line logs one notice less)
 rg_is "$(cat "$RUN/k1.err" "$RUN/many.err" | grep -o 'notice rg-[0-9a-f]* sent' | sort | uniq -d | wc -l)" 0 \
 	"no notice delivered by both notifiers"
-rg_is "$(R LLEN n4:notices)" 1000 "the notice log keeps its last 1000"
+rg_is "$(R LLEN "n4:{n4:reports}:notices")" 1000 "the notice log keeps its last 1000"
 rg_is "$(R XPENDING n4:reports notify | head -1)" 0 "no event left pending"
-sum=$(R ZRANGE "n4:nets:$(( $(date +%s) / 86400 ))" 0 -1 WITHSCORES | awk 'NR % 2 == 0 { s += $1 } END { print s }')
+sum=$(R ZRANGE "n4:{n4:reports}:nets:$(( $(date +%s) / 86400 ))" 0 -1 WITHSCORES | awk 'NR % 2 == 0 { s += $1 } END { print s }')
 rg_is "$sum" 20000 "the counts are exact: every event counted once"
 
 rg_done

@@ -70,7 +70,7 @@ PORT=$(rg_free_port)
 rg_start_redis "$PORT"
 PID_A=$RG_REDIS_PID
 cli() { redis-cli -h 127.0.0.1 -p "$PORT" "$@" | tr -d '\r'; }
-K=rg:v1:c
+K=rg:v2:c
 
 drv_start a --server "127.0.0.1:$PORT" --prefix rg: --timeout "$TIMEOUT_MS"
 drv up 3000
@@ -86,20 +86,20 @@ MGET=$(cli INFO commandstats | sed -n 's/^cmdstat_mget:calls=\([0-9]*\),.*/\1/p'
 rg_is "$MGET" 1 "one MGET served a four-source get (INFO commandstats)"
 rg_is "$(cli INFO commandstats | grep -c '^cmdstat_get:')" 0 "no single GET was sent"
 drv get 2001:db8::1 zen.example L127.0.0.2
-rg_is "$(cli GET "$K:zen.example:2001:db8::1")" L127.0.0.2 "the key schema is prefix v1:c:source:subject"
+rg_is "$(cli GET "$K:{2001:db8::1}:zen.example")" L127.0.0.2 "the key schema is prefix v2:c:{subject}:source"
 
-T=$(cli TTL "$K:zen.example:192.0.2.1")
+T=$(cli TTL "$K:{192.0.2.1}:zen.example")
 in_range "$T" 295 300; rg_ok $? "TTL set with EX: $T s of 300"
-T=$(cli TTL "$K:bl.example:192.0.2.1")
+T=$(cli TTL "$K:{192.0.2.1}:bl.example")
 in_range "$T" 55 60; rg_ok $? "TTL of the negative entry: $T s of 60"
 drv put 192.0.2.2 zen.example 99999999 N
-T=$(cli TTL "$K:zen.example:192.0.2.2")
+T=$(cli TTL "$K:{192.0.2.2}:zen.example")
 in_range "$T" 604000 604800; rg_ok $? "a huge TTL is cut to 7 days: $T s"
 
 # Garbage: a bad encoding, a bad octet, a wrong type (MGET reads it as nil).
-cli SET "$K:zen.example:192.0.2.9" Xjunk >/dev/null
-cli SET "$K:bl.example:192.0.2.9" L127.0.0.300 >/dev/null
-cli RPUSH "$K:wl.example:192.0.2.9" x >/dev/null
+cli SET "$K:{192.0.2.9}:zen.example" Xjunk >/dev/null
+cli SET "$K:{192.0.2.9}:bl.example" L127.0.0.300 >/dev/null
+cli RPUSH "$K:{192.0.2.9}:wl.example" x >/dev/null
 drv get 192.0.2.9 zen.example,bl.example,wl.example '-|-|-'
 drv stats
 rg_is "$(stat_of garbage)" 2 "two unreadable values counted as garbage"
@@ -144,8 +144,8 @@ drv up 3000
 drv get 192.0.2.1 zen.example '-'
 drv put 192.0.2.7 zen.example 60 N
 drv_stop b
-rg_is "$(cli -n 3 EXISTS other:v1:c:zen.example:192.0.2.7)" 1 "the key is in db 3 under prefix other:"
-rg_is "$(cli -n 0 EXISTS other:v1:c:zen.example:192.0.2.7)" 0 "and not in db 0"
+rg_is "$(cli -n 3 EXISTS other:v2:c:{192.0.2.7}:zen.example)" 1 "the key is in db 3 under prefix other:"
+rg_is "$(cli -n 0 EXISTS other:v2:c:{192.0.2.7}:zen.example)" 0 "and not in db 0"
 rg_is "$(cli -n 3 DBSIZE)" 1 "db 3 holds only that key"
 
 # ---- C: AUTH, a stopped (slow) Redis, and a wrong password ----------------

@@ -38,7 +38,7 @@ bl1.test%3D127.0.0.2%20bl2.test%3D127.0.0.3" "and the lists with their codes"
 rg_like "$ev" "helo
 helo.example" "and the HELO name"
 rg_ok "$(printf '%s' "$ev" | grep -c domain)" "no sender domain without report_sender_domain"
-rg_like "$(R TTL rt:rep:seen:192.0.2.1)" "^3[0-9]{3}$" "the fleet dedupe key lives for the window"
+rg_like "$(R TTL rt:rep:{rt:reports}:seen:192.0.2.1)" "^3[0-9]{3}$" "the fleet dedupe key lives for the window"
 
 out=$("$DRV" "$RUN/rg.conf" emit 192.0.2.1)
 rg_is "$(field deduped_fleet "$out")" 1 "another process: deduped fleet-wide"

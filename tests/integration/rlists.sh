@@ -168,7 +168,7 @@ rg_like "$out" "2 v4.test listed memory 127.0.0.6" "engine: the second is answer
 rg_like "$out" "1 missing.test error lookup - list missing.test missing in Redis" "engine: a missing list is an error"
 rg_like "$out" "2 missing.test error lookup" "engine: errors are not cached"
 rg_like "$out" "1 score 2" "engine: scored with the weights"
-rg_is "$(rcli --scan --pattern "${PREFIX}v1:c:*" | wc -l)" 0 "redis-list answers are not written to the Redis cache"
+rg_is "$(rcli --scan --pattern "${PREFIX}v2:c:*" | wc -l)" 0 "redis-list answers are not written to the Redis cache"
 
 # Re-import under load: 10 lookups always in flight; the addresses are in both copies.
 python3 - "$RUN" <<'PY'
@@ -202,7 +202,7 @@ read -r _ lookups _ listed _ misses _ errors <"$RUN/hammer.out"
 rg_ok "$([ "${lookups:-0}" -gt 1000 ] && echo 0 || echo 1)" "the 10 clients looked up all along ($lookups lookups)"
 rg_is "$misses $errors" "0 0" "no lookup saw a miss or an error during the swaps and SCRIPT FLUSHes"
 rg_is "$(rcli --scan --pattern "${PREFIX}*:tmp:*" | wc -l)" 0 "no temporary key is left"
-rg_is "$(rcli zcard "${PREFIX}v1:l:big.test")" 200000 "the last copy is the one in Redis"
+rg_is "$(rcli zcard "${PREFIX}v2:{rl}:l:big.test")" 200000 "the last copy is the one in Redis"
 
 # A malformed file: bad lines reported as file:line, nothing swapped in.
 cat >"$RUN/bad.ip4set" <<'EOF'
@@ -211,13 +211,13 @@ cat >"$RUN/bad.ip4set" <<'EOF'
 203.0.113.0/24
 not-an-address
 EOF
-before=$(rcli zrange "${PREFIX}v1:l:v4.test" 0 -1 | md5sum)
+before=$(rcli zrange "${PREFIX}v2:{rl}:l:v4.test" 0 -1 | md5sum)
 "$CTL" -c "$RUN/rg.conf" import v4.test "$RUN/bad.ip4set" >"$RUN/out" 2>"$RUN/err"; rc=$?
 rg_is "$rc" 1 "a file with bad lines fails the import"
 rg_like "$(cat "$RUN/err")" "bad.ip4set:2: " "the first bad line is reported with file:line"
 rg_like "$(cat "$RUN/err")" "bad.ip4set:4: " "and the second"
 rg_like "$(cat "$RUN/err")" "2 bad lines .*nothing imported" "the import says nothing was imported"
-rg_is "$(rcli zrange "${PREFIX}v1:l:v4.test" 0 -1 | md5sum)" "$before" "the live list is unchanged"
+rg_is "$(rcli zrange "${PREFIX}v2:{rl}:l:v4.test" 0 -1 | md5sum)" "$before" "the live list is unchanged"
 rg_is "$(answer 192.0.2.0 v4.test)" "listed 127.0.0.3 Open relay 192.0.2.0" "and still answers"
 rg_is "$(rcli --scan --pattern "${PREFIX}*:tmp:*" | wc -l)" 0 "no temporary key is left"
 "$CTL" -c "$RUN/rg.conf" import v4.test "$RUN/nonexistent" >/dev/null 2>"$RUN/err"; rc=$?
@@ -229,7 +229,7 @@ rg_is "$rc" 2 "an unknown --format is a usage error"
 rg_is "$rc" 1 "a list name with ':' is refused"
 "$CTL" -c "$RUN/noredis.conf" import v4.test "$RUN/v4.ip4set" >/dev/null 2>"$RUN/err"; rc=$?
 rg_is "$rc" 1 "import without redis_server fails"
-rg_like "$(cat "$RUN/err")" "redis_server is not set" "with a clear message"
+rg_like "$(cat "$RUN/err")" "neither redis_server nor redis_sentinels is set" "with a clear message"
 
 # --skip-bad-lines imports the rest; a re-import replaces the old copy entirely.
 out=$("$CTL" -c "$RUN/rg.conf" import v4.test "$RUN/bad.ip4set" --skip-bad-lines 2>/dev/null); rc=$?
@@ -237,8 +237,8 @@ rg_is "$rc" 0 "--skip-bad-lines imports the good lines"
 rg_like "$out" "2 bad lines skipped" "and counts the bad ones"
 rg_is "$(answer 198.51.100.5 v4.test)" "not-listed -" "the old copy is gone after the swap"
 rg_is "$(answer 203.0.113.7 v4.test)" "listed 127.0.0.2" "the new one answers"
-rg_is "$(rcli hget "${PREFIX}v1:l:v4.test:m" texts)" 0 "the new copy has no texts"
-rg_is "$(rcli exists "${PREFIX}v1:l:v4.test:t")" 0 "and the old texts are deleted"
+rg_is "$(rcli hget "${PREFIX}v2:{rl}:l:v4.test:m" texts)" 0 "the new copy has no texts"
+rg_is "$(rcli exists "${PREFIX}v2:{rl}:l:v4.test:t")" 0 "and the old texts are deleted"
 
 # lists and drop
 out=$("$CTL" -c "$RUN/rg.conf" lists); rc=$?
@@ -250,7 +250,7 @@ rg_is "$(printf '%s\n' "$out" | sed 1d | awk '{print $1}' | tr '\n' ' ')" \
 	"all6.test big.test empty.test plain.test v4.test v6.test " "sorted by name"
 "$CTL" -c "$RUN/rg.conf" drop plain.test >/dev/null; rc=$?
 rg_is "$rc" 0 "drop a list"
-rg_is "$(rcli --scan --pattern "${PREFIX}v1:l:plain.test*" | wc -l)" 0 "every key of it is gone"
+rg_is "$(rcli --scan --pattern "${PREFIX}v2:{rl}:l:plain.test*" | wc -l)" 0 "every key of it is gone"
 rg_ok "$("$CTL" -c "$RUN/rg.conf" lists | grep -q '^plain.test' && echo 1 || echo 0)" "lists no longer shows it"
 rg_is "$(answer 203.0.113.64 plain.test)" "error - list plain.test missing in Redis" \
 	"a dropped list that is still configured is an error, not not-listed"

@@ -106,22 +106,26 @@ static const struct {
 	bool good;
 	const char *name;
 } opts_cases[] = {
-	{ { "127.0.0.1:6379", 0, NULL, "rg:", 100 }, true, "IPv4:port" },
-	{ { "localhost:6379", 0, NULL, NULL, 0 }, true, "localhost:port" },
-	{ { "[::1]:6379", 2, "pw", "rg:", 100 }, true, "[IPv6]:port" },
-	{ { "unix:/nonexistent/redis.sock", 0, NULL, "", 0 }, true, "unix:/path" },
-	{ { "redis.example:6379", 0, NULL, NULL, 0 }, false, "a host name (would block on DNS)" },
-	{ { "127.0.0.1", 0, NULL, NULL, 0 }, false, "no port" },
-	{ { "127.0.0.1:0", 0, NULL, NULL, 0 }, false, "port 0" },
-	{ { "127.0.0.1:65536", 0, NULL, NULL, 0 }, false, "port 65536" },
-	{ { "127.0.0.1:+5", 0, NULL, NULL, 0 }, false, "a signed port" },
-	{ { "::1:6379", 0, NULL, NULL, 0 }, false, "IPv6 without brackets" },
-	{ { "[]:6379", 0, NULL, NULL, 0 }, false, "empty brackets" },
-	{ { "unix:", 0, NULL, NULL, 0 }, false, "empty socket path" },
-	{ { NULL, 0, NULL, NULL, 0 }, false, "no server" },
-	{ { "127.0.0.1:6379", -1, NULL, NULL, 0 }, false, "negative db" },
-	{ { "127.0.0.1:6379", 0, NULL, "a b", 0 }, false, "space in the prefix" },
-	{ { "127.0.0.1:6379", 0, NULL, NULL, RCACHE_TIMEOUT_MAX_MS + 1 }, false, "timeout too long" },
+	{ { "127.0.0.1:6379", 0, NULL, "rg:", 100, NULL }, true, "IPv4:port" },
+	{ { "localhost:6379", 0, NULL, NULL, 0, NULL }, true, "localhost:port" },
+	{ { "[::1]:6379", 2, "pw", "rg:", 100, NULL }, true, "[IPv6]:port" },
+	{ { "unix:/nonexistent/redis.sock", 0, NULL, "", 0, NULL }, true, "unix:/path" },
+	{ { "redis.example:6379", 0, NULL, NULL, 0, NULL }, false, "a host name (would block on DNS)" },
+	{ { "127.0.0.1", 0, NULL, NULL, 0, NULL }, false, "no port" },
+	{ { "127.0.0.1:0", 0, NULL, NULL, 0, NULL }, false, "port 0" },
+	{ { "127.0.0.1:65536", 0, NULL, NULL, 0, NULL }, false, "port 65536" },
+	{ { "127.0.0.1:+5", 0, NULL, NULL, 0, NULL }, false, "a signed port" },
+	{ { "::1:6379", 0, NULL, NULL, 0, NULL }, false, "IPv6 without brackets" },
+	{ { "[]:6379", 0, NULL, NULL, 0, NULL }, false, "empty brackets" },
+	{ { "unix:", 0, NULL, NULL, 0, NULL }, false, "empty socket path" },
+	{ { NULL, 0, NULL, NULL, 0, NULL }, false, "no server" },
+	{ { "127.0.0.1:6379", -1, NULL, NULL, 0, NULL }, false, "negative db" },
+	{ { "127.0.0.1:6379", 0, NULL, "a b", 0, NULL }, false, "space in the prefix" },
+	{ { "127.0.0.1:6379", 0, NULL, NULL, RCACHE_TIMEOUT_MAX_MS + 1, NULL }, false, "timeout too long" },
+	{ { "sentinel:mymaster@127.0.0.1:1,[::1]:2", 0, NULL, NULL, 0, "spw" }, true, "Sentinels" },
+	{ { "sentinel:mymaster@", 0, NULL, NULL, 0, NULL }, false, "no Sentinel" },
+	{ { "sentinel:@127.0.0.1:1", 0, NULL, NULL, 0, NULL }, false, "no master name" },
+	{ { "sentinel:m@redis.example:26379", 0, NULL, NULL, 0, NULL }, false, "a Sentinel host name" },
 };
 
 static void test_opts(struct event_base *base)
@@ -163,7 +167,7 @@ static void free_inside_cb(int status, const struct rcache_entry *entries, size_
 
 static void test_down(struct event_base *base)
 {
-	const struct rcache_opts opts = { "unix:/nonexistent/redis.sock", 0, NULL, "t:", 50 };
+	const struct rcache_opts opts = { "unix:/nonexistent/redis.sock", 0, NULL, "t:", 50, NULL };
 	const char *sources[] = { "a.example", "b.example" };
 	const char *bad_sources[] = { "a:b" };
 	struct result r1 = { 0, 9, 9 }, r2 = { 0, 9, 9 }, r3 = { 0, 9, 9 }, r4 = { 0, 9, 9 };

@@ -102,13 +102,13 @@ static void test_member_and_keys(void)
 	is_int(strchr(buf_cstr(&out) + 66, ':') - buf_cstr(&out), 74, "the text id starts at 76");
 	buf_reset(&out);
 	rlists_key(&out, "rg:", "bl.test", "");
-	is_str(buf_cstr(&out), "rg:v1:l:bl.test", "index key");
+	is_str(buf_cstr(&out), "rg:v2:{rl}:l:bl.test", "index key");
 	buf_reset(&out);
 	rlists_key(&out, "", "bl.test", ":m");
-	is_str(buf_cstr(&out), "v1:l:bl.test:m", "metadata key without a prefix");
+	is_str(buf_cstr(&out), "v2:{rl}:l:bl.test:m", "metadata key without a prefix");
 	buf_reset(&out);
 	rlists_key(&out, "rg:", NULL, NULL);
-	is_str(buf_cstr(&out), "rg:v1:lists", "the set of names");
+	is_str(buf_cstr(&out), "rg:v2:{rl}:lists", "the set of names");
 	buf_free(&out);
 }
 

@@ -1,0 +1,143 @@
+/* Unit tests for common/redis_slot and the key schema: every multi-key
+ * command and script relayguard sends touches one hash slot, so it works
+ * unchanged on Redis Cluster (doc/redis-schema.md). */
+#include "config.h"
+
+#include <string.h>
+
+#include "buf.h"
+#include "rcache.h"
+#include "redis_slot.h"
+#include "report.h"
+#include "nqueue.h"
+#include "rlists.h"
+#include "tap.h"
+
+static unsigned slot_of(const struct buf *b)
+{
+	return redis_slot(b->data, b->len);
+}
+
+static void test_crc(void)
+{
+	/* Reference values: the CRC16 check value and slots from the Redis
+	 * Cluster specification and CLUSTER KEYSLOT. */
+	is_int(redis_crc16("123456789", 9), 0x31c3, "CRC16/XMODEM check value");
+	is_int((int)redis_slot("foo", 3), 12182, "CLUSTER KEYSLOT foo");
+	is_int((int)redis_slot("bar", 3), 5061, "CLUSTER KEYSLOT bar");
+	is_int((int)redis_slot("{user1000}.following", 20), (int)redis_slot("user1000", 8),
+	       "a hash tag hashes only the tag");
+	ok(redis_slot("foo{}{bar}", 10) != redis_slot("bar", 3), "an empty first tag is not skipped");
+	is_int((int)redis_slot("foo{{bar}}zap", 13), (int)redis_slot("{bar", 4), "the tag is up to the first }");
+	is_int((int)redis_slot("foo{bar", 7), (int)(redis_crc16("foo{bar", 7) % REDIS_SLOTS),
+	       "no closing brace: the whole key");
+}
+
+/* One MGET of rcache_get(): the keys of one subject for all its sources. */
+static void test_cache_mget(void)
+{
+	const char *subjects[] = { "192.0.2.1", "2001:db8::1", "example.org", "a}b.example", "x{y" };
+	const char *sources[] = { "zen.example.org", "bl.example", "dbl.example", "wl.test", "a", "z.z" };
+
+	for (size_t i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
+		struct buf first = BUF_INIT;
+		bool same = true;
+		rcache_key("rg:", sources[0], subjects[i], &first);
+		for (size_t j = 1; j < sizeof(sources) / sizeof(sources[0]); j++) {
+			struct buf k = BUF_INIT;
+			rcache_key("rg:", sources[j], subjects[i], &k);
+			same = same && slot_of(&k) == slot_of(&first);
+			buf_free(&k);
+		}
+		ok(same, "cache MGET of subject %s: every source in slot %u", subjects[i], slot_of(&first));
+		buf_free(&first);
+	}
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	rcache_key("rg:", "bl.example", "192.0.2.1", &a);
+	rcache_key("rg:", "bl.example", "192.0.2.2", &b);
+	ok(slot_of(&a) != slot_of(&b), "different subjects spread over slots");
+	is_str(buf_cstr(&a), "rg:v2:c:{192.0.2.1}:bl.example", "the v2 cache key");
+	buf_free(&a);
+	buf_free(&b);
+}
+
+/* The rlists lookup script (3 keys per configured list), the import's
+ * MULTI/EXEC (index, :t, :m, tmp keys, the set of names) and drop. */
+static void test_rlists(void)
+{
+	const char *names[] = { "bl.test", "v4.test", "big.test", "x", "a-b_c.d" };
+	const char *suffixes[] = { "", ":t", ":m", ":tmp:0123456789abcdef", ":tmp:0123456789abcdef:t" };
+	struct buf set = BUF_INIT;
+	bool same = true;
+
+	rlists_key(&set, "rg:", NULL, NULL);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (size_t j = 0; j < sizeof(suffixes) / sizeof(suffixes[0]); j++) {
+			struct buf k = BUF_INIT;
+			rlists_key(&k, "rg:", names[i], suffixes[j]);
+			if (slot_of(&k) != slot_of(&set)) {
+				same = false;
+				tap_diag("%s in slot %u", buf_cstr(&k), slot_of(&k));
+			}
+			buf_free(&k);
+		}
+	ok(same, "every key of every list and the set of names share slot %u", slot_of(&set));
+	buf_free(&set);
+}
+
+/* The report emit script: stream, event marker, client dedupe key. */
+static void test_report(void)
+{
+	const char *prefixes[] = { "rg:", "", "site-a:" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		struct buf st = BUF_INIT, mk = BUF_INIT, seen = BUF_INIT;
+		report_keys(prefixes[i], "0123456789abcdef", "2001:db8::5", &st, &mk, &seen);
+		ok(slot_of(&st) == slot_of(&mk) && slot_of(&st) == slot_of(&seen),
+		   "report emit keys with prefix \"%s\" share slot %u (%s, %s, %s)", prefixes[i],
+		   slot_of(&st), buf_cstr(&st), buf_cstr(&mk), buf_cstr(&seen));
+		buf_free(&st);
+		buf_free(&mk);
+		buf_free(&seen);
+	}
+}
+
+/* The notifier: the commit script (XACK on the stream, net, nets, told
+ * keys), the claim script (notice, rate), the sent script (told, notice,
+ * notices).  The suffixes are those nqueue.c appends to its key prefix. */
+static void test_notifier(void)
+{
+	const char *suffixes[] = { "nets:20000", "net:20000:192.0.2.0-192.0.2.255", "told:192.0.2.0-192.0.2.255",
+				   "rate:480000", "notice:0123456789abcdef", "notices" };
+	const char *prefixes[] = { "rg:", "", "n1:" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		struct buf st = BUF_INIT, mk = BUF_INIT, seen = BUF_INIT;
+		bool same = true;
+		report_keys(prefixes[i], "x", "192.0.2.1", &st, &mk, &seen);
+		for (size_t j = 0; j < sizeof(suffixes) / sizeof(suffixes[0]); j++) {
+			struct buf k = BUF_INIT;
+			nqueue_key_prefix(prefixes[i], &k);
+			buf_puts(&k, suffixes[j]);
+			if (slot_of(&k) != slot_of(&st)) {
+				same = false;
+				tap_diag("%s in slot %u", buf_cstr(&k), slot_of(&k));
+			}
+			buf_free(&k);
+		}
+		ok(same, "notifier keys with prefix \"%s\" are in the stream's slot %u", prefixes[i], slot_of(&st));
+		buf_free(&st);
+		buf_free(&mk);
+		buf_free(&seen);
+	}
+}
+
+int main(void)
+{
+	test_crc();
+	test_cache_mget();
+	test_rlists();
+	test_report();
+	test_notifier();
+	return tap_done();
+}
