@@ -38,11 +38,20 @@ struct engine_stats_writer {
 	bool warned;
 };
 
+/* DNS statistics of source s, or NULL for sources that are not DNS lists. */
+static const struct dnsbl_stats *source_dns_stats(const engine_t *e, const struct engine_source *s)
+{
+	if (s->kind != ENGINE_SOURCE_DNSBL && s->kind != ENGINE_SOURCE_RHSBL_HELO &&
+	    s->kind != ENGINE_SOURCE_RHSBL_SENDER)
+		return NULL;
+	return dnsbl_stats(e->dnsbl[group_of(s->kind)], s->index);
+}
+
 void engine_stats_format(const engine_t *e, time_t started, struct buf *out)
 {
-	const struct engine_counters *c = engine_counters(e);
-	struct lru *lru = engine_lru(e);
-	struct rcache *rc = engine_rcache(e);
+	const struct engine_counters *c = &e->counters;
+	struct lru *lru = e->lru;
+	struct rcache *rc = e->rcache;
 
 	buf_printf(out, "program=%s pid=%ld started=%lld written=%lld\n", log_ident(), (long)getpid(),
 		   (long long)started, (long long)time(NULL));
@@ -59,10 +68,10 @@ void engine_stats_format(const engine_t *e, time_t started, struct buf *out)
 			   rcache_up(rc) ? 1 : 0, (unsigned long long)rs.hits, (unsigned long long)rs.misses,
 			   (unsigned long long)rs.errors, (unsigned long long)rs.timeouts);
 	}
-	for (size_t i = 0; i < engine_n_sources(e); i++) {
-		const struct engine_source *s = engine_source_at(e, i);
-		const struct dnsbl_stats *d = engine_source_dns_stats(e, i);
-		const struct zone_health *h = engine_source_health(e, i);
+	for (size_t i = 0; i < e->n_sources; i++) {
+		const struct engine_source *s = &e->sources[i];
+		const struct dnsbl_stats *d = source_dns_stats(e, s);
+		const struct zone_health *h = s->health;
 		if (d == NULL || h == NULL)
 			continue;
 		buf_printf(out,
@@ -108,7 +117,7 @@ static void stats_tick(evutil_socket_t fd, short what, void *arg)
 struct engine_stats_writer *engine_stats_writer_new(engine_t *e, struct event_base *base)
 {
 	static atomic_uint seq;
-	const cfg_t *cfg = engine_cfg(e);
+	const cfg_t *cfg = e->cfg;
 	const char *dir = cfg_str(cfg, CFG_STATS_DIR);
 	unsigned long long ms = cfg_ms(cfg, CFG_STATS_INTERVAL);
 	struct engine_stats_writer *w;
