@@ -492,7 +492,14 @@ static void redis_answered(int status, const struct rcache_entry *entries, size_
 static bool lookup_start_redis(struct lookup *lk, enum engine_group g)
 {
 	engine_t *e = lk->engine;
-	/* a group's sources past RCACHE_SOURCES_MAX skip Redis and go to DNS */
+	/*
+	 * One MGET holds every source a group asks Redis for: those are the
+	 * group's DNS lists (file lists answer locally, redis_lists go to
+	 * rlists), and dnsbl_new() refuses more than DNSBL_SITES_MAX of them.
+	 * The bound in the loop below is never reached; engine.sh checks a
+	 * group at the limit (all from Redis) and one past it (refused).
+	 */
+	_Static_assert(DNSBL_SITES_MAX <= RCACHE_SOURCES_MAX, "a DNS group's sources fit one MGET");
 	const char *names[RCACHE_SOURCES_MAX];
 	size_t n = 0;
 
