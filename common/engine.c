@@ -599,12 +599,10 @@ static bool answer_locally(struct lookup *lk, size_t i, struct engine_key *key, 
 		buf_free(&txt);
 		return true;
 	}
-	enum engine_answer answer;
-	uint32_t code;
-	const char *txt;
-	if (!engine_cache_get(e, s, subject, key, now_ms, &answer, &code, &txt))
+	const struct engine_cached *c = engine_cache_get(e, s, subject, key, now_ms);
+	if (c == NULL)
 		return false;
-	result_set(lk, i, answer, code, txt, NULL, ENGINE_LAYER_LRU);
+	result_set(lk, i, c->answer, c->code, c->txt, NULL, ENGINE_LAYER_LRU);
 	return true;
 }
 

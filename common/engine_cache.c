@@ -2,7 +2,7 @@
  * engine_cache - a lookup's answers into and out of the two caches: the
  * in-process LRU (every source but file lists) and the Redis cache (DNS
  * lists; Redis range lists live in Redis already).  See engine_int.h for
- * the contract of each function.
+ * the contract of each function (engine_cache_get() is inline there).
  *
  * What is cached: "listed" for the zone's TTL clamped to dnsbl_min_ttl ..
  * dnsbl_max_ttl, "not listed" for dnsbl_negative_ttl; never an error or a
@@ -26,16 +26,9 @@
 #include "rcache.h"
 #include "zone_health.h"
 
-/* An answer in the LRU. */
-struct cached_answer {
-	enum engine_answer answer;
-	uint32_t code;
-	char *txt;
-};
-
 void engine_cached_answer_free(void *p)
 {
-	struct cached_answer *c = p;
+	struct engine_cached *c = p;
 	free(c->txt);
 	free(c);
 }
@@ -59,28 +52,13 @@ static void lru_keep(engine_t *e, const struct engine_source *s, const char *sub
 		     enum engine_answer answer, uint32_t code, const char *txt, struct engine_key *key,
 		     uint64_t until_ms)
 {
-	struct cached_answer *c = xcalloc(1, sizeof(*c));
+	struct engine_cached *c = xcalloc(1, sizeof(*c));
 
 	c->answer = answer;
 	c->code = code;
 	c->txt = txt ? xstrdup(txt) : NULL;
 	const char *kd = engine_cache_key(s, subject, key);
 	lru_put(e->lru, kd, key->len, c, until_ms);
-}
-
-bool engine_cache_get(engine_t *e, const struct engine_source *s, const char *subject,
-		      struct engine_key *key, uint64_t now_ms, enum engine_answer *answer_r,
-		      uint32_t *code_r, const char **txt_r)
-{
-	const char *kd = engine_cache_key(s, subject, key);
-	const struct cached_answer *c = lru_get(e->lru, kd, key->len, now_ms);
-
-	if (c == NULL)
-		return false;
-	*answer_r = c->answer;
-	*code_r = c->code;
-	*txt_r = c->txt;
-	return true;
 }
 
 void engine_cache_keep(engine_t *e, const struct engine_source *s, const char *subject,
