@@ -7,7 +7,9 @@
  *  1. struct engine is open to the engine's own files: they read (and the
  *     files that own a field write) its fields directly.  There are no
  *     accessors inside the engine; the accessors in engine.h (engine_cfg,
- *     engine_source_health) are for code outside it.
+ *     engine_source_health) are for code outside it.  What is derived from
+ *     several fields and needed by more than one file (group_of,
+ *     engine_source_dns_stats, engine_cache_get) is a static inline here.
  *  2. Calls between the engine's files go one way, down this list:
  *
  *        engine_setup.c    build, free, flush: the engine as a whole
@@ -165,6 +167,18 @@ static inline enum engine_group group_of(enum engine_source_kind k)
 	default:
 		return GROUP_ADDR;
 	}
+}
+
+/* DNS statistics of source i (in its group's dnsbl_t), or NULL for sources
+ * that are not DNS lists: for the stats snapshot and the metrics. */
+static inline const struct dnsbl_stats *engine_source_dns_stats(const engine_t *e, size_t i)
+{
+	const struct engine_source *s = &e->sources[i];
+
+	if (s->kind != ENGINE_SOURCE_DNSBL && s->kind != ENGINE_SOURCE_RHSBL_HELO &&
+	    s->kind != ENGINE_SOURCE_RHSBL_SENDER)
+		return NULL;
+	return dnsbl_stats(e->dnsbl[group_of(s->kind)], s->index);
 }
 
 /*

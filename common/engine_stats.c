@@ -38,15 +38,6 @@ struct engine_stats_writer {
 	bool warned;
 };
 
-/* DNS statistics of source s, or NULL for sources that are not DNS lists. */
-static const struct dnsbl_stats *source_dns_stats(const engine_t *e, const struct engine_source *s)
-{
-	if (s->kind != ENGINE_SOURCE_DNSBL && s->kind != ENGINE_SOURCE_RHSBL_HELO &&
-	    s->kind != ENGINE_SOURCE_RHSBL_SENDER)
-		return NULL;
-	return dnsbl_stats(e->dnsbl[group_of(s->kind)], s->index);
-}
-
 void engine_stats_format(const engine_t *e, time_t started, struct buf *out)
 {
 	const struct engine_counters *c = &e->counters;
@@ -70,7 +61,7 @@ void engine_stats_format(const engine_t *e, time_t started, struct buf *out)
 	}
 	for (size_t i = 0; i < e->n_sources; i++) {
 		const struct engine_source *s = &e->sources[i];
-		const struct dnsbl_stats *d = source_dns_stats(e, s);
+		const struct dnsbl_stats *d = engine_source_dns_stats(e, i);
 		const struct zone_health *h = s->health;
 		if (d == NULL || h == NULL)
 			continue;
