@@ -48,19 +48,6 @@ static unsigned clamp_ttl(const engine_t *e, unsigned ttl)
 	return ttl;
 }
 
-static void lru_keep(engine_t *e, const struct engine_source *s, const char *subject,
-		     enum engine_answer answer, uint32_t code, const char *txt, struct engine_key *key,
-		     uint64_t until_ms)
-{
-	struct engine_cached *c = xcalloc(1, sizeof(*c));
-
-	c->answer = answer;
-	c->code = code;
-	c->txt = txt ? xstrdup(txt) : NULL;
-	const char *kd = engine_cache_key(s, subject, key);
-	lru_put(e->lru, kd, key->len, c, until_ms);
-}
-
 void engine_cache_keep(engine_t *e, const struct engine_source *s, const char *subject,
 		       enum engine_answer answer, uint32_t code, const char *txt,
 		       struct engine_key *key, uint64_t *now_ms)
@@ -69,7 +56,12 @@ void engine_cache_keep(engine_t *e, const struct engine_source *s, const char *s
 		return;
 	if (*now_ms == 0)
 		*now_ms = clock_now_ms();
-	lru_keep(e, s, subject, answer, code, txt, key, *now_ms + (uint64_t)e->min_ttl_s * 1000u);
+	struct engine_cached *c = xcalloc(1, sizeof(*c));
+	c->answer = answer;
+	c->code = code;
+	c->txt = txt ? xstrdup(txt) : NULL;
+	const char *kd = engine_cache_key(s, subject, key);
+	lru_put(e->lru, kd, key->len, c, *now_ms + (uint64_t)e->min_ttl_s * 1000u);
 }
 
 enum engine_cache_put engine_cache_remember(engine_t *e, const struct engine_source *s,
@@ -91,10 +83,15 @@ enum engine_cache_put engine_cache_remember(engine_t *e, const struct engine_sou
 		/* Never cache what does not count; a zone waiting for its first round may count yet. */
 		return h->state == ZONE_UNPROBED ? ENGINE_CACHE_LATER : ENGINE_CACHE_DONE;
 	if (!lru_off(e)) {
+		/* written out, not lru_keep(): one call less on every DNS answer */
+		struct engine_cached *c = xcalloc(1, sizeof(*c));
 		struct engine_key key;
+		c->answer = r->answer;
+		c->code = r->code;
+		c->txt = r->txt ? xstrdup(r->txt) : NULL;
 		engine_key_init(&key);
-		lru_keep(e, s, subject, r->answer, r->code, r->txt, &key,
-			 clock_now_ms() + (uint64_t)ttl * 1000u);
+		const char *kd = engine_cache_key(s, subject, &key);
+		lru_put(e->lru, kd, key.len, c, clock_now_ms() + (uint64_t)ttl * 1000u);
 		engine_key_done(&key);
 	}
 	if (e->rcache != NULL && s->kind != ENGINE_SOURCE_REDIS_LIST) {	/* Redis has the list */
