@@ -18,19 +18,15 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "clock.h"
 #include "dnsbl.h"
 #include "engine_int.h"
 #include "filelists.h"
-#include "log.h"
 #include "mem.h"
 #include "rcache.h"
 #include "report.h"
-#include "resolver.h"
 #include "rlists.h"
 
 struct engine_check {
