@@ -25,10 +25,10 @@
  *     A file calls only files below it; engine_cache.c, engine_health.c,
  *     engine_verdict.c and engine_stats.c do not call each other (the
  *     public name functions of engine.h, engine_kind_name and the like,
- *     are for everyone).  Where an event of a lower layer must reach a higher one (a
- *     dnsbl probe round, a read of the fleet's zone health, the ready
- *     event), engine_setup.c hands the higher file's function down as a
- *     callback; the lower file never names it.
+ *     are for everyone).  Where an event of a lower layer must reach a
+ *     higher one (a dnsbl probe round, a read of the fleet's zone health,
+ *     the ready event), engine_setup.c hands the higher file's function
+ *     down as a callback; the lower file never names it.
  */
 #ifndef RELAYGUARD_ENGINE_INT_H
 #define RELAYGUARD_ENGINE_INT_H
