@@ -1,8 +1,9 @@
 /*
  * engine - one check: skip, caches, sources under one deadline, remember;
  * in-flight sharing.  See engine.h for the contract.  Scoring and the
- * verdict itself are in engine_verdict.c, the threaded wrapper in
- * engine_thread.c.
+ * verdict itself are in engine_verdict.c, what the caches keep in
+ * engine_cache.c, the threaded wrapper in engine_thread.c.  The engine's
+ * files call each other one way only (engine_int.h).
  *
  * A check joins a "lookup": the shared work for one subject (client address
  * plus, when domain lists are configured, the HELO name and sender domain).
@@ -17,20 +18,15 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "clock.h"
 #include "dnsbl.h"
 #include "engine_int.h"
 #include "filelists.h"
-#include "log.h"
-#include "lru.h"
 #include "mem.h"
 #include "rcache.h"
 #include "report.h"
-#include "resolver.h"
 #include "rlists.h"
 
 struct engine_check {
@@ -87,20 +83,6 @@ struct lookup {
 	bool remember_later;	/* some dns_ops[].remember_later is set */
 };
 
-/* Cached answer in the LRU. */
-struct cached_answer {
-	enum engine_answer answer;
-	uint32_t code;
-	char *txt;
-};
-
-void engine_cached_answer_free(void *p)
-{
-	struct cached_answer *c = p;
-	free(c->txt);
-	free(c);
-}
-
 /* ---- small helpers ---------------------------------------------------- */
 
 static size_t opt_size(const char *s)
@@ -156,64 +138,17 @@ static void result_set(struct lookup *lk, size_t i, enum engine_answer answer, u
 		lk->layer = layer;
 }
 
-/* cache_size = 0: the LRU keeps nothing, so a put would only build and free a value. */
-static bool lru_off(const engine_t *e)
+/* Remember a fresh answer in both caches, now or (zone not yet probed) at delivery.
+ * Inlined: a call here cost 20 instructions per DNS answer (doc/PERFORMANCE.md). */
+static inline __attribute__((always_inline)) void remember(struct lookup *lk, size_t i, unsigned dns_ttl)
 {
-	return cfg_int(e->cfg, CFG_CACHE_SIZE) <= 0;
-}
+	const struct engine_source *s = &lk->engine->sources[i];
 
-static unsigned clamp_ttl(const engine_t *e, unsigned ttl)
-{
-	if (ttl < e->min_ttl_s)
-		return e->min_ttl_s;
-	if (ttl > e->max_ttl_s)
-		return e->max_ttl_s;
-	return ttl;
-}
-
-/* Remember a fresh answer in both caches.  Errors are never cached. */
-static void remember(struct lookup *lk, size_t i, unsigned dns_ttl)
-{
-	engine_t *e = lk->engine;
-	const struct engine_source_result *r = &lk->results[i];
-	const struct engine_source *s = &e->sources[i];
-	const char *subject = lk->subject[group_of(s->kind)];
-	unsigned ttl;
-	struct engine_key key;
-
-	if (r->answer == ENGINE_LISTED)
-		ttl = clamp_ttl(e, dns_ttl);
-	else if (r->answer == ENGINE_NOT_LISTED)
-		ttl = e->negative_ttl_s;
-	else
-		return;
-	const struct zone_health *h = s->health;
-	if (ttl == 0)
-		return;
-	if (h != NULL && !zone_health_counts(h)) {
-		/* Never cache what does not count; a zone waiting for its first round may count yet. */
-		lk->dns_ops[i].remember_later = h->state == ZONE_UNPROBED;
+	if (engine_cache_remember(lk->engine, s, lk->subject[group_of(s->kind)], &lk->results[i],
+				  dns_ttl) == ENGINE_CACHE_LATER) {
+		lk->dns_ops[i].remember_later = true;
 		lk->dns_ops[i].remember_ttl = dns_ttl;
-		lk->remember_later = lk->remember_later || h->state == ZONE_UNPROBED;
-		return;
-	}
-	if (!lru_off(e)) {
-		struct cached_answer *c = xcalloc(1, sizeof(*c));
-		c->answer = r->answer;
-		c->code = r->code;
-		c->txt = r->txt ? xstrdup(r->txt) : NULL;
-		engine_key_init(&key);
-		const char *kd = engine_cache_key(s, subject, &key);
-		lru_put(e->lru, kd, key.len, c, clock_now_ms() + (uint64_t)ttl * 1000u);
-		engine_key_done(&key);
-	}
-	if (e->rcache != NULL && s->kind != ENGINE_SOURCE_REDIS_LIST) {	/* Redis has the list */
-		struct rcache_entry re = {
-			.state = r->answer == ENGINE_LISTED ? RCACHE_LISTED : RCACHE_NOT_LISTED,
-			.code = r->code,
-			.txt = r->txt,
-		};
-		rcache_put(e->rcache, subject, s->name, &re, ttl);
+		lk->remember_later = true;
 	}
 }
 
@@ -301,9 +236,8 @@ static void lookup_free(struct lookup *lk)
 	free(lk);
 }
 
-/* done_ev: deliver the verdict to every waiter, then free the lookup. */
 /* A listed verdict becomes one report event per lookup (not per waiter). */
-static void lookup_report(struct lookup *lk)
+static void lookup_report(struct lookup *lk, const struct engine_score *sc)
 {
 	engine_t *e = lk->engine;
 	const char *lists[REPORT_LISTS_MAX], *texts[REPORT_LISTS_MAX];
@@ -312,32 +246,23 @@ static void lookup_report(struct lookup *lk)
 
 	if (e->reporter == NULL || lk->skip != ENGINE_SKIP_NONE || lk->waiters == NULL)
 		return;
-	int score = 0;
-	size_t answered = 0, failed = 0;
-	bool allowlisted;
-	for (size_t i = 0; i < e->n_sources; i++) {
-		enum engine_answer a = lk->results[i].answer;
-		score += a == ENGINE_LISTED ? lk->results[i].weight : 0;
-		answered += a == ENGINE_LISTED || a == ENGINE_NOT_LISTED;
-		failed += a == ENGINE_ERROR;
-	}
-	enum verdict_action action = verdict_decide(&e->policy, score, answered, failed, &allowlisted);
-	if (score >= e->policy.threshold && !allowlisted) {
-		for (size_t i = 0; i < e->n_sources && n < REPORT_LISTS_MAX; i++) {
-			if (lk->results[i].answer == ENGINE_LISTED && lk->results[i].weight > 0) {
-				lists[n] = lk->results[i].display;
-				texts[n] = lk->results[i].txt;
-				codes[n++] = lk->results[i].code;
-			}
+	if (sc->score < e->policy.threshold || sc->allowlisted)
+		return;
+	for (size_t i = 0; i < e->n_sources && n < REPORT_LISTS_MAX; i++) {
+		if (lk->results[i].answer == ENGINE_LISTED && lk->results[i].weight > 0) {
+			lists[n] = lk->results[i].display;
+			texts[n] = lk->results[i].txt;
+			codes[n++] = lk->results[i].code;
 		}
-		struct report_event_in ev = { .client = &lk->client, .helo = lk->waiters->req.helo,
-					      .sender = lk->waiters->req.sender, .score = score,
-					      .action = verdict_action_name(action), .n_lists = n,
-					      .lists = lists, .codes = codes, .texts = texts };
-		report_emit(e->reporter, &ev);
 	}
+	struct report_event_in ev = { .client = &lk->client, .helo = lk->waiters->req.helo,
+				      .sender = lk->waiters->req.sender, .score = sc->score,
+				      .action = verdict_action_name(sc->action), .n_lists = n,
+				      .lists = lists, .codes = codes, .texts = texts };
+	report_emit(e->reporter, &ev);
 }
 
+/* Deliver the verdict to every waiter, report it, then free the lookup. */
 static void lookup_deliver(struct lookup *lk)
 {
 	engine_t *e = lk->engine;
@@ -348,16 +273,21 @@ static void lookup_deliver(struct lookup *lk)
 		if (lk->dns_ops[i].remember_later && engine_health_counts(e, i))
 			remember(lk, i, lk->dns_ops[i].remember_ttl);
 	}
+	/* One score for every waiter and the report: the answers are the same. */
+	struct engine_score sc;
+	size_t n = lk->skip == ENGINE_SKIP_NONE ? e->n_sources : 0;
+	engine_score_compute(e, lk->results, n, lk->skip, &sc);
 	for (struct engine_check *c = lk->waiters; c != NULL && !e->free_pending; c = c->next) {
 		if (c->cb == NULL)
 			continue;
 		struct engine_outcome out = {
 			.req = &c->req,
 			.results = lk->results,
-			.n_sources = lk->skip == ENGINE_SKIP_NONE ? e->n_sources : 0,
+			.n_sources = n,
 			.skip = lk->skip,
 			.layer = lk->layer,
 			.elapsed_us = (unsigned)(clock_now_us() - lk->start_us),
+			.score = &sc,
 		};
 		struct engine_verdict v;
 		engine_verdict_fill(e, &out, &v);
@@ -371,7 +301,7 @@ static void lookup_deliver(struct lookup *lk)
 		c->cb(&v, c->ctx);
 		engine_verdict_release(&v);
 	}
-	lookup_report(lk);
+	lookup_report(lk, &sc);
 	lookup_free(lk);
 }
 
@@ -437,8 +367,11 @@ static void lookup_op_done(struct lookup *lk)
 		lookup_finish(lk);
 }
 
-void engine_health_release(engine_t *e)
+/* Finish the lookups that waited for the first probe rounds, once none is out. */
+static void health_release(engine_t *e)
 {
+	if (engine_health_first_pending(e))
+		return;
 	for (struct lookup *lk = e->live; lk != NULL && e->health_waiting > 0; lk = lk->live_next) {
 		if (lk->health_wait) {
 			lk->health_wait = false;
@@ -446,6 +379,23 @@ void engine_health_release(engine_t *e)
 			lookup_op_done(lk);
 		}
 	}
+}
+
+void engine_on_round(dnsbl_t *d, size_t site, void *ctx)
+{
+	engine_t *e = ctx;
+
+	engine_health_round(e, d, site);
+	health_release(e);
+}
+
+void engine_on_shared(zone_share_t *zs, void *ctx)
+{
+	engine_t *e = ctx;
+
+	engine_health_apply_shared(e, zs);
+	/* A shared suspension may settle the last zone lookups wait for. */
+	health_release(e);
 }
 
 /* ---- DNS ----------------------------------------------------------------- */
@@ -528,17 +478,8 @@ static void redis_answered(int status, const struct rcache_entry *entries, size_
 			continue;
 		enum engine_answer a = re->state == RCACHE_LISTED ? ENGINE_LISTED : ENGINE_NOT_LISTED;
 		result_set(lk, i, a, re->code, re->txt, NULL, ENGINE_LAYER_REDIS);
-		if (lru_off(e))
-			continue;
 		/* Keep it close for a while; Redis keeps the authoritative TTL. */
-		struct cached_answer *c = xcalloc(1, sizeof(*c));
-		c->answer = a;
-		c->code = re->code;
-		c->txt = re->txt ? xstrdup(re->txt) : NULL;
-		const char *kd = engine_cache_key(s, lk->subject[op->group], &key);
-		if (now_ms == 0)
-			now_ms = clock_now_ms();
-		lru_put(e->lru, kd, key.len, c, now_ms + (uint64_t)e->min_ttl_s * 1000u);
+		engine_cache_keep(e, s, lk->subject[op->group], a, re->code, re->txt, &key, &now_ms);
 	}
 	engine_key_done(&key);
 	lookup_start_dns(lk, op->group);
@@ -549,7 +490,14 @@ static void redis_answered(int status, const struct rcache_entry *entries, size_
 static bool lookup_start_redis(struct lookup *lk, enum engine_group g)
 {
 	engine_t *e = lk->engine;
-	/* a group's sources past RCACHE_SOURCES_MAX skip Redis and go to DNS */
+	/*
+	 * One MGET holds every source a group asks Redis for: those are the
+	 * group's DNS lists (file lists answer locally, redis_lists go to
+	 * rlists), and dnsbl_new() refuses more than DNSBL_SITES_MAX of them.
+	 * The bound in the loop below is never reached; engine.sh checks a
+	 * group at the limit (all from Redis) and one past it (refused).
+	 */
+	_Static_assert(DNSBL_SITES_MAX <= RCACHE_SOURCES_MAX, "a DNS group's sources fit one MGET");
 	const char *names[RCACHE_SOURCES_MAX];
 	size_t n = 0;
 
@@ -649,8 +597,7 @@ static bool answer_locally(struct lookup *lk, size_t i, struct engine_key *key, 
 		buf_free(&txt);
 		return true;
 	}
-	const char *kd = engine_cache_key(s, subject, key);
-	const struct cached_answer *c = lru_get(e->lru, kd, key->len, now_ms);
+	const struct engine_cached *c = engine_cache_get(e, s, subject, key, now_ms);
 	if (c == NULL)
 		return false;
 	result_set(lk, i, c->answer, c->code, c->txt, NULL, ENGINE_LAYER_LRU);

@@ -8,7 +8,7 @@
  * its verdict, whatever layer the answer came from (LRU, Redis, DNS).  So a
  * suspension reaches cached answers and lookups in flight at once, and costs
  * one field read per DNS source per lookup.  Answers that arrive while their
- * zone is suspended are not cached (engine.c, remember()), so a dead list's
+ * zone is suspended are not cached (engine_cache.c), so a dead list's
  * "listed" answers never reach the caches; answers that arrive while the
  * zone waits for its first round are cached when the lookup delivers, if
  * the round has put the zone in service by then.  What was cached before a
@@ -16,6 +16,10 @@
  * probes again), until its TTL ends: re-querying would cost every client
  * one lookup for the few answers cached between a list's death and the
  * probe round that found it, and the probe interval bounds those.
+ *
+ * This file calls no other engine file (engine_int.h): the lookups waiting
+ * for a first round are released by engine.c's callbacks, which call the
+ * functions here first.
  */
 #include "config.h"
 
@@ -36,7 +40,7 @@ const struct zone_health *engine_source_health(const engine_t *e, size_t i)
 
 bool engine_health_counts(const engine_t *e, size_t i)
 {
-	const struct zone_health *h = engine_source_health(e, i);
+	const struct zone_health *h = i < e->n_sources ? e->sources[i].health : NULL;
 
 	return h == NULL || zone_health_counts(h);
 }
@@ -77,11 +81,8 @@ void engine_health_recount(engine_t *e)
 
 /* ---- the fleet ------------------------------------------------------------ */
 
-/* After each read of the shared verdicts: apply them to every DNS zone. */
-static void share_apply(zone_share_t *zs, void *ctx)
+void engine_health_apply_shared(engine_t *e, zone_share_t *zs)
 {
-	engine_t *e = ctx;
-
 	for (int g = 0; g < GROUP_COUNT; g++) {
 		const dnsbl_t *d = e->dnsbl[g];
 		for (size_t i = 0; d != NULL && dnsbl_site_zone(d, i) != NULL; i++) {
@@ -93,15 +94,10 @@ static void share_apply(zone_share_t *zs, void *ctx)
 		}
 	}
 	engine_health_recount(e);
-	/* A shared suspension may settle the last zone lookups wait for. */
-	if (!engine_health_first_pending(e))
-		engine_health_release(e);
 }
 
-/* A probe round of ours ended: publish it, and wake lookups that waited for it. */
-void engine_health_round(dnsbl_t *d, size_t site, void *ctx)
+void engine_health_round(engine_t *e, dnsbl_t *d, size_t site)
 {
-	engine_t *e = ctx;
 	const struct zone_health *h = dnsbl_site_health(d, site);
 
 	engine_health_recount(e);
@@ -109,11 +105,9 @@ void engine_health_round(dnsbl_t *d, size_t site, void *ctx)
 		zone_share_publish(e->share, h->zone, false, NULL);
 	else if (e->share != NULL && h != NULL && h->dead)
 		zone_share_publish(e->share, h->zone, true, h->round_why);
-	if (!engine_health_first_pending(e))
-		engine_health_release(e);
 }
 
-void engine_health_setup(engine_t *e, bool publish)
+void engine_health_setup(engine_t *e, bool publish, zone_share_apply_cb *on_read)
 {
 	unsigned long long interval = cfg_ms(e->cfg, CFG_DNSBL_PROBE_INTERVAL);
 	struct buf host = BUF_INIT;
@@ -127,15 +121,6 @@ void engine_health_setup(engine_t *e, bool publish)
 		.interval_ms = (unsigned)interval,
 		.publish = publish,
 	};
-	e->share = zone_share_new(e->base, e->rcache, &o, share_apply, e);
+	e->share = zone_share_new(e->base, e->rcache, &o, on_read, e);
 	buf_free(&host);
-}
-
-void engine_health_sync(engine_t *e, engine_flush_cb *cb, void *ctx)
-{
-	if (e->share == NULL) {
-		engine_flush(e, cb, ctx);	/* nothing to read: through the loop at once */
-		return;
-	}
-	zone_share_refresh(e->share, cb, ctx);
 }

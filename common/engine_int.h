@@ -1,9 +1,36 @@
 /*
- * engine_int - the engine's private structures, shared by engine.c (the
- * lookup machinery), engine_setup.c (building and freeing an engine from a
- * config), engine_verdict.c (scoring, replies, copies, logs) and
- * engine_stats.c (counters).
- * Nothing outside common/engine*.c includes this file.
+ * engine_int - the engine's private structures, shared by the engine's own
+ * files.  Nothing outside common/engine*.c includes this file.
+ *
+ * The rule of the engine's boundary (one rule, no exceptions):
+ *
+ *  1. struct engine is open to the engine's own files: they read (and the
+ *     files that own a field write) its fields directly.  There are no
+ *     accessors inside the engine; the accessors in engine.h (engine_cfg,
+ *     engine_source_health) are for code outside it.  What is derived from
+ *     several fields and needed by more than one file (group_of,
+ *     engine_source_dns_stats, engine_cache_get) is a static inline here.
+ *  2. Calls between the engine's files go one way, down this list:
+ *
+ *        engine_setup.c    build, free, flush: the engine as a whole
+ *        engine.c          lookups: skip, caches, sources, one deadline,
+ *                          in-flight sharing, delivery
+ *        engine_cache.c    a lookup's answers into and out of the LRU and
+ *                          the Redis cache
+ *        engine_health.c   which answers count (zone health, the fleet's)
+ *        engine_verdict.c  score, verdict, copies, log line
+ *        engine_stats.c    counters as a snapshot file
+ *        engine_metrics.c  counters published for metrics_listen
+ *        engine_keys.c     keys, hashes, domain helpers
+ *
+ *     A file calls only files below it; engine_cache.c, engine_health.c,
+ *     engine_verdict.c, engine_stats.c and engine_metrics.c do not call
+ *     each other (the
+ *     public name functions of engine.h, engine_kind_name and the like,
+ *     are for everyone).  Where an event of a lower layer must reach a
+ *     higher one (a dnsbl probe round, a read of the fleet's zone health,
+ *     the ready event), engine_setup.c hands the higher file's function
+ *     down as a callback; the lower file never names it.
  */
 #ifndef RELAYGUARD_ENGINE_INT_H
 #define RELAYGUARD_ENGINE_INT_H
@@ -33,6 +60,24 @@ struct engine_source {
 	const struct zone_health *health;	/* DNS lists: the zone's health (in its dnsbl_t); else NULL */
 };
 
+/*
+ * The score of one lookup's answers, computed once per lookup (not per
+ * waiter): every waiter's verdict and the lookup's report read it.  first
+ * borrows the results it was computed from.
+ */
+struct engine_score {
+	int score;		/* sum of the weights of the listed sources */
+	size_t n_answered;	/* listed or not listed */
+	size_t n_failed;	/* errors */
+	bool allowlisted;	/* the score is at or below allowlist_threshold */
+	enum verdict_action action;	/* VERDICT_PASS for a skipped check */
+	const struct engine_source_result *first;	/* first listed source of weight > 0, or NULL */
+};
+
+/* Score results[0..n) (engine_verdict.c); skip != NONE scores nothing and passes. */
+void engine_score_compute(const engine_t *engine, const struct engine_source_result *results, size_t n,
+			  enum engine_skip skip, struct engine_score *score_r);
+
 /* What a finished lookup knows; the verdict is built from it. */
 struct engine_outcome {
 	const struct engine_request *req;
@@ -41,14 +86,15 @@ struct engine_outcome {
 	enum engine_skip skip;
 	enum engine_layer layer;
 	unsigned elapsed_us;
+	const struct engine_score *score;	/* engine_score_compute() of results */
 };
 
 /*
- * Score an outcome and fill *v with its verdict.  v borrows the outcome's
- * sources and the engine's names and settings (valid while the lookup and
- * the engine live: during the callback); only the reply and header texts
- * are allocated, and engine_verdict_release() frees them.  A caller that
- * keeps a verdict past the callback uses engine_verdict_copy().
+ * Fill *v with the verdict of an outcome and its score.  v borrows the
+ * outcome's sources and the engine's names and settings (valid while the
+ * lookup and the engine live: during the callback); only the reply and
+ * header texts are allocated, and engine_verdict_release() frees them.  A
+ * caller that keeps a verdict past the callback uses engine_verdict_copy().
  */
 void engine_verdict_fill(const engine_t *engine, const struct engine_outcome *out, struct engine_verdict *v);
 void engine_verdict_release(struct engine_verdict *v);
@@ -62,15 +108,6 @@ struct engine_counters {
 	uint64_t lookups;	/* shared lookups started (checks minus joins and skips) */
 };
 
-/* What engine_stats.c reads of an engine. */
-const struct engine_counters *engine_counters(const engine_t *engine);
-size_t engine_n_sources(const engine_t *engine);
-const struct engine_source *engine_source_at(const engine_t *engine, size_t i);
-/* DNS statistics of source i, or NULL for sources that are not DNS lists. */
-const struct dnsbl_stats *engine_source_dns_stats(const engine_t *engine, size_t i);
-struct lru *engine_lru(const engine_t *engine);
-struct rcache *engine_rcache(const engine_t *engine);
-
 /* The periodic stats snapshot (engine_stats.c); NULL when stats_dir is empty. */
 struct engine_stats_writer;
 struct engine_stats_writer *engine_stats_writer_new(engine_t *engine, struct event_base *base);
@@ -82,13 +119,6 @@ struct engine_metrics *engine_metrics_new(engine_t *engine, struct event_base *b
 void engine_metrics_free(struct engine_metrics **m);
 /* Count one delivered verdict (NULL m: no-op). */
 void engine_metrics_verdict(struct engine_metrics *m, const struct engine_verdict *v);
-
-/* Settings the verdict builder needs (owned by engine.c). */
-const struct verdict_policy *engine_policy(const engine_t *engine);
-const verdict_template_t *engine_reject_template(const engine_t *engine);
-const verdict_template_t *engine_tempfail_template(const engine_t *engine);
-const verdict_template_t *engine_quarantine_template(const engine_t *engine);
-const char *engine_hostname(const engine_t *engine);
 
 
 /* ---- the engine itself (engine.c runs lookups, engine_setup.c builds it) ---- */
@@ -151,6 +181,18 @@ static inline enum engine_group group_of(enum engine_source_kind k)
 	}
 }
 
+/* DNS statistics of source i (in its group's dnsbl_t), or NULL for sources
+ * that are not DNS lists: for the stats snapshot and the metrics. */
+static inline const struct dnsbl_stats *engine_source_dns_stats(const engine_t *e, size_t i)
+{
+	const struct engine_source *s = &e->sources[i];
+
+	if (s->kind != ENGINE_SOURCE_DNSBL && s->kind != ENGINE_SOURCE_RHSBL_HELO &&
+	    s->kind != ENGINE_SOURCE_RHSBL_SENDER)
+		return NULL;
+	return dnsbl_stats(e->dnsbl[group_of(s->kind)], s->index);
+}
+
 /*
  * Keys built on the stack: an LRU key is kind, name, NUL, subject; the
  * in-flight key is the address text and, with domain lists, the HELO name
@@ -183,21 +225,77 @@ char *engine_sender_domain_dup(const char *sender);
 char *engine_lower_dup(const char *s);
 unsigned engine_hash_str(const char *s);
 
-/* engine.c: the LRU's value destructor; free every lookup (no callbacks). */
+/* ---- engine_cache.c: a lookup's answers and the two caches ---- */
+
+/* The LRU's value destructor (engine_setup.c gives it to lru_new()). */
 void engine_cached_answer_free(void *p);
+
+/* An answer in the LRU (engine_cache.c makes and frees them). */
+struct engine_cached {
+	enum engine_answer answer;
+	uint32_t code;
+	char *txt;		/* NULL for none */
+};
+
+/*
+ * Source s's answer for subject from the LRU at now_ms, or NULL; borrowed
+ * from the LRU, valid until its next call.  key is scratch.  Inline: it
+ * runs once per source of every check (a call cost 1% of a warm hit).
+ */
+static inline const struct engine_cached *engine_cache_get(engine_t *e, const struct engine_source *s,
+							   const char *subject, struct engine_key *key,
+							   uint64_t now_ms)
+{
+	const char *kd = engine_cache_key(s, subject, key);
+
+	return lru_get(e->lru, kd, key->len, now_ms);
+}
+
+/*
+ * Keep an answer Redis gave in the LRU for dnsbl_min_ttl (Redis keeps the
+ * authoritative TTL).  *now_ms is the clock, read at the first use when 0.
+ * Nothing happens with cache_size = 0.
+ */
+void engine_cache_keep(engine_t *engine, const struct engine_source *s, const char *subject,
+		       enum engine_answer answer, uint32_t code, const char *txt,
+		       struct engine_key *key, uint64_t *now_ms);
+
+/*
+ * Remember a fresh answer r of source s in both caches, for its clamped TTL
+ * (dns_ttl; the negative TTL for "not listed").  Errors and skips are never
+ * cached, nor what does not count (a suspended zone).  Returns
+ * ENGINE_CACHE_LATER when the answer's zone waits for its first probe
+ * round: the caller remembers it at delivery, if the zone counts then.
+ * Redis range lists are never written to the Redis cache (Redis has them).
+ */
+enum engine_cache_put { ENGINE_CACHE_DONE, ENGINE_CACHE_LATER };
+enum engine_cache_put engine_cache_remember(engine_t *engine, const struct engine_source *s,
+					    const char *subject, const struct engine_source_result *r,
+					    unsigned dns_ttl);
+
+/* ---- engine.c ---- */
+
+/* Free every lookup (no callbacks); the ready event's callback. */
 void engine_lookups_free(engine_t *engine);
-/* engine_health.c: does source i's answer count now (true for non-DNS sources)?
- * Is a first probe round out?  Discount the answers of zones not in service.
- * The dnsbl round callback; the shared health (after Redis is set up). */
+void engine_deliver_ready(evutil_socket_t fd, short what, void *arg);
+/* The dnsbl round callback and the zone_share callback: engine_setup.c
+ * hands them down to dnsbl_new() and engine_health_setup(). */
+void engine_on_round(dnsbl_t *d, size_t site, void *ctx);
+void engine_on_shared(zone_share_t *zs, void *ctx);
+
+/* ---- engine_health.c ---- */
+
+/* Does source i's answer count now (true for non-DNS sources)?  Is a first
+ * probe round out?  Discount the answers of zones not in service. */
 bool engine_health_counts(const engine_t *engine, size_t i);
 bool engine_health_first_pending(const engine_t *engine);
 void engine_health_filter(const engine_t *engine, struct engine_source_result *results);
-void engine_health_round(dnsbl_t *d, size_t site, void *ctx);
-void engine_health_setup(engine_t *engine, bool publish);
+/* A probe round of ours ended (d's site): recount, publish it to the fleet. */
+void engine_health_round(engine_t *engine, dnsbl_t *d, size_t site);
+/* The fleet's verdicts were read: apply them to every DNS zone, recount. */
+void engine_health_apply_shared(engine_t *engine, zone_share_t *zs);
+/* The shared health (after Redis is set up); on_read is called after each read. */
+void engine_health_setup(engine_t *engine, bool publish, zone_share_apply_cb *on_read);
 void engine_health_recount(engine_t *engine);
-/* engine.c: finish the lookups that waited for the first probe rounds. */
-void engine_health_release(engine_t *engine);
-/* engine.c: the ready event's callback (engine_setup.c creates the event). */
-void engine_deliver_ready(evutil_socket_t fd, short what, void *arg);
 
 #endif

@@ -146,7 +146,7 @@ static void snap_merge(struct em_snap *into, const struct em_snap *s, bool live)
 static void publish(struct engine_metrics *m)
 {
 	const engine_t *e = m->engine;
-	const struct engine_counters *c = engine_counters(e);
+	const struct engine_counters *c = &e->counters;
 	struct em_snap *p = &m->pub;
 
 	pthread_mutex_lock(&reg.lock);
@@ -158,13 +158,13 @@ static void publish(struct engine_metrics *m)
 	memcpy(p->answers, m->answers, sizeof(p->answers));
 	p->check_latency = m->check_latency;
 	p->engines = 1;
-	p->lru_hits = lru_hits(engine_lru(e));
-	p->lru_misses = lru_misses(engine_lru(e));
-	p->lru_entries = lru_count(engine_lru(e));
-	if (engine_rcache(e) != NULL) {
+	p->lru_hits = lru_hits(e->lru);
+	p->lru_misses = lru_misses(e->lru);
+	p->lru_entries = lru_count(e->lru);
+	if (e->rcache != NULL) {
 		p->redis_engines = 1;
-		p->redis_up = rcache_up(engine_rcache(e)) ? 1 : 0;
-		rcache_stats(engine_rcache(e), &p->redis);
+		p->redis_up = rcache_up(e->rcache) ? 1 : 0;
+		rcache_stats(e->rcache, &p->redis);
 	}
 	if (e->reporter != NULL) {
 		p->report_engines = 1;
@@ -172,8 +172,8 @@ static void publish(struct engine_metrics *m)
 		p->report_backlog = report_backlog(e->reporter);
 	}
 	p->n_zones = 0;
-	for (size_t i = 0; i < engine_n_sources(e); i++) {
-		const struct engine_source *s = engine_source_at(e, i);
+	for (size_t i = 0; i < e->n_sources; i++) {
+		const struct engine_source *s = &e->sources[i];
 		const struct dnsbl_stats *d = engine_source_dns_stats(e, i);
 		if (d == NULL)
 			continue;

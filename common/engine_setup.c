@@ -1,8 +1,10 @@
 /*
  * engine_setup - build an engine from a configuration and take it apart:
  * resolver, DNS list groups, file lists, Redis cache and lists, reports,
- * templates, scoring policy; plus engine_flush() and the accessors the
- * other engine files use.  See engine.h.
+ * templates, scoring policy; plus engine_flush(), engine_health_sync() and
+ * engine_cfg().  The top of the engine's files (engine_int.h): it hands
+ * engine.c's callbacks down to dnsbl, zone_share and the ready event.
+ * See engine.h.
  */
 #include "config.h"
 
@@ -63,7 +65,7 @@ static int setup_dns_group(engine_t *e, enum engine_group g, enum cfg_id id, cha
 		.want_txt = cfg_bool(e->cfg, CFG_DNSBL_TXT),
 		.ipv6 = cfg_bool(e->cfg, CFG_DNSBL_IPV6),
 		.probe_interval_ms = (unsigned)cfg_ms(e->cfg, CFG_DNSBL_PROBE_INTERVAL),
-		.on_round = engine_health_round,
+		.on_round = engine_on_round,
 		.round_ctx = e,
 	};
 	int rc = dnsbl_new(e->base, e->resolver, &opts, &e->dnsbl[g], error_r);
@@ -242,7 +244,7 @@ int engine_new_opts(struct event_base *base, cfg_t *cfg, const struct engine_opt
 		engine_free(&e);
 		return -1;
 	}
-	engine_health_setup(e, opts == NULL || !opts->health_read_only);
+	engine_health_setup(e, opts == NULL || !opts->health_read_only, engine_on_shared);
 	engine_health_recount(e);
 	if (e->dnsbl[GROUP_ADDR] != NULL &&
 	    resolver_uses_public_server(e->resolver, public_server, sizeof(public_server)))
@@ -343,67 +345,16 @@ void engine_flush(engine_t *e, engine_flush_cb *cb, void *ctx)
 	event_active(w->ev, EV_TIMEOUT, 0);
 }
 
-const struct engine_counters *engine_counters(const engine_t *e)
+void engine_health_sync(engine_t *e, engine_flush_cb *cb, void *ctx)
 {
-	return &e->counters;
-}
-
-size_t engine_n_sources(const engine_t *e)
-{
-	return e->n_sources;
-}
-
-const struct engine_source *engine_source_at(const engine_t *e, size_t i)
-{
-	return &e->sources[i];
-}
-
-const struct dnsbl_stats *engine_source_dns_stats(const engine_t *e, size_t i)
-{
-	const struct engine_source *s = &e->sources[i];
-
-	if (s->kind != ENGINE_SOURCE_DNSBL && s->kind != ENGINE_SOURCE_RHSBL_HELO &&
-	    s->kind != ENGINE_SOURCE_RHSBL_SENDER)
-		return NULL;
-	return dnsbl_stats(e->dnsbl[group_of(s->kind)], s->index);
-}
-
-struct lru *engine_lru(const engine_t *e)
-{
-	return e->lru;
-}
-
-struct rcache *engine_rcache(const engine_t *e)
-{
-	return e->rcache;
+	if (e->share == NULL) {
+		engine_flush(e, cb, ctx);	/* nothing to read: through the loop at once */
+		return;
+	}
+	zone_share_refresh(e->share, cb, ctx);
 }
 
 const cfg_t *engine_cfg(const engine_t *e)
 {
 	return e->cfg;
-}
-
-const struct verdict_policy *engine_policy(const engine_t *e)
-{
-	return &e->policy;
-}
-
-const verdict_template_t *engine_reject_template(const engine_t *e)
-{
-	return e->reject_tpl;
-}
-
-const verdict_template_t *engine_tempfail_template(const engine_t *e)
-{
-	return e->tempfail_tpl;
-}
-
-const verdict_template_t *engine_quarantine_template(const engine_t *e)
-{
-	return e->quarantine_tpl;
-}
-
-const char *engine_hostname(const engine_t *e)
-{
-	return cfg_str(e->cfg, CFG_MYHOSTNAME);
 }

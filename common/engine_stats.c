@@ -40,9 +40,9 @@ struct engine_stats_writer {
 
 void engine_stats_format(const engine_t *e, time_t started, struct buf *out)
 {
-	const struct engine_counters *c = engine_counters(e);
-	struct lru *lru = engine_lru(e);
-	struct rcache *rc = engine_rcache(e);
+	const struct engine_counters *c = &e->counters;
+	struct lru *lru = e->lru;
+	struct rcache *rc = e->rcache;
 
 	buf_printf(out, "program=%s pid=%ld started=%lld written=%lld\n", log_ident(), (long)getpid(),
 		   (long long)started, (long long)time(NULL));
@@ -71,10 +71,10 @@ void engine_stats_format(const engine_t *e, time_t started, struct buf *out)
 			   qi.oldest, (unsigned long long)st.spooled, (unsigned long long)st.replayed,
 			   (unsigned long long)st.dropped);
 	}
-	for (size_t i = 0; i < engine_n_sources(e); i++) {
-		const struct engine_source *s = engine_source_at(e, i);
+	for (size_t i = 0; i < e->n_sources; i++) {
+		const struct engine_source *s = &e->sources[i];
 		const struct dnsbl_stats *d = engine_source_dns_stats(e, i);
-		const struct zone_health *h = engine_source_health(e, i);
+		const struct zone_health *h = s->health;
 		if (d == NULL || h == NULL)
 			continue;
 		buf_printf(out,
@@ -120,7 +120,7 @@ static void stats_tick(evutil_socket_t fd, short what, void *arg)
 struct engine_stats_writer *engine_stats_writer_new(engine_t *e, struct event_base *base)
 {
 	static atomic_uint seq;
-	const cfg_t *cfg = engine_cfg(e);
+	const cfg_t *cfg = e->cfg;
 	const char *dir = cfg_str(cfg, CFG_STATS_DIR);
 	unsigned long long ms = cfg_ms(cfg, CFG_STATS_INTERVAL);
 	struct engine_stats_writer *w;

@@ -1,7 +1,9 @@
 /*
  * engine_verdict - from the answers of one lookup to a verdict: the score,
  * the action, the reply text and the tag header; deep copies of verdicts;
- * the key=value decision line.  See engine.h.
+ * the key=value decision line.  See engine.h.  The score is computed once
+ * per lookup (engine_score_compute) and every waiter's verdict reads it.
+ * Calls no other engine file but engine_keys.c (engine_int.h).
  */
 #include "config.h"
 
@@ -134,7 +136,7 @@ static void fields_build(const engine_t *engine, const struct engine_outcome *ou
 	f->values[VERDICT_FIELD_CODE] = fs->code;
 	f->values[VERDICT_FIELD_TXT] = first != NULL ? first->txt : NULL;
 	f->values[VERDICT_FIELD_ACTION] = verdict_action_name(v->action);
-	f->values[VERDICT_FIELD_HOST] = engine_hostname(engine);
+	f->values[VERDICT_FIELD_HOST] = cfg_str(engine->cfg, CFG_MYHOSTNAME);
 	f->values[VERDICT_FIELD_QUEUE_ID] = req->queue_id;
 }
 
@@ -170,12 +172,12 @@ static char *render(const engine_t *engine, const struct engine_outcome *out,
 static void fill_reply(const engine_t *engine, const struct engine_outcome *out,
 		       const struct engine_source_result *first, struct engine_verdict *v)
 {
-	const cfg_t *cfg = engine_cfg(engine);
+	const cfg_t *cfg = engine->cfg;
 	bool reject = v->action == VERDICT_REJECT;
 	struct buf reply = BUF_INIT;
 
 	v->reply_text = render(engine, out, v, first,
-			       reject ? engine_reject_template(engine) : engine_tempfail_template(engine),
+			       reject ? engine->reject_tpl : engine->tempfail_tpl,
 			       VERDICT_RENDER_MAX);
 	v->reply_code = (int)cfg_int(cfg, reject ? CFG_REJECT_CODE : CFG_TEMPFAIL_CODE);
 	v->reply_dsn = cfg_str(cfg, reject ? CFG_REJECT_DSN : CFG_TEMPFAIL_DSN);
@@ -202,7 +204,7 @@ static void fill_header(const engine_t *engine, const struct engine_outcome *out
 		if (out->results[i].answer == ENGINE_LISTED)
 			names[n++] = out->results[i].display;
 	}
-	verdict_header_value(&header, v->action, v->score, names, n, engine_hostname(engine));
+	verdict_header_value(&header, v->action, v->score, names, n, cfg_str(engine->cfg, CFG_MYHOSTNAME));
 	v->header = buf_detach(&header);
 	if (names != stack)
 		free(names);
@@ -218,9 +220,34 @@ static bool spf_applies(const cfg_t *cfg, const struct engine_request *req,
 	       (v->action == VERDICT_PASS || v->action == VERDICT_TAG || v->action == VERDICT_LOG);
 }
 
+void engine_score_compute(const engine_t *engine, const struct engine_source_result *results, size_t n,
+			  enum engine_skip skip, struct engine_score *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	for (size_t i = 0; i < n; i++) {
+		const struct engine_source_result *r = &results[i];
+		if (r->answer == ENGINE_LISTED) {
+			sc->score += r->weight;
+			if (sc->first == NULL && r->weight > 0)
+				sc->first = r;
+		}
+		if (r->answer == ENGINE_LISTED || r->answer == ENGINE_NOT_LISTED)
+			sc->n_answered++;
+		else if (r->answer == ENGINE_ERROR)
+			sc->n_failed++;
+	}
+	if (skip != ENGINE_SKIP_NONE) {
+		sc->action = VERDICT_PASS;
+		return;
+	}
+	sc->action = verdict_decide(&engine->policy, sc->score, sc->n_answered, sc->n_failed,
+				    &sc->allowlisted);
+}
+
 void engine_verdict_fill(const engine_t *engine, const struct engine_outcome *out, struct engine_verdict *v)
 {
-	const struct engine_source_result *first = NULL;
+	const struct engine_score *sc = out->score;
+	const struct engine_source_result *first = sc->first;
 
 	memset(v, 0, sizeof(*v));
 	v->skip = out->skip;
@@ -228,27 +255,16 @@ void engine_verdict_fill(const engine_t *engine, const struct engine_outcome *ou
 	v->elapsed_us = out->elapsed_us;
 	v->n_sources = out->n_sources;
 	v->sources = out->results;
-	for (size_t i = 0; i < out->n_sources; i++) {
-		const struct engine_source_result *r = &out->results[i];
-		if (r->answer == ENGINE_LISTED) {
-			v->score += r->weight;
-			if (first == NULL && r->weight > 0)
-				first = r;
-		}
-		if (r->answer == ENGINE_LISTED || r->answer == ENGINE_NOT_LISTED)
-			v->n_answered++;
-		else if (r->answer == ENGINE_ERROR)
-			v->n_failed++;
-	}
-	if (out->skip != ENGINE_SKIP_NONE) {
-		v->action = VERDICT_PASS;
+	v->score = sc->score;
+	v->n_answered = sc->n_answered;
+	v->n_failed = sc->n_failed;
+	v->action = sc->action;
+	if (out->skip != ENGINE_SKIP_NONE)
 		return;
-	}
-	v->action = verdict_decide(engine_policy(engine), v->score, v->n_answered, v->n_failed,
-				   &v->allowlisted);
+	v->allowlisted = sc->allowlisted;
 	if (first != NULL)
 		v->first_list = first->display;
-	v->spf_applies = spf_applies(engine_cfg(engine), out->req, v);
+	v->spf_applies = spf_applies(engine->cfg, out->req, v);
 
 	if (v->action == VERDICT_REJECT || v->action == VERDICT_TEMPFAIL) {
 		fill_reply(engine, out, first, v);
@@ -257,7 +273,7 @@ void engine_verdict_fill(const engine_t *engine, const struct engine_outcome *ou
 	if (v->action != VERDICT_PASS || v->score != 0)
 		fill_header(engine, out, v);
 	if (v->action == VERDICT_QUARANTINE)
-		v->quarantine_reason = render(engine, out, v, first, engine_quarantine_template(engine),
+		v->quarantine_reason = render(engine, out, v, first, engine->quarantine_tpl,
 					      VERDICT_REPLY_MAX);
 }
 

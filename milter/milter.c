@@ -17,7 +17,8 @@
  * libmilter's signal thread also waits for SIGHUP and treats it as "stop";
  * two threads waiting for one signal get it in an unspecified order, so the
  * sigwait() below (which libmilter calls) leaves SIGHUP to our reload
- * thread.
+ * thread.  Why a libc symbol is replaced, and how a change in libmilter
+ * would show: see the comment above sigwait().
  */
 #include "config.h"
 
@@ -118,12 +119,37 @@ static void wake_listener(void)
  * and stops the milter on any of them.  This definition takes precedence
  * over the C library's for the whole program: it waits for the same set
  * without SIGHUP, which only the reload thread (sigwaitinfo()) receives.
+ *
+ * Why replace a libc symbol: no way without it exists with libmilter (read
+ * in sendmail 8.15-8.18, libmilter/main.c and signal.c).  smfi_main() always
+ * starts that thread (mi_control_startup(), no option turns it off or
+ * changes its set) and the thread stops the milter on SIGHUP.  Every other
+ * way leaves SIGHUP to chance or loses it:
+ *  - our own thread in sigwait()/sigwaitinfo() or reading a signalfd, with
+ *    SIGHUP blocked everywhere: a process-directed signal goes to any one
+ *    thread waiting for it (POSIX leaves the choice open; Linux takes the
+ *    first it finds), so some reloads would stop the milter;
+ *  - a handler in a thread that leaves SIGHUP unblocked: the same race, a
+ *    thread in sigwait() counts as unblocked for the signals it waits for;
+ *  - SIGHUP ignored (SIG_IGN): discarded for libmilter and for the reload;
+ *  - the internals under smfi_main() (mi_listener()): not an API.
+ * Only calls from libmilter's thread have SIGHUP in the set (our threads use
+ * sigwaitinfo()), so the definition changes nothing else in the process.
+ *
+ * If a libmilter release stopped calling sigwait() (sigwaitinfo, a
+ * signalfd), SIGHUP would stop the milter at random again.  So the first
+ * call is noted (sigwait_seen), sigwait_check() logs whether it came, and
+ * tests/integration/milter.sh fails without the "waits through" line.
  */
+static atomic_bool sigwait_seen;
+
 int sigwait(const sigset_t *restrict set, int *restrict sig)
 {
 	sigset_t mine = *set;
 	int s;
 
+	if (sigismember(set, SIGHUP) == 1)
+		atomic_store(&sigwait_seen, true);
 	sigdelset(&mine, SIGHUP);
 	do {
 		s = sigwaitinfo(&mine, NULL);
@@ -134,6 +160,37 @@ int sigwait(const sigset_t *restrict set, int *restrict sig)
 	wake_listener();
 	*sig = s;
 	return 0;
+}
+
+/* How long after smfi_main() libmilter's signal thread has to call sigwait(). */
+#define SIGWAIT_CHECK_MS 10000
+#define SIGWAIT_POLL_MS 20
+
+/* Log whether libmilter's signal thread waits through our sigwait() (above). */
+static void *sigwait_check_main(void *arg)
+{
+	(void)arg;
+	for (int waited = 0; waited < SIGWAIT_CHECK_MS; waited += SIGWAIT_POLL_MS) {
+		if (atomic_load(&sigwait_seen)) {
+			log_info("SIGHUP reloads: libmilter's signal thread waits through relayguard's sigwait()");
+			return NULL;
+		}
+		if (atomic_load(&listener_done))
+			return NULL;
+		sleep_ms(SIGWAIT_POLL_MS);
+	}
+	log_error("libmilter's signal thread did not call sigwait() within %d ms: a SIGHUP may stop "
+		  "relayguard-milter instead of reloading it (has libmilter changed? see milter/milter.c)",
+		  SIGWAIT_CHECK_MS);
+	return NULL;
+}
+
+static void sigwait_check(void)
+{
+	pthread_t tid;
+
+	if (pthread_create(&tid, NULL, sigwait_check_main, NULL) == 0)
+		pthread_detach(tid);
 }
 
 static void usage(FILE *f)
@@ -385,6 +442,7 @@ int main(int argc, char **argv)
 	if (pthread_create(&reload_tid, NULL, reload_main, NULL) != 0)
 		log_fatal("cannot start the reload thread");
 	log_notice("started (config %s)", *cfg_path(cfg) ? cfg_path(cfg) : "built-in defaults");
+	sigwait_check();
 	rc = smfi_main();
 	atomic_store(&listener_done, true);
 	log_notice("stopping");

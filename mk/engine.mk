@@ -3,6 +3,7 @@ common_librelayguard_a_SOURCES += \
 	common/clock.h \
 	common/filelists.c common/filelists.h \
 	common/engine.c common/engine.h common/engine_int.h common/engine_setup.c common/engine_keys.c \
+	common/engine_cache.c \
 	common/engine_verdict.c common/engine_thread.c \
 	common/engine_stats.c common/engine_stats.h
 

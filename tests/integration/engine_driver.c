@@ -17,10 +17,12 @@
 #include "buf.h"
 #include "cfg.h"
 #include "clock.h"
+#include "dnsbl.h"
 #include "engine.h"
 #include "filelists.h"
 #include "log.h"
 #include "mem.h"
+#include "rcache.h"
 #include "tests/unit/tap.h"
 
 /* Longer than FILELISTS_POLL_MS: a changed file is seen by then. */
@@ -455,6 +457,77 @@ static void test_redis(struct event_base *base)
 	buf_free(&extra);
 }
 
+/*
+ * A group at the limit of one Redis read: DNSBL_SITES_MAX zones (m1.test ..
+ * m64.test, engine.sh) all answered from Redis by a second engine, in one
+ * MGET (RCACHE_SOURCES_MAX); one zone more is refused when the engine is
+ * built, so no group's sources ever fall past the read.
+ */
+static cfg_t *limit_cfg(unsigned n_zones)
+{
+	struct buf text = BUF_INIT;
+	cfg_t *cfg = NULL;
+	char *error = NULL;
+
+	buf_printf(&text, "dns_servers = 127.0.0.1:%s\nredis_server = 127.0.0.1:%s\nredis_prefix = lim:\n"
+		   "dnsbl_threshold = 100\ndnsbl_timeout = 3s\ndnsbl_probe_interval = 0\n"
+		   "report_enable = no\ndnsbl_sites = ", dns_port, redis_port);
+	for (unsigned i = 1; i <= n_zones; i++)
+		buf_printf(&text, "%sm%u.test", i > 1 ? ", " : "", i);
+	buf_puts(&text, "\n");
+	if (cfg_load_mem("engine-limit.conf", text.data, text.len, &cfg, &error) != 0) {
+		printf("Bail out! config: %s\n", error);
+		exit(1);
+	}
+	buf_free(&text);
+	return cfg;
+}
+
+static void test_redis_at_limit(struct event_base *base)
+{
+	_Static_assert(DNSBL_SITES_MAX == RCACHE_SOURCES_MAX, "the test's zones are both limits");
+	cfg_t *cfg = limit_cfg(DNSBL_SITES_MAX);
+	engine_t *e1 = NULL, *e2 = NULL;
+	char *error = NULL;
+	struct timeval tv = { 0, 300000 };
+
+	if (!ok(engine_new(base, cfg, &e1, &error) == 0, "engine with %u zones in one group", DNSBL_SITES_MAX))
+		tap_diag("%s", error);
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+	struct engine_verdict *v = run_check(e1, base, "192.0.2.6", NULL);
+	is_int(v->score, (int)DNSBL_SITES_MAX, "every zone answered listed (through DNS)");
+	engine_verdict_free(&v);
+	event_base_loopexit(base, &tv);	/* the fire-and-forget writes */
+	event_base_dispatch(base);
+
+	int before = queries_for("6.2.0.192.m64.test");
+	if (!ok(engine_new(base, cfg, &e2, &error) == 0, "second engine at the limit"))
+		tap_diag("%s", error);
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+	v = run_check(e2, base, "192.0.2.6", NULL);
+	size_t from_redis = 0;
+	for (size_t i = 0; i < v->n_sources; i++)
+		from_redis += v->sources[i].layer == ENGINE_LAYER_REDIS;
+	is_int((int)from_redis, (int)DNSBL_SITES_MAX, "all %u zones answered from Redis", DNSBL_SITES_MAX);
+	is_int(v->score, (int)DNSBL_SITES_MAX, "with the same score");
+	is_int(queries_for("6.2.0.192.m64.test"), before, "the last zone of the group asked no DNS");
+	engine_verdict_free(&v);
+	engine_free(&e1);
+	engine_free(&e2);
+	cfg_unref(&cfg);
+
+	cfg = limit_cfg(DNSBL_SITES_MAX + 1);
+	error = NULL;
+	ok(engine_new(base, cfg, &e1, &error) != 0 && e1 == NULL, "%u zones in one group are refused",
+	   DNSBL_SITES_MAX + 1);
+	ok(error != NULL && strstr(error, "65 dnsbl sites, expected 1..64") != NULL, "with a clear error: %s",
+	   error != NULL ? error : "(none)");
+	free(error);
+	cfg_unref(&cfg);
+}
+
 int main(int argc, char **argv)
 {
 	struct event_base *base;
@@ -484,8 +557,10 @@ int main(int argc, char **argv)
 	test_thread_wrapper();
 	test_file_lists(base);
 	test_stats(base);
-	if (redis_port != NULL)
+	if (redis_port != NULL) {
 		test_redis(base);
+		test_redis_at_limit(base);
+	}
 	event_base_free(base);
 	return tap_done();
 }

@@ -72,6 +72,15 @@ for _ in $(seq 1 300); do
 done
 [ -S "$SOCK" ] || rg_bail "relayguard-milter did not start: $(cat "$RUN/milter.log")"
 rg_is "$(cat "$RUN/milter.pid" 2>/dev/null)" "$MILTER_PID" "the pid file holds the milter's pid"
+# libmilter's signal thread stops the milter on SIGHUP; relayguard's sigwait()
+# (milter/milter.c) keeps SIGHUP for the reload.  A libmilter that stopped
+# calling sigwait() would make reloads stop the milter at random: caught here.
+for _ in $(seq 1 200); do
+	grep -q "waits through relayguard's sigwait\|did not call sigwait" "$RUN/milter.log" && break
+	sleep 0.1
+done
+rg_like "$(cat "$RUN/milter.log")" "SIGHUP reloads: libmilter's signal thread waits through relayguard's sigwait" \
+	"libmilter's signal thread waits through relayguard's sigwait() (SIGHUP stays a reload)"
 
 RELOADS=0
 # reload [EXTRA LINES...]: new configuration, SIGHUP, wait for the log line
