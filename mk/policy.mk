@@ -13,7 +13,7 @@ policy_relayguard_policyd_LDADD = policy/libpolicy.a $(LDADD)
 dist_man_MANS += man/relayguard-policyd.8
 EXTRA_DIST += conf/postfix-main.cf.snippet tests/integration/policyd.sh tests/integration/policyd_spf.sh \
 	tests/integration/postfix_policy.sh tests/integration/postfix_failure.sh tests/integration/policy_client.py \
-	tests/data/postfix bench/compare-policy.sh \
+	tests/data/postfix bench/compare-policy.sh bench/soak.sh \
 	tests/integration/doors.sh tests/data/doors
 
 check_PROGRAMS += tests/unit/test_policy_proto tests/unit/test_policy_reply
