@@ -8,7 +8,7 @@ common_librelayguard_a_SOURCES += \
 	common/utf8.c common/utf8.h
 
 EXTRA_DIST += tests/unit/tap.h tests/integration/lib.sh \
-	doc/ARCHITECTURE.md doc/PERFORMANCE.md
+	doc/ARCHITECTURE.md doc/PERFORMANCE.md doc/ROBUSTNESS.md
 
 check_PROGRAMS += tests/unit/test_buf tests/unit/test_addr tests/unit/test_log
 TESTS += tests/unit/test_buf tests/unit/test_addr tests/unit/test_log

@@ -12,10 +12,10 @@ policy_relayguard_policyd_LDADD = policy/libpolicy.a $(LDADD)
 
 dist_man_MANS += man/relayguard-policyd.8
 EXTRA_DIST += conf/postfix-main.cf.snippet tests/integration/policyd.sh tests/integration/policyd_spf.sh \
-	tests/integration/postfix_policy.sh tests/integration/policy_client.py \
+	tests/integration/postfix_policy.sh tests/integration/postfix_failure.sh tests/integration/policy_client.py \
 	tests/integration/exhaustion.sh tests/integration/conn_flood.py tests/integration/privileges.sh \
 	tests/integration/logs.sh \
-	tests/data/postfix bench/compare-policy.sh \
+	tests/data/postfix bench/compare-policy.sh bench/soak.sh \
 	tests/integration/doors.sh tests/data/doors
 
 check_PROGRAMS += tests/unit/test_policy_proto tests/unit/test_policy_reply
@@ -24,8 +24,8 @@ tests_unit_test_policy_reply_SOURCES = tests/unit/test_policy_reply.c tests/unit
 tests_unit_test_policy_reply_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/policy
 tests_unit_test_policy_reply_LDADD = policy/libpolicy.a $(LDADD)
 TESTS += tests/unit/test_policy_proto tests/integration/policyd.sh tests/integration/policyd_spf.sh \
-	tests/integration/postfix_policy.sh tests/integration/doors.sh tests/integration/exhaustion.sh \
-	tests/integration/privileges.sh tests/integration/logs.sh
+	tests/integration/postfix_policy.sh tests/integration/postfix_failure.sh tests/integration/doors.sh \
+	tests/integration/exhaustion.sh tests/integration/privileges.sh tests/integration/logs.sh
 tests_unit_test_policy_proto_SOURCES = tests/unit/test_policy_proto.c tests/unit/tap.h
 tests_unit_test_policy_proto_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/policy
 tests_unit_test_policy_proto_LDADD = policy/libpolicy.a $(LDADD)

@@ -42,6 +42,59 @@ rg_cleanup() {
 trap rg_cleanup EXIT
 trap 'exit 1' INT TERM
 
+# RG_VALGRIND=1: every daemon (policyd, milter, notify) runs under valgrind
+# memcheck.  The test sees a shadow build folder whose daemon binaries are
+# wrappers around the real ones (everything else is a symbolic link), so
+# tests need no change.  Each daemon writes $RUN/valgrind.PID.log; rg_done
+# stops the daemons still running and fails the test if any log holds an
+# error or a definite leak.  Not for ASan builds (valgrind cannot run them).
+RG_VG_WAIT=100
+rg_valgrind_setup() {
+	command -v valgrind >/dev/null 2>&1 || rg_bail "RG_VALGRIND=1 but valgrind is not installed"
+	_real=$(cd "$RG_TOP_BUILDDIR" && pwd)
+	_shadow="$RUN/vg-build"
+	mkdir -p "$_shadow"
+	for _e in "$_real"/* "$_real"/.[!.]*; do
+		[ -e "$_e" ] || continue
+		case ${_e##*/} in policy | milter | notify) ;; *) ln -s "$_e" "$_shadow/" ;; esac
+	done
+	for _d in policy milter notify; do
+		[ -d "$_real/$_d" ] || continue
+		mkdir -p "$_shadow/$_d"
+		for _e in "$_real/$_d"/* "$_real/$_d"/.[!.]*; do
+			[ -e "$_e" ] && ln -s "$_e" "$_shadow/$_d/"
+		done
+		_bin="$_real/$_d/relayguard-$_d"
+		[ "$_d" = policy ] && _bin="$_real/policy/relayguard-policyd"
+		[ -x "$_bin" ] || continue
+		grep -q __asan_init "$_bin" && rg_bail "RG_VALGRIND=1 needs a build without sanitizers"
+		rm -f "$_shadow/$_d/${_bin##*/}"
+		cat >"$_shadow/$_d/${_bin##*/}" <<WRAP
+#!/bin/sh
+exec valgrind -q --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+	--error-exitcode=99 --log-file="$RUN/valgrind.%p.log" "$_bin" "\$@"
+WRAP
+		chmod 755 "$_shadow/$_d/${_bin##*/}"
+	done
+	RG_TOP_BUILDDIR=$_shadow
+	RG_VG_WAIT=600		# valgrind starts slowly: rg_wait_port waits up to 60 s
+}
+# rg_valgrind_check: stop what is still running (so that valgrind writes its
+# leak report) and add one check: no valgrind log holds anything.
+rg_valgrind_check() {
+	for pid in $RG_PIDS; do kill "$pid" 2>/dev/null; done
+	for pid in $RG_PIDS; do
+		for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	done
+	_bad=""
+	for _l in "$RUN"/valgrind.*.log; do
+		[ -s "$_l" ] && _bad="$_bad $_l"
+	done
+	[ -z "$_bad" ]
+	rg_ok $? "valgrind: no memory error, no definite leak in $(ls "$RUN"/valgrind.*.log 2>/dev/null | wc -l) daemon runs"
+	for _l in $_bad; do sed 's/^/# /' "$_l" | head -40; done
+}
+
 # Record a PID we started so that cleanup stops it.
 rg_track() { RG_PIDS="$RG_PIDS $1"; }
 
@@ -70,12 +123,22 @@ PY
 # rg_wait_port PORT [tcp|udp]: wait up to 10 s for something to listen.
 rg_wait_port() {
 	_proto=${2:-tcp}
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 "$RG_VG_WAIT"); do
 		if [ "$_proto" = udp ]; then
 			ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
 		else
 			ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
 		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# rg_wait_file FILE: wait (10 s, 60 s under valgrind) for FILE to be non-empty
+# (a pid file is written after the socket listens).
+rg_wait_file() {
+	for _ in $(seq 1 "$RG_VG_WAIT"); do
+		[ -s "$1" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -125,6 +188,7 @@ rg_skip() {	# rg_skip N "why": N checks not run (in CI: failures)
 rg_skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 rg_bail() { echo "Bail out! $1"; exit 1; }
 rg_done() {
+	[ "$RG_VG_WAIT" -gt 100 ] && rg_valgrind_check
 	echo "1..$RG_TESTS"
 	[ "$RG_FAILED" -eq 0 ]
 }
@@ -238,3 +302,6 @@ rg_stop_postfix() {
 	done
 	rg_cleanup
 }
+
+# last: it needs the helpers above
+if [ -n "${RG_VALGRIND:-}" ] && [ "$RG_VALGRIND" != 0 ]; then rg_valgrind_setup; fi

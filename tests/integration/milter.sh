@@ -17,6 +17,9 @@ D="$RG_TOP_SRCDIR/tests/data/milter"
 if grep -q __asan_init "$MILTER"; then
 	WRAP=""
 	LEAKS_BY=ASan
+elif [ -n "${RG_VALGRIND:-}" ] && [ "$RG_VALGRIND" != 0 ]; then
+	WRAP=""		# $MILTER is lib.sh's valgrind wrapper already
+	LEAKS_BY=valgrind
 else
 	rg_require valgrind
 	WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --error-exitcode=97 --log-file=$RUN/valgrind.log"

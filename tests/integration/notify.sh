@@ -207,7 +207,7 @@ printf 'notify_rate = 100000\n' >>"$RUN/many.conf"
 "$NOTIFY" -c "$RUN/many.conf" --consumer k1 2>"$RUN/k1.err" &
 npid=$!
 rg_track "$npid"
-for _ in $(seq 1 100); do
+for _ in $(seq 1 $((RG_VG_WAIT * 2))); do	# 10 s, 60 s under valgrind
 	[ "$(ls "$RUN/outbox-n4:" 2>/dev/null | wc -l)" -ge 100 ] && break
 	sleep 0.05
 done

@@ -45,6 +45,7 @@ write_conf "$RUN/policyd.conf" reject
 PID=$!
 rg_track "$PID"
 rg_wait_port "$PORT" || rg_bail "relayguard-policyd did not start: $(cat "$RUN/policyd.log")"
+rg_wait_file "$RUN/policyd.pid"
 rg_is "$(cat "$RUN/policyd.pid" 2>/dev/null)" "$PID" "pid file holds the daemon's pid"
 
 ask() { $CLIENT ask "$PORT" "$@"; }
@@ -191,6 +192,7 @@ user = nobody"
 	"$POLICYD" -c "$RUN/daemon.conf" 2>"$RUN/policyd-daemon.log"
 	rg_is "$?" 0 "daemon mode: the command returns once the daemon runs"
 	rg_wait_port "$DPORT"
+	rg_wait_file "$RUN/run/relayguard/policyd.pid"
 	DPID=$(cat "$RUN/run/relayguard/policyd.pid" 2>/dev/null)
 	rg_track "$DPID"
 	rg_is "$(ps -o user= -p "$DPID" 2>/dev/null)" nobody "daemon mode: runs as user = nobody"
