@@ -27,58 +27,92 @@
  * notifier took and committed them), nothing is counted twice.
  *
  * Every redis.call() costs a few microseconds inside Redis, and this runs
- * once per event and network: the script makes as few as it can.
+ * once per network of the batch: the script makes three per network,
+ * however many addresses, hosts and lists it brings.
  *   - ZINCRBY on the window's zset gives the new total; a total equal to
- *     the block's hits means the network is new in this window (its facts
- *     are written and the keys get their TTL).
- *   - An address costs one HINCRBY (a:); the result tells whether it is
- *     its first sighting, whose details (d: "first TAB evidence TAB helo")
- *     are then written.  Its last sighting (l:), the details and the
- *     network's total (hits) go out in ONE HSET per network.
- *   - h: and L: counts are one HINCRBY each.
+ *     the block's hits means the network is new in this window: nothing
+ *     to read, its facts are written and the keys get their TTL.
+ *   - Otherwise ONE HMGET reads the counts the block adds to (a: per
+ *     address, h: per host, L: per list); an address without a: is seen
+ *     for the first time, and its details (d: "first TAB evidence TAB
+ *     helo") are written.
+ *   - ONE HSET writes the new counts, the last sightings (l:), the
+ *     details and the network's total (hits).
+ * Lua sums the counts: the script runs alone in Redis, so read, add and
+ * write are as atomic as HINCRBY.  HMGET and HSET go out 2,000 arguments
+ * at a time (Lua's unpack() has a stack limit).
  * The network's "last" is the latest l: of its addresses (nqueue_load_net).
  */
 static const char commit_script[] =
 	"local p, stream, group = ARGV[1], ARGV[2], ARGV[3]\n"
 	"local ttl, minh, nids = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])\n"
+	"local unpack, call, tonumber = unpack, redis.call, tonumber\n"
 	"local i = 7\n"
 	"if nids > 0 then\n"
 	"  local acked, last = 0, i + nids - 1\n"
-	/* XACK 4000 ids at a time: Lua's unpack() has a stack limit */
 	"  for j = i, last, 4000 do\n"
-	"    acked = acked + redis.call('XACK', stream, group, unpack(ARGV, j, math.min(j + 3999, last)))\n"
+	"    acked = acked + call('XACK', stream, group, unpack(ARGV, j, math.min(j + 3999, last)))\n"
 	"  end\n"
 	"  i = i + nids\n"
 	"  if acked == 0 then return {} end\n"
+	"end\n"
+	"local function hmget(k, f)\n"
+	"  if #f <= 2000 then return call('HMGET', k, unpack(f)) end\n"
+	"  local r = {}\n"
+	"  for j = 1, #f, 2000 do\n"
+	"    local part = call('HMGET', k, unpack(f, j, math.min(j + 1999, #f)))\n"
+	"    for x = 1, #part do r[#r + 1] = part[x] end\n"
+	"  end\n"
+	"  return r\n"
+	"end\n"
+	"local function hset(k, f)\n"
+	"  for j = 1, #f, 2000 do call('HSET', k, unpack(f, j, math.min(j + 1999, #f))) end\n"
 	"end\n"
 	"local out, zk = {}, {}\n"
 	"while i <= #ARGV do\n"
 	"  local w, nk, hits = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 8])\n"
 	"  local k, zkey = p .. 'net:' .. w .. ':' .. nk, p .. 'nets:' .. w\n"
-	"  local tot = tonumber(redis.call('ZINCRBY', zkey, hits, nk))\n"
-	"  if tot == hits then\n"
-	"    redis.call('HSET', k, 'network', ARGV[i + 2], 'netkey', nk, 'window', w, 'netname', ARGV[i + 3],\n"
-	"      'org', ARGV[i + 4], 'country', ARGV[i + 5], 'abuse', ARGV[i + 6], 'owned', ARGV[i + 7],\n"
-	"      'first', ARGV[i + 9])\n"
-	"    redis.call('EXPIRE', k, ttl)\n"
-	"    if not zk[w] then zk[w] = true; redis.call('EXPIRE', zkey, ttl) end\n"
+	"  local tot = tonumber(call('ZINCRBY', zkey, hits, nk))\n"
+	"  local new = tot == hits\n"
+	"  local set = {'hits', tot}\n"
+	"  if new then\n"
+	"    for x, f in ipairs({'network', 'netname', 'org', 'country', 'abuse', 'owned'}) do\n"
+	"      set[#set + 1] = f; set[#set + 1] = ARGV[i + 1 + x] end\n"
+	"    set[#set + 1] = 'netkey'; set[#set + 1] = nk\n"
+	"    set[#set + 1] = 'window'; set[#set + 1] = w\n"
+	"    set[#set + 1] = 'first'; set[#set + 1] = ARGV[i + 9]\n"
 	"  end\n"
-	"  local set = {'HSET', k, 'hits', tot}\n"
+	/* the fields the block adds to, and where each one's count is in ARGV */
 	"  local na = tonumber(ARGV[i + 10])\n"
-	"  i = i + 11\n"
+	"  local f, at, isaddr = {}, {}, {}\n"
+	"  local j = i + 11\n"
 	"  for _ = 1, na do\n"
-	"    local a, ah = ARGV[i], ARGV[i + 1]\n"
-	"    if redis.call('HINCRBY', k, 'a:' .. a, ah) == tonumber(ah) then\n"
-	"      set[#set + 1] = 'd:' .. a; set[#set + 1] = ARGV[i + 2] end\n"
-	"    set[#set + 1] = 'l:' .. a; set[#set + 1] = ARGV[i + 3]\n"
-	"    i = i + 4\n"
+	"    f[#f + 1] = 'a:' .. ARGV[j]; at[#f] = j + 1; isaddr[#f] = j\n"
+	"    j = j + 4\n"
 	"  end\n"
-	"  redis.call(unpack(set))\n"
 	"  for _, tag in ipairs({'h:', 'L:'}) do\n"
-	"    local n = tonumber(ARGV[i])\n"
-	"    i = i + 1\n"
-	"    for _ = 1, n do redis.call('HINCRBY', k, tag .. ARGV[i], ARGV[i + 1]); i = i + 2 end\n"
+	"    local n = tonumber(ARGV[j])\n"
+	"    j = j + 1\n"
+	"    for _ = 1, n do f[#f + 1] = tag .. ARGV[j]; at[#f] = j + 1; j = j + 2 end\n"
 	"  end\n"
+	"  local old = {}\n"
+	"  if not new and #f > 0 then old = hmget(k, f) end\n"
+	"  for x = 1, #f do\n"
+	"    local o = old[x]\n"
+	"    local a = isaddr[x]\n"
+	"    set[#set + 1] = f[x]; set[#set + 1] = (o and tonumber(o) or 0) + tonumber(ARGV[at[x]])\n"
+	"    if a then\n"
+	"      local ad = ARGV[a]\n"
+	"      if not o then set[#set + 1] = 'd:' .. ad; set[#set + 1] = ARGV[a + 2] end\n"
+	"      set[#set + 1] = 'l:' .. ad; set[#set + 1] = ARGV[a + 3]\n"
+	"    end\n"
+	"  end\n"
+	"  hset(k, set)\n"
+	"  if new then\n"
+	"    call('EXPIRE', k, ttl)\n"
+	"    if not zk[w] then zk[w] = true; call('EXPIRE', zkey, ttl) end\n"
+	"  end\n"
+	"  i = j\n"
 	"  if tot >= minh and tot - hits < minh then out[#out + 1] = w; out[#out + 1] = nk end\n"
 	"end\n"
 	"return out\n";
