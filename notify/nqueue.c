@@ -598,8 +598,7 @@ static void load_details(struct nagg_addr *a, const char *v)
 	char *ev = xstrndup(t1 + 1, (size_t)(t2 - t1 - 1));
 	nagg_evidence_merge(a, ev);
 	free(ev);
-	if (str_copy(a->helo, t2 + 1, sizeof(a->helo)) != 0)
-		a->helo[0] = '\0';
+	nagg_addr_set_helo(a, t2 + 1);
 }
 
 /* One field of a network hash into net (fields of one address may come in any order). */
@@ -608,9 +607,9 @@ static void load_field(struct net_agg *net, const char *k, const char *v)
 	if (k[0] != '\0' && k[1] == ':') {
 		if (k[0] == 'h' || k[0] == 'L') {
 			if (k[0] == 'h')
-				nagg_count_add(net->hosts, &net->n_hosts, k + 2, atoll(v));
+				nagg_count_add(&net->hosts, &net->n_hosts, k + 2, atoll(v));
 			else
-				nagg_count_add(net->lists, &net->n_lists, k + 2, atoll(v));
+				nagg_count_add(&net->lists, &net->n_lists, k + 2, atoll(v));
 			return;
 		}
 		struct nagg_addr *a = nagg_addr_get(net, k + 2);
