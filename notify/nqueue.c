@@ -415,28 +415,56 @@ struct resp {
 	size_t n;
 };
 
-static void resp_str(struct resp *r, const char *s)
+/* v in decimal at the end of num[24]: its first digit (printf costs more
+ * than the rest of the commit's writing, twenty numbers per network). */
+static char *dec(char num[24], long long v)
 {
-	size_t len = strlen(s);
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+	char *p = num + 23;
 
-	buf_printf(&r->body, "$%zu\r\n", len);
+	*p = '\0';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	return p;
+}
+
+static void resp_bulk(struct resp *r, const char *s, size_t len)
+{
+	char num[24];
+	const char *l = dec(num, (long long)len);
+
+	buf_reserve(&r->body, len + 32);
+	buf_append(&r->body, "$", 1);
+	buf_append(&r->body, l, (size_t)(num + 23 - l));
+	buf_append(&r->body, "\r\n", 2);
 	buf_append(&r->body, s, len);
 	buf_append(&r->body, "\r\n", 2);
 	r->n++;
 }
 
+static void resp_str(struct resp *r, const char *s)
+{
+	resp_bulk(r, s, strlen(s));
+}
+
 static void resp_ll(struct resp *r, long long v)
 {
 	char num[24];
+	const char *d = dec(num, v);
 
-	snprintf(num, sizeof(num), "%lld", v);
-	resp_str(r, num);
+	resp_bulk(r, d, (size_t)(num + 23 - d));
 }
 
 /* The ARGV of the commit script: see its text. */
 static void commit_args(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids,
 			long long min_hits, struct resp *a)
 {
+	struct buf details_buf = BUF_INIT, *details = &details_buf;
+
 	resp_str(a, "EVAL");
 	resp_str(a, commit_script);
 	resp_str(a, "0");
@@ -464,12 +492,16 @@ static void commit_args(nqueue_t *q, const nagg_t *batch, char *const *ids, size
 		resp_ll(a, (long long)net->n_addrs);
 		for (size_t j = 0; j < net->n_addrs; j++) {
 			const struct nagg_addr *ad = &net->addrs[j];
-			struct buf d = BUF_INIT;
+			char num[24];
 			resp_str(a, ad->addr);
 			resp_ll(a, ad->hits);
-			buf_printf(&d, "%lld\t%s\t%s", ad->first, ad->evidence, ad->helo);
-			resp_str(a, buf_cstr(&d));
-			buf_free(&d);
+			buf_reset(details);
+			buf_puts(details, dec(num, ad->first));
+			buf_putc(details, '\t');
+			buf_puts(details, ad->evidence);
+			buf_putc(details, '\t');
+			buf_puts(details, ad->helo);
+			resp_bulk(a, details->data, details->len);
 			resp_ll(a, ad->last);
 		}
 		resp_ll(a, (long long)net->n_hosts);
@@ -483,6 +515,7 @@ static void commit_args(nqueue_t *q, const nagg_t *batch, char *const *ids, size
 			resp_ll(a, net->lists[j].n);
 		}
 	}
+	buf_free(details);
 }
 
 /* Hand window, netkey pairs of a flat array reply to cb. */
