@@ -72,6 +72,7 @@ notify_rate = 1000000
 notify_template = $SRC/conf/notice.txt
 notify_transport = outbox:$2
 notify_state_dir = $DIR/state
+allow_root = yes
 CONF
 }
 
@@ -88,7 +89,7 @@ conf b: "$DIR/out1" >"$DIR/one.conf"
 LOAD0=$(cut -d" " -f1-3 /proc/loadavg)
 c0=$(redis_cpu)
 /usr/bin/time -f "wall %e s, notifier CPU %U s user + %S s sys, peak RSS %M KB" "$NOTIFY" -c "$DIR/one.conf" \
-	--once --consumer one 2>"$DIR/one.err"
+	--once --consumer one 2>"$DIR/one.err" || { tail -5 "$DIR/one.err"; exit 1; }
 c1=$(redis_cpu)
 grep -E "owners:|events=|wall" "$DIR/one.err" | sed 's/^.*info: //'
 echo "redis-server CPU during the pass: $(echo "$c1 - $c0" | bc) s; load average before: $LOAD0"

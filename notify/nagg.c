@@ -86,6 +86,23 @@ static void sindex_free(struct sindex *x)
 	memset(x, 0, sizeof(*x));
 }
 
+/* What a row's evidence and helo point to until they hold text: rows
+ * cost no allocation for an empty string, and free() skips it. */
+static char empty[1];
+
+static void str_drop(char *s)
+{
+	if (s != empty)
+		free(s);
+}
+
+/* Replace *dst (a row's string) by a copy of src. */
+static void str_set(char **dst, const char *src)
+{
+	str_drop(*dst);
+	*dst = *src ? xstrdup(src) : empty;
+}
+
 nagg_t *nagg_new(void)
 {
 	return xcalloc(1, sizeof(struct nagg));
@@ -99,11 +116,17 @@ static void net_free(struct net_agg *net)
 	free(net->org);
 	free(net->country);
 	free(net->abuse);
+	for (size_t i = 0; i < net->n_addrs; i++) {
+		str_drop(net->addrs[i].evidence);
+		str_drop(net->addrs[i].helo);
+	}
 	free(net->addrs);
 	for (size_t i = 0; i < net->n_hosts; i++)
 		free(net->hosts[i].name);
 	for (size_t i = 0; i < net->n_lists; i++)
 		free(net->lists[i].name);
+	free(net->hosts);
+	free(net->lists);
 	if (net->index != NULL) {
 		sindex_free(net->index);
 		free(net->index);
@@ -203,6 +226,8 @@ struct nagg_addr *nagg_addr_get(struct net_agg *net, const char *addr)
 	}
 	struct nagg_addr *a = &net->addrs[net->n_addrs++];
 	memset(a, 0, sizeof(*a));
+	a->evidence = empty;
+	a->helo = empty;
 	if (str_copy(a->addr, addr, sizeof(a->addr)) != 0)
 		a->addr[0] = '\0';
 	if (net->index != NULL) {
@@ -215,18 +240,37 @@ struct nagg_addr *nagg_addr_get(struct net_agg *net, const char *addr)
 	return a;
 }
 
-void nagg_count_add(struct nagg_count *counts, size_t *n, const char *name, long long by)
+/* The array holds a power of two of entries, at least 2: it grows when n reaches one. */
+void nagg_count_add(struct nagg_count **counts, size_t *n, const char *name, long long by)
 {
 	for (size_t i = 0; i < *n; i++) {
-		if (strcmp(counts[i].name, name) == 0) {
-			counts[i].n += by;
+		if (strcmp((*counts)[i].name, name) == 0) {
+			(*counts)[i].n += by;
 			return;
 		}
 	}
-	if (*n < NAGG_COUNTS_MAX) {
-		counts[*n].name = xstrdup(name);
-		counts[(*n)++].n = by;
-	}
+	if (*n >= NAGG_COUNTS_MAX)
+		return;
+	if (*n == 0 || (*n >= 2 && (*n & (*n - 1)) == 0))
+		*counts = xreallocarray(*counts, *n ? *n * 2 : 2, sizeof(**counts));
+	(*counts)[*n].name = xstrdup(name);
+	(*counts)[(*n)++].n = by;
+}
+
+void nagg_addr_set_helo(struct nagg_addr *a, const char *helo)
+{
+	if (a->helo != NULL && strcmp(a->helo, helo) == 0)
+		return;
+	str_set(&a->helo, strlen(helo) <= REPORT_NAME_MAX ? helo : "");
+}
+
+void nagg_addr_copy(struct nagg_addr *a, const struct nagg_addr *from)
+{
+	a->hits = from->hits;
+	a->first = from->first;
+	a->last = from->last;
+	str_set(&a->evidence, from->evidence);
+	str_set(&a->helo, from->helo);
 }
 
 /* The length of a token's "list=code" key: up to its ';' (the text). */
@@ -237,35 +281,44 @@ static size_t token_key(const char *t, size_t len)
 	return semi ? (size_t)(semi - t) : len;
 }
 
+/* The merge works on a copy of the evidence in a fixed array (the bound
+ * it keeps); the row gets a new string only when a token was added. */
 void nagg_evidence_merge(struct nagg_addr *a, const char *text)
 {
+	char evidence[NAGG_EVIDENCE_MAX];
 	const char *s = text;
+	bool added = false;
 
+	if (str_copy(evidence, a->evidence ? a->evidence : "", sizeof(evidence)) != 0)
+		evidence[0] = '\0';
 	while (*s) {
 		size_t len = strcspn(s, " ");
 		size_t klen = token_key(s, len);
 		if (len > 0) {
 			bool have = false;
-			for (const char *e = a->evidence; *e;) {
+			for (const char *e = evidence; *e;) {
 				size_t elen = strcspn(e, " ");
 				if (token_key(e, elen) == klen && memcmp(e, s, klen) == 0)
 					have = true;
 				e += elen;
 				e += *e == ' ';
 			}
-			size_t used = strlen(a->evidence);
-			if (!have && used + len + 2 > sizeof(a->evidence))
+			size_t used = strlen(evidence);
+			if (!have && used + len + 2 > sizeof(evidence))
 				len = klen;	/* no room for the text: the list and its code */
-			if (!have && used + len + 2 <= sizeof(a->evidence)) {
+			if (!have && used + len + 2 <= sizeof(evidence)) {
 				if (used > 0)
-					a->evidence[used++] = ' ';
-				memcpy(a->evidence + used, s, len);
-				a->evidence[used + len] = '\0';
+					evidence[used++] = ' ';
+				memcpy(evidence + used, s, len);
+				evidence[used + len] = '\0';
+				added = true;
 			}
 		}
 		s += strcspn(s, " ");
 		s += *s == ' ';
 	}
+	if (added)
+		str_set(&a->evidence, evidence);
 }
 
 /* Append a TXT text as one evidence token tail: ';' and the text with
@@ -301,19 +354,19 @@ struct net_agg *nagg_add(nagg_t *n, long long window, const struct nagg_owner *o
 		a->first = ev->time;
 	if (ev->time > a->last)
 		a->last = ev->time;
-	if (ev->helo[0] != '\0' && str_copy(a->helo, ev->helo, sizeof(a->helo)) != 0)
-		a->helo[0] = '\0';
+	if (ev->helo[0] != '\0')
+		nagg_addr_set_helo(a, ev->helo);
 	for (size_t i = 0; i < ev->n_lists; i++) {
 		uint32_t c = ev->lists[i].code;
 		buf_printf(&evidence, "%s%s=%u.%u.%u.%u", i ? " " : "", ev->lists[i].name, c >> 24,
 			   (c >> 16) & 255, (c >> 8) & 255, c & 255);
 		evidence_text(&evidence, ev->lists[i].text);
-		nagg_count_add(net->lists, &net->n_lists, ev->lists[i].name, 1);
+		nagg_count_add(&net->lists, &net->n_lists, ev->lists[i].name, 1);
 	}
 	nagg_evidence_merge(a, buf_cstr(&evidence));
 	buf_free(&evidence);
 	if (ev->host[0] != '\0')
-		nagg_count_add(net->hosts, &net->n_hosts, ev->host, 1);
+		nagg_count_add(&net->hosts, &net->n_hosts, ev->host, 1);
 	net->hits++;
 	if (net->first == 0 || ev->time < net->first)
 		net->first = ev->time;
@@ -330,4 +383,13 @@ size_t nagg_count(const nagg_t *n)
 struct net_agg *nagg_at(const nagg_t *n, size_t i)
 {
 	return n->nets[i];
+}
+
+size_t nagg_rows(const nagg_t *n)
+{
+	size_t rows = n->n;
+
+	for (size_t i = 0; i < n->n; i++)
+		rows += n->nets[i]->n_addrs;
+	return rows;
 }

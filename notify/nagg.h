@@ -32,9 +32,13 @@ struct nagg_addr {
 	long long hits, first, last;
 	/* "bl1.test=127.0.0.2 bl2.test=127.0.0.3;Listed%20as%20open%20proxy":
 	 * list=code tokens, each with ";" and its TXT text percent-encoded
-	 * when the list gave one and it fits */
-	char evidence[NAGG_EVIDENCE_MAX];
-	char helo[REPORT_NAME_MAX + 1];		/* the last HELO name seen */
+	 * when the list gave one and it fits (at most NAGG_EVIDENCE_MAX - 1
+	 * bytes).  Both strings are owned by the row and never NULL in a row
+	 * from nagg_addr_get(); they are heap strings sized to their text (a
+	 * batch may hold a hundred thousand rows: fixed arrays made each one
+	 * 830 bytes).  Change them only with the functions below. */
+	char *evidence;
+	char *helo;		/* the last HELO name seen */
 };
 
 struct nagg_count {
@@ -50,7 +54,8 @@ struct net_agg {
 	long long hits, first, last;
 	struct nagg_addr *addrs;
 	size_t n_addrs;
-	struct nagg_count hosts[NAGG_COUNTS_MAX], lists[NAGG_COUNTS_MAX];
+	/* up to NAGG_COUNTS_MAX each, grown by nagg_count_add() */
+	struct nagg_count *hosts, *lists;
 	size_t n_hosts, n_lists;
 	/* private */
 	size_t cap_addrs;
@@ -79,13 +84,20 @@ struct net_agg *nagg_add(nagg_t *n, long long window, const struct nagg_owner *o
  */
 struct net_agg *nagg_get(nagg_t *n, long long window, const struct nagg_owner *owner);
 struct nagg_addr *nagg_addr_get(struct net_agg *net, const char *addr);
-void nagg_count_add(struct nagg_count *counts, size_t *n, const char *name, long long by);
+/* Add by to name's count in *counts (n of them; the array grows). */
+void nagg_count_add(struct nagg_count **counts, size_t *n, const char *name, long long by);
+/* Set the address's HELO name ("" when longer than a HELO name can be). */
+void nagg_addr_set_helo(struct nagg_addr *a, const char *helo);
+/* Copy from's counts, times, HELO and evidence into a (its address stays). */
+void nagg_addr_copy(struct nagg_addr *a, const struct nagg_addr *from);
 /* Add the tokens of text whose "list=code" is not yet in the address's
  * evidence (a token without its text when the whole one does not fit). */
 void nagg_evidence_merge(struct nagg_addr *a, const char *text);
 
 /* Networks held, and the i-th (0 <= i < count), in insertion order. */
 size_t nagg_count(const nagg_t *n);
+/* Networks plus address rows held: the size of a commit. */
+size_t nagg_rows(const nagg_t *n);
 struct net_agg *nagg_at(const nagg_t *n, size_t i);
 /* The network under window and netkey, or NULL. */
 struct net_agg *nagg_find(const nagg_t *n, long long window, const char *netkey);

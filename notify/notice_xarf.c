@@ -144,7 +144,7 @@ static void evidence(struct buf *out, const struct net_agg *net)
 void notice_xarf(const struct net_agg *net, const struct notice_opts *o, struct buf *out)
 {
 	long top = notice_top(net);
-	static const struct nagg_addr none = { .addr = "" };
+	static const struct nagg_addr none = { .addr = "", .evidence = (char *)"", .helo = (char *)"" };
 	const struct nagg_addr *a = top >= 0 ? &net->addrs[top] : &none;
 	char uuid[37];
 

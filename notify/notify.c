@@ -429,6 +429,30 @@ static long one_batch_read(struct run *r, int block_ms)
 }
 
 /*
+ * More new entries into r->cur while the last read was full (the stream
+ * has more) and the batch is small enough (NOTIFY_COMMIT_ROWS,
+ * NOTIFY_COMMIT_MAX).  last: the size of the read before.  Entries added.
+ * A failed read ends the filling: what is read is committed.
+ */
+static long fill_batch(struct run *r, long last)
+{
+	long added = 0;
+
+	while (!r->n->stop && last == (long)NOTIFY_BATCH && r->cur->n_ids + NOTIFY_BATCH <= NOTIFY_COMMIT_MAX &&
+	       nagg_rows(r->cur->nagg) < NOTIFY_COMMIT_ROWS) {
+		char *err = NULL;
+		last = nqueue_read(r->q, NQUEUE_NEW, NOTIFY_BATCH, 0, on_entry, r, &err);
+		if (last < 0) {
+			log_warning("%s", err);
+			free(err);
+			break;
+		}
+		added += last;
+	}
+	return added;
+}
+
+/*
  * New entries, batch after batch, each batch's commit overlapped with the
  * reading and counting of the next (nqueue_commit_ahead).  Entries
  * committed, or -1.  A batch read ahead and not committed (stop, or a
@@ -441,6 +465,7 @@ static long new_batches(struct run *r, int block_ms)
 
 	long got = one_batch_read(r, block_ms);
 	while (got > 0) {
+		got += fill_batch(r, got);
 		struct batchbuf *b = r->cur;
 		char *err = NULL;
 		long ahead = 0;
@@ -485,7 +510,7 @@ static int run_redis(struct notifier *n)
 
 	for (int i = 0; i < 2; i++) {
 		r.bufs[i].nagg = nagg_new();
-		r.bufs[i].ids = xcalloc(NOTIFY_BATCH, sizeof(char *));
+		r.bufs[i].ids = xcalloc(NOTIFY_COMMIT_MAX, sizeof(char *));
 	}
 	r.cur = &r.bufs[0];
 	int status = 0;

@@ -19,8 +19,20 @@
 #include "owners.h"
 #include "report.h"
 
-/* Events read and committed in one step. */
+/* Events read in one step. */
 #define NOTIFY_BATCH 1000u
+/*
+ * Reads go into one commit while the stream has more and the batch holds
+ * at most NOTIFY_COMMIT_ROWS networks and addresses: a commit's work in
+ * Redis (which blocks every other client while the script runs) grows
+ * with those, not with events, so events that concentrate on a few
+ * networks are merged many to one row and one commit, and a batch of
+ * scattered ones is committed as soon as it is as large as one read of
+ * NOTIFY_BATCH can make it.  NOTIFY_COMMIT_MAX bounds the events (ids to
+ * acknowledge) of one commit.
+ */
+#define NOTIFY_COMMIT_ROWS 1000u
+#define NOTIFY_COMMIT_MAX 20000u
 /* How long relayguard-notify waits for new events in one read (daemon). */
 #define NOTIFY_BLOCK_MS 1000
 /* Seconds between full scans for networks over the threshold (daemon). */

@@ -28,59 +28,91 @@
  * notifier took and committed them), nothing is counted twice.
  *
  * Every redis.call() costs a few microseconds inside Redis, and this runs
- * once per event and network: the script makes as few as it can.
+ * once per network of the batch: the script makes three per network,
+ * however many addresses, hosts and lists it brings.
  *   - ZINCRBY on the window's zset gives the new total; a total equal to
- *     the block's hits means the network is new in this window (its facts
- *     are written and the keys get their TTL).
- *   - An address costs one HINCRBY (a:); the result tells whether it is
- *     its first sighting, whose details (d: "first TAB evidence TAB helo")
- *     are then written.  Its last sighting (l:), the details and the
- *     network's total (hits) go out in ONE HSET per network.
- *   - h: and L: counts are one HINCRBY each.
+ *     the block's hits means the network is new in this window: nothing
+ *     to read, its facts are written and the keys get their TTL.
+ *   - Otherwise ONE HMGET reads the counts the block adds to (a: per
+ *     address, h: per host, L: per list); an address without a: is seen
+ *     for the first time, and its details (d: "first TAB evidence TAB
+ *     helo") are written.
+ *   - ONE HSET writes the new counts, the last sightings (l:), the
+ *     details and the network's total (hits).
+ * Lua sums the counts: the script runs alone in Redis, so read, add and
+ * write are as atomic as HINCRBY.  HMGET and HSET go out 2,000 arguments
+ * at a time (Lua's unpack() has a stack limit).
  * The network's "last" is the latest l: of its addresses (nqueue_load_net).
  */
 static const char commit_script[] =
 	"local p, stream, group = ARGV[1], ARGV[2], ARGV[3]\n"
 	"local ttl, minh, nids = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])\n"
+	"local unpack, call, tonumber = unpack, redis.call, tonumber\n"
 	"local i = 7\n"
 	"if nids > 0 then\n"
 	"  local acked, last = 0, i + nids - 1\n"
-	/* XACK 4000 ids at a time: Lua's unpack() has a stack limit */
 	"  for j = i, last, 4000 do\n"
-	"    acked = acked + redis.call('XACK', stream, group, unpack(ARGV, j, math.min(j + 3999, last)))\n"
+	"    acked = acked + call('XACK', stream, group, unpack(ARGV, j, math.min(j + 3999, last)))\n"
 	"  end\n"
 	"  i = i + nids\n"
 	"  if acked == 0 then return {} end\n"
 	"end\n"
+	"local function hmget(k, f)\n"
+	"  if #f <= 2000 then return call('HMGET', k, unpack(f)) end\n"
+	"  local r = {}\n"
+	"  for j = 1, #f, 2000 do\n"
+	"    local part = call('HMGET', k, unpack(f, j, math.min(j + 1999, #f)))\n"
+	"    for x = 1, #part do r[#r + 1] = part[x] end\n"
+	"  end\n"
+	"  return r\n"
+	"end\n"
+	"local function hset(k, f)\n"
+	"  for j = 1, #f, 2000 do call('HSET', k, unpack(f, j, math.min(j + 1999, #f))) end\n"
+	"end\n"
+	"local facts, tags = {'network', 'netname', 'org', 'country', 'abuse', 'owned'}, {'h:', 'L:'}\n"
 	"local out, zk = {}, {}\n"
 	"while i <= #ARGV do\n"
-	"  local w, nk, hits = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 8])\n"
+	"  local w, nk, hits = ARGV[i], ARGV[i + 1], ARGV[i + 8]\n"
 	"  local k, zkey = p .. 'net:' .. w .. ':' .. nk, p .. 'nets:' .. w\n"
-	"  local tot = tonumber(redis.call('ZINCRBY', zkey, hits, nk))\n"
-	"  if tot == hits then\n"
-	"    redis.call('HSET', k, 'network', ARGV[i + 2], 'netkey', nk, 'window', w, 'netname', ARGV[i + 3],\n"
-	"      'org', ARGV[i + 4], 'country', ARGV[i + 5], 'abuse', ARGV[i + 6], 'owned', ARGV[i + 7],\n"
-	"      'first', ARGV[i + 9])\n"
-	"    redis.call('EXPIRE', k, ttl)\n"
-	"    if not zk[w] then zk[w] = true; redis.call('EXPIRE', zkey, ttl) end\n"
+	"  local tots = call('ZINCRBY', zkey, hits, nk)\n"
+	"  local tot, nhits = tonumber(tots), tonumber(hits)\n"
+	"  local new = tot == nhits\n"
+	"  local set = {'hits', tots}\n"
+	"  if new then\n"
+	"    for x = 1, 6 do set[#set + 1] = facts[x]; set[#set + 1] = ARGV[i + 1 + x] end\n"
+	"    set[#set + 1] = 'netkey'; set[#set + 1] = nk\n"
+	"    set[#set + 1] = 'window'; set[#set + 1] = w\n"
+	"    set[#set + 1] = 'first'; set[#set + 1] = ARGV[i + 9]\n"
 	"  end\n"
-	"  local set = {'HSET', k, 'hits', tot}\n"
+	/* f: the fields the block adds to; at: where each one's count is in ARGV */
 	"  local na = tonumber(ARGV[i + 10])\n"
-	"  i = i + 11\n"
-	"  for _ = 1, na do\n"
-	"    local a, ah = ARGV[i], ARGV[i + 1]\n"
-	"    if redis.call('HINCRBY', k, 'a:' .. a, ah) == tonumber(ah) then\n"
-	"      set[#set + 1] = 'd:' .. a; set[#set + 1] = ARGV[i + 2] end\n"
-	"    set[#set + 1] = 'l:' .. a; set[#set + 1] = ARGV[i + 3]\n"
-	"    i = i + 4\n"
+	"  local f, at = {}, {}\n"
+	"  local j = i + 11\n"
+	"  for x = 1, na do f[x] = 'a:' .. ARGV[j]; at[x] = j + 1; j = j + 4 end\n"
+	"  for _, tag in ipairs(tags) do\n"
+	"    local n = tonumber(ARGV[j])\n"
+	"    j = j + 1\n"
+	"    for _ = 1, n do f[#f + 1] = tag .. ARGV[j]; at[#f] = j + 1; j = j + 2 end\n"
 	"  end\n"
-	"  redis.call(unpack(set))\n"
-	"  for _, tag in ipairs({'h:', 'L:'}) do\n"
-	"    local n = tonumber(ARGV[i])\n"
-	"    i = i + 1\n"
-	"    for _ = 1, n do redis.call('HINCRBY', k, tag .. ARGV[i], ARGV[i + 1]); i = i + 2 end\n"
+	"  local old = {}\n"
+	"  if not new and #f > 0 then old = hmget(k, f) end\n"
+	/* a count not there yet is the block's own, passed on as it came */
+	"  for x = 1, #f do\n"
+	"    local o, by = old[x], ARGV[at[x]]\n"
+	"    set[#set + 1] = f[x]; set[#set + 1] = o and tonumber(o) + tonumber(by) or by\n"
+	"    if x <= na then\n"
+	"      local ad = ARGV[at[x] - 1]\n"
+	"      if not o then set[#set + 1] = 'd:' .. ad; set[#set + 1] = ARGV[at[x] + 1] end\n"
+	"      set[#set + 1] = 'l:' .. ad; set[#set + 1] = ARGV[at[x] + 2]\n"
+	"    end\n"
 	"  end\n"
-	"  if tot >= minh and tot - hits < minh then out[#out + 1] = w; out[#out + 1] = nk end\n"
+	"  hset(k, set)\n"
+	"  if new then\n"
+	"    call('EXPIRE', k, ttl)\n"
+	"    if not zk[w] then zk[w] = true; call('EXPIRE', zkey, ttl) end\n"
+	"  end\n"
+	"  i = j\n"
+	"  if tot >= minh and tot - nhits < minh then out[#out + 1] = w; out[#out + 1] = nk end\n"
 	"end\n"
 	"return out\n";
 
@@ -400,28 +432,56 @@ struct resp {
 	size_t n;
 };
 
-static void resp_str(struct resp *r, const char *s)
+/* v in decimal at the end of num[24]: its first digit (printf costs more
+ * than the rest of the commit's writing, twenty numbers per network). */
+static char *dec(char num[24], long long v)
 {
-	size_t len = strlen(s);
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+	char *p = num + 23;
 
-	buf_printf(&r->body, "$%zu\r\n", len);
+	*p = '\0';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	return p;
+}
+
+static void resp_bulk(struct resp *r, const char *s, size_t len)
+{
+	char num[24];
+	const char *l = dec(num, (long long)len);
+
+	buf_reserve(&r->body, len + 32);
+	buf_append(&r->body, "$", 1);
+	buf_append(&r->body, l, (size_t)(num + 23 - l));
+	buf_append(&r->body, "\r\n", 2);
 	buf_append(&r->body, s, len);
 	buf_append(&r->body, "\r\n", 2);
 	r->n++;
 }
 
+static void resp_str(struct resp *r, const char *s)
+{
+	resp_bulk(r, s, strlen(s));
+}
+
 static void resp_ll(struct resp *r, long long v)
 {
 	char num[24];
+	const char *d = dec(num, v);
 
-	snprintf(num, sizeof(num), "%lld", v);
-	resp_str(r, num);
+	resp_bulk(r, d, (size_t)(num + 23 - d));
 }
 
 /* The ARGV of the commit script: see its text. */
 static void commit_args(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids,
 			long long min_hits, struct resp *a)
 {
+	struct buf details_buf = BUF_INIT, *details = &details_buf;
+
 	resp_str(a, "EVAL");
 	resp_str(a, commit_script);
 	resp_str(a, "1");
@@ -450,12 +510,16 @@ static void commit_args(nqueue_t *q, const nagg_t *batch, char *const *ids, size
 		resp_ll(a, (long long)net->n_addrs);
 		for (size_t j = 0; j < net->n_addrs; j++) {
 			const struct nagg_addr *ad = &net->addrs[j];
-			struct buf d = BUF_INIT;
+			char num[24];
 			resp_str(a, ad->addr);
 			resp_ll(a, ad->hits);
-			buf_printf(&d, "%lld\t%s\t%s", ad->first, ad->evidence, ad->helo);
-			resp_str(a, buf_cstr(&d));
-			buf_free(&d);
+			buf_reset(details);
+			buf_puts(details, dec(num, ad->first));
+			buf_putc(details, '\t');
+			buf_puts(details, ad->evidence);
+			buf_putc(details, '\t');
+			buf_puts(details, ad->helo);
+			resp_bulk(a, details->data, details->len);
 			resp_ll(a, ad->last);
 		}
 		resp_ll(a, (long long)net->n_hosts);
@@ -469,6 +533,7 @@ static void commit_args(nqueue_t *q, const nagg_t *batch, char *const *ids, size
 			resp_ll(a, net->lists[j].n);
 		}
 	}
+	buf_free(details);
 }
 
 /* Hand window, netkey pairs of a flat array reply to cb. */
@@ -582,8 +647,7 @@ static void load_details(struct nagg_addr *a, const char *v)
 	char *ev = xstrndup(t1 + 1, (size_t)(t2 - t1 - 1));
 	nagg_evidence_merge(a, ev);
 	free(ev);
-	if (str_copy(a->helo, t2 + 1, sizeof(a->helo)) != 0)
-		a->helo[0] = '\0';
+	nagg_addr_set_helo(a, t2 + 1);
 }
 
 /* One field of a network hash into net (fields of one address may come in any order). */
@@ -592,9 +656,9 @@ static void load_field(struct net_agg *net, const char *k, const char *v)
 	if (k[0] != '\0' && k[1] == ':') {
 		if (k[0] == 'h' || k[0] == 'L') {
 			if (k[0] == 'h')
-				nagg_count_add(net->hosts, &net->n_hosts, k + 2, atoll(v));
+				nagg_count_add(&net->hosts, &net->n_hosts, k + 2, atoll(v));
 			else
-				nagg_count_add(net->lists, &net->n_lists, k + 2, atoll(v));
+				nagg_count_add(&net->lists, &net->n_lists, k + 2, atoll(v));
 			return;
 		}
 		struct nagg_addr *a = nagg_addr_get(net, k + 2);

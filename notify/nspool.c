@@ -222,14 +222,13 @@ static void state_line(struct state *st, char *line, struct net_agg **cur)
 		a->hits = atoll(f[2]);
 		a->first = atoll(f[3]);
 		a->last = atoll(f[4]);
-		if (str_copy(a->helo, f[5], sizeof(a->helo)) != 0)
-			a->helo[0] = '\0';
+		nagg_addr_set_helo(a, f[5]);
 		nagg_evidence_merge(a, f[6]);
 	} else if ((strcmp(f[0], "host") == 0 || strcmp(f[0], "list") == 0) && n == 3 && *cur != NULL) {
 		if (f[0][0] == 'h')
-			nagg_count_add((*cur)->hosts, &(*cur)->n_hosts, f[1], atoll(f[2]));
+			nagg_count_add(&(*cur)->hosts, &(*cur)->n_hosts, f[1], atoll(f[2]));
 		else
-			nagg_count_add((*cur)->lists, &(*cur)->n_lists, f[1], atoll(f[2]));
+			nagg_count_add(&(*cur)->lists, &(*cur)->n_lists, f[1], atoll(f[2]));
 	} else if (n == 3 && (strcmp(f[0], "told") == 0 || strcmp(f[0], "sent") == 0 || strcmp(f[0], "rate") == 0)) {
 		kv_set(f[0][0] == 't' ? &st->told : f[0][0] == 's' ? &st->sent : &st->rate, f[1], atoll(f[2]));
 	} else if (n == 3 && strcmp(f[0], "untold") == 0) {
@@ -432,11 +431,11 @@ static void prune(struct round *r)
 		c->first = net->first;
 		c->last = net->last;
 		for (size_t j = 0; j < net->n_addrs; j++)
-			*nagg_addr_get(c, net->addrs[j].addr) = net->addrs[j];
+			nagg_addr_copy(nagg_addr_get(c, net->addrs[j].addr), &net->addrs[j]);
 		for (size_t j = 0; j < net->n_hosts; j++)
-			nagg_count_add(c->hosts, &c->n_hosts, net->hosts[j].name, net->hosts[j].n);
+			nagg_count_add(&c->hosts, &c->n_hosts, net->hosts[j].name, net->hosts[j].n);
 		for (size_t j = 0; j < net->n_lists; j++)
-			nagg_count_add(c->lists, &c->n_lists, net->lists[j].name, net->lists[j].n);
+			nagg_count_add(&c->lists, &c->n_lists, net->lists[j].name, net->lists[j].n);
 	}
 	nagg_free(&r->st->nets);
 	r->st->nets = keep;

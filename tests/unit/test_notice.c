@@ -67,24 +67,28 @@ static void test_nagg(nagg_t *n)
 	is_str(net->addrs[0].evidence, "bl.test=127.0.0.2", "evidence once, not twice");
 	ok(nagg_find(n, 19675, "192.0.2.0-192.0.2.255") == net, "found by window and netkey");
 	ok(nagg_find(n, 19676, "192.0.2.0-192.0.2.255") == NULL, "not in another window");
-	struct nagg_addr a = { .evidence = "x=1" };
-	nagg_evidence_merge(&a, "y=2 x=1 z=3");
-	is_str(a.evidence, "x=1 y=2 z=3", "evidence merges as a set");
-	nagg_evidence_merge(&a, "x=1;other%20text w=4;a%20text");
-	is_str(a.evidence, "x=1 y=2 z=3 w=4;a%20text", "a list=code already there is not added again, text or not");
+	nagg_t *other = nagg_new();	/* a row of its own: net is rendered below */
+	struct nagg_addr *a = nagg_addr_get(nagg_get(other, 1, &o), "192.0.2.77");
+	is_str(a->evidence, "", "a new row: no evidence");
+	nagg_evidence_merge(a, "x=1");
+	nagg_evidence_merge(a, "y=2 x=1 z=3");
+	is_str(a->evidence, "x=1 y=2 z=3", "evidence merges as a set");
+	nagg_evidence_merge(a, "x=1;other%20text w=4;a%20text");
+	is_str(a->evidence, "x=1 y=2 z=3 w=4;a%20text", "a list=code already there is not added again, text or not");
 	char big[NAGG_EVIDENCE_MAX];
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	memcpy(big, "v=5;", 4);
-	nagg_evidence_merge(&a, big);
-	is_str(a.evidence, "x=1 y=2 z=3 w=4;a%20text v=5", "a text that does not fit is left out, the list kept");
+	nagg_evidence_merge(a, big);
+	is_str(a->evidence, "x=1 y=2 z=3 w=4;a%20text v=5", "a text that does not fit is left out, the list kept");
 	struct buf t = BUF_INIT;
-	notice_evidence(&t, a.evidence, false);
+	notice_evidence(&t, a->evidence, false);
 	is_str(buf_cstr(&t), "x=1 y=2 z=3 w=4 v=5", "notice_evidence: the codes");
 	buf_reset(&t);
 	notice_evidence(&t, "bl.test=127.0.0.2;Listed%20%25%3B%XY open=127.0.0.3", true);
 	is_str(buf_cstr(&t), "bl.test: Listed %;%XY", "notice_evidence: the texts, decoded");
 	buf_free(&t);
+	nagg_free(&other);
 }
 
 /* Every line of m at most max bytes, no CR, no byte outside 7-bit ASCII. */
