@@ -252,12 +252,12 @@ commits=$(R INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_xack:calls=\([0-
 rg_ok "$([ "${commits:-0}" -ge 1 ] && [ "${commits:-0}" -lt 5 ]; echo $?)" \
 	"five reads of 1,000 in fewer than five commits (XACK calls: ${commits:-none})"
 w=$(( $(date +%s) / 86400 ))
-rg_is "$(R ZRANGE "n5:nets:$w" 0 -1 WITHSCORES | awk 'NR % 2 == 0 { s += $1 } END { print s }')" 5000 \
+rg_is "$(R ZRANGE "n5:{n5:reports}:nets:$w" 0 -1 WITHSCORES | awk 'NR % 2 == 0 { s += $1 } END { print s }')" 5000 \
 	"the network totals are exact"
-nk=$(R ZRANGE "n5:nets:$w" 0 -1 | grep -m1 '^10\.0\.1\.')
-rg_is "$(R HGET "n5:net:$w:$nk" a:10.0.1.4)" 167 "an address's count is exact (167 of 1,667 events)"
-rg_is "$(R HGET "n5:net:$w:$nk" h:gen1.test)" 417 "a reporting host's count is exact"
-rg_is "$(R HGET "n5:net:$w:$nk" L:bl.test)" 1667 "a list's count is exact"
+nk=$(R ZRANGE "n5:{n5:reports}:nets:$w" 0 -1 | grep -m1 '^10\.0\.1\.')
+rg_is "$(R HGET "n5:{n5:reports}:net:$w:$nk" a:10.0.1.4)" 167 "an address's count is exact (167 of 1,667 events)"
+rg_is "$(R HGET "n5:{n5:reports}:net:$w:$nk" h:gen1.test)" 417 "a reporting host's count is exact"
+rg_is "$(R HGET "n5:{n5:reports}:net:$w:$nk" L:bl.test)" 1667 "a list's count is exact"
 rg_is "$(R XPENDING n5:reports notify | head -1)" 0 "no event left pending"
 rg_is "$(grep -c 'notice rg-[0-9a-f]* sent' "$RUN/few.err")" 3 "one notice per network"
 
