@@ -93,8 +93,10 @@ rg_ok $? "milter: fade.bl enters service after its first probe round"
 
 # --- warm caches while the list is alive ------------------------------------
 rg_is "$(ask 192.0.2.5)" "action=550" "alive: 192.0.2.5 listed (DNS)"
-for _ in 1 2 3 4; do ask 192.0.2.5 >/dev/null; done
-rg_like "$(grep 'client=192.0.2.5 .*verdict=reject' "$RUN/policyd.log" | tail -1)" 'cache=memory' \
+# Two workers: which one takes a connection is the kernel's choice, so a
+# worker's first answer may come from Redis; the others from its memory.
+for _ in 1 2 3 4 5 6 7 8; do ask 192.0.2.5 >/dev/null; done
+rg_like "$(grep 'client=192.0.2.5 .*verdict=reject' "$RUN/policyd.log" | grep 'cache=memory' | tail -1)" 'cache=memory' \
 	"alive: 192.0.2.5 answered from the in-process cache"
 "$CTL" -c "$RUN/rg.conf" check 192.0.2.6 >/dev/null
 rg_is "$?" 1 "alive: ctl check lists 192.0.2.6 and puts it in Redis"
