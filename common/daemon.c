@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "daemon.h"
+#include "log.h"
 #include "mem.h"
 
 /* Longest pid file content we read back: a decimal pid and a newline. */
@@ -275,20 +276,26 @@ int daemon_check_files(const cfg_t *cfg, struct buf *warnings, struct buf *error
 	return n;
 }
 
-int daemon_startup_checks(const cfg_t *cfg, struct buf *warnings, char **error_r)
+int daemon_check_files_log(const cfg_t *cfg)
 {
-	struct buf errors = BUF_INIT;
+	struct buf warnings = BUF_INIT, errors = BUF_INIT;
+	int n = daemon_check_files(cfg, &warnings, &errors);
 
-	if (daemon_check_root(cfg_str(cfg, CFG_USER), cfg_bool(cfg, CFG_ALLOW_ROOT), error_r) != 0) {
-		buf_free(&errors);
+	log_lines(LOG_LVL_WARNING, buf_cstr(&warnings));
+	log_lines(LOG_LVL_ERROR, buf_cstr(&errors));
+	buf_free(&warnings);
+	buf_free(&errors);
+	return n;
+}
+
+int daemon_startup_checks(const cfg_t *cfg)
+{
+	char *err = NULL;
+
+	if (daemon_check_root(cfg_str(cfg, CFG_USER), cfg_bool(cfg, CFG_ALLOW_ROOT), &err) != 0) {
+		log_lines(LOG_LVL_ERROR, err);
+		free(err);
 		return -1;
 	}
-	if (daemon_check_files(cfg, warnings, &errors) == 0) {
-		buf_free(&errors);
-		return 0;
-	}
-	if (errors.len > 0 && errors.data[errors.len - 1] == '\n')
-		errors.data[--errors.len] = '\0';
-	*error_r = buf_detach(&errors);
-	return -1;
+	return daemon_check_files_log(cfg) == 0 ? 0 : -1;
 }

@@ -111,13 +111,16 @@ int daemon_check_root(const char *user, bool allow_root, char **error_r)
  */
 int daemon_check_files(const cfg_t *cfg, struct buf *warnings, struct buf *errors);
 
+/* daemon_check_files() with its lines logged (log_warning, log_error), as
+ * the daemons do at start and at a reload; returns the number of errors. */
+int daemon_check_files_log(const cfg_t *cfg);
+
 /*
  * What every daemon checks before it binds: daemon_check_root() and
- * daemon_check_files().  Warnings are appended to warnings (one per line,
- * for the caller to log); returns 0, or -1 with *error_r (every refusal,
- * one per line; caller frees).
+ * daemon_check_files().  Logs each warning (log_warning) and each refusal
+ * (log_error), one line each; returns 0, or -1 when the daemon must not
+ * start (or, on a reload, must keep its running configuration).
  */
-int daemon_startup_checks(const cfg_t *cfg, struct buf *warnings, char **error_r)
-	__attribute__((warn_unused_result));
+int daemon_startup_checks(const cfg_t *cfg) __attribute__((warn_unused_result));
 
 #endif

@@ -306,17 +306,10 @@ static void open_socket(const cfg_t *cfg)
 /* A reload reads the files again: the same warnings and refusals as at start. */
 static bool reload_files_refused(const cfg_t *cfg)
 {
-	struct buf warnings = BUF_INIT, errors = BUF_INIT;
-	int n = daemon_check_files(cfg, &warnings, &errors);
-
-	log_lines(LOG_LVL_WARNING, buf_cstr(&warnings));
-	if (n > 0) {
-		log_lines(LOG_LVL_ERROR, buf_cstr(&errors));
-		log_error("reload failed, keeping the running configuration: a file is writable by every user");
-	}
-	buf_free(&warnings);
-	buf_free(&errors);
-	return n > 0;
+	if (daemon_check_files_log(cfg) == 0)
+		return false;
+	log_error("reload failed, keeping the running configuration: a file is writable by every user");
+	return true;
 }
 
 /* The reload thread: SIGHUP -> a new config generation for new connections. */
@@ -356,22 +349,6 @@ static void *reload_main(void *arg)
 		cfg_unref(&cfg);
 	}
 	return NULL;
-}
-
-/* Root, and files others may write: warnings logged, refusals returned (-1). */
-static int startup_checks(const cfg_t *cfg)
-{
-	struct buf warnings = BUF_INIT;
-	char *err = NULL;
-	int rc = daemon_startup_checks(cfg, &warnings, &err);
-
-	log_lines(LOG_LVL_WARNING, buf_cstr(&warnings));
-	buf_free(&warnings);
-	if (rc != 0) {
-		log_lines(LOG_LVL_ERROR, err);
-		free(err);
-	}
-	return rc;
 }
 
 /* Every thread inherits this mask: the signals go only where they are waited for. */
@@ -414,7 +391,7 @@ int main(int argc, char **argv)
 			log_get_level());
 	if (cfg_load_default(opts.config, &cfg, &err) != 0)
 		log_fatal("%s", err);
-	if (startup_checks(cfg) != 0)
+	if (daemon_startup_checks(cfg) != 0)
 		return 1;
 	/* libmilter gives up after a few failed accept() calls in a row: never
 	 * let idle sessions run it out of descriptors at the usual 1024 */

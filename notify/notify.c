@@ -767,19 +767,16 @@ static int parse_args(int argc, char **argv, struct notifier *n, const char **co
 /* Root only when asked (allow_root), else the user; no file others may write. */
 static int notify_privileges(const cfg_t *cfg)
 {
-	struct buf warnings = BUF_INIT;
 	char *err = NULL;
-	int rc = daemon_startup_checks(cfg, &warnings, &err);
 
-	log_lines(LOG_LVL_WARNING, buf_cstr(&warnings));
-	buf_free(&warnings);
-	if (rc == 0)
-		rc = daemon_drop_privileges(cfg_str(cfg, CFG_USER), cfg_str(cfg, CFG_GROUP), NULL, NULL, &err);
-	if (rc != 0) {
+	if (daemon_startup_checks(cfg) != 0)
+		return -1;
+	if (daemon_drop_privileges(cfg_str(cfg, CFG_USER), cfg_str(cfg, CFG_GROUP), NULL, NULL, &err) != 0) {
 		log_lines(LOG_LVL_ERROR, err);
 		free(err);
+		return -1;
 	}
-	return rc;
+	return 0;
 }
 
 static int setup(struct notifier *n, const char *config)

@@ -549,17 +549,10 @@ static void tell_workers(policy_server_t *srv, char cmd)
 /* A reload reads the files again: the same warnings and refusals as at start. */
 static bool files_refused(const cfg_t *cfg, char **error_r)
 {
-	struct buf warnings = BUF_INIT, errors = BUF_INIT;
-	int n = daemon_check_files(cfg, &warnings, &errors);
-
-	log_lines(LOG_LVL_WARNING, buf_cstr(&warnings));
-	buf_free(&warnings);
-	if (n > 0) {
-		log_lines(LOG_LVL_ERROR, buf_cstr(&errors));
-		*error_r = xstrdup("a file is writable by every user");
-	}
-	buf_free(&errors);
-	return n > 0;
+	if (daemon_check_files_log(cfg) == 0)
+		return false;
+	*error_r = xstrdup("a file is writable by every user");
+	return true;
 }
 
 static void reload(policy_server_t *srv)

@@ -72,22 +72,6 @@ static void setup_log(const cfg_t *cfg, const struct options *o)
 			(enum log_level)cfg_enum(cfg, CFG_LOG_LEVEL));
 }
 
-/* Root, and files others may write: warnings logged, refusals end the start. */
-static int startup_checks(const cfg_t *cfg)
-{
-	struct buf warnings = BUF_INIT;
-	char *err = NULL;
-	int rc = daemon_startup_checks(cfg, &warnings, &err);
-
-	log_lines(LOG_LVL_WARNING, buf_cstr(&warnings));
-	buf_free(&warnings);
-	if (rc != 0) {
-		log_lines(LOG_LVL_ERROR, err);
-		free(err);
-	}
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
 	struct options o = { NULL, false, false };
@@ -113,7 +97,7 @@ int main(int argc, char **argv)
 	if (cfg_load_default(o.config, &cfg, &err) != 0)
 		log_fatal("%s", err);
 	setup_log(cfg, &o);
-	if (startup_checks(cfg) != 0)
+	if (daemon_startup_checks(cfg) != 0)
 		return 1;
 	/* each connection is a descriptor: room for policy_max_connections of them */
 	if (daemon_raise_nofile() < (unsigned long)cfg_int(cfg, CFG_POLICY_MAX_CONNECTIONS) + 64)
