@@ -28,12 +28,7 @@ static void print_human(const struct probe_result *r, long long ttl_s)
 	printf("  relay: %s%s%s\n", probe_verdict_name(r->relay), r->relay_detail[0] ? ": " : "", r->relay_detail);
 	printf("  proxy: %s%s%s\n", probe_verdict_name(r->proxy), r->proxy_detail[0] ? ": " : "", r->proxy_detail);
 	printf("  evidence:\n");
-	for (const char *p = buf_cstr(&r->transcript); *p;) {
-		const char *nl = strchr(p, '\n');
-		int n = nl ? (int)(nl - p) : (int)strlen(p);
-		printf("    %.*s\n", n, p);
-		p += n + (nl != NULL);
-	}
+	probe_result_print_transcript(r, "    ");
 }
 
 int ctl_probe(struct ctl_ctx *ctx, int argc, char **argv)

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "probe.h"
@@ -56,4 +57,14 @@ const char *probe_result_summary(const struct probe_result *r)
 	if (r->relay == PROBE_NO_SERVICE || r->proxy == PROBE_NO_SERVICE)
 		return "no-service";
 	return "not-tested";
+}
+
+void probe_result_print_transcript(const struct probe_result *r, const char *indent)
+{
+	for (const char *p = buf_cstr(&r->transcript); *p;) {
+		const char *nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+		printf("%s%.*s\n", indent, n, p);
+		p += n + (nl != NULL);
+	}
 }

@@ -132,12 +132,7 @@ static void print_result(struct run *run, const struct probe_result *r, bool cac
 		       r->proxy_detail);
 		if (run->evidence && r->transcript.len > 0) {
 			printf("  evidence:\n");
-			for (const char *p = buf_cstr(&r->transcript); *p;) {
-				const char *nl = strchr(p, '\n');
-				int n = nl ? (int)(nl - p) : (int)strlen(p);
-				printf("    %.*s\n", n, p);
-				p += n + (nl != NULL);
-			}
+			probe_result_print_transcript(r, "    ");
 		}
 	}
 	if (r->relay == PROBE_CONFIRMED || r->proxy == PROBE_CONFIRMED)
