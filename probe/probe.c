@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,4 +68,17 @@ void probe_result_print_transcript(const struct probe_result *r, const char *ind
 		printf("%s%.*s\n", indent, n, p);
 		p += n + (nl != NULL);
 	}
+}
+
+int probe_errorf(char **error_r, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	*error_r = buf_detach(&b);
+	return -1;
 }

@@ -62,6 +62,8 @@ int probe_verdict_parse(const char *s, enum probe_verdict *v_r) __attribute__((w
 /* One word for the host: "open-relay", "open-proxy", "relay-recipient-accepted",
  * "closed", "no-service", "not-tested". */
 const char *probe_result_summary(const struct probe_result *r);
+/* Store a printf-style message in *error_r (caller frees); returns -1. */
+int probe_errorf(char **error_r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print the transcript to standard output, each line after indent. */
 void probe_result_print_transcript(const struct probe_result *r, const char *indent);
 

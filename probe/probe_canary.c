@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "mem.h"
+#include "probe.h"
 #include "probe_canary.h"
 #include "probe_net.h"
 
@@ -196,19 +197,6 @@ static void client_read(struct probe_canary *c, struct client *cl)
 		drop(cl);
 }
 
-static void errorf(char **error_r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void errorf(char **error_r, const char *fmt, ...)
-{
-	struct buf b;
-	va_list ap;
-
-	buf_init(&b);
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	*error_r = buf_detach(&b);
-}
-
 static void accept_one(struct probe_canary *c)
 {
 	struct sockaddr_storage ss;
@@ -297,14 +285,14 @@ int probe_canary_start(const addr_t *addr, unsigned port, probe_canary_t **c_r, 
 	if (c->listen_fd < 0 || setsockopt(c->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    bind(c->listen_fd, (struct sockaddr *)&ss, len) != 0 || listen(c->listen_fd, 64) != 0 ||
 	    pipe2(c->wake, O_CLOEXEC) != 0) {
-		errorf(error_r, "canary: cannot listen on %s port %u: %s", addr_format(addr, text), port,
+		probe_errorf(error_r, "canary: cannot listen on %s port %u: %s", addr_format(addr, text), port,
 			  strerror(errno));
 		goto fail;
 	}
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
 	if (pthread_create(&c->thread, NULL, canary_main, c) != 0) {
-		errorf(error_r, "canary: cannot start its thread");
+		probe_errorf(error_r, "canary: cannot start its thread");
 		pthread_mutex_destroy(&c->lock);
 		pthread_cond_destroy(&c->cond);
 		goto fail;

@@ -9,21 +9,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "probe.h"
 #include "probe_setup.h"
-
-static int fail(char **error_r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(char **error_r, const char *fmt, ...)
-{
-	struct buf b;
-	va_list ap;
-
-	buf_init(&b);
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	*error_r = buf_detach(&b);
-	return -1;
-}
 
 static int ports(const cfg_t *cfg, enum cfg_id id, unsigned *out, size_t *n_r, char **error_r)
 {
@@ -34,9 +21,9 @@ static int ports(const cfg_t *cfg, enum cfg_id id, unsigned *out, size_t *n_r, c
 		char *end;
 		long p = strtol(l->items[i], &end, 10);
 		if (*end != '\0' || end == l->items[i] || p < 1 || p > 65535)
-			return fail(error_r, "%s: \"%s\" is not a port (1..65535)", cfg_name(id), l->items[i]);
+			return probe_errorf(error_r, "%s: \"%s\" is not a port (1..65535)", cfg_name(id), l->items[i]);
 		if (*n_r == PROBE_PORTS_MAX)
-			return fail(error_r, "%s: more than %d ports", cfg_name(id), PROBE_PORTS_MAX);
+			return probe_errorf(error_r, "%s: more than %d ports", cfg_name(id), PROBE_PORTS_MAX);
 		out[(*n_r)++] = (unsigned)p;
 	}
 	return 0;
@@ -72,32 +59,32 @@ int probe_setup(const cfg_t *cfg, int deliver_override, struct probe_settings *s
 	memset(s, 0, sizeof(*s));
 	s->allowed = cfg_netlist(cfg, CFG_PROBE_ALLOWED_TARGETS);
 	if (s->allowed->n == 0)
-		return fail(error_r, "probe_allowed_targets is not set in %s: relayguard-probe contacts only "
+		return probe_errorf(error_r, "probe_allowed_targets is not set in %s: relayguard-probe contacts only "
 				     "networks listed there (e.g. probe_allowed_targets = 192.0.2.0/24), so it does not run",
 			    cfg_path(cfg)[0] ? cfg_path(cfg) : "the configuration");
 	if (ports(cfg, CFG_PROBE_SMTP_PORTS, s->smtp_ports, &s->n_smtp_ports, error_r) != 0 ||
 	    ports(cfg, CFG_PROBE_PROXY_PORTS, s->proxy_ports, &s->n_proxy_ports, error_r) != 0)
 		return -1;
 	if (canary->n > 1)
-		return fail(error_r, "probe_canary: one ADDRESS:PORT, not %zu", canary->n);
+		return probe_errorf(error_r, "probe_canary: one ADDRESS:PORT, not %zu", canary->n);
 	if (canary->n == 1) {
 		if (addr_parse(canary->items[0].host, &s->canary_addr) != 0)
-			return fail(error_r, "probe_canary: \"%s\" is not an IP address (the probe resolves no names)",
+			return probe_errorf(error_r, "probe_canary: \"%s\" is not an IP address (the probe resolves no names)",
 				    canary->items[0].host);
 		if (canary->items[0].port == 0)
-			return fail(error_r, "probe_canary: a port is needed (ADDRESS:PORT)");
+			return probe_errorf(error_r, "probe_canary: a port is needed (ADDRESS:PORT)");
 		s->canary_port = canary->items[0].port;
 	}
 	s->canary_domain = cfg_str(cfg, CFG_PROBE_CANARY_DOMAIN);
 	s->deliver = deliver_override >= 0 ? deliver_override == 1
 					   : cfg_enum(cfg, CFG_PROBE_RELAY_MODE) == CFG_PROBE_RELAY_DELIVER;
 	if (s->deliver && s->canary_port == 0)
-		return fail(error_r, "probe_relay_mode = deliver needs probe_canary (ADDRESS:PORT of the canary)");
+		return probe_errorf(error_r, "probe_relay_mode = deliver needs probe_canary (ADDRESS:PORT of the canary)");
 	if (s->n_smtp_ports > 0 && s->canary_domain[0] == '\0')
-		return fail(error_r, "probe_canary_domain is not set: the relay test needs a domain the targets "
+		return probe_errorf(error_r, "probe_canary_domain is not set: the relay test needs a domain the targets "
 				     "do not serve (or set probe_smtp_ports empty)");
 	if (s->n_proxy_ports > 0 && s->canary_port == 0)
-		return fail(error_r, "the proxy test needs probe_canary (or set probe_proxy_ports empty)");
+		return probe_errorf(error_r, "the proxy test needs probe_canary (or set probe_proxy_ports empty)");
 	mail_from(cfg, s->mail_from, sizeof(s->mail_from));
 	s->helo = cfg_str(cfg, CFG_MYHOSTNAME);
 	s->connect_ms = (int)cfg_ms(cfg, CFG_PROBE_CONNECT_TIMEOUT);
