@@ -11,6 +11,7 @@
 
 #include "mem.h"
 #include "mime.h"
+#include "nevidence.h"
 #include "notice.h"
 
 #define NOTICE_BOUNDARY_PREFIX "=_relayguard_"
@@ -226,11 +227,25 @@ static void csv_field(struct buf *out, const char *s, bool last)
 	buf_free(&v);
 }
 
-void notice_csv(const struct net_agg *net, struct buf *out)
+/* verify's columns of address a (NEVIDENCE_CSV_COLUMNS), the last of the row. */
+static void csv_verified(struct buf *out, const struct nevidence *verify, const char *a)
+{
+	const struct nevidence_host *h = nevidence_find(verify, a);
+	char when[32] = "";
+
+	if (h != NULL)
+		nevidence_time(h, when);
+	csv_field(out, h ? nevidence_outcome_name(h->outcome) : "", false);
+	csv_field(out, when, false);
+	csv_field(out, h && h->when > 0 ? (h->deliver_mode ? "deliver" : "rcpt") : "", false);
+	csv_field(out, h ? h->detail : "", true);
+}
+
+void notice_csv_verified(const struct net_agg *net, const struct nevidence *verify, struct buf *out)
 {
 	const struct nagg_addr **order = addr_order(net);
 
-	buf_puts(out, NOTICE_CSV_HEADER "\n");
+	buf_puts(out, verify ? NOTICE_CSV_HEADER "," NEVIDENCE_CSV_COLUMNS "\n" : NOTICE_CSV_HEADER "\n");
 	for (size_t k = 0; k < net->n_addrs; k++) {
 		const struct nagg_addr *a = order[k];
 		char f[32], l[32], hits[24];
@@ -248,9 +263,16 @@ void notice_csv(const struct net_agg *net, struct buf *out)
 		notice_evidence(&ev, a->evidence, true);
 		csv_field(out, buf_cstr(&ev), false);
 		buf_free(&ev);
-		csv_field(out, a->helo, true);
+		csv_field(out, a->helo, verify == NULL);
+		if (verify != NULL)
+			csv_verified(out, verify, a->addr);
 	}
 	free((void *)order);
+}
+
+void notice_csv(const struct net_agg *net, struct buf *out)
+{
+	notice_csv_verified(net, NULL, out);
 }
 
 static void field_value(struct buf *out, int f, const struct net_agg *net, const struct notice_opts *o)
@@ -314,6 +336,22 @@ static void put_token(struct buf *out, const char *s)
 	}
 }
 
+/* notify_verify: one X-Relayguard-Verification field per host tested,
+ * "ADDRESS RESULT TIME MODE" (TIME and MODE "-" when not probed). */
+static void verify_fields(struct buf *out, const struct nevidence *v)
+{
+	for (size_t i = 0; v != NULL && i < v->n; i++) {
+		const struct nevidence_host *h = &v->hosts[i];
+		char when[32];
+		struct buf f = BUF_INIT;
+		nevidence_time(h, when);
+		buf_printf(&f, "%s %s %s %s", h->addr, nevidence_outcome_name(h->outcome), when[0] ? when : "-",
+			   h->when > 0 ? (h->deliver_mode ? "deliver" : "rcpt") : "-");
+		mime_header_ascii(out, "X-Relayguard-Verification", buf_cstr(&f));
+		buf_free(&f);
+	}
+}
+
 /* The message/feedback-report part: one Source-IP, the most active address. */
 static void feedback_part(struct buf *out, const struct net_agg *net, long top, const struct notice_opts *o)
 {
@@ -335,6 +373,7 @@ static void feedback_part(struct buf *out, const struct net_agg *net, long top, 
 	put_token(&mta, o->myhostname);
 	mime_header_ascii(out, "Reporting-MTA", buf_cstr(&mta));
 	buf_free(&mta);
+	verify_fields(out, o->verify);
 }
 
 /* The text/rfc822-headers part: how the most active address was last seen. */
@@ -355,12 +394,32 @@ static void headers_part(struct buf *out, const struct net_agg *net, long top)
 	buf_free(&line);
 }
 
+/* notify_verify's block at the end of the text, before the signature
+ * ("-- " line) when there is one, so that mail readers do not fold it away. */
+static void add_verification(struct buf *text, const struct nevidence *v)
+{
+	const char *t = buf_cstr(text), *sig = NULL;
+	struct buf tail = BUF_INIT;
+
+	for (const char *p = strstr(t, "\n-- \n"); p != NULL; p = strstr(p + 1, "\n-- \n"))
+		sig = p + 1;
+	if (sig != NULL) {
+		buf_puts(&tail, sig);
+		buf_truncate(text, (size_t)(sig - t));
+	}
+	nevidence_text(v, text);
+	buf_append(text, tail.data ? tail.data : "", tail.len);
+	buf_free(&tail);
+}
+
 /* The template, filled in and cleaned, as a text/plain body. */
 static void text_part(struct buf *out, const struct net_agg *net, const struct notice_opts *o)
 {
 	struct buf raw = BUF_INIT, clean = BUF_INIT;
 
 	expand(&raw, net, o);
+	if (o->verify != NULL)
+		add_verification(&raw, o->verify);
 	mime_clean(&clean, buf_cstr(&raw), raw.len, MIME_KEEP_LF);
 	buf_puts(out, "Content-Type: text/plain; charset=utf-8\n");
 	mime_body(out, buf_cstr(&clean), clean.len);
@@ -368,11 +427,11 @@ static void text_part(struct buf *out, const struct net_agg *net, const struct n
 	buf_free(&clean);
 }
 
-static void csv_part(struct buf *out, const struct net_agg *net)
+static void csv_part(struct buf *out, const struct net_agg *net, const struct notice_opts *o)
 {
 	struct buf csv = BUF_INIT;
 
-	notice_csv(net, &csv);
+	notice_csv_verified(net, o->verify, &csv);
 	buf_puts(out, "Content-Type: text/csv; charset=utf-8; header=present; name=\"addresses.csv\"\n"
 		      "Content-Disposition: attachment; filename=\"addresses.csv\"\n");
 	mime_body(out, buf_cstr(&csv), csv.len);
@@ -435,7 +494,7 @@ void notice_render(const struct net_agg *net, const struct notice_opts *o, struc
 		buf_printf(out, "--" NOTICE_BOUNDARY_PREFIX "%s_text\n", id);
 		text_part(out, net, o);
 		buf_printf(out, "\n--" NOTICE_BOUNDARY_PREFIX "%s_text\n", id);
-		csv_part(out, net);
+		csv_part(out, net, o);
 		buf_printf(out, "\n--" NOTICE_BOUNDARY_PREFIX "%s_text--\n", id);
 	} else {
 		text_part(out, net, o);

@@ -45,6 +45,8 @@
 #include "buf.h"
 #include "nagg.h"
 
+struct nevidence;
+
 #define NOTICE_ID_MAX 64
 #define NOTICE_TEMPLATE_MAX (64 * 1024)
 
@@ -59,6 +61,9 @@ struct notice_opts {
 	enum notice_format format;
 	long long window_s;
 	time_t now;
+	/* notify_verify's evidence (nevidence.h), or NULL: then no part
+	 * mentions verification and the CSV has its usual columns */
+	const struct nevidence *verify;
 };
 
 /* The stable id of the notice for net in its window: "rg-" + 16 hex digits. */
@@ -84,6 +89,11 @@ void notice_date(struct buf *out, time_t t);
  * per RFC 4180 where needed; every value cleaned (mime.h).
  */
 void notice_csv(const struct net_agg *net, struct buf *out);
+/* The same with verify's columns (NEVIDENCE_CSV_COLUMNS) after those when
+ * verify is not NULL: each address's result, when it was probed (UTC ISO
+ * 8601), rcpt or deliver, and the probe's detail ("" for a host not in
+ * verify). */
+void notice_csv_verified(const struct net_agg *net, const struct nevidence *verify, struct buf *out);
 /* The index in net->addrs of the most active address (most hits, then
  * earliest, then lowest text), or -1 when net has none. */
 long notice_top(const struct net_agg *net);

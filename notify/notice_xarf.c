@@ -18,6 +18,7 @@
 
 #include "json.h"
 #include "mime.h"
+#include "nevidence.h"
 #include "notice.h"
 #include "sha256.h"
 
@@ -27,6 +28,7 @@
 #define XARF_DESCRIPTION_MAX 1000	/* description maxLength */
 #define XARF_EVIDENCE_DESCRIPTION_MAX 500
 #define XARF_EVIDENCE_SIZE_MAX 5242880	/* evidence size maximum (5 MB) */
+#define XARF_EVIDENCE_ITEMS_MAX 50	/* evidence maxItems */
 
 /* Append s as a JSON string of clean UTF-8, cut at max bytes (whole characters). */
 static void jstr(struct buf *out, const char *s, size_t max)
@@ -111,32 +113,102 @@ static void description(struct buf *out, const struct net_agg *net, const struct
 	buf_free(&codes);
 }
 
-static void evidence(struct buf *out, const struct net_agg *net)
+/* One evidence item: content type, description, payload (base64), hash, size. */
+static void evidence_item(struct buf *out, const char *type, const char *desc, const char *data, size_t len)
+{
+	char digest[SHA256_HEX_LEN + 1];
+
+	buf_putc(out, '{');
+	json_key(out, "content_type");
+	json_str(out, type);
+	json_key(out, "description");
+	jstr(out, desc, XARF_EVIDENCE_DESCRIPTION_MAX);
+	json_key(out, "payload");
+	buf_putc(out, '"');
+	mime_base64(out, data, len, 0);
+	buf_putc(out, '"');
+	sha256_hex(data, len, digest);
+	json_key(out, "hash");
+	buf_printf(out, "\"sha256:%s\"", digest);
+	if (len <= XARF_EVIDENCE_SIZE_MAX) {
+		json_key(out, "size");
+		buf_printf(out, "%zu", len);
+	}
+	buf_putc(out, '}');
+}
+
+/* notify_verify: each transcript as a text/plain item after the CSV. */
+static void verify_items(struct buf *out, const struct nevidence *v)
+{
+	for (size_t i = 0; v != NULL && i < v->n && i < XARF_EVIDENCE_ITEMS_MAX - 1; i++) {
+		const struct nevidence_host *h = &v->hosts[i];
+		struct buf d = BUF_INIT;
+		if (h->transcript[0] == '\0')
+			continue;
+		buf_printf(&d, "%s: ", h->addr);
+		nevidence_sentence(h, &d);
+		buf_puts(&d, " (the probe's transcript: \">\" sent, \"<\" received)");
+		buf_putc(out, ',');
+		evidence_item(out, "text/plain", buf_cstr(&d), h->transcript, strlen(h->transcript));
+		buf_free(&d);
+	}
+}
+
+/* notify_verify: the "verification" array (beyond the schema's fields, which it allows). */
+static void verify_array(struct buf *out, const struct nevidence *v)
+{
+	json_key(out, "verification");
+	buf_putc(out, '[');
+	for (size_t i = 0; i < v->n; i++) {
+		const struct nevidence_host *h = &v->hosts[i];
+		char when[32];
+		struct buf d = BUF_INIT;
+		nevidence_time(h, when);
+		nevidence_sentence(h, &d);
+		buf_puts(out, i ? ",{" : "{");
+		json_key(out, "address");
+		json_str(out, h->addr);
+		json_key(out, "result");
+		json_str(out, nevidence_outcome_name(h->outcome));
+		json_key(out, "confirmed");
+		buf_puts(out, nevidence_confirmed(h) ? "true" : "false");
+		if (h->when > 0) {
+			json_key(out, "time");
+			json_str(out, when);
+			json_key(out, "mode");
+			json_str(out, h->deliver_mode ? "deliver" : "rcpt");
+		}
+		json_key(out, "summary");
+		jstr(out, buf_cstr(&d), XARF_DESCRIPTION_MAX);
+		json_key(out, "detail");
+		jstr(out, h->detail, NEVIDENCE_DETAIL_MAX);
+		buf_putc(out, '}');
+		buf_free(&d);
+	}
+	buf_putc(out, ']');
+}
+
+/* notify_verify: the tag of the source's result ("verification:open-relay"). */
+static void verify_tag(struct buf *out, const struct nevidence *v, const char *source)
+{
+	const struct nevidence_host *h = nevidence_find(v, source);
+
+	if (h != NULL)
+		buf_printf(out, ",\"verification:%s\"", nevidence_outcome_name(h->outcome));
+}
+
+static void evidence(struct buf *out, const struct net_agg *net, const struct nevidence *v)
 {
 	struct buf csv = BUF_INIT, d = BUF_INIT;
 
-	notice_csv(net, &csv);
+	notice_csv_verified(net, v, &csv);
 	json_key(out, "evidence");
-	buf_puts(out, "[{");
-	json_key(out, "content_type");
-	json_str(out, "text/csv");
-	json_key(out, "description");
-	buf_printf(&d, "Every offending address of %s, one row per address: " NOTICE_CSV_HEADER
-		       " (times UTC ISO 8601)", net->network);
-	jstr(out, buf_cstr(&d), XARF_EVIDENCE_DESCRIPTION_MAX);
-	json_key(out, "payload");
-	buf_putc(out, '"');
-	mime_base64(out, csv.data, csv.len, 0);
-	buf_putc(out, '"');
-	char digest[SHA256_HEX_LEN + 1];
-	sha256_hex(csv.data, csv.len, digest);
-	json_key(out, "hash");
-	buf_printf(out, "\"sha256:%s\"", digest);
-	if (csv.len <= XARF_EVIDENCE_SIZE_MAX) {
-		json_key(out, "size");
-		buf_printf(out, "%zu", csv.len);
-	}
-	buf_puts(out, "}]");
+	buf_putc(out, '[');
+	buf_printf(&d, "Every offending address of %s, one row per address: %s (times UTC ISO 8601)", net->network,
+		   v ? NOTICE_CSV_HEADER "," NEVIDENCE_CSV_COLUMNS : NOTICE_CSV_HEADER);
+	evidence_item(out, "text/csv", buf_cstr(&d), csv.data ? csv.data : "", csv.len);
+	verify_items(out, v);
+	buf_putc(out, ']');
 	buf_free(&csv);
 	buf_free(&d);
 }
@@ -169,9 +241,12 @@ void notice_xarf(const struct net_agg *net, const struct notice_opts *o, struct 
 	json_key(out, "evidence_source");
 	json_str(out, "automated_filter");
 	description(out, net, a, o);
-	evidence(out, net);
+	evidence(out, net, o->verify);
 	json_key(out, "tags");
-	buf_puts(out, "[\"protocol:smtp\",\"detection:dnsbl\"]");
+	buf_puts(out, "[\"protocol:smtp\",\"detection:dnsbl\"");
+	if (o->verify != NULL)
+		verify_tag(out, o->verify, a->addr);
+	buf_putc(out, ']');
 	/* beyond the schema's fields (it allows more): the network and the counts */
 	json_key(out, "network");
 	jstr(out, net->network, 200);
@@ -181,5 +256,7 @@ void notice_xarf(const struct net_agg *net, const struct notice_opts *o, struct 
 	jtime(out, top >= 0 ? a->last : net->last);
 	json_key(out, "hits");
 	buf_printf(out, "%lld", a->hits);
+	if (o->verify != NULL)
+		verify_array(out, o->verify);
 	buf_puts(out, "}\n");
 }

@@ -279,7 +279,13 @@ static void send_claimed(struct run *r, struct net_agg *net, const char *id)
 	char idc[NOTICE_ID_MAX], *err = NULL;
 
 	snprintf(idc, sizeof(idc), "%s", id);
-	notify_render(n, net, idc, &msg);
+	if (notify_render_verified(n, net, idc, &msg) != NOTIFY_RENDERED) {
+		/* notify_verify: no notice now (no host confirmed, or the budget); a later pass looks again */
+		nqueue_unclaim(r->q, idc);
+		nqueue_rate_give(r->q);
+		buf_free(&msg);
+		return;
+	}
 	if (deliver_send(n->deliver, idc, n->sender, net->abuse, cfg_str(n->cfg, CFG_NOTIFY_BCC), &msg, &err) != 0) {
 		log_warning("notice %s for %s to %s not delivered: %s", idc, net->netkey, net->abuse, err);
 		nqueue_unclaim(r->q, idc);
@@ -362,6 +368,7 @@ static void send_due(struct run *r)
 {
 	uniq_due(r);
 	nsuppress_refresh(r->n->suppress);
+	nverify_pass_begin(r->n->verify);
 	for (size_t i = 0; i < r->n_due && !r->n->rate_exhausted; i += NOTIFY_PIPE)
 		if (!notice_chunk(r, i, r->n_due - i < NOTIFY_PIPE ? r->n_due - i : NOTIFY_PIPE))
 			break;
@@ -596,9 +603,10 @@ static int run_dry_redis(struct notifier *n)
 		} else {
 			free(net->abuse);
 			net->abuse = xstrdup(buf_cstr(&to));
-			notify_render(n, net, id, &msg);
-			printf("%s\n", buf_cstr(&msg));
-			n->notices++;
+			if (notify_render_verified(n, net, id, &msg) == NOTIFY_RENDERED) {
+				printf("%s\n", buf_cstr(&msg));
+				n->notices++;
+			}
 		}
 		buf_free(&msg);
 		buf_free(&to);
@@ -806,6 +814,11 @@ static int setup(struct notifier *n, const char *config)
 	}
 	n->suppress = nsuppress_new(cfg_str(n->cfg, CFG_NOTIFY_SUPPRESS));
 	nsuppress_refresh(n->suppress);
+	if (nverify_new(n->cfg, &n->verify, &err) != 0) {
+		log_error("%s", err);
+		free(err);
+		return -1;
+	}
 	if (!n->dry_run &&
 	    deliver_new(cfg_str(n->cfg, CFG_NOTIFY_TRANSPORT), cfg_str(n->cfg, CFG_MYHOSTNAME), &n->deliver, &err) != 0) {
 		log_error("%s", err);
@@ -848,6 +861,7 @@ int main(int argc, char **argv)
 	owners_free(&n.owners);
 	ncontact_free(&n.contacts);
 	nsuppress_free(&n.suppress);
+	nverify_free(&n.verify);
 	free(n.template_text);
 	free(n.from);
 	free(n.sender);

@@ -16,6 +16,7 @@
 #include "ncontact.h"
 #include "notice.h"
 #include "nsuppress.h"
+#include "nverify.h"
 #include "owners.h"
 #include "report.h"
 
@@ -46,6 +47,7 @@ struct notifier {
 	deliver_t *deliver;	/* NULL with --dry-run */
 	ncontact_t *contacts;	/* the fallback chain of contacts */
 	nsuppress_t *suppress;	/* notify_suppress */
+	nverify_t *verify;	/* notify_verify; NULL when off */
 	char *template_text;
 	char *from;		/* notify_from with $myhostname expanded */
 	char *sender;		/* envelope sender: notify_envelope_sender or from's address */
@@ -82,6 +84,21 @@ void notify_log_untold(const struct net_agg *net, enum notify_to what, const cha
 /* Render net's notice into out (to = its abuse address); fills id. */
 void notify_render(const struct notifier *n, const struct net_agg *net, char id[NOTICE_ID_MAX],
 		   struct buf *out);
+
+/* What notify_render_verified() did. */
+enum notify_rendered {
+	NOTIFY_RENDERED,	/* out holds the notice */
+	NOTIFY_UNCONFIRMED,	/* notify_require_confirmation and no host confirmed: no notice (logged) */
+	NOTIFY_VERIFY_WAIT,	/* notify_verify_budget used up: no notice now, try in the next pass */
+};
+/*
+ * notify_render() after notify_verify (nverify.h) when it is on: the
+ * notice then carries the probe's evidence and, with
+ * notify_require_confirmation, the confirmed hosts only.  The caller
+ * releases its claim of the notice on anything but NOTIFY_RENDERED.
+ */
+enum notify_rendered notify_render_verified(struct notifier *n, struct net_agg *net, char id[NOTICE_ID_MAX],
+					     struct buf *out);
 
 /* The JSON line that logs a sent notice (relayguard-ctl notices). */
 void notify_log_json(const struct net_agg *net, const char *id, const char *to, struct buf *out);

@@ -47,8 +47,8 @@ void notify_owner(const struct notifier *n, const addr_t *client, struct nagg_ow
 	o->owned = false;
 }
 
-void notify_render(const struct notifier *n, const struct net_agg *net, char id[NOTICE_ID_MAX],
-		   struct buf *out)
+static void render(const struct notifier *n, const struct net_agg *net, const struct nevidence *ev,
+		   char id[NOTICE_ID_MAX], struct buf *out)
 {
 	struct notice_opts o = {
 		.from = n->from,
@@ -59,9 +59,35 @@ void notify_render(const struct notifier *n, const struct net_agg *net, char id[
 		.format = cfg_enum(n->cfg, CFG_NOTIFY_FORMAT) == CFG_NOTIFY_FORMAT_XARF ? NOTICE_XARF : NOTICE_ARF,
 		.window_s = n->window_s,
 		.now = time(NULL),
+		.verify = ev,
 	};
 	notice_id(net, id);
 	notice_render(net, &o, out);
+}
+
+void notify_render(const struct notifier *n, const struct net_agg *net, char id[NOTICE_ID_MAX],
+		   struct buf *out)
+{
+	render(n, net, NULL, id, out);
+}
+
+enum notify_rendered notify_render_verified(struct notifier *n, struct net_agg *net, char id[NOTICE_ID_MAX],
+					     struct buf *out)
+{
+	struct nverify_notice nn;
+
+	if (n->verify == NULL) {
+		render(n, net, NULL, id, out);
+		return NOTIFY_RENDERED;
+	}
+	switch (nverify_net(n->verify, net, &nn)) {
+	case NVERIFY_DROP: return NOTIFY_UNCONFIRMED;
+	case NVERIFY_WAIT: return NOTIFY_VERIFY_WAIT;
+	case NVERIFY_SEND: break;
+	}
+	render(n, nn.net, &nn.ev, id, out);
+	nverify_notice_free(&nn);
+	return NOTIFY_RENDERED;
 }
 
 enum notify_to notify_recipient(struct notifier *n, const struct net_agg *net, struct buf *to, struct buf *why)

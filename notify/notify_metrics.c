@@ -20,6 +20,8 @@ static struct {
 	unsigned long long events, bad_events, notices, deferred, failed;
 	long long lag_s;		/* when the last event was read, minus when it was reported */
 	long long last_read;		/* unix seconds of that read; 0 = none yet */
+	bool verify;			/* notify_verify is on: its counters are shown */
+	struct nverify_stats vs;
 } pub = { .lock = PTHREAD_MUTEX_INITIALIZER };
 static metrics_http_t *server;
 
@@ -29,6 +31,32 @@ static void counter(struct buf *out, const char *name, const char *help, unsigne
 	metrics_sample_u64(out, name, NULL, 0, v);
 }
 
+/* notify_verify's counters (nverify.h). */
+static void verify_metrics(struct buf *out, const struct nverify_stats *vs)
+{
+	static const char probes[] = "relayguard_notify_probes_total", skipped[] = "relayguard_notify_probes_skipped_total";
+
+	metrics_family(out, probes, METRICS_COUNTER, "hosts probed before a notice (notify_verify), by result");
+	for (int o = 0; o <= NEV_NOT_TESTED; o++)
+		metrics_sample_u64(out, probes,
+				   &(struct metrics_label){ "result", nevidence_outcome_name((enum nevidence_outcome)o) },
+				   1, vs->probes[o]);
+	metrics_family(out, skipped, METRICS_COUNTER,
+		       "hosts of a notice not probed now: a stored result reused (cached), outside "
+		       "probe_allowed_targets (refused), a rate limit or lock (limited)");
+	metrics_sample_u64(out, skipped, &(struct metrics_label){ "reason", "cached" }, 1, vs->cached);
+	metrics_sample_u64(out, skipped, &(struct metrics_label){ "reason", "refused" }, 1, vs->refused);
+	metrics_sample_u64(out, skipped, &(struct metrics_label){ "reason", "limited" }, 1, vs->limited);
+	counter(out, "relayguard_notify_verify_waits_total",
+		"notices put off to the next pass because notify_verify_budget was used up", vs->waited);
+	counter(out, "relayguard_notify_unconfirmed_hosts_total",
+		"hosts left out of a notice because the probe did not confirm them (notify_require_confirmation)",
+		vs->hosts_dropped);
+	counter(out, "relayguard_notify_unconfirmed_networks_total",
+		"networks that got no notice because no host was confirmed (notify_require_confirmation)",
+		vs->networks_unconfirmed);
+}
+
 static void collect(struct buf *out, void *ctx)
 {
 	(void)ctx;
@@ -36,6 +64,8 @@ static void collect(struct buf *out, void *ctx)
 	unsigned long long events = pub.events, bad = pub.bad_events, sent = pub.notices,
 			   deferred = pub.deferred, failed = pub.failed;
 	long long lag = pub.lag_s, last = pub.last_read;
+	bool verify = pub.verify;
+	struct nverify_stats vs = pub.vs;
 	pthread_mutex_unlock(&pub.lock);
 
 	counter(out, "relayguard_notify_events_total", "report events read from the queue", events);
@@ -56,6 +86,8 @@ static void collect(struct buf *out, void *ctx)
 		       "when the last event was read (unix time; 0 before the first)");
 	metrics_sample_u64(out, "relayguard_notify_last_read_timestamp_seconds", NULL, 0,
 			   last > 0 ? (uint64_t)last : 0);
+	if (verify)
+		verify_metrics(out, &vs);
 }
 
 int notify_metrics_start(const struct notifier *n)
@@ -98,6 +130,8 @@ void notify_metrics_publish(const struct notifier *n)
 	pub.notices = n->notices;
 	pub.deferred = n->deferred;
 	pub.failed = n->failed;
+	pub.verify = n->verify != NULL;
+	nverify_stats(n->verify, &pub.vs);
 	pthread_mutex_unlock(&pub.lock);
 }
 

@@ -322,7 +322,8 @@ static bool send_one(struct round *r, struct net_agg *net, char id[NOTICE_ID_MAX
 	}
 	free(net->abuse);
 	net->abuse = xstrdup(buf_cstr(&to));
-	notify_render(n, net, id, &msg);
+	if (notify_render_verified(n, net, id, &msg) != NOTIFY_RENDERED)
+		goto out;	/* notify_verify: nothing confirmed, or the budget: a later round looks again */
 	if (n->dry_run) {
 		printf("%s\n", buf_cstr(&msg));
 		n->notices++;
@@ -384,6 +385,7 @@ static void send_notices(struct round *r)
 
 	snprintf(hour, sizeof(hour), "%lld", now / 3600);
 	nsuppress_refresh(n->suppress);
+	nverify_pass_begin(n->verify);
 	for (size_t i = 0; i < nagg_count(r->st->nets); i++) {
 		struct net_agg *net = nagg_at(r->st->nets, i);
 		char id[NOTICE_ID_MAX];

@@ -12,8 +12,7 @@
 #include "probe_net.h"
 #include "probe_smtp.h"
 
-/* A stored result young enough, and at least as strong a mode as asked. */
-static bool load_cached(const cfg_t *cfg, const struct probe_settings *s, const addr_t *a, struct probe_result *r)
+bool probe_run_cached(const cfg_t *cfg, const struct probe_settings *s, const addr_t *a, struct probe_result *r)
 {
 	char why[512];
 	long long ttl_s = (long long)(cfg_ms(cfg, CFG_PROBE_TTL) / 1000);
@@ -41,7 +40,7 @@ enum probe_run_status probe_run_host(const cfg_t *cfg, const struct probe_settin
 		snprintf(why, why_size, "%s", reason);
 		return PROBE_RUN_REFUSED;
 	}
-	if (!force && load_cached(cfg, s, a, r))
+	if (!force && probe_run_cached(cfg, s, a, r))
 		return PROBE_RUN_CACHED;
 	if (probe_policy_acquire(cfg_str(cfg, CFG_PROBE_STATE_DIR), a, l, time(NULL), &lock, why, why_size) != 0) {
 		log_notice("probe %s not probed: %s", text, why);

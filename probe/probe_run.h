@@ -27,4 +27,13 @@ enum probe_run_status { PROBE_RUN_PROBED, PROBE_RUN_CACHED, PROBE_RUN_REFUSED, P
 enum probe_run_status probe_run_host(const cfg_t *cfg, const struct probe_settings *s, const struct probe_limits *l,
 				     const addr_t *a, bool force, struct probe_result *r, char *why, size_t why_size);
 
+/*
+ * The stored result of a when it is younger than probe_ttl and of a mode
+ * at least as strong as s asks (the step probe_run_host() takes first):
+ * true with *r filled, else false with *r empty (probe_result_init()ed by
+ * the caller; free it with probe_result_free() either way).  Opens no
+ * socket to a: the notifier uses it to tell what costs no probing time.
+ */
+bool probe_run_cached(const cfg_t *cfg, const struct probe_settings *s, const addr_t *a, struct probe_result *r);
+
 #endif
