@@ -237,6 +237,20 @@ static void keep_confirmed(struct net_agg *net, const bool *keep, struct nverify
 	out->net = k;
 }
 
+/* Only the confirmed hosts' evidence stays (the notice names no other host). */
+static void evidence_confirmed_only(struct nevidence *ev)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < ev->n; i++) {
+		if (nevidence_confirmed(&ev->hosts[i]))
+			ev->hosts[o++] = ev->hosts[i];
+		else
+			free(ev->hosts[i].transcript);
+	}
+	ev->n = o;
+}
+
 /* notify_require_confirmation: drop what is not confirmed, with a log line each.  False: nothing is left. */
 static bool require_confirmed(nverify_t *v, struct net_agg *net, struct nverify_notice *out)
 {
@@ -271,8 +285,10 @@ static bool require_confirmed(nverify_t *v, struct net_agg *net, struct nverify_
 				   "notify_require_confirmation = yes)", net->network, net->netkey, out->ev.n);
 			v->st.networks_unconfirmed++;
 		}
-	} else if (kept < net->n_addrs) {
-		keep_confirmed(net, keep, out);
+	} else {
+		if (kept < net->n_addrs)
+			keep_confirmed(net, keep, out);
+		evidence_confirmed_only(&out->ev);
 	}
 	free(keep);
 	buf_free(&key);

@@ -16,6 +16,7 @@
 
 #include "mime.h"
 #include "nagg.h"
+#include "nevidence.h"
 #include "notice.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -93,6 +94,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_reset(&out);
 	notice_xarf(net, &opts, &out);
 	check_clean_json(&out);
+	/* notify_verify's evidence: a hostile host's transcript and detail */
+	struct nevidence ev = { 0 };
+	struct nevidence_host h = { .addr = "192.0.2.7", .outcome = NEV_OPEN_RELAY, .when = 1700000200,
+				    .deliver_mode = true };
+	snprintf(h.detail, sizeof(h.detail), "%s", f[0]);
+	nevidence_add(&ev, &h, f[3], strlen(f[3]));
+	snprintf(h.addr, sizeof(h.addr), "2001:db8::1");
+	h.outcome = (enum nevidence_outcome)((unsigned char)f[1][0] % NEV__COUNT);
+	snprintf(h.method, sizeof(h.method), "%s", f[2]);
+	nevidence_add(&ev, &h, copy, size);
+	opts.verify = &ev;
+	for (int fmt = 0; fmt < 2; fmt++) {
+		buf_reset(&out);
+		opts.format = fmt ? NOTICE_XARF : NOTICE_ARF;
+		notice_render(net, &opts, &out);
+		check_message(&out);
+	}
+	buf_reset(&out);
+	notice_xarf(net, &opts, &out);
+	check_clean_json(&out);
+	nevidence_free(&ev);
 	buf_free(&out);
 	nagg_free(&agg);
 	free(copy);
