@@ -11,6 +11,7 @@
 #include "mem.h"
 #include "mime.h"
 #include "nagg.h"
+#include "nevidence.h"
 #include "notice.h"
 #include "sha256.h"
 #include "tap.h"
@@ -341,6 +342,81 @@ static void test_hostile(nagg_t *n)
 	buf_free(&out);
 }
 
+/* notify_verify's evidence (nevidence.h) and how each part carries it. */
+static void test_verify(nagg_t *n)
+{
+	const struct net_agg *net = nagg_at(n, 0);
+	struct nevidence ev = { 0 };
+	struct nevidence_host h = { .addr = "192.0.2.1", .outcome = NEV_OPEN_RELAY, .when = 1700000400,
+				    .deliver_mode = true, .detail = "port 25, form plain: the canary received token t" };
+	struct buf big = BUF_INIT, out = BUF_INIT;
+
+	for (int i = 0; big.len <= NEVIDENCE_TRANSCRIPT_MAX; i++)
+		buf_printf(&big, "< 250-line %d of a long reply\n", i);
+	nevidence_add(&ev, &h, big.data, big.len);
+	ok(strlen(ev.hosts[0].transcript) <= NEVIDENCE_TRANSCRIPT_MAX + 40, "a long transcript is cut (%zu bytes)",
+	   strlen(ev.hosts[0].transcript));
+	ok(strstr(ev.hosts[0].transcript, " of a long reply\n[... ") != NULL &&
+	   strstr(ev.hosts[0].transcript, " bytes cut]\n") != NULL, "at a line end, and the cut is said");
+	struct { enum nevidence_outcome o; bool deliver; const char *sentence; bool confirmed; } cases[] = {
+		{ NEV_OPEN_RELAY, true, "confirmed open relay at 2023-11-14T22:20:00Z, transcript below", true },
+		{ NEV_RELAY_ACCEPTED, false, "accepted a relay recipient at 2023-11-14T22:20:00Z (rcpt mode, weaker "
+					     "evidence: no message was sent), transcript below", true },
+		{ NEV_RELAY_ACCEPTED, true, "accepted a relay recipient at 2023-11-14T22:20:00Z, but the test message "
+					    "never reached our canary (not confirmed), transcript below", false },
+		{ NEV_OPEN_PROXY, false, "confirmed open proxy (SOCKS5) at 2023-11-14T22:20:00Z, transcript below", true },
+		{ NEV_CLOSED, false, "tested closed at 2023-11-14T22:20:00Z (refused every relay or proxy attempt), "
+				     "transcript below", false },
+		{ NEV_REFUSED, false, "not probed: outside probe_allowed_targets", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nevidence_host c = { .outcome = cases[i].o, .deliver_mode = cases[i].deliver, .when = 1700000400,
+					    .method = "SOCKS5", .detail = "outside probe_allowed_targets",
+					    .transcript = (char *)"> EHLO x\n" };
+		struct buf b = BUF_INIT;
+		nevidence_sentence(&c, &b);
+		is_str(buf_cstr(&b), cases[i].sentence, "sentence: %s", nevidence_outcome_name(cases[i].o));
+		is_int(nevidence_confirmed(&c), cases[i].confirmed, "confirmed: %s%s", nevidence_outcome_name(cases[i].o),
+		       cases[i].deliver ? " (deliver)" : "");
+		buf_free(&b);
+	}
+	struct notice_opts o = { .from = "rg@mx.test", .to = "abuse@a.example", .bcc = "", .myhostname = "mx.test",
+				 .template_text = "Net {network}\n{table}\n-- \nsignature\n", .format = NOTICE_ARF,
+				 .window_s = 86400, .now = 1700000300 };
+	notice_render(net, &o, &out);
+	ok(strstr(buf_cstr(&out), "Verification") == NULL && strstr(buf_cstr(&out), "verification") == NULL,
+	   "without notify_verify: not a word of it");
+	buf_reset(&out);
+	o.verify = &ev;
+	notice_render(net, &o, &out);
+	const char *m = buf_cstr(&out);
+	ok(strstr(m, "\n" NOTICE_CSV_HEADER "," NEVIDENCE_CSV_COLUMNS "\n192.0.2.1,") != NULL, "CSV: the four columns");
+	ok(strstr(m, ",helo.mx2,open-relay,2023-11-14T22:20:00Z,deliver,\"port 25, form plain: the canary received "
+		     "token t\"\n") != NULL, "CSV: the probed host's result, time, mode, detail");
+	ok(strstr(m, "\n192.0.2.9,2023-11-14T22:16:40Z,2023-11-14T22:16:40Z,1,") != NULL &&
+	   strstr(m, ",,,,\n") != NULL, "CSV: an address not probed has empty columns");
+	ok(strstr(m, "X-Relayguard-Verification: 192.0.2.1 open-relay 2023-11-14T22:20:00Z deliver\n") != NULL,
+	   "ARF report: the verification field");
+	const char *v = strstr(m, "192.0.2.1: confirmed open relay at 2023-11-14T22:20:00Z, transcript below\n");
+	const char *sig = strstr(m, "\n-- \nsignature");
+	ok(v != NULL && sig != NULL && v < sig, "text: the sentence, before the signature");
+	ok(strstr(m, "\n    < 250-line 0 of a long reply\n") != NULL, "text: the transcript, indented");
+	ok(clean_7bit(m, 998), "7-bit, no CR, lines <= 998");
+	buf_reset(&out);
+	notice_xarf(net, &o, &out);
+	m = buf_cstr(&out);
+	ok(strstr(m, "\"tags\":[\"protocol:smtp\",\"detection:dnsbl\",\"verification:open-relay\"]") != NULL,
+	   "X-ARF: the source's tag");
+	ok(strstr(m, "{\"content_type\":\"text/plain\",\"description\":\"192.0.2.1: confirmed open relay at "
+		     "2023-11-14T22:20:00Z, transcript below") != NULL, "X-ARF: the transcript as evidence");
+	ok(strstr(m, "\"verification\":[{\"address\":\"192.0.2.1\",\"result\":\"open-relay\",\"confirmed\":true,"
+		     "\"time\":\"2023-11-14T22:20:00Z\",\"mode\":\"deliver\"") != NULL, "X-ARF: the verification array");
+	nevidence_free(&ev);
+	ok(ev.n == 0 && ev.hosts == NULL, "nevidence_free empties");
+	buf_free(&big);
+	buf_free(&out);
+}
+
 int main(void)
 {
 	nagg_t *n = nagg_new();
@@ -348,6 +424,7 @@ int main(void)
 	test_nagg(n);
 	test_mime();
 	test_render(n);
+	test_verify(n);
 	nagg_clear(n);
 	test_hostile(n);
 	nagg_free(&n);
