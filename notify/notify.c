@@ -814,7 +814,7 @@ static int setup(struct notifier *n, const char *config)
 	}
 	n->suppress = nsuppress_new(cfg_str(n->cfg, CFG_NOTIFY_SUPPRESS));
 	nsuppress_refresh(n->suppress);
-	if (nverify_new(n->cfg, &n->verify, &err) != 0) {
+	if (nverify_new(n->cfg, n->dry_run, &n->verify, &err) != 0) {
 		log_error("%s", err);
 		free(err);
 		return -1;

@@ -25,7 +25,7 @@ struct nverify {
 	const cfg_t *cfg;		/* borrowed */
 	struct probe_settings s;
 	struct probe_limits l;
-	bool require;
+	bool require, stored_only;
 	size_t max_hosts;
 	long long budget_ms, pass_start_ms;
 	struct nverify_stats st;
@@ -33,7 +33,7 @@ struct nverify {
 	size_t n_logged;
 };
 
-int nverify_new(const cfg_t *cfg, nverify_t **v_r, char **error_r)
+int nverify_new(const cfg_t *cfg, bool stored_only, nverify_t **v_r, char **error_r)
 {
 	nverify_t *v;
 	char *err = NULL;
@@ -44,6 +44,7 @@ int nverify_new(const cfg_t *cfg, nverify_t **v_r, char **error_r)
 	v = xcalloc(1, sizeof(*v));
 	v->cfg = cfg;
 	v->require = cfg_bool(cfg, CFG_NOTIFY_REQUIRE_CONFIRMATION);
+	v->stored_only = stored_only;
 	v->max_hosts = (size_t)cfg_int(cfg, CFG_NOTIFY_VERIFY_HOSTS);
 	v->budget_ms = (long long)cfg_ms(cfg, CFG_NOTIFY_VERIFY_BUDGET);
 	if (probe_setup(cfg, -1, &v->s, &v->l, &err) != 0) {
@@ -58,7 +59,8 @@ int nverify_new(const cfg_t *cfg, nverify_t **v_r, char **error_r)
 		free(v);
 		return -1;
 	}
-	if (v->s.canary_port != 0 && probe_canary_start(&v->s.canary_addr, v->s.canary_port, &v->s.canary, &err) != 0) {
+	if (!stored_only && v->s.canary_port != 0 &&
+	    probe_canary_start(&v->s.canary_addr, v->s.canary_port, &v->s.canary, &err) != 0) {
 		probe_errorf(error_r, "notify_verify = yes: probe_canary: %s", err);
 		free(err);
 		free(v);
@@ -182,6 +184,8 @@ static bool verify_host(nverify_t *v, const char *text, struct nevidence *ev, bo
 		from_result(&h, &r);
 		h.cached = true;
 		v->st.cached++;
+	} else if (v->stored_only) {
+		snprintf(h.detail, sizeof(h.detail), "no stored result (--dry-run contacts no host)");
 	} else if (!*started && probe_now_ms() - v->pass_start_ms >= v->budget_ms) {
 		probe_result_free(&r);
 		return false;

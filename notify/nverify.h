@@ -70,9 +70,12 @@ struct nverify_notice {
 /*
  * notify_verify = no: 0 and *v_r = NULL (every other function accepts
  * NULL).  Else the probe's settings (probe_setup()), its state folder and
- * its canary: 0, or -1 with *error_r (caller frees).
+ * its canary: 0, or -1 with *error_r (caller frees).  stored_only
+ * (relayguard-notify --dry-run): no host is contacted and no canary
+ * started; stored results are used, other hosts are "not-probed".
  */
-int nverify_new(const cfg_t *cfg, nverify_t **v_r, char **error_r) __attribute__((warn_unused_result));
+int nverify_new(const cfg_t *cfg, bool stored_only, nverify_t **v_r, char **error_r)
+	__attribute__((warn_unused_result));
 void nverify_free(nverify_t **v);
 /* A sending pass starts: notify_verify_budget counts from now. */
 void nverify_pass_begin(nverify_t *v);

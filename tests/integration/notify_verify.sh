@@ -212,6 +212,21 @@ rg_like "$(part "$OUT" text)" "203\.0\.113\.9: not probed: outside probe_allowed
 rg_is "$(cat "$RUN/outside.record")" "" "outside probe_allowed_targets: the recording listener saw no connection"
 rg_like "$(cat "$RUN/a1.err")" "probe 198\.51\.100\.25 result=open-relay mode=deliver" "the probe's own log line"
 
+# --- 1b. --dry-run contacts no host: stored results only ----------------------------------------
+events d1:
+R COPY a1:probe:198.51.100.25 d1:probe:198.51.100.25 >/dev/null
+conf d1: arf no deliver >"$RUN/d1.conf"
+before=$(grep -c 'postfix-closed/smtpd.*connect from' "$BASE/maillog")
+"$NOTIFY" -c "$RUN/d1.conf" --dry-run >"$RUN/d1.out" 2>"$RUN/d1.err"
+rg_is "$?" 0 "--dry-run with notify_verify"
+rg_like "$(cat "$RUN/d1.out")" "198\.51\.100\.25: confirmed open relay at $ISO, transcript below" \
+	"--dry-run: a stored result is used"
+rg_like "$(cat "$RUN/d1.out")" "198\.51\.100\.26: not probed: no stored result \(--dry-run contacts no host\)" \
+	"--dry-run: a host without one is not probed, and the notice says so"
+rg_is "$(grep -c 'info: probe ' "$RUN/d1.err")" 0 "--dry-run: no probe ran"
+sleep 1
+rg_is "$(grep -c 'postfix-closed/smtpd.*connect from' "$BASE/maillog")" "$before" "--dry-run: the closed relay saw no connection"
+
 # --- 2. X-ARF from a running notifier: stored results reused, the metrics --------------------
 events x2:
 # the relays' results as the first run stored them: reused, not probed again (probe_ttl)
