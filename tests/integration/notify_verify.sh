@@ -178,7 +178,7 @@ CLOSED=$(notice "$RUN/out-a1:" abuse@closed.example)
 PROXY=$(notice "$RUN/out-a1:" abuse@proxy.example)
 OUT=$(notice "$RUN/out-a1:" abuse@out.example)
 for f in "$OPEN" "$CLOSED" "$PROXY" "$OUT"; do
-	rg_is "$(part "$f" defects)" "" "Python's email package: no defect in ${f##*/}"
+	rg_ok "$([ -s "$f" ] && [ -z "$(part "$f" defects)" ]; echo $?)" "Python's email package: no defect in ${f##*/}"
 done
 text=$(part "$OPEN" text)
 rg_like "$text" "198\.51\.100\.25: confirmed open relay at $ISO, transcript below" \
