@@ -212,6 +212,12 @@ rg_like "$(part "$OUT" text)" "203\.0\.113\.9: not probed: outside probe_allowed
 rg_is "$(cat "$RUN/outside.record")" "" "outside probe_allowed_targets: the recording listener saw no connection"
 rg_like "$(cat "$RUN/a1.err")" "probe 198\.51\.100\.25 result=open-relay mode=deliver" "the probe's own log line"
 
+# notify_verify needs the probe's settings: without probe_allowed_targets the notifier does not start
+grep -v '^probe_allowed_targets' "$RUN/a1.conf" | sed 's/^redis_prefix = .*/redis_prefix = e1:/' >"$RUN/e1.conf"
+"$NOTIFY" -c "$RUN/e1.conf" --once 2>"$RUN/e1.err"
+rg_is "$?" 1 "notify_verify without probe_allowed_targets: the notifier does not start"
+rg_like "$(cat "$RUN/e1.err")" "notify_verify = yes: probe_allowed_targets is not set in .*e1\.conf" "and it says why"
+
 # --- 1b. --dry-run contacts no host: stored results only ----------------------------------------
 events d1:
 R COPY a1:probe:198.51.100.25 d1:probe:198.51.100.25 >/dev/null
