@@ -7,7 +7,7 @@
 # nothing listening, and an address outside probe_allowed_targets with a
 # listener that records every connection.  Real redis-server, notices read
 # by Python's email package, X-ARF checked by xarf_validate.py, metrics by
-# promtool.
+# promtool.  Section 5 runs the notifier on the spool journal (no Redis).
 #
 #   network (owners.db)               hosts (events)
 #   NET-OPEN   198.51.100.24-25       .25 open relay (4 hits), .24 nothing (1 hit)
@@ -368,5 +368,41 @@ for _ in 1 2 3 4 5; do
 done
 rg_is "$(ls "$RUN/out-b4:" | grep -c '\.eml$')" 5 "the notices put off went out in later passes"
 rg_is "$(grep -c 'probe 198.51.100.4[0-4] result=' "$RUN/b4.err")" 5 "each silent host probed once (stored results reused)"
+
+# --- 5. without Redis: the spool journal, results in probe_state_dir ----------------------------
+printf '%s\n' 198.51.100.25 198.51.100.26 >"$RUN/bl.list"
+cat >"$RUN/s5.conf" <<CONF
+allow_root = yes
+myhostname = solo.test
+report_spool = $RUN/s5-spool
+report_dedupe_window = 0
+file_lists = bl.test:$RUN/bl.list*2
+dnsbl_threshold = 2
+owners_db = $RUN/owners.db
+notify_min_hits = 1
+notify_template = $RG_TOP_SRCDIR/conf/notice.txt
+notify_transport = outbox:$RUN/out-s5
+notify_state_dir = $RUN/state-s5
+notify_verify = yes
+notify_require_confirmation = yes
+probe_relay_mode = rcpt
+probe_allowed_targets = 198.51.100.0/24
+probe_canary = 198.51.100.10:2525
+probe_canary_domain = canary.probe-test.example
+probe_smtp_ports = 25
+probe_proxy_ports =
+probe_state_dir = $RUN/probe-s5
+probe_host_interval = 0
+CONF
+"$RG_TOP_BUILDDIR/tests/integration/report_driver" "$RUN/s5.conf" engine 198.51.100.25 198.51.100.26 >/dev/null 2>"$RUN/s5-drv.err"
+"$NOTIFY" -c "$RUN/s5.conf" --once 2>"$RUN/s5.err"
+rg_is "$?" 0 "spool mode with notify_verify: relayguard-notify --once"
+rg_is "$(ls "$RUN/out-s5" 2>/dev/null | grep -c '\.eml$')" 1 "spool mode: one notice, the relay's; none for the closed one"
+rg_like "$(part "$(notice "$RUN/out-s5" abuse@open.example)" text)" \
+	"198\.51\.100\.25: accepted a relay recipient at $ISO \(rcpt mode, weaker evidence" "spool mode: with the evidence"
+rg_like "$(cat "$RUN/s5.err")" "network 198\.51\.100\.26 - 198\.51\.100\.27 .*no notice, no host confirmed open" \
+	"spool mode: the closed relay's network logged"
+rg_like "$(head -5 "$RUN/probe-s5/results/198.51.100.25" | tr '\n' '|')" "^relayguard-probe 1\|address 198\.51\.100\.25\|" \
+	"spool mode: the result stored in probe_state_dir"
 
 rg_done
