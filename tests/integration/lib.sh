@@ -36,7 +36,7 @@ rg_cleanup() {
 	if [ -n "${RG_KEEP_RUN:-}" ]; then
 		echo "# run folder kept: $RUN"
 	else
-		rm -rf "$RUN"
+		rm -rf "${RUN:?}"
 	fi
 }
 trap rg_cleanup EXIT
