@@ -185,7 +185,7 @@ static int history_line(const struct stats_history_rec *r, void *ctx)
 /* The bucket length: the smallest of a few round ones giving <= REPORT_BUCKETS_MAX columns. */
 static long long bucket_for(long long span)
 {
-	static const long long steps[] = { 60, 300, 900, 1800, 3600, 10800, 21600, 43200, 86400, 604800 };
+	static const long long steps[] = { 10, 30, 60, 300, 900, 1800, 3600, 10800, 21600, 43200, 86400, 604800 };
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		if (span / steps[i] < REPORT_BUCKETS_MAX)

@@ -29,7 +29,7 @@ void report_html_escape(struct buf *out, const char *s)
 	svg_escape(out, s != NULL ? s : "");
 }
 
-enum tfmt { TF_DAY, TF_HOUR, TF_DAY_HOUR, TF_FULL };
+enum tfmt { TF_DAY, TF_HOUR, TF_SECOND, TF_DAY_HOUR, TF_FULL };
 
 /* t in UTC as a day, an hour of the day, both, or the full date and time. */
 static void fmt_time(time_t t, enum tfmt f, char *out, size_t size)
@@ -40,6 +40,7 @@ static void fmt_time(time_t t, enum tfmt f, char *out, size_t size)
 	switch (f) {
 	case TF_DAY: strftime(out, size, "%Y-%m-%d", &tm); break;
 	case TF_HOUR: strftime(out, size, "%H:%M", &tm); break;
+	case TF_SECOND: strftime(out, size, "%H:%M:%S", &tm); break;
 	case TF_DAY_HOUR: strftime(out, size, "%m-%d %H:%M", &tm); break;
 	default: strftime(out, size, "%Y-%m-%d %H:%M", &tm); break;
 	}
@@ -50,12 +51,15 @@ static void empty(struct buf *out)
 	buf_puts(out, "<p class=\"empty\">no data in this period</p>\n");
 }
 
-/* Labels of the time buckets: "HH:MM" within a day, else "MM-DD HH:MM". */
+/* Labels of the time buckets: "HH:MM" within a day ("HH:MM:SS" for buckets
+ * under a minute), else "MM-DD HH:MM", or the day for buckets of days. */
 static char **bucket_labels(const struct report_data *d)
 {
 	char **labels = xcalloc(d->n_buckets ? d->n_buckets : 1, sizeof(*labels));
-	enum tfmt fmt = d->bucket_s >= 86400 ? TF_DAY : (long long)d->n_buckets * d->bucket_s <= 86400 ? TF_HOUR :
-										     TF_DAY_HOUR;
+	enum tfmt fmt = d->bucket_s >= 86400				  ? TF_DAY :
+			(long long)d->n_buckets * d->bucket_s > 86400 ? TF_DAY_HOUR :
+			d->bucket_s < 60				  ? TF_SECOND :
+									    TF_HOUR;
 
 	for (size_t i = 0; i < d->n_buckets; i++) {
 		char s[32];

@@ -15,6 +15,7 @@
 #define SVG_BAR_H 22		/* one horizontal bar, or one strip */
 #define SVG_LABEL_W 240		/* the label column of bars and strips */
 #define SVG_X_LABELS 8		/* about this many labels under the columns */
+#define SVG_COL_MAX_W 48	/* the widest column */
 
 void svg_escape(struct buf *out, const char *s)
 {
@@ -64,7 +65,7 @@ static void num(struct buf *out, double v)
 	if (v == (double)(long long)v)
 		buf_printf(out, "%lld", (long long)v);
 	else
-		buf_printf(out, "%.2f", v);
+		buf_printf(out, "%.4g", v);
 }
 
 /* The y axis of a column chart: three grid lines with their values. */
@@ -147,6 +148,8 @@ bool svg_columns(struct buf *out, const char *id, const char *const *labels, siz
 	y_axis(out, max, top);
 	double step = (double)(SVG_W - SVG_PLOT_LEFT - SVG_PLOT_RIGHT) / (double)n_columns;
 	int w = step > 3 ? (int)(step * 0.8) : 2;
+	if (w > SVG_COL_MAX_W)
+		w = SVG_COL_MAX_W;	/* a few columns stay columns, not slabs */
 	size_t every = n_columns / SVG_X_LABELS + 1;
 	for (size_t c = 0; c < n_columns; c++) {
 		int x = SVG_PLOT_LEFT + (int)(step * (double)c);
