@@ -37,6 +37,8 @@ struct engine_stats_writer {
 	char *path;		/* the snapshot; NULL when stats_dir is empty */
 	stats_history_t *history;	/* NULL when stats_history is off */
 	char src[96];		/* this engine's series in the history: program.pid.n */
+	time_t history_every;	/* stats_history_interval, seconds */
+	time_t history_last;	/* when the last history lines were appended */
 	time_t started;
 	bool warned;
 };
@@ -146,6 +148,7 @@ static void history_write(struct engine_stats_writer *w)
 
 	if (w->history == NULL)
 		return;
+	w->history_last = now;
 	engine_stats_history_format(w->engine, w->src, w->started, now, &lines);
 	stats_history_append(w->history, &lines, now);
 	buf_free(&lines);
@@ -155,8 +158,11 @@ static void stats_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	stats_write(arg);
-	history_write(arg);
+	struct engine_stats_writer *w = arg;
+
+	stats_write(w);
+	if (time(NULL) - w->history_last >= w->history_every)
+		history_write(w);
 }
 
 /* {program}.{pid}.{n}: the daemons' ident has a slash ("relayguard/milter"), not wanted in names */
@@ -192,6 +198,8 @@ struct engine_stats_writer *engine_stats_writer_new(engine_t *e, struct event_ba
 	w->engine = e;
 	w->history = history;
 	w->started = time(NULL);
+	w->history_last = w->started;
+	w->history_every = (time_t)(cfg_ms(cfg, CFG_STATS_HISTORY_INTERVAL) / 1000);
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
 	w->timer = event_new(base, -1, EV_PERSIST, stats_tick, w);
 	event_add(w->timer, &tv);

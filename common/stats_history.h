@@ -3,7 +3,7 @@
  * history that relayguard-ctl report reads.
  *
  * Files: {stats_history_dir}/history-YYYYMMDD.log, one per UTC day, shared
- * by every daemon of the host.  Each stats_interval every engine appends its
+ * by every daemon of the host.  Each stats_history_interval every engine appends its
  * lines in one write() to an O_APPEND file (so lines of two processes never
  * mix), created with mode 0666 minus the daemon's umask.  Retention: days
  * older than stats_history_keep are deleted, and the oldest days go first
@@ -23,7 +23,7 @@
  * decimal, names have no spaces (zone display names, see engine_stats.h).
  *
  * Writer: engine thread only (one per engine).  Its cost on that thread is
- * one open/write/close per stats_interval and, once an hour, a readdir of
+ * one open/write/close per stats_history_interval and, once an hour, a readdir of
  * the folder: no waiting on the network, never a check's path.  Failures
  * cost one warning, never a check.  The reader is reentrant.
  */

@@ -62,6 +62,7 @@ log_level = info
 stats_dir = $RUN/stats
 stats_interval = 1s
 stats_history_dir = $H
+stats_history_interval = 1s
 stats_history_keep = 30d
 stats_history_max_size = 64k
 policy_listen = inet:$POLICY_PORT@127.0.0.1
