@@ -361,11 +361,57 @@ static int notifier_redis(const cfg_t *cfg, struct report_data *d)
 	return 0;
 }
 
-/* Spool mode: notify.state's "net" lines (the current window) and "log" lines. */
+static void net_free(struct report_net *n)
+{
+	free(n->network);
+	free(n->netname);
+	free(n->abuse);
+	free(n->why);
+}
+
+/* A key of notify.state's "told" or "untold" lines. */
+struct marks {
+	char **keys;
+	size_t n;
+};
+
+static void marks_add(struct marks *m, const char *key)
+{
+	m->keys = xreallocarray(m->keys, m->n + 1, sizeof(*m->keys));
+	m->keys[m->n++] = xstrdup(key);
+}
+
+static bool marks_has(const struct marks *m, const char *key)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (strcmp(m->keys[i], key) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void marks_free(struct marks *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->keys[i]);
+	free(m->keys);
+}
+
+static int net_cmp(const void *a, const void *b)
+{
+	const struct report_net *x = a, *y = b;
+	return (x->hits < y->hits) - (x->hits > y->hits);
+}
+
+/* Spool mode: notify.state's "net" lines of the latest window (net TAB
+ * window TAB netkey TAB network TAB netname TAB org TAB country TAB abuse TAB
+ * owned TAB hits TAB first TAB last), "told" and "untold" marks, "log" lines. */
 static int notifier_spool(const cfg_t *cfg, struct report_data *d)
 {
 	struct buf path = BUF_INIT;
 	char *line = xmalloc(REPORT_LINE_MAX);
+	struct marks told = { 0 }, untold = { 0 };
+	long long *wins = NULL, latest = 0;
 
 	buf_printf(&path, "%s/notify.state", cfg_str(cfg, CFG_NOTIFY_STATE_DIR));
 	FILE *fp = fopen(buf_cstr(&path), "r");
@@ -380,14 +426,44 @@ static int notifier_spool(const cfg_t *cfg, struct report_data *d)
 		}
 		if (strcmp(f[0], "log") == 0 && n >= 2) {
 			add_day(d, notice_time(f[1]));
-		} else if (strcmp(f[0], "net") == 0 && n == 12 && d->n_nets < REPORT_NETS_TOP) {
+		} else if (n == 3 && (strcmp(f[0], "told") == 0 || strcmp(f[0], "untold") == 0)) {
+			marks_add(f[0][0] == 't' ? &told : &untold, f[1]);
+		} else if (strcmp(f[0], "net") == 0 && n == 12) {
 			d->nets = xreallocarray(d->nets, d->n_nets + 1, sizeof(*d->nets));
+			wins = xreallocarray(wins, d->n_nets + 1, sizeof(*wins));
+			wins[d->n_nets] = atoll(f[1]);
+			latest = wins[d->n_nets] > latest ? wins[d->n_nets] : latest;
 			d->nets[d->n_nets++] = (struct report_net){ xstrdup(f[2]), xstrdup(f[4]), xstrdup(f[7]),
 								    atoll(f[9]), REPORT_TOLD_NO, xstrdup("") };
 		}
 	}
 	if (fp != NULL)
 		fclose(fp);
+	size_t kept = 0;
+	for (size_t i = 0; i < d->n_nets; i++) {
+		struct report_net *net = &d->nets[i];
+		if (wins[i] != latest) {
+			net_free(net);
+			continue;
+		}
+		net->told = marks_has(&told, net->network) ? REPORT_TOLD_YES :
+			    marks_has(&untold, net->network) ? REPORT_TOLD_NOBODY : REPORT_TOLD_NO;
+		if (net->told == REPORT_TOLD_NOBODY) {
+			free(net->why);
+			net->why = xstrdup("no contact, or notify_suppress (see relayguard-notify's log)");
+		}
+		d->nets[kept++] = *net;
+	}
+	d->n_nets = kept;
+	if (kept > 0)
+		qsort(d->nets, kept, sizeof(*d->nets), net_cmp);
+	for (size_t i = REPORT_NETS_TOP; i < d->n_nets; i++)
+		net_free(&d->nets[i]);
+	if (d->n_nets > REPORT_NETS_TOP)
+		d->n_nets = REPORT_NETS_TOP;
+	marks_free(&told);
+	marks_free(&untold);
+	free(wins);
 	buf_free(&path);
 	free(line);
 	return 0;
@@ -440,12 +516,8 @@ static void data_free(struct report_data *d)
 		free(d->zones[i].kind);
 		free(d->zones[i].state);
 	}
-	for (size_t i = 0; i < d->n_nets; i++) {
-		free(d->nets[i].network);
-		free(d->nets[i].netname);
-		free(d->nets[i].abuse);
-		free(d->nets[i].why);
-	}
+	for (size_t i = 0; i < d->n_nets; i++)
+		net_free(&d->nets[i]);
 	free(d->zones);
 	free(d->nets);
 	free(d->passed);

@@ -187,6 +187,27 @@ rg_is "$($CHECK charts "$RUN/empty.html" | grep -c '^empty')" 5 "each of the fiv
 "$CTL" -c "$RUN/empty.conf" report --html "$RUN/old.html" --since 7d 2>"$RUN/old.err"
 rg_like "$(cat "$RUN/old.html")" "&lt;b&gt;evil&amp;&quot;q&quot;\.bl" "a zone name is HTML-escaped"
 rg_is "$(grep -c '<b>evil' "$RUN/old.html")" 0 "no raw markup from the data"
+# Without Redis the notifier keeps its state in notify_state_dir/notify.state
+# (lines as relayguard-notify's spool mode writes them): the networks of the
+# latest window, told or not, and the log of notices.
+w=$((now / 86400))
+{
+	printf 'net\t%s\t192.0.2.0-192.0.2.255\t192.0.2.0 - 192.0.2.255\tNET-A\t\tNL\tabuse@net-a.example\t1\t7\t%s\t%s\n' $((w - 1)) "$now" "$now"
+	printf 'net\t%s\t192.0.2.0-192.0.2.255\t192.0.2.0 - 192.0.2.255\tNET-A\t\tNL\tabuse@net-a.example\t1\t5\t%s\t%s\n' "$w" "$now" "$now"
+	printf 'net\t%s\t198.51.100.0-198.51.100.255\t198.51.100.0 - 198.51.100.255\tNET-<D>\t\tGB\t\t1\t9\t%s\t%s\n' "$w" "$now" "$now"
+	printf 'told\t192.0.2.0-192.0.2.255\t%s\n' "$now"
+	printf 'untold\t198.51.100.0-198.51.100.255\t%s\n' "$now"
+	printf 'log\t{"id":"a","time":%s,"network":"192.0.2.0 - 192.0.2.255","to":"abuse@net-a.example"}\n' "$now"
+	printf 'log\t{"id":"b","time":%s,"network":"192.0.2.0 - 192.0.2.255","to":"abuse@net-a.example"}\n' "$((now - 86400))"
+} >"$RUN/st2/notify.state"
+"$CTL" -c "$RUN/empty.conf" report --html "$RUN/spool.html" --since 7d 2>"$RUN/spool.err"
+$CHECK charts "$RUN/spool.html" >"$RUN/spool.marks"
+rg_is "$(awk -F'\t' '$1 == "networks" { print $3 "=" $4 }' "$RUN/spool.marks" | tr '\n' ' ')" \
+	"198.51.100.0-198.51.100.255 (NET-<D>)=9 192.0.2.0-192.0.2.255 (NET-A)=5 " \
+	"spool mode: the latest window's networks, most hits first"
+rg_is "$(grep '^told' "$RUN/spool.marks" | cut -f3 | tr '\n' ' ')" "nobody yes " "spool mode: who was told"
+rg_is "$(awk -F'\t' '$1 == "notices" { n++ } END { print n }' "$RUN/spool.marks")" 2 "spool mode: notices on two days"
+rg_like "$(cat "$RUN/spool.html")" "NET-&lt;D&gt;" "an owner's name is HTML-escaped"
 "$CTL" -c "$RUN/empty.conf" report --html "$RUN/x.html" --since yesterday >/dev/null 2>"$RUN/bad.err"
 rg_is $? 2 "a --since that is not a time: usage error"
 rg_like "$(cat "$RUN/bad.err")" "--since yesterday: expected" "and the message says what is expected"
