@@ -374,7 +374,7 @@ static long read_line(FILE *f, char *line, size_t max, bool *cut_r)
 	int c;
 
 	*cut_r = false;
-	while ((c = getc(f)) != EOF && c != '\n') {
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
 		if (c == '\0' || n >= max)
 			*cut_r = true;
 		else

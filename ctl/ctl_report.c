@@ -56,7 +56,7 @@ struct series {
 struct gather {
 	struct report_data *d;
 	struct series *table[REPORT_SERIES_BUCKETS];
-	long long min_t, max_t;	/* pass 1 */
+	long long min_t;	/* pass 1: the time of the first line in the period */
 	bool pass2;
 };
 
@@ -140,9 +140,11 @@ static int history_line(const struct stats_history_rec *r, void *ctx)
 	bool fresh;
 
 	if (!g->pass2) {
-		g->min_t = g->min_t < 0 || r->t < g->min_t ? r->t : g->min_t;
-		g->max_t = r->t > g->max_t ? r->t : g->max_t;
-		return 0;
+		/* the first line in the period: files are read oldest day first and
+		 * lines are appended as time goes, so this is where the period's data
+		 * starts (give or take the lines of two daemons racing) */
+		g->min_t = r->t;
+		return 1;
 	}
 	if (r->t < (long long)d->start)
 		return 0;
@@ -206,7 +208,8 @@ static void free_series(struct gather *g)
 	}
 }
 
-/* Read the history twice: the time span, then the counts.  0, or -1 after a message. */
+/* Read the history: its first line in the period (where the charts start),
+ * then every line.  0; a history that cannot be read is said on the page. */
 static int gather_history(const cfg_t *cfg, struct report_data *d, char **note_r)
 {
 	struct gather g = { .d = d, .min_t = -1 };

@@ -21,3 +21,8 @@ tests_fuzz_history_fuzzer_SOURCES = tests/fuzz/fuzz_history.c
 tests_fuzz_history_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_history_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
 endif
+
+# bench/bench_history: built by `make`, run by bench/history-bench.sh (doc/PERFORMANCE.md).
+noinst_PROGRAMS += bench/bench_history
+bench_bench_history_SOURCES = bench/bench_history.c
+EXTRA_DIST += bench/history-bench.sh
