@@ -173,13 +173,21 @@ static void series_name(unsigned n, struct buf *out)
 	buf_printf(out, ".%ld.%u", (long)getpid(), n);
 }
 
+/* Set by the daemons (engine_keep_history()). */
+static atomic_bool keep_history;
+
+void engine_keep_history(void)
+{
+	atomic_store(&keep_history, true);
+}
+
 struct engine_stats_writer *engine_stats_writer_new(engine_t *e, struct event_base *base)
 {
 	static atomic_uint seq;
 	const cfg_t *cfg = e->cfg;
 	const char *dir = cfg_str(cfg, CFG_STATS_DIR);
 	unsigned long long ms = cfg_ms(cfg, CFG_STATS_INTERVAL);
-	stats_history_t *history = stats_history_new(cfg);
+	stats_history_t *history = atomic_load(&keep_history) ? stats_history_new(cfg) : NULL;
 	struct engine_stats_writer *w;
 	struct buf path = BUF_INIT, src = BUF_INIT;
 

@@ -81,7 +81,7 @@ CONF
 echo 198.51.100.0/24 >"$RUN/suppress"
 
 START=$(date +%s)
-(umask 027 && exec "$POLICYD" -f -c "$RUN/rg.conf" 2>"$RUN/policyd.log") &
+"$POLICYD" -f -c "$RUN/rg.conf" 2>"$RUN/policyd.log" &
 POLICYD_PID=$!
 rg_track "$POLICYD_PID"
 rg_wait_port "$POLICY_PORT" || rg_bail "relayguard-policyd did not start: $(cat "$RUN/policyd.log")"
@@ -111,14 +111,19 @@ rg_like "$("$CTL" -c "$RUN/rg.conf" stats 2>&1 | grep '^fade.bl')" "suspended" "
 sleep 12	# a column of the chart with fade.bl suspended throughout
 rg_stop "$POLICYD_PID"
 
-# The history: today's file, mode by the daemon's umask, old days pruned.
+# The history: today's file, mode by the daemon's umask, old days pruned;
+# relayguard-ctl's own engine (check) keeps none.
 today="$H/history-$(date -u +%Y%m%d).log"
 rg_ok "$([ -s "$today" ]; echo $?)" "policyd appended to today's history file"
-rg_is "$(stat -c %a "$today")" 640 "created with the daemon's umask (027)"
+rg_is "$(stat -c %a "$today")" 640 "created with the daemons' umask (027: 0640)"
 rg_ok "$([ ! -e "$H/history-20000101.log" ]; echo $?)" "a day older than stats_history_keep is removed"
 rg_ok "$([ ! -e "$H/history-$yday.log" ]; echo $?)" "the oldest day goes when the files exceed stats_history_max_size"
 rg_like "$(grep -c ' zone=fade.bl .*state=suspended' "$today")" "^[1-9]" "the history records fade.bl suspended"
 rg_like "$(grep -c ' zone=fade.bl .*state=in_service' "$today")" "^[1-9]" "and in service before"
+"$CTL" -c "$RUN/rg.conf" check 192.0.2.99 >/dev/null 2>&1
+rg_is "$(grep -c 'src=relayguard-ctl' "$H"/history-*.log | awk -F: '{ n += $NF } END { print n + 0 }')" 0 \
+	"relayguard-ctl check adds nothing to the history"
+rg_is "$(grep -c 'src=relayguard-policyd' "$today" | tr -d ' ')" "$(grep -c 'src=' "$today")" "only policyd's lines"
 
 # The notifier: NET-A told (one notice to the sink), NET-D suppressed.
 "$NOTIFY" -c "$RUN/rg.conf" --once --consumer rh 2>"$RUN/notify.log"
