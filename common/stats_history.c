@@ -228,6 +228,11 @@ static int copy_name(const char *v, size_t len, char *out, size_t size)
 	return 0;
 }
 
+static inline bool key_is(const char *k, size_t klen, const char *name)
+{
+	return klen == strlen(name) && memcmp(k, name, klen) == 0;
+}
+
 /* One key=value of a line into rec; -1 for a value that does not parse. */
 static int parse_pair(const char *k, size_t klen, const char *v, size_t vlen, struct stats_history_rec *rec)
 {
@@ -246,26 +251,25 @@ static int parse_pair(const char *k, size_t klen, const char *v, size_t vlen, st
 	};
 	unsigned long long n;
 
-#define KEY_IS(s) (klen == sizeof(s) - 1 && memcmp(k, s, klen) == 0)
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-		if (klen == strlen(nums[i].key) && memcmp(k, nums[i].key, klen) == 0)
+		if (key_is(k, klen, nums[i].key))
 			return parse_u64(v, vlen, (unsigned long long *)((char *)rec + nums[i].off));
 	}
-	if (KEY_IS("t") || KEY_IS("started")) {
+	if (key_is(k, klen, "t") || key_is(k, klen, "started")) {
 		if (parse_u64(v, vlen, &n) != 0 || n > (unsigned long long)1 << 40)
 			return -1;
-		*(KEY_IS("t") ? &rec->t : &rec->started) = (long long)n;
+		*(key_is(k, klen, "t") ? &rec->t : &rec->started) = (long long)n;
 		return 0;
 	}
-	if (KEY_IS("src"))
+	if (key_is(k, klen, "src"))
 		return copy_name(v, vlen, rec->src, sizeof(rec->src));
-	if (KEY_IS("zone")) {
+	if (key_is(k, klen, "zone")) {
 		rec->is_zone = true;
 		return copy_name(v, vlen, rec->zone, sizeof(rec->zone));
 	}
-	if (KEY_IS("kind"))
+	if (key_is(k, klen, "kind"))
 		return copy_name(v, vlen, rec->kind, sizeof(rec->kind));
-	if (KEY_IS("state")) {
+	if (key_is(k, klen, "state")) {
 		for (int s = 0; s < 3; s++) {
 			if (vlen == strlen(state_names[s]) && memcmp(v, state_names[s], vlen) == 0) {
 				rec->state = (enum zone_hstate)s;
@@ -274,7 +278,6 @@ static int parse_pair(const char *k, size_t klen, const char *v, size_t vlen, st
 		}
 		return -1;
 	}
-#undef KEY_IS
 	return 0;	/* a key of a later version */
 }
 
