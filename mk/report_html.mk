@@ -26,3 +26,7 @@ endif
 noinst_PROGRAMS += bench/bench_history
 bench_bench_history_SOURCES = bench/bench_history.c
 EXTRA_DIST += bench/history-bench.sh
+
+check_PROGRAMS += tests/unit/test_stats_history
+TESTS += tests/unit/test_stats_history
+tests_unit_test_stats_history_SOURCES = tests/unit/test_stats_history.c tests/unit/tap.h
