@@ -43,7 +43,7 @@ static void test_parse(void)
 		struct stats_history_rec r;
 		const char *why = NULL;
 		int rc = stats_history_parse(cases[i].line, strlen(cases[i].line), &r, &why);
-		is_int(rc, cases[i].rc, "parse \"%s\"", cases[i].line);
+		is_int(rc, cases[i].rc, "parse \"%.*s\"", (int)strcspn(cases[i].line, "\n"), cases[i].line);
 		if (rc != 0 && cases[i].why != NULL)
 			is_str(why, cases[i].why, "  why");
 	}
