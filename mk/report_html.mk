@@ -8,6 +8,8 @@ ctl_relayguard_ctl_SOURCES += ctl/ctl_report.c ctl/report_html.c ctl/report_html
 EXTRA_DIST += tests/integration/report_html.sh tests/integration/report_html_check.py \
 	tests/integration/ctl_import_progress.sh
 TESTS += tests/integration/report_html.sh tests/integration/ctl_import_progress.sh
+# report_html.sh keeps its Chromium screenshot next to its log
+CLEANFILES += tests/integration/report_html.png
 
 # The history reader is a parser: fuzzed (pattern of mk/fuzz.mk).
 check_PROGRAMS += tests/fuzz/replay_history
