@@ -72,7 +72,9 @@ static void draw(const char *name, const char *phase, int percent, const char *c
 {
 	int filled = percent * CTL_BAR_WIDTH / 100;
 
-	fprintf(stderr, "\r%s %s [%.*s%*s] %3d%% %s\033[K", name, phase, filled,
+	/* the cursor goes back to the start of the line: a warning about a bad
+	 * line, logged meanwhile, then starts at the left, not after the bar */
+	fprintf(stderr, "\r%s %s [%.*s%*s] %3d%% %s\033[K\r", name, phase, filled,
 		"########################################", CTL_BAR_WIDTH - filled, "", percent, counts);
 	fflush(stderr);
 }
