@@ -49,6 +49,7 @@ report_dedupe_window = 0
 myhostname = mx.example
 log_level = info
 stats_dir = $RUN/stats
+stats_history_dir = $RUN/history
 policy_listen = inet:$POLICY_PORT@127.0.0.1
 policy_allowed_clients = 127.0.0.1/32
 policy_workers = 2
