@@ -35,7 +35,7 @@
 
 /* Networks shown, at most. */
 #define REPORT_NETS_TOP 20
-/* Zones drawn, at most (more are summed into none: they are dropped with a note). */
+/* Zones drawn, at most; the lines of more zones are left out. */
 #define REPORT_ZONES_MAX 64
 /* Series of counters followed while reading (program.pid.n x zones). */
 #define REPORT_SERIES_BUCKETS 4096
