@@ -25,9 +25,10 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
 RUN_PKGS="netcat-openbsd"
 # tinyproxy, dante-server: proxies for tests/integration/probe.sh, started by the test itself
 # inside a private network namespace (their system services are not used).
+# chromium: tests/integration/report_html.sh renders relayguard-ctl report --html headless.
 TEST_PKGS="redis-server redis-tools redis-sentinel rbldnsd postfix swaks miltertest bind9-dnsutils
   python3 iproute2 procps valgrind libsisimai-perl python3-jsonschema clang libclang-rt-14-dev curl prometheus
-  tinyproxy dante-server"
+  tinyproxy dante-server chromium"
 # The Debian packaging test (tests/integration/debian_pkg.sh): build, lint,
 # check the systemd units (systemd-analyze, which calls man for Documentation=).
 PKG_PKGS="debhelper lintian systemd man-db"

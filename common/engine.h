@@ -153,6 +153,14 @@ int engine_new_opts(struct event_base *base, cfg_t *cfg, const struct engine_opt
 void engine_free(engine_t **engine);
 
 /*
+ * Make the engines of this process append their counters to the stats
+ * history (stats_history_dir, common/stats_history.h).  The daemons call it
+ * once at start, before their first engine; tools, tests and benches do not,
+ * so their checks never count in relayguard-ctl report.  Thread-safe.
+ */
+void engine_keep_history(void);
+
+/*
  * Start a check.  The request's strings are copied.  The callback is never
  * called from inside engine_check(); it is called exactly once unless the
  * check is cancelled.  Never fails: internal errors become verdicts.

@@ -28,12 +28,17 @@
 #include "lru.h"
 #include "mem.h"
 #include "rcache.h"
+#include "stats_history.h"
 #include "zone_health.h"
 
 struct engine_stats_writer {
 	engine_t *engine;
 	struct event *timer;
-	char *path;
+	char *path;		/* the snapshot; NULL when stats_dir is empty */
+	stats_history_t *history;	/* NULL when stats_history is off */
+	char src[96];		/* this engine's series in the history: program.pid.n */
+	time_t history_every;	/* stats_history_interval, seconds */
+	time_t history_last;	/* when the last history lines were appended */
 	time_t started;
 	bool warned;
 };
@@ -96,6 +101,8 @@ static void stats_write(struct engine_stats_writer *w)
 	struct buf text = BUF_INIT, tmp = BUF_INIT;
 	FILE *f;
 
+	if (w->path == NULL)
+		return;
 	engine_stats_format(w->engine, w->started, &text);
 	buf_printf(&tmp, "%s.tmp", w->path);
 	f = fopen(buf_cstr(&tmp), "w");
@@ -110,11 +117,68 @@ static void stats_write(struct engine_stats_writer *w)
 	buf_free(&tmp);
 }
 
+void engine_stats_history_format(const engine_t *e, const char *src, time_t started, time_t now,
+				 struct buf *out)
+{
+	const struct engine_counters *c = &e->counters;
+
+	buf_printf(out, "t=%lld src=%s started=%lld checks=%llu skipped=%llu listed=%llu failed=%llu\n",
+		   (long long)now, src, (long long)started, (unsigned long long)c->checks,
+		   (unsigned long long)c->skipped, (unsigned long long)c->listed, (unsigned long long)c->failed);
+	for (size_t i = 0; i < e->n_sources; i++) {
+		const struct engine_source *s = &e->sources[i];
+		const struct dnsbl_stats *d = engine_source_dns_stats(e, i);
+		const struct zone_health *h = s->health;
+		if (d == NULL || h == NULL)
+			continue;
+		buf_printf(out,
+			   "t=%lld src=%s zone=%s kind=%s queries=%llu listed=%llu not_listed=%llu errors=%llu "
+			   "timeouts=%llu state=%s\n",
+			   (long long)now, src, s->display, engine_kind_name(s->kind), (unsigned long long)d->queries,
+			   (unsigned long long)d->listed, (unsigned long long)d->not_listed,
+			   (unsigned long long)d->errors, (unsigned long long)d->timeouts, zone_state_name(h->state));
+	}
+}
+
+/* Append this interval's lines to the history. */
+static void history_write(struct engine_stats_writer *w)
+{
+	struct buf lines = BUF_INIT;
+	time_t now = time(NULL);
+
+	if (w->history == NULL)
+		return;
+	w->history_last = now;
+	engine_stats_history_format(w->engine, w->src, w->started, now, &lines);
+	stats_history_append(w->history, &lines, now);
+	buf_free(&lines);
+}
+
 static void stats_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	stats_write(arg);
+	struct engine_stats_writer *w = arg;
+
+	stats_write(w);
+	if (time(NULL) - w->history_last >= w->history_every)
+		history_write(w);
+}
+
+/* {program}.{pid}.{n}: the daemons' ident has a slash ("relayguard/milter"), not wanted in names */
+static void series_name(unsigned n, struct buf *out)
+{
+	for (const char *p = log_ident(); *p != '\0'; p++)
+		buf_putc(out, *p == '/' ? '-' : *p);
+	buf_printf(out, ".%ld.%u", (long)getpid(), n);
+}
+
+/* Set by the daemons (engine_keep_history()). */
+static atomic_bool keep_history;
+
+void engine_keep_history(void)
+{
+	atomic_store(&keep_history, true);
 }
 
 struct engine_stats_writer *engine_stats_writer_new(engine_t *e, struct event_base *base)
@@ -123,22 +187,27 @@ struct engine_stats_writer *engine_stats_writer_new(engine_t *e, struct event_ba
 	const cfg_t *cfg = e->cfg;
 	const char *dir = cfg_str(cfg, CFG_STATS_DIR);
 	unsigned long long ms = cfg_ms(cfg, CFG_STATS_INTERVAL);
+	stats_history_t *history = atomic_load(&keep_history) ? stats_history_new(cfg) : NULL;
 	struct engine_stats_writer *w;
-	struct buf path = BUF_INIT;
+	struct buf path = BUF_INIT, src = BUF_INIT;
 
-	if (*dir == '\0')
+	if (*dir == '\0' && history == NULL)
 		return NULL;
-	/* Best effort: the folder may exist already, or be made by the package. */
-	(void)!daemon_mkdirs(dir, 0755);
-	buf_printf(&path, "%s/", dir);
-	/* the daemons' ident has a slash ("relayguard/milter"): not in a file name */
-	for (const char *p = log_ident(); *p != '\0'; p++)
-		buf_putc(&path, *p == '/' ? '-' : *p);
-	buf_printf(&path, ".%ld.%u.stats", (long)getpid(), atomic_fetch_add(&seq, 1));
+	series_name(atomic_fetch_add(&seq, 1), &src);
 	w = xcalloc(1, sizeof(*w));
+	if (*dir != '\0') {
+		/* Best effort: the folder may exist already, or be made by the package. */
+		(void)!daemon_mkdirs(dir, 0755);
+		buf_printf(&path, "%s/%s.stats", dir, buf_cstr(&src));
+		w->path = buf_detach(&path);
+	}
+	snprintf(w->src, sizeof(w->src), "%s", buf_cstr(&src));
+	buf_free(&src);
 	w->engine = e;
-	w->path = buf_detach(&path);
+	w->history = history;
 	w->started = time(NULL);
+	w->history_last = w->started;
+	w->history_every = (time_t)(cfg_ms(cfg, CFG_STATS_HISTORY_INTERVAL) / 1000);
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
 	w->timer = event_new(base, -1, EV_PERSIST, stats_tick, w);
 	event_add(w->timer, &tv);
@@ -152,7 +221,11 @@ void engine_stats_writer_free(struct engine_stats_writer **wp)
 	if (w == NULL)
 		return;
 	event_free(w->timer);
-	(void)unlink(w->path);
+	/* the counters since the last tick: a short run leaves its history too */
+	history_write(w);
+	stats_history_free(&w->history);
+	if (w->path != NULL)
+		(void)unlink(w->path);
 	free(w->path);
 	free(w);
 	*wp = NULL;

@@ -34,4 +34,10 @@
 /* Append the snapshot of engine (started: when it started) to out. */
 void engine_stats_format(const engine_t *engine, time_t started, struct buf *out);
 
+/* Append the history lines of engine at now (format: stats_history.h), src
+ * naming its series, to out.  The engine also appends them by itself every
+ * stats_history_interval and when it is freed. */
+void engine_stats_history_format(const engine_t *engine, const char *src, time_t started, time_t now,
+				 struct buf *out);
+
 #endif

@@ -643,6 +643,10 @@ int listfile_load_mem(const char *name, const char *data, size_t len,
 		ld.lineno++;
 		rc = do_line(&ld, data + pos, end - pos);
 		pos = end + 1;
+		if (opts->progress != NULL && (ld.lineno % LISTFILE_PROGRESS_LINES == 0 || pos >= len))
+			opts->progress(&(struct listfile_progress){ ld.lineno, ld.list->bad_lines,
+								    pos < len ? pos : len, len },
+				       opts->progress_ctx);
 	}
 	if (rc == 0)
 		texts_finalize(&ld);

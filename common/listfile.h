@@ -87,6 +87,16 @@ enum listfile_format {
 int listfile_format_parse(const char *s, enum listfile_format *fmt_r)
 	__attribute__((warn_unused_result));
 
+/* Lines between two calls of listfile_opts.progress. */
+#define LISTFILE_PROGRESS_LINES 4096
+
+/* How far a load is (listfile_opts.progress). */
+struct listfile_progress {
+	size_t lines;		/* lines read so far */
+	size_t bad_lines;	/* bad lines among them (skipped, or the one that aborts) */
+	size_t bytes, total_bytes;	/* bytes read so far, of the file's */
+};
+
 struct listfile_opts {
 	enum listfile_format format;
 	/* true: the first bad line fails the load; false: bad lines are logged
@@ -97,6 +107,10 @@ struct listfile_opts {
 	 * but CIDRSET_MAX_NODES).  A list past it fails to load, always:
 	 * "PATH:LINE: list too large: more than N prefixes". */
 	size_t max_entries;
+	/* Called every LISTFILE_PROGRESS_LINES lines and once at the end of a
+	 * load that got to the end; NULL: not called.  For a progress bar. */
+	void (*progress)(const struct listfile_progress *p, void *ctx);
+	void *progress_ctx;
 };
 
 typedef struct listfile listfile_t;

@@ -73,7 +73,9 @@ struct rlists_import_opts {
 	bool skip_bad_lines;	/* false: any bad line aborts the import (the default) */
 	/* Called after each batch and once at the end (done == total); may be NULL. */
 	void (*progress)(size_t done, size_t total, void *ctx);
-	void *progress_ctx;
+	/* Called while the file is read (listfile_opts.progress); may be NULL. */
+	void (*read_progress)(const struct listfile_progress *p, void *ctx);
+	void *progress_ctx;	/* of both */
 };
 
 struct rlists_import_stats {

@@ -486,7 +486,8 @@ static void import_release(struct import *im)
 static int load_file(const char *path, const struct rlists_import_opts *opts, listfile_t **list_r,
 		     struct buf *err)
 {
-	struct listfile_opts lo = { opts->format, false, 0 };
+	struct listfile_opts lo = { .format = opts->format, .progress = opts->read_progress,
+				    .progress_ctx = opts->progress_ctx };
 	char *why = NULL;
 
 	if (listfile_load(path, &lo, list_r, &why) != 0) {

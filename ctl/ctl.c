@@ -37,6 +37,9 @@ static const struct ctl_verb verbs[] = {
 	  "load a list file into Redis as list NAME (redis_lists), replacing it atomically" },
 	{ "lists", ctl_lists, "", "show every list imported into Redis: entries, age, memory" },
 	{ "drop", ctl_drop, "NAME", "delete list NAME from Redis" },
+	{ "report", ctl_report, "--html FILE [--since TIME]",
+	  "a self-contained HTML page with charts: verdicts, listings per list, top networks, notices "
+	  "per day, zones' health (TIME: 2h, 7d, @EPOCH or YYYY-MM-DD[THH:MM]; default 7d)" },
 	{ "probe", ctl_probe, "ADDRESS",
 	  "the stored relayguard-probe result for one host and its evidence (exit 0 shown, 1 none stored)" },
 };

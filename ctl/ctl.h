@@ -67,6 +67,9 @@ int ctl_queue(struct ctl_ctx *ctx, int argc, char **argv);
 int ctl_networks(struct ctl_ctx *ctx, int argc, char **argv);
 int ctl_notices(struct ctl_ctx *ctx, int argc, char **argv);
 
+/* ctl_report.c: report --html, from the stats history and the notifier's state */
+int ctl_report(struct ctl_ctx *ctx, int argc, char **argv);
+
 /* ctl_probe.c: relayguard-probe's stored results */
 int ctl_probe(struct ctl_ctx *ctx, int argc, char **argv);
 

@@ -8,8 +8,10 @@
  *
  * They connect with redis_server, redis_db, redis_password and redis_prefix
  * of the configuration; without redis_server they fail with a message.
- * import draws a progress bar when standard error is a terminal and prints
- * a one-line summary on standard output.  Exit status: 0, 1 failure, 2 usage.
+ * import draws a progress bar when standard error is a terminal (reading:
+ * lines read, bad lines, lines per second; storing: ranges sent, ranges per
+ * second), nothing otherwise, and prints a one-line summary on standard
+ * output.  Exit status: 0, 1 failure, 2 usage.
  */
 #include "config.h"
 
@@ -26,6 +28,8 @@
 
 /* Width of the progress bar, in characters. */
 #define CTL_BAR_WIDTH 40
+/* The reading line is redrawn at most this often (seconds). */
+#define CTL_BAR_REDRAW_S 0.1
 
 /* The connection settings of cfg (borrowed strings); -1 without redis_server. */
 static int conn_from_cfg(const cfg_t *cfg, const char *verb, struct rlists_conn_opts *conn_r)
@@ -47,26 +51,70 @@ static int conn_from_cfg(const cfg_t *cfg, const char *verb, struct rlists_conn_
 	return 0;
 }
 
+/* The progress bar on a terminal: reading the file, then storing its ranges. */
 struct bar {
 	const char *name;
-	int last_percent;
+	int last_percent;	/* of the storing phase; -1 before it */
+	double start;		/* when the import began (seconds, monotonic) */
+	double drawn;		/* when the reading line was last drawn */
+	bool reading_done;
 };
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void draw(const char *name, const char *phase, int percent, const char *counts)
+{
+	int filled = percent * CTL_BAR_WIDTH / 100;
+
+	/* the cursor goes back to the start of the line: a warning about a bad
+	 * line, logged meanwhile, then starts at the left, not after the bar */
+	fprintf(stderr, "\r%s %s [%.*s%*s] %3d%% %s\033[K\r", name, phase, filled,
+		"########################################", CTL_BAR_WIDTH - filled, "", percent, counts);
+	fflush(stderr);
+}
+
+/* Reading: lines read, bad lines, lines per second; at most every 100 ms. */
+static void read_bar(const struct listfile_progress *p, void *ctx)
+{
+	struct bar *bar = ctx;
+	double t = now_s(), took = t - bar->start;
+	bool last = p->bytes >= p->total_bytes;
+	char counts[160];
+
+	if (!last && t - bar->drawn < CTL_BAR_REDRAW_S)
+		return;
+	bar->drawn = t;
+	snprintf(counts, sizeof(counts), "%zu lines, %zu bad, %.0f lines/s", p->lines, p->bad_lines,
+		 took > 0 ? (double)p->lines / took : 0.0);
+	draw(bar->name, "reading", p->total_bytes ? (int)(p->bytes * 100 / p->total_bytes) : 100, counts);
+	if (last) {
+		fputc('\n', stderr);
+		bar->reading_done = true;
+	}
+}
+
+/* Storing: ranges sent to Redis, and their rate. */
 static void progress_bar(size_t done, size_t total, void *ctx)
 {
 	struct bar *bar = ctx;
 	int percent = total ? (int)(done * 100 / total) : 100;
-	int filled = percent * CTL_BAR_WIDTH / 100;
+	double took = now_s() - bar->start;
+	char counts[160];
 
 	if (percent == bar->last_percent)
 		return;
 	bar->last_percent = percent;
-	fprintf(stderr, "\r%s [%.*s%*s] %3d%% %zu/%zu ranges", bar->name, filled,
-		"########################################", CTL_BAR_WIDTH - filled, "", percent, done,
-		total);
+	snprintf(counts, sizeof(counts), "%zu/%zu ranges, %.0f ranges/s", done, total,
+		 took > 0 ? (double)done / took : 0.0);
+	draw(bar->name, "storing", percent, counts);
 	if (done == total)
 		fputc('\n', stderr);
-	fflush(stderr);
 }
 
 static void human_bytes(long long n, char *out, size_t size)
@@ -118,15 +166,16 @@ int ctl_import(struct ctl_ctx *ctx, int argc, char **argv)
 		cfg_unref(&cfg);
 		return CTL_FAIL;
 	}
-	struct bar bar = { argv[optind], -1 };
+	struct bar bar = { argv[optind], -1, now_s(), 0, false };
 	if (isatty(STDERR_FILENO)) {
 		io.progress = progress_bar;
+		io.read_progress = read_bar;
 		io.progress_ctx = &bar;
 	}
 	int rc = rlists_import(&conn, argv[optind], argv[optind + 1], &io, &st, &error);
 	cfg_unref(&cfg);
 	if (rc != 0) {
-		if (bar.last_percent >= 0 && bar.last_percent < 100)
+		if ((bar.drawn > 0 && !bar.reading_done) || (bar.last_percent >= 0 && bar.last_percent < 100))
 			fputc('\n', stderr);
 		fprintf(stderr, "relayguard-ctl: import: %s\n", error);
 		free(error);

@@ -43,6 +43,7 @@
 
 #include "cfg.h"
 #include "daemon.h"
+#include "engine.h"
 #include "engine_metrics.h"
 #include "log.h"
 #include "mem.h"
@@ -393,6 +394,7 @@ int main(int argc, char **argv)
 		log_fatal("%s", err);
 	if (daemon_startup_checks(cfg) != 0)
 		return 1;
+	engine_keep_history();
 	/* libmilter gives up after a few failed accept() calls in a row: never
 	 * let idle sessions run it out of descriptors at the usual 1024 */
 	log_debug("open file limit %lu", daemon_raise_nofile());

@@ -78,8 +78,13 @@ enum notify_to {
  * notify_log_untold() (Redis: a marker key; spool: the state file).
  */
 enum notify_to notify_recipient(struct notifier *n, const struct net_agg *net, struct buf *to, struct buf *why);
-/* The log line of a network that gets no notice. */
+/* The log line of a network that gets no notice.  The callers call it once
+ * per network and notify_interval, so it also counts the suppressed ones. */
 void notify_log_untold(const struct net_agg *net, enum notify_to what, const char *why);
+/* Notices notify_suppress held back since the start: one per network and
+ * notify_interval (notify_log_untold() with NOTIFY_TO_SUPPRESSED).  The
+ * notifier's thread only. */
+unsigned long long notify_suppressed_total(void);
 
 /* Render net's notice into out (to = its abuse address); fills id. */
 void notify_render(const struct notifier *n, const struct net_agg *net, char id[NOTICE_ID_MAX],

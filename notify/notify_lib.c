@@ -105,8 +105,18 @@ enum notify_to notify_recipient(struct notifier *n, const struct net_agg *net, s
 	return hit ? NOTIFY_TO_SUPPRESSED : NOTIFY_TO_SEND;
 }
 
+/* Notices notify_suppress held back (notify_log_untold()): the notifier's thread only. */
+static unsigned long long suppressed_total;
+
+unsigned long long notify_suppressed_total(void)
+{
+	return suppressed_total;
+}
+
 void notify_log_untold(const struct net_agg *net, enum notify_to what, const char *why)
 {
+	if (what == NOTIFY_TO_SUPPRESSED)
+		suppressed_total++;
 	if (what == NOTIFY_TO_SUPPRESSED)
 		log_info("network %s (%s): no notice, %s", net->network, net->netkey, why);
 	else

@@ -17,7 +17,7 @@
 /* What a scrape shows: copied from struct notifier by the notifier's thread. */
 static struct {
 	pthread_mutex_t lock;
-	unsigned long long events, bad_events, notices, deferred, failed;
+	unsigned long long events, bad_events, notices, deferred, failed, suppressed;
 	long long lag_s;		/* when the last event was read, minus when it was reported */
 	long long last_read;		/* unix seconds of that read; 0 = none yet */
 	bool verify;			/* notify_verify is on: its counters are shown */
@@ -62,7 +62,7 @@ static void collect(struct buf *out, void *ctx)
 	(void)ctx;
 	pthread_mutex_lock(&pub.lock);
 	unsigned long long events = pub.events, bad = pub.bad_events, sent = pub.notices,
-			   deferred = pub.deferred, failed = pub.failed;
+			   deferred = pub.deferred, failed = pub.failed, suppressed = pub.suppressed;
 	long long lag = pub.lag_s, last = pub.last_read;
 	bool verify = pub.verify;
 	struct nverify_stats vs = pub.vs;
@@ -72,13 +72,16 @@ static void collect(struct buf *out, void *ctx)
 	counter(out, "relayguard_notify_events_unreadable_total", "queue entries that were not report events",
 		bad);
 	metrics_family(out, "relayguard_notify_notices_total", METRICS_COUNTER,
-		       "notices: sent, deferred (notify_rate reached), failed (delivery refused)");
+		       "notices: sent, deferred (notify_rate reached), failed (delivery refused), "
+		       "suppressed (notify_suppress; once per network and notify_interval)");
 	metrics_sample_u64(out, "relayguard_notify_notices_total", &(struct metrics_label){ "result", "sent" }, 1,
 			   sent);
 	metrics_sample_u64(out, "relayguard_notify_notices_total", &(struct metrics_label){ "result", "deferred" },
 			   1, deferred);
 	metrics_sample_u64(out, "relayguard_notify_notices_total", &(struct metrics_label){ "result", "failed" }, 1,
 			   failed);
+	metrics_sample_u64(out, "relayguard_notify_notices_total", &(struct metrics_label){ "result", "suppressed" },
+			   1, suppressed);
 	metrics_family(out, "relayguard_notify_queue_lag_seconds", METRICS_GAUGE,
 		       "age of the last event read when it was read (0 before the first)");
 	metrics_sample_u64(out, "relayguard_notify_queue_lag_seconds", NULL, 0, lag > 0 ? (uint64_t)lag : 0);
@@ -132,6 +135,7 @@ void notify_metrics_publish(const struct notifier *n)
 	pub.failed = n->failed;
 	pub.verify = n->verify != NULL;
 	nverify_stats(n->verify, &pub.vs);
+	pub.suppressed = notify_suppressed_total();
 	pthread_mutex_unlock(&pub.lock);
 }
 

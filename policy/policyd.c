@@ -26,6 +26,7 @@
 
 #include "cfg.h"
 #include "daemon.h"
+#include "engine.h"
 #include "engine_metrics.h"
 #include "log.h"
 #include "mem.h"
@@ -99,6 +100,7 @@ int main(int argc, char **argv)
 	setup_log(cfg, &o);
 	if (daemon_startup_checks(cfg) != 0)
 		return 1;
+	engine_keep_history();
 	/* each connection is a descriptor: room for policy_max_connections of them */
 	if (daemon_raise_nofile() < (unsigned long)cfg_int(cfg, CFG_POLICY_MAX_CONNECTIONS) + 64)
 		log_warning("open file limit (ulimit -n) %lu is below policy_max_connections (%lld): "

@@ -63,7 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	log_set_level(LOG_LVL_ERROR);	/* bad lines are expected; keep the output short */
-	struct listfile_opts opts = { formats[(data[0] & 3) | (data[0] & 8) >> 1], (data[0] & 4) != 0, 0 };
+	struct listfile_opts opts = { .format = formats[(data[0] & 3) | (data[0] & 8) >> 1],
+				      .abort_on_bad_line = (data[0] & 4) != 0 };
 	if (listfile_load_mem("fuzz", (const char *)data + 1, size - 1, &opts, &list, &error) != 0) {
 		if (error == NULL || strncmp(error, "fuzz:", 5) != 0)
 			abort();

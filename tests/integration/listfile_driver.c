@@ -111,7 +111,7 @@ static int run_redis(const char *server, const char *prefix, enum listfile_forma
 
 int main(int argc, char **argv)
 {
-	struct listfile_opts opts = { LISTFILE_AUTO, false, 0 };
+	struct listfile_opts opts = { .format = LISTFILE_AUTO, .abort_on_bad_line = false, .max_entries = 0 };
 	listfile_t *list = NULL;
 	char *error = NULL, line[256];
 

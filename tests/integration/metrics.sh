@@ -1,7 +1,7 @@
 #!/bin/sh
 # metrics.sh - metrics_listen on the three daemons: relayguard-policyd and
 # relayguard-milter against a real rbldnsd and redis-server, relayguard-notify
-# on the report stream they fill.  Each is scraped with curl; the counters must
+# on the report stream they fill (one network's notice sent, one suppressed).  Each is scraped with curl; the counters must
 # have moved the way the traffic says, promtool (Debian's prometheus package)
 # must accept every scrape, requests other than GET /metrics are refused, and
 # every metric the Grafana dashboard uses must appear in a scrape.
@@ -49,6 +49,7 @@ report_dedupe_window = 0
 myhostname = mx.example
 log_level = info
 stats_dir = $RUN/stats
+stats_history_dir = $RUN/history
 policy_listen = inet:$POLICY_PORT@127.0.0.1
 policy_allowed_clients = 127.0.0.1/32
 policy_workers = 2
@@ -149,6 +150,11 @@ took=$(( $(date +%s) - start ))
 rg_ok "$([ "$took" -ge 5 ] && [ "$took" -le 25 ] && echo 0 || echo 1)" "a slow client is closed after the timeout (${took}s)"
 rg_is "$(scrape "$M_POLICY" "$RUN/again.prom")" 200 "still serving after the refused requests"
 
+# A listed client of NET-D (198.51.100.0/24), a network notify_suppress lists:
+# its notice is counted as suppressed below, not sent.
+rg_like "$($CLIENT ask "$POLICY_PORT" $RCPT client_address=198.51.100.5 instance=m3)" "^action=550 " \
+	"a client of a suppressed network refused"
+
 # --- relayguard-milter ---------------------------------------------------------
 conf "$RUN/milter.conf" milter
 "$MILTER" -f -c "$RUN/milter.conf" 2>"$RUN/milter.log" &
@@ -170,7 +176,8 @@ rg_ok $? "promtool check metrics accepts the milter scrape"
 sed 's/^/# /' "$RUN/promtool.milter"
 
 # --- relayguard-notify -----------------------------------------------------------
-conf "$RUN/notify.conf" notify
+echo 198.51.100.0/24 >"$RUN/suppress"
+conf "$RUN/notify.conf" notify "notify_suppress = $RUN/suppress"
 "$NOTIFY" -c "$RUN/notify.conf" --consumer m 2>"$RUN/notify.log" &
 rg_track $!
 rg_wait_port "$M_NOTIFY" || rg_bail "relayguard-notify did not start: $(cat "$RUN/notify.log")"
@@ -180,6 +187,9 @@ rg_ok "$(( $(value "$NF" relayguard_notify_events_total) >= 1 ? 0 : 1 ))" "notif
 rg_is "$(value "$NF" relayguard_notify_notices_total result=sent)" 1 "notify: one notice sent"
 rg_is "$(ls "$RUN/outbox" | grep -c '\.eml$')" 1 "and it is in the outbox"
 rg_is "$(value "$NF" relayguard_notify_notices_total result=failed)" 0 "notify: none failed"
+wait_value "$M_NOTIFY" "$NF" 1 relayguard_notify_notices_total result=suppressed
+rg_is "$(value "$NF" relayguard_notify_notices_total result=suppressed)" 1 \
+	"notify: one notice suppressed (198.51.100.0/24 is in notify_suppress)"
 rg_ok "$(( $(value "$NF" relayguard_notify_last_read_timestamp_seconds) > 0 ? 0 : 1 ))" "notify: last read time set"
 promtool check metrics <"$NF" >"$RUN/promtool.notify" 2>&1
 rg_ok $? "promtool check metrics accepts the notify scrape"

@@ -164,7 +164,7 @@ static const struct {
 
 static void test_cases(void)
 {
-	struct listfile_opts opts = { LISTFILE_AUTO, false, 0 };
+	struct listfile_opts opts = { .format = LISTFILE_AUTO, .abort_on_bad_line = false, .max_entries = 0 };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *path = fixture("case.txt", cases[i].content, strlen(cases[i].content));
@@ -212,7 +212,7 @@ static const struct {
 
 static void test_abort(void)
 {
-	struct listfile_opts opts = { LISTFILE_AUTO, true, 0 };
+	struct listfile_opts opts = { .format = LISTFILE_AUTO, .abort_on_bad_line = true, .max_entries = 0 };
 
 	for (size_t i = 0; i < sizeof(abort_cases) / sizeof(abort_cases[0]); i++) {
 		const char *c = abort_cases[i].content;
@@ -240,7 +240,7 @@ static void test_abort(void)
 /* max_entries: a list at the limit loads; past it the load fails, even without abort_on_bad_line. */
 static void test_max_entries(void)
 {
-	struct listfile_opts opts = { LISTFILE_AUTO, false, 3 };
+	struct listfile_opts opts = { .format = LISTFILE_AUTO, .abort_on_bad_line = false, .max_entries = 3 };
 	listfile_t *list = NULL;
 	char *error = NULL, want[600];
 	const char *path = fixture("case.txt", "192.0.2.1\n192.0.2.2\n192.0.2.3\n", 30);
@@ -262,7 +262,7 @@ static void test_max_entries(void)
 
 static void test_limits(void)
 {
-	struct listfile_opts opts = { LISTFILE_AUTO, false, 0 };
+	struct listfile_opts opts = { .format = LISTFILE_AUTO, .abort_on_bad_line = false, .max_entries = 0 };
 	struct buf data = BUF_INIT;
 	listfile_t *list = NULL;
 	char *error = NULL;
@@ -326,7 +326,7 @@ static void test_limits(void)
 /* Many bad lines: all counted, 20 logged and one summary; stderr captured. */
 static void test_log_limit(void)
 {
-	struct listfile_opts opts = { LISTFILE_AUTO, false, 0 };
+	struct listfile_opts opts = { .format = LISTFILE_AUTO, .abort_on_bad_line = false, .max_entries = 0 };
 	struct buf data = BUF_INIT;
 	listfile_t *list = NULL;
 	char *error = NULL;
@@ -372,7 +372,7 @@ static void test_log_limit(void)
 
 static void test_lookups(void)
 {
-	struct listfile_opts opts = { LISTFILE_AUTO, true, 0 };
+	struct listfile_opts opts = { .format = LISTFILE_AUTO, .abort_on_bad_line = true, .max_entries = 0 };
 	const char *top = getenv("top_srcdir");
 	char path[1024];
 	listfile_t *list = NULL;
