@@ -46,6 +46,7 @@ dnsbl_probe_interval = 0
 report_enable = no
 report_spool = $RUN/spool-$1
 stats_dir =
+stats_history_dir =
 log_level = notice
 policy_listen = inet:$2@127.0.0.1
 policy_pidfile =

@@ -77,6 +77,7 @@ redis_timeout = 500ms
 report_enable = no
 report_spool = $RUN/spool
 stats_dir = $RUN/stats
+stats_history_dir = $RUN/history
 policy_listen = inet:$POLICY_PORT@127.0.0.1
 policy_pidfile = $RUN/policyd.pid
 milter_socket = inet:$MILTER_PORT@127.0.0.1

@@ -24,6 +24,7 @@ redis_server = 127.0.0.1:$REDIS_PORT
 redis_prefix = ctltest:
 report_spool = $RUN/spool
 stats_dir = $RUN/stats
+stats_history_dir = $RUN/history
 CONF
 
 a_queries() { grep -c "$1.* A " "$RUN/rbldnsd.log"; }

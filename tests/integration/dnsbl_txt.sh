@@ -75,6 +75,7 @@ policy_allowed_clients = 127.0.0.1/32
 policy_pidfile = $RUN/policyd.pid
 policy_workers = 1
 stats_dir = $RUN/stats
+stats_history_dir = $RUN/history
 CONF
 "$POLICYD" -f -c "$RUN/rg.conf" 2>"$RUN/policyd.log" &
 PID=$!

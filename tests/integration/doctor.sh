@@ -151,7 +151,7 @@ PORT=$(rg_free_port)
 conf "$RUN/policyd.conf" "dnsbl_sites = flip.test" "dnsbl_probe_interval = 0" "cache_size = 0" "dnsbl_txt = no" \
 	"report_enable = no" "report_spool = $RUN/spool" "log_level = info" \
 	"policy_listen = inet:$PORT@127.0.0.1" "policy_allowed_clients = 127.0.0.1/32" \
-	"policy_pidfile = $RUN/policyd.pid" "policy_workers = 2" "stats_dir =" "allow_root = yes"
+	"policy_pidfile = $RUN/policyd.pid" "policy_workers = 2" "stats_dir =" "stats_history_dir =" "allow_root = yes"
 "$POLICYD" -f -c "$RUN/policyd.conf" 2>"$RUN/policyd.log" &
 PID=$!
 rg_track "$PID"

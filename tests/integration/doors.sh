@@ -46,6 +46,7 @@ start_doors() {
 		echo "report_enable = no"
 		echo "report_spool = $RUN/spool"
 		echo "stats_dir = $RUN/stats"
+		echo "stats_history_dir = $RUN/history"
 		echo "log_level = info"
 		echo "policy_listen = inet:$PORT@127.0.0.1"
 		echo "policy_pidfile = $RUN/$_name-policyd.pid"

@@ -53,6 +53,7 @@ CONF
 { common_conf; cat <<CONF; } >"$RUN/rg.conf"
 redis_server = 127.0.0.1:$REDIS_PORT
 stats_dir = $RUN/stats
+stats_history_dir = $RUN/history
 stats_interval = 1s
 policy_listen = inet:$POLICY_PORT@127.0.0.1
 policy_allowed_clients = 127.0.0.1/32

@@ -28,6 +28,7 @@ redis_server = 127.0.0.1:$REDIS_PORT
 report_spool = $RUN/spool
 report_dedupe_window = 0
 stats_dir = $RUN/stats
+stats_history_dir = $RUN/history
 stats_interval = 1s
 log_level = info
 policy_listen = inet:$PORT@127.0.0.1

@@ -51,6 +51,7 @@ write_conf() {
 		echo "report_enable = no"
 		echo "report_spool = $RUN/spool"
 		echo "stats_dir = $RUN/stats"
+		echo "stats_history_dir = $RUN/history"
 		echo "myhostname = mx.example"
 		echo "log_level = info"
 		echo "milter_socket = unix:$SOCK"

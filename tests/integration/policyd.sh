@@ -35,6 +35,7 @@ policy_pidfile = $RUN/policyd.pid
 policy_idle_timeout = 2s
 policy_workers = 2
 stats_dir = $RUN/stats
+stats_history_dir = $RUN/history
 stats_interval = 1s
 ${3:-}
 CONF

@@ -31,6 +31,7 @@ policy_listen = inet:$PORT@127.0.0.1
 policy_pidfile = $RUN/policyd-$1.pid
 policy_workers = 1
 stats_dir = $RUN/stats
+stats_history_dir = $RUN/history
 CONF
 	"$POLICYD" -f -c "$RUN/policyd-$1.conf" 2>"$RUN/policyd-$1.log" &
 	rg_track $!

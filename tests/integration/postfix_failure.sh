@@ -45,6 +45,7 @@ cache_size = 0
 report_enable = no
 report_spool = $RUN/spool
 stats_dir = $RUN/stats
+stats_history_dir = $RUN/history
 policy_listen = inet:$POLICY_PORT@127.0.0.1
 policy_pidfile = $RUN/policyd.pid
 policy_workers = 1

@@ -36,6 +36,7 @@ write_conf() {
 		echo "report_enable = no"
 		echo "report_spool = $RUN/spool"
 		echo "stats_dir = $RUN/stats"
+		echo "stats_history_dir = $RUN/history"
 		echo "stats_interval = 1s"
 		echo "myhostname = mx.example"
 		echo "milter_socket = inet:$MILTER_PORT@127.0.0.1"

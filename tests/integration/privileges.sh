@@ -19,6 +19,7 @@ base() {
 		echo "report_enable = no"
 		echo "report_spool = $RUN/spool"
 		echo "stats_dir = $RUN/stats"
+		echo "stats_history_dir = $RUN/history"
 		echo "stats_interval = 1s"
 		echo "policy_listen = inet:$PORT@127.0.0.1"
 		echo "policy_pidfile = $RUN/policyd.pid"
