@@ -214,9 +214,9 @@ static void network_row(nqueue_t *q, long long w, const char *netkey, const char
 {
 	struct buf key = BUF_INIT, told = BUF_INIT, untold = BUF_INIT;
 
-	buf_printf(&key, "%snet:%lld:%s", nqueue_prefix(q), w, netkey);
-	buf_printf(&told, "%stold:%s", nqueue_prefix(q), netkey);
-	buf_printf(&untold, "%suntold:%s", nqueue_prefix(q), netkey);
+	report_keys_net(nqueue_prefix(q), w, netkey, &key);
+	report_keys_told(nqueue_prefix(q), netkey, &told);
+	report_keys_untold(nqueue_prefix(q), netkey, &untold);
 	redisReply *r = nqueue_command(q, "HMGET", buf_cstr(&key), "netname", "abuse", "network", NULL);
 	redisReply *t = nqueue_command(q, "EXISTS", buf_cstr(&told), NULL);
 	redisReply *u = nqueue_command(q, "GET", buf_cstr(&untold), NULL);
@@ -259,7 +259,7 @@ static int networks_redis(const cfg_t *cfg, const struct opts *o)
 
 	if (q == NULL)
 		return CTL_FAIL;
-	buf_printf(&key, "%snets:%lld", nqueue_prefix(q), w);
+	report_keys_nets(nqueue_prefix(q), w, &key);
 	/* --untold filters: look at every network of the window, print the first top */
 	snprintf(stop, sizeof(stop), "%ld", o->untold ? -1L : o->top - 1);
 	redisReply *r = nqueue_command(q, "ZREVRANGE", buf_cstr(&key), "0", stop, "WITHSCORES", NULL);
@@ -462,7 +462,7 @@ int ctl_notices(struct ctl_ctx *ctx, int argc, char **argv)
 		struct buf key = BUF_INIT;
 		rc = CTL_FAIL;
 		if (q != NULL) {
-			buf_printf(&key, "%snotices", nqueue_prefix(q));
+			report_keys_notices(nqueue_prefix(q), &key);
 			snprintf(stop, sizeof(stop), "%ld", top - 1);
 			redisReply *r = nqueue_command(q, "LRANGE", buf_cstr(&key), "0", stop, NULL);
 			if (r != NULL && r->type == REDIS_REPLY_ARRAY) {

@@ -86,6 +86,21 @@ void notify_render(const struct notifier *n, const struct net_agg *net, char id[
 /* The JSON line that logs a sent notice (relayguard-ctl notices). */
 void notify_log_json(const struct net_agg *net, const char *id, const char *to, struct buf *out);
 
+/*
+ * Fill n from the configuration file config (NULL = the default): the
+ * settings, privileges dropped, owners loaded, template, sender, contacts,
+ * notify_suppress, the transport (none with n->dry_run).  n->once,
+ * n->dry_run and n->consumer are the caller's (NULL consumer =
+ * myhostname).  0, or -1 after logging why.  notify_release() in both cases.
+ */
+int notify_setup(struct notifier *n, const char *config) __attribute__((warn_unused_result));
+/* Free what notify_setup() made (n itself is the caller's). */
+void notify_release(struct notifier *n);
+
+/* The Redis back end (notify.c): run until stopped (or once). 0 or 1 (exit status). */
+int notify_run_redis(struct notifier *n);
+/* --dry-run on Redis: the notices that are due printed, nothing written. 0 or 1. */
+int notify_run_dry_redis(struct notifier *n);
 /* The spool back end (nspool.c): run until stopped (or once). 0 or 1 (exit status). */
 int nspool_run(struct notifier *n);
 

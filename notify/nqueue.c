@@ -73,7 +73,7 @@ static const char commit_script[] =
 	"local out, zk = {}, {}\n"
 	"while i <= #ARGV do\n"
 	"  local w, nk, hits = ARGV[i], ARGV[i + 1], ARGV[i + 8]\n"
-	"  local k, zkey = p .. 'net:' .. w .. ':' .. nk, p .. 'nets:' .. w\n"
+	"  local k, zkey = p .. '" REPORT_KEYS_NET "' .. w .. ':' .. nk, p .. '" REPORT_KEYS_NETS "' .. w\n"
 	"  local tots = call('ZINCRBY', zkey, hits, nk)\n"
 	"  local tot, nhits = tonumber(tots), tonumber(hits)\n"
 	"  local new = tot == nhits\n"
@@ -296,12 +296,12 @@ int nqueue_open(const cfg_t *cfg, const char *consumer, nqueue_t **q_r, char **e
 
 	*q_r = NULL;
 	q->prefix = xstrdup(cfg_str(cfg, CFG_REDIS_PREFIX));
-	buf_printf(&s, "%sreports", q->prefix);
+	report_keys_stream(q->prefix, &s);
 	/* Tagged with the stream's name: every key of the commit and claim
 	 * scripts is in the stream's hash slot (doc/redis-schema.md). */
 	{
 		struct buf kp = BUF_INIT;
-		nqueue_key_prefix(q->prefix, &kp);
+		report_keys_tagged(q->prefix, &kp);
 		q->kp = buf_detach(&kp);
 	}
 	q->stream = buf_detach(&s);
@@ -622,7 +622,7 @@ int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb 
 	struct buf key = BUF_INIT;
 	char min[24];
 
-	buf_printf(&key, "%snets:%lld", q->kp, window);
+	report_keys_nets(q->kp, window, &key);
 	snprintf(min, sizeof(min), "%lld", min_hits);
 	redisReply *r = nqueue_run(q, "ZRANGEBYSCORE", buf_cstr(&key), min, "+inf", NULL);
 	buf_free(&key);
@@ -719,7 +719,7 @@ struct net_agg *nqueue_load_net(nqueue_t *q, nagg_t *into, long long window, con
 {
 	struct buf key = BUF_INIT;
 
-	buf_printf(&key, "%snet:%lld:%s", q->kp, window, netkey);
+	report_keys_net(q->kp, window, netkey, &key);
 	redisReply *r = nqueue_run(q, "HGETALL", buf_cstr(&key), NULL);
 	buf_free(&key);
 	return load_reply(q, r, into, window, netkey, error_r);
@@ -730,7 +730,7 @@ void nqueue_load_nets(nqueue_t *q, nagg_t *into, const long long *windows, char 
 {
 	for (size_t i = 0; i < n; i++) {
 		struct buf key = BUF_INIT;
-		buf_printf(&key, "%snet:%lld:%s", q->kp, windows[i], netkeys[i]);
+		report_keys_net(q->kp, windows[i], netkeys[i], &key);
 		nqueue_append(q, "HGETALL", buf_cstr(&key), NULL);
 		buf_free(&key);
 	}
@@ -751,11 +751,6 @@ void *nqueue_command(nqueue_t *q, const char *first, ...)
 const char *nqueue_prefix(const nqueue_t *q)
 {
 	return q->kp;
-}
-
-void nqueue_key_prefix(const char *prefix, struct buf *kp)
-{
-	buf_printf(kp, "%s{%sreports}:", prefix, prefix);
 }
 
 const char *nqueue_stream(const nqueue_t *q)

@@ -2,8 +2,8 @@
  * nqueue - relayguard-notify's side of Redis: the report stream read as a
  * consumer group, the per-network counts shared by every notifier, and
  * the notice bookkeeping (who was told when, claims, the hourly rate, the
- * log of sent notices).  Keys (prefix = redis_prefix, see
- * doc/reports.md):
+ * log of sent notices).  Keys (prefix = redis_prefix; the names are built
+ * by common/report_keys, shared with the writer; see doc/reports.md):
  *
  *   {p}reports                  the stream (common/report); group "notify"
  *   {p}net:<window>:<netkey>    hash: network facts, hits, first,
@@ -34,8 +34,9 @@
 #include "cfg.h"
 #include "nagg.h"
 #include "report.h"
+#include "report_keys.h"
 
-#define NQUEUE_GROUP "notify"
+#define NQUEUE_GROUP REPORT_KEYS_GROUP
 #define NQUEUE_NOTICES_KEEP 1000	/* entries of {p}notices */
 #define NQUEUE_ID_MAX 64		/* bytes of a stream entry id */
 
@@ -141,9 +142,6 @@ void *nqueue_command(nqueue_t *q, const char *first, ...);
 /* The prefix of the notifier's keys, "{redis_prefix}{{redis_prefix}reports}:"
  * (borrowed): the hash tag puts them in the stream's slot. */
 const char *nqueue_prefix(const nqueue_t *q);
-/* Append that prefix for redis_prefix to kp (for nqueue_open and tests). */
-struct buf;
-void nqueue_key_prefix(const char *prefix, struct buf *kp);
 /* The report stream's key, "{redis_prefix}reports" (borrowed). */
 const char *nqueue_stream(const nqueue_t *q);
 
