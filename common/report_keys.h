@@ -29,8 +29,8 @@
  * Macros, not functions, because the notifier's Lua scripts build some of
  * these names inside Redis from the same strings.
  */
-#define REPORT_KEYS_NET "net:"		/* hash per window and network: counts and facts */
-#define REPORT_KEYS_NETS "nets:"	/* zset per window: netkey -> hits */
+#define REPORT_KEYS_NET "v3:net:"	/* string per window and network: counts and facts (notify/ncounts.h) */
+#define REPORT_KEYS_NETS "v3:nets:"	/* zset per window: netkey -> hits */
 #define REPORT_KEYS_TOLD "told:"	/* per network: told within notify_interval */
 #define REPORT_KEYS_UNTOLD "untold:"	/* per network: "nobody told" logged this interval */
 #define REPORT_KEYS_NOTICE "notice:"	/* per notice id: claimed / sent */

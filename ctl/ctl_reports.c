@@ -212,23 +212,18 @@ int ctl_queue(struct ctl_ctx *ctx, int argc, char **argv)
 /* One row of networks; with only_untold, rows of networks nobody can be told, with the reason. */
 static void network_row(nqueue_t *q, long long w, const char *netkey, const char *hits, bool only_untold, long *left)
 {
-	struct buf key = BUF_INIT, told = BUF_INIT, untold = BUF_INIT;
+	struct buf told = BUF_INIT, untold = BUF_INIT;
 
-	report_keys_net(nqueue_prefix(q), w, netkey, &key);
 	report_keys_told(nqueue_prefix(q), netkey, &told);
 	report_keys_untold(nqueue_prefix(q), netkey, &untold);
-	redisReply *r = nqueue_command(q, "HMGET", buf_cstr(&key), "netname", "abuse", "network", NULL);
+	nagg_t *one = nagg_new();
+	char *err = NULL;
+	const struct net_agg *net = nqueue_load_net(q, one, w, netkey, &err);
 	redisReply *t = nqueue_command(q, "EXISTS", buf_cstr(&told), NULL);
 	redisReply *u = nqueue_command(q, "GET", buf_cstr(&untold), NULL);
-	const char *netname = "", *abuse = "", *network = netkey;
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 3) {
-		if (r->element[0]->type == REDIS_REPLY_STRING)
-			netname = r->element[0]->str;
-		if (r->element[1]->type == REDIS_REPLY_STRING)
-			abuse = r->element[1]->str;
-		if (r->element[2]->type == REDIS_REPLY_STRING)
-			network = r->element[2]->str;
-	}
+	const char *netname = net ? net->netname : "", *abuse = net ? net->abuse : "";
+	const char *network = net ? net->network : netkey;
+	free(err);	/* a row without its facts says enough */
 	bool is_told = t != NULL && t->type == REDIS_REPLY_INTEGER && t->integer > 0;
 	/* the marker is "TIME TAB reason" (relayguard-notify's untold_once) */
 	const char *why = u != NULL && u->type == REDIS_REPLY_STRING ? strchr(u->str, '\t') : NULL;
@@ -238,13 +233,11 @@ static void network_row(nqueue_t *q, long long w, const char *netkey, const char
 	} else if (why != NULL && (*left)-- > 0) {
 		printf("%-33s %-20.20s %7s  %s: %s\n", netkey, netname[0] ? netname : "-", hits, network, why + 1);
 	}
-	if (r)
-		freeReplyObject(r);
+	nagg_free(&one);
 	if (t)
 		freeReplyObject(t);
 	if (u)
 		freeReplyObject(u);
-	buf_free(&key);
 	buf_free(&told);
 	buf_free(&untold);
 }

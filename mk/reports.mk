@@ -31,7 +31,8 @@ notify_libnotify_a_SOURCES = notify/notify.c notify/notify.h notify/notify_setup
 	notify/nagg.c notify/nagg.h notify/notice.c notify/notice.h notify/notice_xarf.c \
 	notify/mime.c notify/mime.h notify/sha256.c notify/sha256.h \
 	notify/deliver.c notify/deliver.h notify/nqueue.c notify/nqueue.h \
-	notify/nqueue_int.h notify/nqueue_notice.c notify/notify_lib.c \
+	notify/nqueue_int.h notify/nqueue_notice.c notify/nqueue_commit.c notify/nqueue_reader.c notify/notify_lib.c \
+	notify/ncounts.c notify/ncounts.h \
 	notify/ncontact.c notify/ncontact.h notify/nsuppress.c notify/nsuppress.h
 nodist_notify_libnotify_a_SOURCES = notify/notice_default.inc
 notify_libnotify_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify -I$(top_builddir)/notify
@@ -121,3 +122,18 @@ tests_fuzz_replay_mailbox_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"mailbox"'
 noinst_PROGRAMS += bench/bench_owners
 bench_bench_owners_SOURCES = bench/bench_owners.c
 EXTRA_DIST += bench/owners-bench.sh
+
+# Fuzz target "ncounts" (pattern of mk/fuzz.mk): a network's counts string
+# as Redis holds it (notify/ncounts), read, compacted and read again.
+check_PROGRAMS += tests/fuzz/replay_ncounts
+TESTS += tests/fuzz/replay_ncounts
+tests_fuzz_replay_ncounts_SOURCES = tests/fuzz/fuzz_ncounts.c tests/fuzz/replay.c
+tests_fuzz_replay_ncounts_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify -DFUZZ_NAME='"ncounts"'
+tests_fuzz_replay_ncounts_LDADD = $(NOTIFY_LDADD)
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/ncounts-fuzzer
+tests_fuzz_ncounts_fuzzer_SOURCES = tests/fuzz/fuzz_ncounts.c notify/ncounts.c notify/nagg.c
+tests_fuzz_ncounts_fuzzer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
+tests_fuzz_ncounts_fuzzer_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_ncounts_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
+endif

@@ -194,6 +194,7 @@ struct net_agg *nagg_get(nagg_t *n, long long window, const struct nagg_owner *o
 		n->cap = n->cap ? n->cap * 2 : 64;
 		n->nets = xreallocarray(n->nets, n->cap, sizeof(*n->nets));
 	}
+	net->seq = n->n;
 	n->nets[n->n++] = net;
 	sindex_put(&n->index, net_index_key(window, o->netkey), n->n);
 	return net;

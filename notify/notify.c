@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <hiredis/hiredis.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ struct outgoing {
 struct batchbuf {
 	nagg_t *nagg;
 	char **ids;
+	size_t *id_net;	/* the network (net_agg.seq) each id was counted in; SIZE_MAX: unreadable */
 	size_t n_ids;
 };
 
@@ -115,7 +117,9 @@ static void on_entry(const char *id, const struct report_event *ev, void *ctx)
 	struct notifier *n = r->n;
 	struct nagg_owner owner;
 
-	r->cur->ids[r->cur->n_ids++] = xstrdup(id);
+	size_t at = r->cur->n_ids++;
+	r->cur->ids[at] = xstrdup(id);
+	r->cur->id_net[at] = SIZE_MAX;
 	if (ev == NULL) {
 		n->bad_events++;
 		return;
@@ -126,7 +130,7 @@ static void on_entry(const char *id, const struct report_event *ev, void *ctx)
 	long long w = ev->time / n->window_s;
 	if (w > r->max_window)
 		r->max_window = w;
-	nagg_add(r->cur->nagg, w, &owner, ev);
+	r->cur->id_net[at] = nagg_add(r->cur->nagg, w, &owner, ev)->seq;
 }
 
 /*
@@ -384,7 +388,7 @@ static long one_batch(struct run *r, enum nqueue_phase phase, int block_ms)
 	char *err = NULL;
 
 	long got = nqueue_read(r->q, phase, NOTIFY_BATCH, block_ms, on_entry, r, &err);
-	if (got > 0 && nqueue_commit(r->q, b->nagg, b->ids, b->n_ids, r->n->min_hits, add_due, r, &err) != 0)
+	if (got > 0 && nqueue_commit(r->q, b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits, add_due, r, &err) != 0)
 		got = -1;
 	if (got < 0) {
 		log_warning("%s", err);
@@ -453,9 +457,10 @@ static long new_batches(struct run *r, int block_ms)
 		long ahead = 0;
 		r->cur = b == &r->bufs[0] ? &r->bufs[1] : &r->bufs[0];
 		/* stopping: commit what is read, read nothing more */
-		int rc = r->n->stop ? nqueue_commit(r->q, b->nagg, b->ids, b->n_ids, r->n->min_hits, add_due, r, &err)
-				    : nqueue_commit_ahead(r->q, b->nagg, b->ids, b->n_ids, r->n->min_hits, add_due, r,
-							  NOTIFY_BATCH, on_entry, r, &ahead, &err);
+		int rc = r->n->stop ? nqueue_commit(r->q, b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits, add_due,
+						    r, &err)
+				    : nqueue_commit_ahead(r->q, b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits,
+							  add_due, r, NOTIFY_BATCH, on_entry, r, &ahead, &err);
 		batch_clear(b);
 		if (rc != 0) {
 			log_warning("%s", err);
@@ -481,6 +486,7 @@ static void run_free(struct run *r)
 			batch_clear(&r->bufs[i]);
 		nagg_free(&r->bufs[i].nagg);
 		free(r->bufs[i].ids);
+		free(r->bufs[i].id_net);
 	}
 	buf_free(&r->scratch);
 }
@@ -493,6 +499,7 @@ int notify_run_redis(struct notifier *n)
 	for (int i = 0; i < 2; i++) {
 		r.bufs[i].nagg = nagg_new();
 		r.bufs[i].ids = xcalloc(NOTIFY_COMMIT_MAX, sizeof(char *));
+		r.bufs[i].id_net = xcalloc(NOTIFY_COMMIT_MAX, sizeof(size_t));
 	}
 	r.cur = &r.bufs[0];
 	int status = 0;
