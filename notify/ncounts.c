@@ -29,9 +29,20 @@ static void put_field(struct buf *out, const char *s)
 			out->data[i] = ' ';
 }
 
+/* TAB and v in decimal (no printf: a commit writes a few per address). */
 static void put_num(struct buf *out, long long v)
 {
-	buf_printf(out, "\t%lld", v);
+	char num[24], *d = num + sizeof(num);
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		*--d = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--d = '-';
+	*--d = '\t';
+	buf_append(out, d, (size_t)(num + sizeof(num) - d));
 }
 
 static void put_tab_field(struct buf *out, const char *s)
