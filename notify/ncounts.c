@@ -115,14 +115,14 @@ size_t ncounts_first_line(const char *s, size_t len)
 	return nl ? (size_t)(nl - s) : len;
 }
 
-/* A decimal without sign or leading garbage, at most 18 digits. */
+/* A decimal without sign or other bytes, at most LLONG_MAX (what put_num writes). */
 static bool parse_num(const char *s, long long *v_r)
 {
 	long long v = 0;
 	size_t n = 0;
 
 	for (; s[n] >= '0' && s[n] <= '9'; n++) {
-		if (n == 18)
+		if (v > (LLONG_MAX - (s[n] - '0')) / 10)
 			return false;
 		v = v * 10 + (s[n] - '0');
 	}
