@@ -2,11 +2,11 @@
  * notify - relayguard-notify's pass on Redis: reads {prefix}reports as a
  * member of the consumer group "notify" (several notifiers may run),
  * counts each batch per network and commits counts and acknowledgements
- * together, atomically per chunk of networks (nqueue), then sends the notices of networks that
- * reached notify_min_hits and were not told within notify_interval.  A
- * notice is claimed in Redis before it is sent, so two notifiers never
- * both send it.  Without redis_server the pass is nspool.c's, on the
- * spool journal.  See notify.h.
+ * together, atomically per chunk of networks (nqueue), then sends the
+ * notices of networks that reached notify_min_hits and were not told
+ * within notify_interval.  A notice is claimed in Redis before it is
+ * sent, so two notifiers never both send it.  Without redis_server the
+ * pass is nspool.c's, on the spool journal.  See notify.h.
  */
 #include "config.h"
 
