@@ -23,6 +23,7 @@
 #include "rcache.h"
 #include "redis_sentinel.h"
 #include "report.h"
+#include "report_keys.h"
 #include "spool.h"
 
 /* Estimated journal bytes per event: bounds the journal at report_queue_max events. */
@@ -211,16 +212,6 @@ static void emit_reply(int status, const struct rcache_reply *reply, void *ctx)
 		sending_done(s, ok);
 }
 
-void report_keys(const char *prefix, const char *id, const char *client, struct buf *stream,
-		 struct buf *mark, struct buf *seen)
-{
-	/* The stream key has no tag, so its slot is the hash of its whole
-	 * name; tagging the others with that name puts them in its slot. */
-	buf_printf(stream, "%sreports", prefix);
-	buf_printf(mark, "%srep:{%sreports}:id:%s", prefix, prefix, id);
-	buf_printf(seen, "%srep:{%sreports}:seen:%s", prefix, prefix, client);
-}
-
 /* Send ev with the emit script; false when it could not even be sent. */
 static bool send_event(report_t *r, const struct report_event *ev, bool replay)
 {
@@ -239,7 +230,7 @@ static bool send_event(report_t *r, const struct report_event *ev, bool replay)
 	for (size_t i = 0; i < 3; i++)
 		buf_init(&nums[i]);
 	size_t n = report_event_fields(ev, keys, vals);
-	report_keys(r->prefix, ev->id, addr_format(&ev->client, addr), &k_stream, &k_mark, &k_seen);
+	report_keys_event(r->prefix, ev->id, addr_format(&ev->client, addr), &k_stream, &k_mark, &k_seen);
 	buf_printf(&nums[0], "%u", REPORT_MARKER_TTL_S);
 	buf_printf(&nums[1], "%llu", (unsigned long long)(r->window_ms / 1000u));
 	buf_printf(&nums[2], "%llu", r->queue_max);

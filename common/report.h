@@ -8,7 +8,7 @@
  * the reporting host (myhostname); the sender domain only with
  * report_sender_domain = yes.  Never a recipient.
  *
- * The queue (doc/reports.md): the stream {prefix}reports, XADD with
+ * The queue (doc/reports.md; key names in report_keys.h): the stream {prefix}reports, XADD with
  * MAXLEN ~ report_queue_max.  One Lua script does, atomically:
  *   SET {prefix}rep:{{prefix}reports}:id:<event id> NX EX REPORT_MARKER_TTL_S (else: already queued)
  *   SET {prefix}rep:{{prefix}reports}:seen:<client> NX EX report_dedupe_window (else: deduped)
@@ -166,15 +166,5 @@ int report_event_parse(const char *line, size_t len, struct report_event *ev_r, 
  */
 void report_event_build(struct report_event *ev, const struct report_event_in *in, const char *host,
 			bool with_domain);
-
-struct buf;
-/*
- * The keys of one event's emit script: the stream "{prefix}reports", the
- * marker "{prefix}rep:{{prefix}reports}:id:ID" and the dedupe key
- * "{prefix}rep:{{prefix}reports}:seen:CLIENT", all in one hash slot.
- * Appended to the three buffers.  For report.c and tests.
- */
-void report_keys(const char *prefix, const char *id, const char *client, struct buf *stream,
-		 struct buf *mark, struct buf *seen);
 
 #endif

@@ -29,7 +29,9 @@
 #include "cfgval.h"
 #include "ctl.h"
 #include "mem.h"
+#include "notify/nagg.h"
 #include "notify/nqueue.h"
+#include "report_keys.h"
 #include "report_html.h"
 #include "stats_history.h"
 
@@ -257,38 +259,32 @@ static int gather_history(const cfg_t *cfg, struct report_data *d, char **note_r
 
 /* ---- the notifier's state ------------------------------------------------- */
 
-static char *reply_str(const redisReply *r)
-{
-	return xstrdup(r != NULL && r->type == REDIS_REPLY_STRING ? r->str : "");
-}
-
 static void net_from_redis(nqueue_t *q, long long w, const char *netkey, const char *hits, struct report_net *n)
 {
-	struct buf key = BUF_INIT, told = BUF_INIT, untold = BUF_INIT;
+	struct buf told = BUF_INIT, untold = BUF_INIT;
+	nagg_t *one = nagg_new();
+	char *err = NULL;
 
-	buf_printf(&key, "%snet:%lld:%s", nqueue_prefix(q), w, netkey);
-	buf_printf(&told, "%stold:%s", nqueue_prefix(q), netkey);
-	buf_printf(&untold, "%suntold:%s", nqueue_prefix(q), netkey);
-	redisReply *r = nqueue_command(q, "HMGET", buf_cstr(&key), "netname", "abuse", NULL);
+	report_keys_told(nqueue_prefix(q), netkey, &told);
+	report_keys_untold(nqueue_prefix(q), netkey, &untold);
+	const struct net_agg *net = nqueue_load_net(q, one, w, netkey, &err);
+	free(err);	/* a row without its facts still has its hits */
 	redisReply *t = nqueue_command(q, "EXISTS", buf_cstr(&told), NULL);
 	redisReply *u = nqueue_command(q, "GET", buf_cstr(&untold), NULL);
-	bool ok = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2;
 	n->network = xstrdup(netkey);
-	n->netname = reply_str(ok ? r->element[0] : NULL);
-	n->abuse = reply_str(ok ? r->element[1] : NULL);
+	n->netname = xstrdup(net != NULL ? net->netname : "");
+	n->abuse = xstrdup(net != NULL ? net->abuse : "");
 	n->hits = atoll(hits);
 	/* the untold marker is "TIME TAB reason" (relayguard-notify) */
 	const char *why = u != NULL && u->type == REDIS_REPLY_STRING ? strchr(u->str, '\t') : NULL;
 	n->told = t != NULL && t->type == REDIS_REPLY_INTEGER && t->integer > 0 ? REPORT_TOLD_YES :
 		  why != NULL ? REPORT_TOLD_NOBODY : REPORT_TOLD_NO;
 	n->why = xstrdup(why != NULL && n->told == REPORT_TOLD_NOBODY ? why + 1 : "");
-	if (r)
-		freeReplyObject(r);
 	if (t)
 		freeReplyObject(t);
 	if (u)
 		freeReplyObject(u);
-	buf_free(&key);
+	nagg_free(&one);
 	buf_free(&told);
 	buf_free(&untold);
 }
@@ -340,7 +336,7 @@ static int notifier_redis(const cfg_t *cfg, struct report_data *d)
 		free(err);
 		return -1;
 	}
-	buf_printf(&key, "%snets:%lld", nqueue_prefix(q), w);
+	report_keys_nets(nqueue_prefix(q), w, &key);
 	redisReply *r = nqueue_command(q, "ZREVRANGE", buf_cstr(&key), "0", "19", "WITHSCORES", NULL);
 	if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
 		d->nets = xcalloc(r->elements / 2 + 1, sizeof(*d->nets));
@@ -350,7 +346,7 @@ static int notifier_redis(const cfg_t *cfg, struct report_data *d)
 	if (r)
 		freeReplyObject(r);
 	buf_reset(&key);
-	buf_printf(&key, "%snotices", nqueue_prefix(q));
+	report_keys_notices(nqueue_prefix(q), &key);
 	r = nqueue_command(q, "LRANGE", buf_cstr(&key), "0", "-1", NULL);
 	if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
 		for (size_t i = 0; i < r->elements; i++)

@@ -212,23 +212,18 @@ int ctl_queue(struct ctl_ctx *ctx, int argc, char **argv)
 /* One row of networks; with only_untold, rows of networks nobody can be told, with the reason. */
 static void network_row(nqueue_t *q, long long w, const char *netkey, const char *hits, bool only_untold, long *left)
 {
-	struct buf key = BUF_INIT, told = BUF_INIT, untold = BUF_INIT;
+	struct buf told = BUF_INIT, untold = BUF_INIT;
 
-	buf_printf(&key, "%snet:%lld:%s", nqueue_prefix(q), w, netkey);
-	buf_printf(&told, "%stold:%s", nqueue_prefix(q), netkey);
-	buf_printf(&untold, "%suntold:%s", nqueue_prefix(q), netkey);
-	redisReply *r = nqueue_command(q, "HMGET", buf_cstr(&key), "netname", "abuse", "network", NULL);
+	report_keys_told(nqueue_prefix(q), netkey, &told);
+	report_keys_untold(nqueue_prefix(q), netkey, &untold);
+	nagg_t *one = nagg_new();
+	char *err = NULL;
+	const struct net_agg *net = nqueue_load_net(q, one, w, netkey, &err);
 	redisReply *t = nqueue_command(q, "EXISTS", buf_cstr(&told), NULL);
 	redisReply *u = nqueue_command(q, "GET", buf_cstr(&untold), NULL);
-	const char *netname = "", *abuse = "", *network = netkey;
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 3) {
-		if (r->element[0]->type == REDIS_REPLY_STRING)
-			netname = r->element[0]->str;
-		if (r->element[1]->type == REDIS_REPLY_STRING)
-			abuse = r->element[1]->str;
-		if (r->element[2]->type == REDIS_REPLY_STRING)
-			network = r->element[2]->str;
-	}
+	const char *netname = net ? net->netname : "", *abuse = net ? net->abuse : "";
+	const char *network = net ? net->network : netkey;
+	free(err);	/* a row without its facts says enough */
 	bool is_told = t != NULL && t->type == REDIS_REPLY_INTEGER && t->integer > 0;
 	/* the marker is "TIME TAB reason" (relayguard-notify's untold_once) */
 	const char *why = u != NULL && u->type == REDIS_REPLY_STRING ? strchr(u->str, '\t') : NULL;
@@ -238,13 +233,11 @@ static void network_row(nqueue_t *q, long long w, const char *netkey, const char
 	} else if (why != NULL && (*left)-- > 0) {
 		printf("%-33s %-20.20s %7s  %s: %s\n", netkey, netname[0] ? netname : "-", hits, network, why + 1);
 	}
-	if (r)
-		freeReplyObject(r);
+	nagg_free(&one);
 	if (t)
 		freeReplyObject(t);
 	if (u)
 		freeReplyObject(u);
-	buf_free(&key);
 	buf_free(&told);
 	buf_free(&untold);
 }
@@ -259,7 +252,7 @@ static int networks_redis(const cfg_t *cfg, const struct opts *o)
 
 	if (q == NULL)
 		return CTL_FAIL;
-	buf_printf(&key, "%snets:%lld", nqueue_prefix(q), w);
+	report_keys_nets(nqueue_prefix(q), w, &key);
 	/* --untold filters: look at every network of the window, print the first top */
 	snprintf(stop, sizeof(stop), "%ld", o->untold ? -1L : o->top - 1);
 	redisReply *r = nqueue_command(q, "ZREVRANGE", buf_cstr(&key), "0", stop, "WITHSCORES", NULL);
@@ -462,7 +455,7 @@ int ctl_notices(struct ctl_ctx *ctx, int argc, char **argv)
 		struct buf key = BUF_INIT;
 		rc = CTL_FAIL;
 		if (q != NULL) {
-			buf_printf(&key, "%snotices", nqueue_prefix(q));
+			report_keys_notices(nqueue_prefix(q), &key);
 			snprintf(stop, sizeof(stop), "%ld", top - 1);
 			redisReply *r = nqueue_command(q, "LRANGE", buf_cstr(&key), "0", stop, NULL);
 			if (r != NULL && r->type == REDIS_REPLY_ARRAY) {

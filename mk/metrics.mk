@@ -6,7 +6,7 @@ common_librelayguard_a_SOURCES += \
 	common/metrics_http.c common/metrics_http.h \
 	common/engine_metrics.c common/engine_metrics.h
 
-notify_relayguard_notify_SOURCES += notify/notify_metrics.c notify/notify_metrics.h
+notify_libnotify_a_SOURCES += notify/notify_metrics.c notify/notify_metrics.h
 
 check_PROGRAMS += tests/unit/test_metrics
 TESTS += tests/unit/test_metrics

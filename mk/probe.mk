@@ -46,6 +46,6 @@ tests_fuzz_probe_fuzzer_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_probe_fuzzer_LDADD = $(PROBE_LDADD)
 endif
 
-# relayguard-ctl probe ADDRESS reads the stored results (probe/probe_store).
-ctl_relayguard_ctl_SOURCES += ctl/ctl_probe.c probe/probe_store.c probe/probe.c \
-	probe/probe_store_redis.c probe/probe_results.c
+# relayguard-ctl probe ADDRESS reads the stored results (probe/probe_store,
+# from probe/libprobe.a, which NOTIFY_LDADD links).
+ctl_relayguard_ctl_SOURCES += ctl/ctl_probe.c

@@ -14,9 +14,7 @@ tests_unit_test_redis_sentinel_SOURCES = tests/unit/test_redis_sentinel.c tests/
 common_librelayguard_a_SOURCES += common/redis_slot.c common/redis_slot.h
 check_PROGRAMS += tests/unit/test_redis_slot
 TESTS += tests/unit/test_redis_slot
-tests_unit_test_redis_slot_SOURCES = tests/unit/test_redis_slot.c tests/unit/tap.h \
-	notify/nqueue.c notify/nagg.c
-tests_unit_test_redis_slot_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
+tests_unit_test_redis_slot_SOURCES = tests/unit/test_redis_slot.c tests/unit/tap.h
 EXTRA_DIST += bench/redis-modes-bench.sh
 EXTRA_DIST += doc/fleet.md
 

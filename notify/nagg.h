@@ -57,6 +57,7 @@ struct net_agg {
 	/* up to NAGG_COUNTS_MAX each, grown by nagg_count_add() */
 	struct nagg_count *hosts, *lists;
 	size_t n_hosts, n_lists;
+	size_t seq;		/* its position: nagg_at(n, seq) is this network */
 	/* private */
 	size_t cap_addrs;
 	void *index;

@@ -1,31 +1,23 @@
 /*
- * relayguard-notify - turns report events into one notice per offending
- * network, sent to its abuse contact.  See relayguard-notify(8).
- *
- * With redis_server: reads {prefix}reports as a member of the consumer
- * group "notify" (several notifiers may run), counts each batch per
- * network and commits counts and acknowledgements in one atomic step
- * (nqueue), then sends the notices of networks that reached
- * notify_min_hits and were not told within notify_interval.  A notice is
- * claimed in Redis before it is sent, so two notifiers never both send it.
- * Without redis_server: nspool.c, on the spool journal.
- *
- * usage: relayguard-notify [-c FILE] [--once] [--dry-run] [--consumer NAME] [-v]
+ * notify - relayguard-notify's pass on Redis: reads {prefix}reports as a
+ * member of the consumer group "notify" (several notifiers may run),
+ * counts each batch per network and commits counts and acknowledgements
+ * together, atomically per chunk of networks (nqueue), then sends the
+ * notices of networks that reached notify_min_hits and were not told
+ * within notify_interval.  A notice is claimed in Redis before it is
+ * sent, so two notifiers never both send it.  Without redis_server the
+ * pass is nspool.c's, on the spool journal.  See notify.h.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <hiredis/hiredis.h>
-#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -54,6 +46,7 @@ struct outgoing {
 struct batchbuf {
 	nagg_t *nagg;
 	char **ids;
+	size_t *id_net;	/* the network (net_agg.seq) each id was counted in; SIZE_MAX: unreadable */
 	size_t n_ids;
 };
 
@@ -69,15 +62,6 @@ struct run {
 	size_t n_out, cap_out;
 	struct buf scratch;
 };
-
-static struct notifier *the_notifier;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (the_notifier != NULL)
-		the_notifier->stop = 1;
-}
 
 /* ---- Redis back end ------------------------------------------------------ */
 
@@ -133,7 +117,9 @@ static void on_entry(const char *id, const struct report_event *ev, void *ctx)
 	struct notifier *n = r->n;
 	struct nagg_owner owner;
 
-	r->cur->ids[r->cur->n_ids++] = xstrdup(id);
+	size_t at = r->cur->n_ids++;
+	r->cur->ids[at] = xstrdup(id);
+	r->cur->id_net[at] = SIZE_MAX;
 	if (ev == NULL) {
 		n->bad_events++;
 		return;
@@ -144,7 +130,7 @@ static void on_entry(const char *id, const struct report_event *ev, void *ctx)
 	long long w = ev->time / n->window_s;
 	if (w > r->max_window)
 		r->max_window = w;
-	nagg_add(r->cur->nagg, w, &owner, ev);
+	r->cur->id_net[at] = nagg_add(r->cur->nagg, w, &owner, ev)->seq;
 }
 
 /*
@@ -157,7 +143,7 @@ static void untold_once(struct run *r, const struct net_agg *net, enum notify_to
 	struct buf key = BUF_INIT, val = BUF_INIT;
 	char ttl[24];
 
-	buf_printf(&key, "%suntold:%s", nqueue_prefix(r->q), net->netkey);
+	report_keys_untold(nqueue_prefix(r->q), net->netkey, &key);
 	buf_printf(&val, "%lld\t%s", (long long)time(NULL), why);
 	snprintf(ttl, sizeof(ttl), "%lld", r->n->interval_s > 0 ? r->n->interval_s : r->n->window_s);
 	redisReply *rep = nqueue_command(r->q, "SET", buf_cstr(&key), buf_cstr(&val), "NX", "EX", ttl, NULL);
@@ -409,7 +395,7 @@ static long one_batch(struct run *r, enum nqueue_phase phase, int block_ms)
 	char *err = NULL;
 
 	long got = nqueue_read(r->q, phase, NOTIFY_BATCH, block_ms, on_entry, r, &err);
-	if (got > 0 && nqueue_commit(r->q, b->nagg, b->ids, b->n_ids, r->n->min_hits, add_due, r, &err) != 0)
+	if (got > 0 && nqueue_commit(r->q, b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits, add_due, r, &err) != 0)
 		got = -1;
 	if (got < 0) {
 		log_warning("%s", err);
@@ -478,9 +464,10 @@ static long new_batches(struct run *r, int block_ms)
 		long ahead = 0;
 		r->cur = b == &r->bufs[0] ? &r->bufs[1] : &r->bufs[0];
 		/* stopping: commit what is read, read nothing more */
-		int rc = r->n->stop ? nqueue_commit(r->q, b->nagg, b->ids, b->n_ids, r->n->min_hits, add_due, r, &err)
-				    : nqueue_commit_ahead(r->q, b->nagg, b->ids, b->n_ids, r->n->min_hits, add_due, r,
-							  NOTIFY_BATCH, on_entry, r, &ahead, &err);
+		int rc = r->n->stop ? nqueue_commit(r->q, b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits, add_due,
+						    r, &err)
+				    : nqueue_commit_ahead(r->q, b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits,
+							  add_due, r, NOTIFY_BATCH, on_entry, r, &ahead, &err);
 		batch_clear(b);
 		if (rc != 0) {
 			log_warning("%s", err);
@@ -506,11 +493,12 @@ static void run_free(struct run *r)
 			batch_clear(&r->bufs[i]);
 		nagg_free(&r->bufs[i].nagg);
 		free(r->bufs[i].ids);
+		free(r->bufs[i].id_net);
 	}
 	buf_free(&r->scratch);
 }
 
-static int run_redis(struct notifier *n)
+int notify_run_redis(struct notifier *n)
 {
 	struct run r = { .n = n };
 	char *err = NULL;
@@ -518,6 +506,7 @@ static int run_redis(struct notifier *n)
 	for (int i = 0; i < 2; i++) {
 		r.bufs[i].nagg = nagg_new();
 		r.bufs[i].ids = xcalloc(NOTIFY_COMMIT_MAX, sizeof(char *));
+		r.bufs[i].id_net = xcalloc(NOTIFY_COMMIT_MAX, sizeof(size_t));
 	}
 	r.cur = &r.bufs[0];
 	int status = 0;
@@ -569,7 +558,7 @@ static void dry_entry(const char *id, const struct report_event *ev, void *ctx)
 	nagg_add(r->cur->nagg, ev->time / r->n->window_s, &owner, ev);
 }
 
-static int run_dry_redis(struct notifier *n)
+int notify_run_dry_redis(struct notifier *n)
 {
 	struct run r = { .n = n };
 	char cursor[NQUEUE_ID_MAX] = "";
@@ -614,257 +603,4 @@ static int run_dry_redis(struct notifier *n)
 	}
 	run_free(&r);
 	return got < 0;
-}
-
-/* ---- setup --------------------------------------------------------------- */
-
-static int load_owners(struct notifier *n)
-{
-	const struct cfg_strlist *dbs = cfg_list(n->cfg, CFG_OWNERS_DB);
-	struct owners_stats st;
-	char *err = NULL;
-	clock_t t0 = clock();
-
-	n->owners = owners_new();
-	for (size_t i = 0; i < dbs->n; i++) {
-		if (owners_load(n->owners, dbs->items[i], &err) != 0) {
-			log_error("owners_db: %s", err);
-			free(err);
-			return -1;
-		}
-	}
-	owners_finish(n->owners);
-	owners_stats(n->owners, &st);
-	log_info("owners: %zu networks, %zu contacts, %zu prefixes, %zu without abuse contact, "
-		 "%zu bad lines, %zu KiB, %.2f s",
-		 st.objects, st.handles, st.prefixes, st.no_abuse, st.bad_lines, st.memory / 1024,
-		 (double)(clock() - t0) / CLOCKS_PER_SEC);
-	return 0;
-}
-
-static char *expand_hostname(const cfg_t *cfg, const char *from);
-
-/* conf/notice.txt, built in (notify/notice_default.inc is made from it by make). */
-static const char default_template[] =
-#include "notice_default.inc"
-	;
-
-/*
- * notify_template: "" = the built-in template.  The default path
- * ($sysconfdir/relayguard/notice.txt, installed by make install) missing
- * is not an error either: the built-in template is used and that is
- * logged.  Any other path that cannot be read is an error: the site asked
- * for that file.
- */
-static int load_template(struct notifier *n)
-{
-	const char *path = cfg_str(n->cfg, CFG_NOTIFY_TEMPLATE);
-	struct buf text = BUF_INIT;
-	char chunk[4096];
-	size_t got;
-	const char *why;
-
-	if (path[0] == '\0') {
-		buf_puts(&text, default_template);
-		path = "(built in)";
-	} else {
-		FILE *fp = fopen(path, "r");
-		if (fp == NULL && errno == ENOENT && strcmp(path, cfg_default_text(CFG_NOTIFY_TEMPLATE)) == 0) {
-			log_notice("notify_template %s does not exist: using the built-in template", path);
-			buf_puts(&text, default_template);
-		} else if (fp == NULL) {
-			log_error("notify_template %s: cannot open: %m", path);
-			return -1;
-		} else {
-			while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0 && text.len <= NOTICE_TEMPLATE_MAX)
-				buf_append(&text, chunk, got);
-			fclose(fp);
-		}
-	}
-	if (notice_template_check(buf_cstr(&text), &why) != 0) {
-		log_error("notify_template %s: %s", path, why);
-		buf_free(&text);
-		return -1;
-	}
-	n->template_text = buf_detach(&text);
-	return 0;
-}
-
-/*
- * The envelope sender: notify_envelope_sender, or the address of
- * notify_from ("Name <a@b>" -> a@b); $myhostname expanded.  It must be
- * safe (deliver_sender_ok): it reaches sendmail's command line and MAIL FROM.
- */
-static int setup_sender(struct notifier *n)
-{
-	const char *es = cfg_str(n->cfg, CFG_NOTIFY_ENVELOPE_SENDER);
-	const char *why;
-
-	if (es[0] != '\0') {
-		n->sender = expand_hostname(n->cfg, es);
-	} else {
-		const char *lt = strrchr(n->from, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-		n->sender = lt && gt ? xstrndup(lt + 1, (size_t)(gt - lt - 1)) : xstrdup(n->from);
-	}
-	if (!deliver_sender_ok(n->sender, &why)) {
-		log_error("%s %s: not usable as the envelope sender: %s", es[0] ? "notify_envelope_sender" : "notify_from", n->sender,
-			  why);
-		return -1;
-	}
-	return 0;
-}
-
-/* from with $myhostname (or ${myhostname}) replaced. */
-static char *expand_hostname(const cfg_t *cfg, const char *from)
-{
-	struct buf out = BUF_INIT;
-
-	for (const char *p = from; *p; p++) {
-		if (strncmp(p, "${myhostname}", 13) == 0) {
-			buf_puts(&out, cfg_str(cfg, CFG_MYHOSTNAME));
-			p += 12;
-		} else if (strncmp(p, "$myhostname", 11) == 0) {
-			buf_puts(&out, cfg_str(cfg, CFG_MYHOSTNAME));
-			p += 10;
-		} else {
-			buf_putc(&out, *p);
-		}
-	}
-	return buf_detach(&out);
-}
-
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: relayguard-notify [-c FILE] [--once] [--dry-run] [--consumer NAME] [-v]\n"
-		     "  -c FILE          configuration file (default %s)\n"
-		     "  --once           handle what is queued now, send the notices, exit\n"
-		     "  --dry-run        print the notices that are due instead of sending them\n"
-		     "                   (reads without consuming; implies --once)\n"
-		     "  --consumer NAME  this notifier's name in the consumer group (default myhostname)\n"
-		     "  -v               debug messages\n",
-		     DEFAULT_CONFIG_FILE);
-}
-
-static int parse_args(int argc, char **argv, struct notifier *n, const char **config_r)
-{
-	static const struct option opts[] = {
-		{ "once", no_argument, NULL, 'o' },	   { "dry-run", no_argument, NULL, 'd' },
-		{ "consumer", required_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': *config_r = optarg; break;
-		case 'v': log_set_level(LOG_LVL_DEBUG); break;
-		case 'o': n->once = true; break;
-		case 'd': n->dry_run = n->once = true; break;
-		case 'n': n->consumer = optarg; break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -1;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return -1;
-	}
-	return 0;
-}
-
-/* Root only when asked (allow_root), else the user; no file others may write. */
-static int notify_privileges(const cfg_t *cfg)
-{
-	char *err = NULL;
-
-	if (daemon_startup_checks(cfg) != 0)
-		return -1;
-	if (daemon_drop_privileges(cfg_str(cfg, CFG_USER), cfg_str(cfg, CFG_GROUP), NULL, NULL, &err) != 0) {
-		log_lines(LOG_LVL_ERROR, err);
-		free(err);
-		return -1;
-	}
-	return 0;
-}
-
-static int setup(struct notifier *n, const char *config)
-{
-	char *err = NULL;
-
-	if (cfg_load_default(config, &n->cfg, &err) != 0) {
-		fprintf(stderr, "relayguard-notify: %s\n", err);
-		free(err);
-		return -1;
-	}
-	if (notify_privileges(n->cfg) != 0)
-		return -1;
-	n->window_s = (long long)(cfg_ms(n->cfg, CFG_NOTIFY_WINDOW) / 1000);
-	n->interval_s = (long long)(cfg_ms(n->cfg, CFG_NOTIFY_INTERVAL) / 1000);
-	n->min_hits = cfg_int(n->cfg, CFG_NOTIFY_MIN_HITS);
-	n->rate = cfg_int(n->cfg, CFG_NOTIFY_RATE);
-	n->from = expand_hostname(n->cfg, cfg_str(n->cfg, CFG_NOTIFY_FROM));
-	if (n->consumer == NULL)
-		n->consumer = cfg_str(n->cfg, CFG_MYHOSTNAME);
-	if (setup_sender(n) != 0 || load_owners(n) != 0 || load_template(n) != 0)
-		return -1;
-	if (ncontact_new(n->cfg, &n->contacts, &err) != 0) {
-		log_error("%s", err);
-		free(err);
-		return -1;
-	}
-	n->suppress = nsuppress_new(cfg_str(n->cfg, CFG_NOTIFY_SUPPRESS));
-	nsuppress_refresh(n->suppress);
-	if (nverify_new(n->cfg, n->dry_run, &n->verify, &err) != 0) {
-		log_error("%s", err);
-		free(err);
-		return -1;
-	}
-	if (!n->dry_run &&
-	    deliver_new(cfg_str(n->cfg, CFG_NOTIFY_TRANSPORT), cfg_str(n->cfg, CFG_MYHOSTNAME), &n->deliver, &err) != 0) {
-		log_error("%s", err);
-		free(err);
-		return -1;
-	}
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	struct notifier n = { 0 };
-	const char *config = NULL;
-	int status;
-
-	umask(DAEMON_UMASK);	/* notify.state and the outbox: not for others */
-	log_open("relayguard-notify", LOG_TO_STDERR, 0);
-	if (parse_args(argc, argv, &n, &config) != 0)
-		return 2;
-	the_notifier = &n;
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	signal(SIGPIPE, SIG_IGN);
-	if (setup(&n, config) != 0 || notify_metrics_start(&n) != 0) {
-		status = 1;
-	} else {
-		bool redis = *cfg_str(n.cfg, CFG_REDIS_SERVER) != '\0' ||
-			     *cfg_str(n.cfg, CFG_REDIS_SENTINELS) != '\0';
-		if (n.dry_run && redis)
-			status = run_dry_redis(&n);
-		else if (redis)
-			status = run_redis(&n);
-		else
-			status = nspool_run(&n);
-		log_info("events=%llu unreadable=%llu notices=%llu deferred=%llu failed=%llu", n.events,
-			 n.bad_events, n.notices, n.deferred, n.failed);
-	}
-	notify_metrics_stop();
-	deliver_free(&n.deliver);
-	owners_free(&n.owners);
-	ncontact_free(&n.contacts);
-	nsuppress_free(&n.suppress);
-	nverify_free(&n.verify);
-	free(n.template_text);
-	free(n.from);
-	free(n.sender);
-	cfg_unref(&n.cfg);
-	return status;
 }

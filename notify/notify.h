@@ -23,17 +23,16 @@
 /* Events read in one step. */
 #define NOTIFY_BATCH 1000u
 /*
- * Reads go into one commit while the stream has more and the batch holds
- * at most NOTIFY_COMMIT_ROWS networks and addresses: a commit's work in
- * Redis (which blocks every other client while the script runs) grows
- * with those, not with events, so events that concentrate on a few
- * networks are merged many to one row and one commit, and a batch of
- * scattered ones is committed as soon as it is as large as one read of
- * NOTIFY_BATCH can make it.  NOTIFY_COMMIT_MAX bounds the events (ids to
- * acknowledge) of one commit.
+ * Reads go into one batch while the stream has more, the batch holds at
+ * most NOTIFY_COMMIT_ROWS networks and addresses (the notifier's memory)
+ * and NOTIFY_COMMIT_MAX events.  A network's events of the whole batch
+ * cost Redis one APPEND and one ZINCRBY, so the larger the batch, the
+ * more events share them; how long Redis is held (every other client
+ * waits while a script runs) is bounded by the commit's chunks
+ * (NQUEUE_CHUNK_NETS networks), not by the batch.
  */
-#define NOTIFY_COMMIT_ROWS 1000u
-#define NOTIFY_COMMIT_MAX 20000u
+#define NOTIFY_COMMIT_ROWS 200000u
+#define NOTIFY_COMMIT_MAX 100000u
 /* How long relayguard-notify waits for new events in one read (daemon). */
 #define NOTIFY_BLOCK_MS 1000
 /* Seconds between full scans for networks over the threshold (daemon). */
@@ -108,6 +107,21 @@ enum notify_rendered notify_render_verified(struct notifier *n, struct net_agg *
 /* The JSON line that logs a sent notice (relayguard-ctl notices). */
 void notify_log_json(const struct net_agg *net, const char *id, const char *to, struct buf *out);
 
+/*
+ * Fill n from the configuration file config (NULL = the default): the
+ * settings, privileges dropped, owners loaded, template, sender, contacts,
+ * notify_suppress, the transport (none with n->dry_run).  n->once,
+ * n->dry_run and n->consumer are the caller's (NULL consumer =
+ * myhostname).  0, or -1 after logging why.  notify_release() in both cases.
+ */
+int notify_setup(struct notifier *n, const char *config) __attribute__((warn_unused_result));
+/* Free what notify_setup() made (n itself is the caller's). */
+void notify_release(struct notifier *n);
+
+/* The Redis back end (notify.c): run until stopped (or once). 0 or 1 (exit status). */
+int notify_run_redis(struct notifier *n);
+/* --dry-run on Redis: the notices that are due printed, nothing written. 0 or 1. */
+int notify_run_dry_redis(struct notifier *n);
 /* The spool back end (nspool.c): run until stopped (or once). 0 or 1 (exit status). */
 int nspool_run(struct notifier *n);
 

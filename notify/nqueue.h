@@ -2,26 +2,27 @@
  * nqueue - relayguard-notify's side of Redis: the report stream read as a
  * consumer group, the per-network counts shared by every notifier, and
  * the notice bookkeeping (who was told when, claims, the hourly rate, the
- * log of sent notices).  Keys (prefix = redis_prefix, see
- * doc/reports.md):
+ * log of sent notices).  Keys (prefix = redis_prefix; the names are built
+ * by common/report_keys, shared with the writer; see doc/reports.md):
  *
  *   {p}reports                  the stream (common/report); group "notify"
- *   {p}net:<window>:<netkey>    hash: network facts, hits, first,
- *                               a:<addr> hits, l:<addr> last seen,
- *                               d:<addr> "first TAB evidence TAB helo",
- *                               h:<host> and L:<list> counts; EXPIREs
- *   {p}nets:<window>            zset netkey -> hits (relayguard-ctl networks)
+ *   {p}v3:net:<window>:<netkey> string: the network's counts as ncounts
+ *                               records, appended by commits, compacted
+ *                               by the notifier (ncounts.h); EXPIREs
+ *   {p}v3:nets:<window>         zset netkey -> hits (relayguard-ctl networks)
  *   {p}told:<netkey>            set when told; lives notify_interval
  *   {p}notice:<id>              "claimed <consumer>" while one notifier
  *                               sends it, then "sent"
  *   {p}rate:<hour>              notices sent in that hour (fleet-wide)
  *   {p}notices                  list of JSON lines, newest first (1000)
  *
- * A batch is committed with one Lua script that acknowledges its events
- * (XACK) and adds its counts in the same atomic step: a notifier that dies
- * before the commit leaves its events pending (claimed later by another
- * after notify_claim_idle, or read again by itself under the same consumer
- * name) and none of their counts; one that dies after leaves both done.
+ * A batch is committed in chunks of networks, each one Lua script that
+ * acknowledges the chunk's events (XACK) and adds their counts in the same
+ * atomic step: a notifier that dies before a chunk's commit leaves its
+ * events pending (claimed later by another after notify_claim_idle, or
+ * read again by itself under the same consumer name) and none of their
+ * counts; one that dies after leaves both done.  Every event belongs to
+ * exactly one network, so to exactly one chunk.
  *
  * Blocking hiredis with redis_timeout on every command.  Not thread-safe.
  */
@@ -34,10 +35,17 @@
 #include "cfg.h"
 #include "nagg.h"
 #include "report.h"
+#include "report_keys.h"
 
-#define NQUEUE_GROUP "notify"
+#define NQUEUE_GROUP REPORT_KEYS_GROUP
 #define NQUEUE_NOTICES_KEEP 1000	/* entries of {p}notices */
 #define NQUEUE_ID_MAX 64		/* bytes of a stream entry id */
+/* Networks and events of one commit script: how long it holds Redis. */
+#define NQUEUE_CHUNK_NETS 1000
+#define NQUEUE_CHUNK_IDS 20000
+/* A network's string is looked at for compaction each time it grows past
+ * a multiple of this, and compacted at twice its last compacted size. */
+#define NQUEUE_COMPACT_STEP 4096
 
 typedef struct nqueue nqueue_t;
 
@@ -66,12 +74,16 @@ long nqueue_read(nqueue_t *q, enum nqueue_phase phase, size_t count, int block_m
 void nqueue_rewind(nqueue_t *q);
 
 /*
- * Acknowledge ids and add the counts of batch, atomically.  For every
+ * Acknowledge ids and add the counts of batch, atomically per chunk of
+ * networks.  id_net[i]: the position in batch (net_agg.seq) of the network
+ * ids[i] was counted in, or SIZE_MAX for an unreadable entry.  For every
  * network of the batch whose total reached min_hits, cb(window, netkey).
- * Returns 0 or -1 with *error_r (nothing was applied).
+ * Networks whose string grew large are compacted before it returns.
+ * Returns 0 or -1 with *error_r (the chunks that failed were not applied:
+ * their events stay pending; the others were).
  */
 typedef void nqueue_due_cb(long long window, const char *netkey, void *ctx);
-int nqueue_commit(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids,
+int nqueue_commit(nqueue_t *q, const nagg_t *batch, char *const *ids, const size_t *id_net, size_t n_ids,
 		  long long min_hits, nqueue_due_cb *cb, void *ctx, char **error_r)
 	__attribute__((warn_unused_result));
 
@@ -82,9 +94,9 @@ int nqueue_commit(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_i
  * Redis's on this one happen at the same time.  *got_r: the entries read
  * ahead (0 none, -1 the read failed).  Returns as nqueue_commit().
  */
-int nqueue_commit_ahead(nqueue_t *q, const nagg_t *batch, char *const *ids, size_t n_ids, long long min_hits,
-			nqueue_due_cb *cb, void *ctx, size_t count, nqueue_entry_cb *entry_cb, void *entry_ctx,
-			long *got_r, char **error_r) __attribute__((warn_unused_result));
+int nqueue_commit_ahead(nqueue_t *q, const nagg_t *batch, char *const *ids, const size_t *id_net, size_t n_ids,
+			long long min_hits, nqueue_due_cb *cb, void *ctx, size_t count, nqueue_entry_cb *entry_cb,
+			void *entry_ctx, long *got_r, char **error_r) __attribute__((warn_unused_result));
 
 /* Every network of window with at least min_hits: cb for each. */
 int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb *cb, void *ctx,
@@ -141,9 +153,6 @@ void *nqueue_command(nqueue_t *q, const char *first, ...);
 /* The prefix of the notifier's keys, "{redis_prefix}{{redis_prefix}reports}:"
  * (borrowed): the hash tag puts them in the stream's slot. */
 const char *nqueue_prefix(const nqueue_t *q);
-/* Append that prefix for redis_prefix to kp (for nqueue_open and tests). */
-struct buf;
-void nqueue_key_prefix(const char *prefix, struct buf *kp);
 /* The report stream's key, "{redis_prefix}reports" (borrowed). */
 const char *nqueue_stream(const nqueue_t *q);
 

@@ -1,6 +1,6 @@
 /*
- * nqueue_int - what nqueue.c (the stream, the counts) and nqueue_notice.c
- * (told, claims, the rate, the sent records) share.  Not for other
+ * nqueue_int - what nqueue.c (the stream), nqueue_commit.c (the counts)
+ * and nqueue_notice.c (told, claims, the rate, the sent records) share.  Not for other
  * modules: they use nqueue.h.
  */
 #ifndef RELAYGUARD_NQUEUE_INT_H
@@ -10,8 +10,12 @@
 
 #include "nqueue.h"
 
+struct nqueue_arena;
+
 struct nqueue {
-	redisContext *c;
+	redisContext *c;		/* commits, counts, notices: hiredis's reply objects */
+	redisContext *rc;		/* the stream reads: replies in arena (nqueue_reader.c) */
+	struct nqueue_arena *arena;
 	char *prefix;
 	char *kp;			/* key prefix of the notifier's keys: "{prefix}{{prefix}reports}:" */
 	char *stream;
@@ -20,6 +24,7 @@ struct nqueue {
 	long long window_s;
 	char own_cursor[NQUEUE_ID_MAX];
 	char claim_cursor[NQUEUE_ID_MAX];
+	unsigned long compactions;	/* made by this process: part of each one's tag */
 };
 
 /* Run a command given as strings (NULL-terminated list); the reply (caller frees) or NULL. */
@@ -30,6 +35,21 @@ redisReply *nqueue_run(nqueue_t *q, const char *first, ...);
  */
 void nqueue_append(nqueue_t *q, const char *first, ...);
 redisReply *nqueue_next_reply(nqueue_t *q);
+/*
+ * The stream connection (nqueue_reader.c): commands of strings queued with
+ * nqueue_stream_append(), replies taken in order with nqueue_stream_reply();
+ * a reply (NULL when the connection failed) lives until nqueue_stream_done(),
+ * never freeReplyObject().  nqueue_stream_error() is nqueue_reply_error()
+ * for them (and ends the reply).
+ */
+void nqueue_reader_setup(nqueue_t *q);
+void nqueue_reader_free(nqueue_t *q);
+void nqueue_stream_append(nqueue_t *q, const char *first, ...);
+redisReply *nqueue_stream_reply(nqueue_t *q);
+void nqueue_stream_done(nqueue_t *q);
+int nqueue_stream_error(nqueue_t *q, const redisReply *r, const char *what, char **error_r);
+/* The entries of one stream reply to cb (last_id: where the last one's id goes, or NULL). */
+long nqueue_read_entries(const redisReply *list, nqueue_entry_cb *cb, void *ctx, char *last_id);
 /* -1, with "redis: what: ..." in *error_r (may be NULL); frees r. */
 int nqueue_reply_error(nqueue_t *q, redisReply *r, const char *what, char **error_r);
 

@@ -33,7 +33,7 @@ int nqueue_told(nqueue_t *q, const char *netkey)
 	struct buf key = BUF_INIT;
 	long long v;
 
-	buf_printf(&key, "%stold:%s", q->kp, netkey);
+	report_keys_told(q->kp, netkey, &key);
 	int rc = int_reply(q, nqueue_run(q, "EXISTS", buf_cstr(&key), NULL), &v);
 	buf_free(&key);
 	return rc != 0 ? -1 : v > 0;
@@ -43,7 +43,7 @@ void nqueue_told_many(nqueue_t *q, char *const *netkeys, size_t n, int *told_r)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct buf key = BUF_INIT;
-		buf_printf(&key, "%stold:%s", q->kp, netkeys[i]);
+		report_keys_told(q->kp, netkeys[i], &key);
 		nqueue_append(q, "EXISTS", buf_cstr(&key), NULL);
 		buf_free(&key);
 	}
@@ -55,7 +55,7 @@ void nqueue_told_many(nqueue_t *q, char *const *netkeys, size_t n, int *told_r)
 
 static void rate_key(nqueue_t *q, struct buf *key)
 {
-	buf_printf(key, "%srate:%lld", q->kp, (long long)time(NULL) / 3600);
+	report_keys_rate(q->kp, (long long)time(NULL) / 3600, key);
 }
 
 /*
@@ -80,7 +80,7 @@ void nqueue_claim_send_many(nqueue_t *q, char *const *ids, size_t n, unsigned tt
 	snprintf(max, sizeof(max), "%lld", rate);
 	for (size_t i = 0; i < n; i++) {
 		struct buf key = BUF_INIT;
-		buf_printf(&key, "%snotice:%s", q->kp, ids[i]);
+		report_keys_notice(q->kp, ids[i], &key);
 		nqueue_append(q, "EVAL", claim_script, "2", buf_cstr(&key), buf_cstr(&rkey), buf_cstr(&val), ttl, max, NULL);
 		buf_free(&key);
 	}
@@ -98,7 +98,7 @@ int nqueue_claim_send(nqueue_t *q, const char *id, unsigned ttl_s, long long rat
 	char ttl[24], max[24];
 	long long v;
 
-	buf_printf(&key, "%snotice:%s", q->kp, id);
+	report_keys_notice(q->kp, id, &key);
 	buf_printf(&val, "claimed %s", q->consumer);
 	rate_key(q, &rkey);
 	snprintf(ttl, sizeof(ttl), "%u", ttl_s ? ttl_s : 1);
@@ -116,7 +116,7 @@ int nqueue_claim(nqueue_t *q, const char *id, unsigned ttl_s)
 	struct buf key = BUF_INIT, val = BUF_INIT;
 	char ttl[24];
 
-	buf_printf(&key, "%snotice:%s", q->kp, id);
+	report_keys_notice(q->kp, id, &key);
 	buf_printf(&val, "claimed %s", q->consumer);
 	snprintf(ttl, sizeof(ttl), "%u", ttl_s);
 	redisReply *r = nqueue_run(q, "SET", buf_cstr(&key), buf_cstr(&val), "NX", "EX", ttl, NULL);
@@ -136,7 +136,7 @@ void nqueue_unclaim(nqueue_t *q, const char *id)
 {
 	struct buf key = BUF_INIT;
 
-	buf_printf(&key, "%snotice:%s", q->kp, id);
+	report_keys_notice(q->kp, id, &key);
 	redisReply *r = nqueue_run(q, "DEL", buf_cstr(&key), NULL);
 	if (r != NULL)
 		freeReplyObject(r);
@@ -191,9 +191,9 @@ static void append_sent(nqueue_t *q, const char *id, const char *netkey, long lo
 	struct buf told = BUF_INIT, notice = BUF_INIT, list = BUF_INIT;
 	char now[24], ival[24], keep[24], maxi[24];
 
-	buf_printf(&told, "%stold:%s", q->kp, netkey);
-	buf_printf(&notice, "%snotice:%s", q->kp, id);
-	buf_printf(&list, "%snotices", q->kp);
+	report_keys_told(q->kp, netkey, &told);
+	report_keys_notice(q->kp, id, &notice);
+	report_keys_notices(q->kp, &list);
 	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
 	snprintf(ival, sizeof(ival), "%lld", interval_s);
 	snprintf(keep, sizeof(keep), "%lld", keep_s > 0 ? keep_s : 1);

@@ -113,7 +113,9 @@ rg_like "$out" "rg-[0-9a-f]{16} +198.51.100.0 - 198.51.100.255 +3 +3  abuse@net-
 "$DRV" "$RUN/mx2.conf" engine 192.0.2.1 192.0.2.2 192.0.2.3 >/dev/null
 "$NOTIFY" -c "$RUN/mx1.conf" --once --consumer b 2>/dev/null
 rg_is "$(ls "$OUT" | grep -c '\.eml$')" 3 "a network told within notify_interval is not told again"
-rg_is "$(R HGET "n1:{n1:reports}:net:$(( $(date +%s) / 86400 )):192.0.2.0-192.0.2.255" hits)" 6 "its hits still count"
+rg_is "$(R ZSCORE "n1:{n1:reports}:v3:nets:$(( $(date +%s) / 86400 ))" 192.0.2.0-192.0.2.255)" 6 "its hits still count"
+rg_is "$(R GET "n1:{n1:reports}:v3:net:$(( $(date +%s) / 86400 )):192.0.2.0-192.0.2.255" |
+	awk -F'\t' '$1 == "a" { s += $3 } END { print s }')" 6 "and its addresses' records add up to them"
 
 # The fallback address gets the network without an owner.
 engine_conf "$RUN/fb.conf" mx1.test n1: "notify_fallback_address = fallback@relayguard.test"
@@ -225,7 +227,7 @@ rg_is "$(cat "$RUN/k1.err" "$RUN/many.err" | grep -o 'notice rg-[0-9a-f]* sent' 
 	"no notice delivered by both notifiers"
 rg_is "$(R LLEN "n4:{n4:reports}:notices")" 1000 "the notice log keeps its last 1000"
 rg_is "$(R XPENDING n4:reports notify | head -1)" 0 "no event left pending"
-sum=$(R ZRANGE "n4:{n4:reports}:nets:$(( $(date +%s) / 86400 ))" 0 -1 WITHSCORES | awk 'NR % 2 == 0 { s += $1 } END { print s }')
+sum=$(R ZRANGE "n4:{n4:reports}:v3:nets:$(( $(date +%s) / 86400 ))" 0 -1 WITHSCORES | awk 'NR % 2 == 0 { s += $1 } END { print s }')
 rg_is "$sum" 20000 "the counts are exact: every event counted once"
 
 # Events concentrated on few networks: several reads go into one commit
@@ -252,13 +254,58 @@ commits=$(R INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_xack:calls=\([0-
 rg_ok "$([ "${commits:-0}" -ge 1 ] && [ "${commits:-0}" -lt 5 ]; echo $?)" \
 	"five reads of 1,000 in fewer than five commits (XACK calls: ${commits:-none})"
 w=$(( $(date +%s) / 86400 ))
-rg_is "$(R ZRANGE "n5:{n5:reports}:nets:$w" 0 -1 WITHSCORES | awk 'NR % 2 == 0 { s += $1 } END { print s }')" 5000 \
+rg_is "$(R ZRANGE "n5:{n5:reports}:v3:nets:$w" 0 -1 WITHSCORES | awk 'NR % 2 == 0 { s += $1 } END { print s }')" 5000 \
 	"the network totals are exact"
-nk=$(R ZRANGE "n5:{n5:reports}:nets:$w" 0 -1 | grep -m1 '^10\.0\.1\.')
-rg_is "$(R HGET "n5:{n5:reports}:net:$w:$nk" a:10.0.1.4)" 167 "an address's count is exact (167 of 1,667 events)"
-rg_is "$(R HGET "n5:{n5:reports}:net:$w:$nk" h:gen1.test)" 417 "a reporting host's count is exact"
-rg_is "$(R HGET "n5:{n5:reports}:net:$w:$nk" L:bl.test)" 1667 "a list's count is exact"
+nk=$(R ZRANGE "n5:{n5:reports}:v3:nets:$w" 0 -1 | grep -m1 '^10\.0\.1\.')
+# the network's one string (notify/ncounts.h): records summed per address / name
+count() {	# count TYPE NAME: the sum of NAME's records of TYPE (a: hits, h/L: n)
+	R GET "n5:{n5:reports}:v3:net:$w:$nk" | awk -F'\t' -v t="$1" -v n="$2" '$1 == t && $2 == n { s += $3 } END { print s + 0 }'
+}
+rg_is "$(count a 10.0.1.4)" 167 "an address's count is exact (167 of 1,667 events)"
+rg_is "$(count h gen1.test)" 417 "a reporting host's count is exact"
+rg_is "$(count L bl.test)" 1667 "a list's count is exact"
 rg_is "$(R XPENDING n5:reports notify | head -1)" 0 "no event left pending"
 rg_is "$(grep -c 'notice rg-[0-9a-f]* sent' "$RUN/few.err")" 3 "one notice per network"
+
+# Commits only append to a network's string (notify/ncounts.h): one network
+# with 250 addresses, 12 passes of one event per address, one commit each.
+# The notifier compacts the string as it grows: it stays well under the 12
+# deltas appended, and every count is still exact.
+python3 - "$RUN" <<'PY'
+import sys, time
+run = sys.argv[1]
+t = int(time.time())
+def cmd(*a):
+    return "*%d\r\n" % len(a) + "".join("$%d\r\n%s\r\n" % (len(x.encode()), x) for x in a)
+for r in range(12):
+    with open(run + "/grow%d.resp" % r, "w") as f:
+        for a in range(250):
+            f.write(cmd("XADD", "n6:reports", "*", "id", "grow%d.%d@gen" % (r, a), "t", str(t), "client",
+                        "10.0.7.%d" % (1 + a), "host", "gen%d.test" % (a % 2), "helo", "h%d.example" % a,
+                        "lists", "bl.test%3D127.0.0.2"))
+PY
+engine_conf "$RUN/grow.conf" mx1.test n6: "owners_db = $RUN/many.csv"
+rc=0
+for r in 0 1 2 3 4 5 6 7 8 9 10 11; do
+	R --pipe <"$RUN/grow$r.resp" >/dev/null
+	"$NOTIFY" -c "$RUN/grow.conf" --once --consumer g1 2>>"$RUN/grow.err" || rc=1
+done
+rg_is "$rc" 0 "12 passes over one network of 250 addresses"
+gnk=$(R ZRANGE "n6:{n6:reports}:v3:nets:$w" 0 -1 | head -1)
+gk="n6:{n6:reports}:v3:net:$w:$gnk"
+R GET "$gk" >"$RUN/grow.counts"
+rg_like "$(head -c 2 "$RUN/grow.counts")" "^c" "the string was compacted (it starts with the compaction header)"
+# one delta is 250 address records of about 65 bytes (16 KB): twelve take
+# about 190 KB; compacted it is one record per address plus what came after
+# the last compaction (less than as much again)
+rg_ok "$([ "$(R STRLEN "$gk")" -lt 100000 ]; echo $?)" \
+	"and is less than half what 12 deltas take ($(R STRLEN "$gk") bytes)"
+rg_is "$(R ZSCORE "n6:{n6:reports}:v3:nets:$w" "$gnk")" 3000 "the network's total is exact"
+rg_is "$(awk -F'\t' '$1 == "a" { s += $3 } END { print s }' "$RUN/grow.counts")" 3000 "its address records add up to it"
+rg_is "$(awk -F'\t' '$1 == "a" && $2 == "10.0.7.100" { s += $3 } END { print s }' "$RUN/grow.counts")" 12 \
+	"one address: 12 hits"
+rg_is "$(awk -F'\t' '$1 == "h" && $2 == "gen1.test" { s += $3 } END { print s }' "$RUN/grow.counts")" 1500 \
+	"a reporting host: 1,500"
+rg_is "$(grep -c 'notice rg-[0-9a-f]* sent' "$RUN/grow.err")" 1 "one notice for the network"
 
 rg_done

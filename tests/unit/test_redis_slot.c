@@ -9,7 +9,7 @@
 #include "rcache.h"
 #include "redis_slot.h"
 #include "report.h"
-#include "nqueue.h"
+#include "report_keys.h"
 #include "rlists.h"
 #include "tap.h"
 
@@ -92,7 +92,7 @@ static void test_report(void)
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		struct buf st = BUF_INIT, mk = BUF_INIT, seen = BUF_INIT;
-		report_keys(prefixes[i], "0123456789abcdef", "2001:db8::5", &st, &mk, &seen);
+		report_keys_event(prefixes[i], "0123456789abcdef", "2001:db8::5", &st, &mk, &seen);
 		ok(slot_of(&st) == slot_of(&mk) && slot_of(&st) == slot_of(&seen),
 		   "report emit keys with prefix \"%s\" share slot %u (%s, %s, %s)", prefixes[i],
 		   slot_of(&st), buf_cstr(&st), buf_cstr(&mk), buf_cstr(&seen));
@@ -104,27 +104,34 @@ static void test_report(void)
 
 /* The notifier: the commit script (XACK on the stream, net, nets, told
  * keys), the claim script (notice, rate), the sent script (told, notice,
- * notices).  The suffixes are those nqueue.c appends to its key prefix. */
+ * notices), each name as common/report_keys builds it. */
 static void test_notifier(void)
 {
-	const char *suffixes[] = { "nets:20000", "net:20000:192.0.2.0-192.0.2.255", "told:192.0.2.0-192.0.2.255",
-				   "rate:480000", "notice:0123456789abcdef", "notices" };
 	const char *prefixes[] = { "rg:", "", "n1:" };
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		struct buf st = BUF_INIT, mk = BUF_INIT, seen = BUF_INIT;
 		bool same = true;
-		report_keys(prefixes[i], "x", "192.0.2.1", &st, &mk, &seen);
-		for (size_t j = 0; j < sizeof(suffixes) / sizeof(suffixes[0]); j++) {
-			struct buf k = BUF_INIT;
-			nqueue_key_prefix(prefixes[i], &k);
-			buf_puts(&k, suffixes[j]);
-			if (slot_of(&k) != slot_of(&st)) {
+		report_keys_event(prefixes[i], "x", "192.0.2.1", &st, &mk, &seen);
+		struct buf kp = BUF_INIT, k[7];
+		report_keys_tagged(prefixes[i], &kp);
+		for (size_t j = 0; j < 7; j++)
+			buf_init(&k[j]);
+		report_keys_nets(buf_cstr(&kp), 20000, &k[0]);
+		report_keys_net(buf_cstr(&kp), 20000, "192.0.2.0-192.0.2.255", &k[1]);
+		report_keys_told(buf_cstr(&kp), "192.0.2.0-192.0.2.255", &k[2]);
+		report_keys_untold(buf_cstr(&kp), "192.0.2.0-192.0.2.255", &k[3]);
+		report_keys_rate(buf_cstr(&kp), 480000, &k[4]);
+		report_keys_notice(buf_cstr(&kp), "0123456789abcdef", &k[5]);
+		report_keys_notices(buf_cstr(&kp), &k[6]);
+		for (size_t j = 0; j < 7; j++) {
+			if (slot_of(&k[j]) != slot_of(&st)) {
 				same = false;
-				tap_diag("%s in slot %u", buf_cstr(&k), slot_of(&k));
+				tap_diag("%s in slot %u", buf_cstr(&k[j]), slot_of(&k[j]));
 			}
-			buf_free(&k);
+			buf_free(&k[j]);
 		}
+		buf_free(&kp);
 		ok(same, "notifier keys with prefix \"%s\" are in the stream's slot %u", prefixes[i], slot_of(&st));
 		buf_free(&st);
 		buf_free(&mk);
