@@ -10,6 +10,9 @@
 #    Sentinels, a master and a replica (tests/integration/lib_sentinel.sh);
 #  - policy requests go to each policyd, miltertest drives each milter, and
 #    the notifiers deliver by SMTP to smtp-sink (a file per message).
+# report_dedupe_window is the default (one event per address across the
+# fleet) and every listed address is asked once, so each refused address is
+# one event: the events expected are counted here and on the stream.
 # What it proves:
 #  1. listed clients spread over all five doors give exactly one notice per
 #     network, the two notifiers sharing the work through the consumer group;
