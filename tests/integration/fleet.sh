@@ -41,6 +41,7 @@ LOAD="$RG_TOP_BUILDDIR/bench/policy_load"
 LUA="$RG_TOP_SRCDIR/tests/data/fleet/check.lua"
 for b in "$POLICYD" "$MILTER" "$NOTIFY"; do [ -x "$b" ] || rg_bail "$b not built"; done
 TIMEOUT_MS=3000		# dnsbl_timeout of every daemon
+MT_SLACK_MS=3000	# a miltertest process's start-up, on a loaded machine
 
 # --- the Redis back end: one function per mode ----------------------------------
 # fleet_redis_MODE starts the servers and sets:
@@ -307,8 +308,15 @@ check_load() {
 	_n=$(wc -l <"$_f")
 	_bad=$(awk '$4 != "refused"' "$_f" | head -5)
 	rg_is "${_bad:-none}" none "$1: all $_n checks through the five doors answered, every one refused"
-	_max=$(awk 'BEGIN { m = 0 } $3 > m { m = $3 } END { printf "%d", m }' "$_f")
-	rg_ok "$([ "$_max" -lt "$TIMEOUT_MS" ]; echo $?)" "$1: the slowest check took $_max ms (dnsbl_timeout: $TIMEOUT_MS ms)"
+	# A policy check is timed from connect to reply.  A milter check is one
+	# miltertest run, whose own start-up takes up to seconds on a loaded
+	# machine: its bound has MT_SLACK_MS more.
+	_max=$(awk 'BEGIN { m = 0 } /^policy:/ && $3 > m { m = $3 } END { printf "%d", m }' "$_f")
+	rg_ok "$([ "$_max" -lt "$TIMEOUT_MS" ]; echo $?)" \
+		"$1: the slowest policy check took $_max ms (dnsbl_timeout: $TIMEOUT_MS ms)"
+	_max=$(awk 'BEGIN { m = 0 } /^milter:/ && $3 > m { m = $3 } END { printf "%d", m }' "$_f")
+	rg_ok "$([ "$_max" -lt $((TIMEOUT_MS + MT_SLACK_MS)) ]; echo $?)" \
+		"$1: the slowest milter check took $_max ms, miltertest's start-up included (bound: $((TIMEOUT_MS + MT_SLACK_MS)) ms)"
 	_ph=$1
 	set -- $DOORS		# in the order of $ALL
 	for _name in $ALL; do
