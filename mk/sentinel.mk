@@ -4,7 +4,7 @@ common_librelayguard_a_SOURCES += \
 	common/redis_sentinel.c common/redis_sentinel.h \
 	common/rcache_sentinel.c common/rcache_sentinel.h
 
-EXTRA_DIST += tests/integration/sentinel.sh
+EXTRA_DIST += tests/integration/sentinel.sh tests/integration/lib_sentinel.sh
 
 check_PROGRAMS += tests/unit/test_redis_sentinel
 TESTS += tests/unit/test_redis_sentinel tests/integration/sentinel.sh

@@ -498,6 +498,31 @@ static void run_free(struct run *r)
 	buf_free(&r->scratch);
 }
 
+/*
+ * After a failed read or commit, a new connection to the master: through
+ * the Sentinels when they are configured, since a failover moves the
+ * master (the old one is killed, or demoted to a replica that answers
+ * READONLY) and hiredis never reconnects by itself.  What this consumer
+ * read and did not commit is pending in the group: read again here, or
+ * claimed by another notifier after notify_claim_idle.
+ */
+static void reconnect(struct run *r)
+{
+	nqueue_t *q = NULL;
+	char *err = NULL;
+
+	if (nqueue_open(r->n->cfg, r->n->consumer, &q, &err) != 0) {
+		log_warning("report stream: cannot reconnect: %s (trying again in 1 s)", err);
+		free(err);
+		return;
+	}
+	nqueue_close(&r->q);
+	r->q = q;
+	log_notice("report stream: reconnected to the Redis master");
+	while (!r->n->stop && one_batch(r, NQUEUE_OWN_PENDING, 0) > 0)
+		;
+}
+
 int notify_run_redis(struct notifier *n)
 {
 	struct run r = { .n = n };
@@ -530,6 +555,7 @@ int notify_run_redis(struct notifier *n)
 				break;
 			}
 			sleep(1);
+			reconnect(&r);
 		}
 		notify_metrics_publish(n);
 		n->rate_exhausted = false;	/* try again: the hour may have turned */

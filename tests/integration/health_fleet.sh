@@ -23,17 +23,11 @@ chmod 755 "$RUN/a" "$RUN/b"
 alive "$RUN/a/split.ip4set"
 alive "$RUN/b/split.ip4set"
 chmod 644 "$RUN"/a/* "$RUN"/b/*
-# rbldnsd A through lib.sh, rbldnsd B by hand (lib.sh keeps one pid file).
 DNS_A=$(rg_free_port)
-rg_start_rbldnsd "$DNS_A" split.bl:ip4set:a/split.ip4set
+rg_start_rbldnsd_as rbldnsd-a "$DNS_A" split.bl:ip4set:a/split.ip4set
 RBLDNSD_A=$RG_RBLDNSD_PID
 DNS_B=$(rg_free_port)
-_user=rbldns
-id rbldns >/dev/null 2>&1 || _user=nobody
-( cd "$RUN" && exec "$(command -v rbldnsd || echo /usr/sbin/rbldnsd)" -n -u "$_user" -b "127.0.0.1/$DNS_B" -4 -t 60 -c 0 \
-	-p "$RUN/b/rbldnsd.pid" split.bl:ip4set:b/split.ip4set >"$RUN/b/rbldnsd.log" 2>&1 ) &
-rg_track $!
-rg_wait_port "$DNS_B" udp || rg_bail "the second rbldnsd did not start"
+rg_start_rbldnsd_as rbldnsd-b "$DNS_B" split.bl:ip4set:b/split.ip4set
 REDIS_PORT=$(rg_free_port)
 rg_start_redis "$REDIS_PORT"
 

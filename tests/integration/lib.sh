@@ -211,17 +211,22 @@ rg_require() {
 # rg_start_rbldnsd PORT ZONESPEC...: rbldnsd on 127.0.0.1:PORT (UDP+TCP),
 # every query logged to $RUN/rbldnsd.log (one line per query).
 # Dataset files must be readable by the rbldns user: keep them under $RUN.
-rg_start_rbldnsd() {
-	_port=$1; shift
+rg_start_rbldnsd() { rg_start_rbldnsd_as rbldnsd "$@"; }
+
+# rg_start_rbldnsd_as NAME PORT ZONESPEC...: the same, for a test that runs
+# more than one: $RUN/NAME.log (the queries), NAME.pid, NAME.err.
+# RG_RBLDNSD_PID is the PID of the last one started.
+rg_start_rbldnsd_as() {
+	_name=$1 _port=$2; shift 2
 	rg_require rbldnsd
 	_bin=$(command -v rbldnsd || echo /usr/sbin/rbldnsd)
 	_user=rbldns
 	id rbldns >/dev/null 2>&1 || _user=nobody
 	( cd "$RUN" && exec "$_bin" -n -u "$_user" -b "127.0.0.1/$_port" -4 -t 60 -c 0 \
-		-p "$RUN/rbldnsd.pid" -l +- "$@" >"$RUN/rbldnsd.log" 2>"$RUN/rbldnsd.err" ) &
+		-p "$RUN/$_name.pid" -l +- "$@" >"$RUN/$_name.log" 2>"$RUN/$_name.err" ) &
 	RG_RBLDNSD_PID=$!
 	rg_track "$RG_RBLDNSD_PID"
-	rg_wait_port "$_port" udp || rg_bail "rbldnsd did not start: $(cat "$RUN/rbldnsd.err")"
+	rg_wait_port "$_port" udp || rg_bail "rbldnsd $_name did not start: $(cat "$RUN/$_name.err")"
 }
 
 # rg_start_redis PORT: a throwaway redis-server on 127.0.0.1:PORT.

@@ -3,6 +3,9 @@
 
   ask PORT [--source ADDR] name=value...    one request, print the reply line(s)
                                             (PORT: a TCP port, or /path of a Unix socket)
+  timed PORT name=value...                  as ask, the reply preceded by the
+                                            milliseconds from connect to reply
+                                            (the client's own start-up left out)
   repeat PORT N name=value...               N pipelined requests on one connection,
                                             print "replies=N distinct=K" and the reply
   raw PORT                                  send stdin as is, print what comes back
@@ -12,6 +15,7 @@ Exit status 0 when the server answered as the protocol says, 1 otherwise.
 """
 import socket
 import sys
+import time
 
 TIMEOUT = 10
 
@@ -48,7 +52,8 @@ def read_replies(s, n):
 
 def main(argv):
     cmd, port = argv[1], argv[2]
-    if cmd == "ask":
+    if cmd in ("ask", "timed"):
+        t0 = time.monotonic()
         rest, source = argv[3:], None
         if rest and rest[0] == "--source":
             source, rest = rest[1], rest[2:]
@@ -63,7 +68,10 @@ def main(argv):
         except OSError as e:
             print("ERROR " + str(e))
             return 1
-        print(replies[0] if replies else "CLOSED")
+        reply = replies[0] if replies else "CLOSED"
+        if cmd == "timed":
+            reply = "%d %s" % ((time.monotonic() - t0) * 1000, reply)
+        print(reply)
         return 0 if replies else 1
     if cmd == "repeat":
         n, attrs = int(argv[3]), argv[4:]
@@ -90,7 +98,6 @@ def main(argv):
         print("CLOSED")
         return 0
     if cmd == "hold":
-        import time
         s = connect(port)
         time.sleep(float(argv[3]))
         try:
