@@ -350,7 +350,7 @@ wait_events
 rg_is "$(FR xlen rg:reports)" "$EVENTS" "and none lost when the master was killed (report_min_replicas = 1)"
 
 # Every event counted once, and every network told once.
-counted() { FR zrange "rg:{rg:reports}:nets:$(( $(date +%s) / 86400 ))" 0 -1 withscores | awk 'NR % 2 == 0 { s += $1 } END { print s + 0 }'; }
+counted() { FR zrange "rg:{rg:reports}:v3:nets:$(( $(date +%s) / 86400 ))" 0 -1 withscores | awk 'NR % 2 == 0 { s += $1 } END { print s + 0 }'; }
 for _ in $(seq 1 600); do [ "$(counted)" = "$EVENTS" ] && break; sleep 0.1; done
 rg_is "$(counted)" "$EVENTS" "the notifiers counted every event once, across both failovers"
 rg_is "$(FR xpending rg:reports notify | head -1)" 0 "no event left pending"
