@@ -15,73 +15,16 @@
 #include "log.h"
 #include "mem.h"
 #include "rcache.h"
+#include "rcache_int.h"
 #include "rcache_sentinel.h"
+#include "redis_cluster.h"
 
 /* The key schema version; see doc/redis-schema.md before changing it. */
 #define RCACHE_KEY_VERSION "v2"
 /* Bytes of a Redis error reply quoted in a log line. */
 #define RCACHE_REPLY_QUOTE_MAX 200
 
-/*
- * Lifetimes, the part that is easy to get wrong with hiredis:
- *
- * - hiredis frees a context itself after onConnect(REDIS_ERR) and after
- *   onDisconnect(); we then only forget the pointer.  We free a context
- *   ourselves (redisAsyncFree) only from our own events, never from inside a
- *   hiredis callback: rc_drop() parks it in rc->dropping and drop_cb frees it
- *   on the next loop turn.
- * - Freeing a context calls every pending reply callback with a NULL reply,
- *   before onDisconnect.  So a request is owned by hiredis while in_redis,
- *   and by the user until user_done; it is freed when both are over.
- * - User callbacks never run inside hiredis: a finished request is handed
- *   to the loop (event_active) and its callback runs from req_event_cb.
- */
-enum rc_link { RC_IDLE, RC_CONNECTING, RC_UP };
-
-struct rcache {
-	struct event_base *base;
-	char *server;			/* as configured, for log lines */
-	char *host;			/* numeric address, or NULL with unix_path */
-	int port;
-	char *unix_path;
-	char *password;			/* NULL when none */
-	int db;
-	char *prefix;
-	unsigned timeout_ms;
-	redisAsyncContext *ac;		/* the current connection, or NULL */
-	redisAsyncContext *dropping;	/* given up by us, freed by drop_cb */
-	enum rc_link link;
-	unsigned handshake_left;	/* replies still owed by AUTH/SELECT/PING */
-	unsigned backoff_ms;
-	bool announced_down;		/* the warning is out, a notice is owed */
-	bool announced_refused;		/* the handshake-refused error is out */
-	bool ever_up;
-	bool garbage_logged;
-	bool freeing;
-	struct event *reconnect_ev, *handshake_ev, *drop_ev;
-	struct rcache_req *reqs;	/* requests whose user is still waiting */
-	struct rcache_stats stats;
-	rsent_t *sentinel;		/* NULL for a standalone server */
-	struct redis_sentinel_spec *spec;	/* with sentinel */
-	bool master_known;		/* host/port is the master the Sentinels named */
-};
-
-struct rcache_req {
-	rcache_t *rc;
-	struct rcache_req *prev, *next;	/* in rc->reqs while the user waits */
-	struct event *ev;		/* the timeout, then the delivery */
-	rcache_get_cb *cb;
-	rcache_command_cb *ccb;		/* set instead of cb for raw commands */
-	void *ctx;
-	struct rcache_reply *reply;	/* raw commands, once answered */
-	size_t n;
-	struct rcache_entry *entries;	/* n, once answered */
-	char **txts;			/* owned copies behind entries[i].txt */
-	int status;
-	bool finished;			/* status and entries are set */
-	bool in_redis;			/* hiredis holds a callback for it */
-	bool user_done;			/* delivered or cancelled */
-};
+/* Lifetimes and the two structs: rcache_int.h. */
 
 /* ---- names and keys ----------------------------------------------------- */
 
@@ -407,6 +350,12 @@ static int parse_server(rcache_t *rc, const char *s)
 	unsigned char scratch[sizeof(struct in6_addr)];
 	long port;
 
+	if (redis_target_is_cluster(s)) {
+		struct redis_cluster_seeds seeds;
+		const char *why;
+		rc->is_cluster = true;
+		return redis_cluster_parse(s, &seeds, &why);
+	}
 	if (redis_target_is_sentinel(s)) {
 		const char *why;
 		rc->spec = xcalloc(1, sizeof(*rc->spec));
@@ -445,8 +394,13 @@ static int check_opts(rcache_t *rc, const struct rcache_opts *opts, struct buf *
 
 	if (opts->server == NULL || parse_server(rc, opts->server) != 0) {
 		buf_printf(err, "redis server \"%s\": expected IPV4:PORT, localhost:PORT, "
-				"[IPV6]:PORT, unix:/path or sentinel:NAME@HOST:PORT,...",
+				"[IPV6]:PORT, unix:/path, sentinel:NAME@HOST:PORT,... or "
+				"cluster:HOST:PORT,...",
 			   opts->server != NULL ? opts->server : "");
+		return -1;
+	}
+	if (rc->is_cluster && opts->db != 0) {
+		buf_printf(err, "redis database %d: a Redis Cluster has only database 0", opts->db);
 		return -1;
 	}
 	if (opts->db < 0) {
@@ -516,6 +470,15 @@ int rcache_new(struct event_base *base, const struct rcache_opts *opts, rcache_t
 		*error_r = xstrdup("redis: cannot create events");
 		return -1;
 	}
+	if (rc->is_cluster) {
+		if (rcluster_new(rc, opts, &err) != 0) {
+			rc_release(rc);
+			*error_r = buf_detach(&err);
+			return -1;
+		}
+		*rc_r = rc;
+		return 0;
+	}
 	if (rc->spec != NULL)
 		rc->sentinel = rsent_new(base, rc->spec, opts->sentinel_password,
 					 rc->timeout_ms > RCACHE_CONNECT_TIMEOUT_MIN_MS ? rc->timeout_ms
@@ -528,17 +491,21 @@ int rcache_new(struct event_base *base, const struct rcache_opts *opts, rcache_t
 
 const char *rcache_state(const rcache_t *rc)
 {
+	if (rc->cluster != NULL)
+		return rcluster_up(rc->cluster) ? "up" : rcluster_refused(rc->cluster) ? "refused" : "down";
 	return rc->link == RC_UP ? "up" : rc->announced_refused ? "refused" : "down";
 }
 
 bool rcache_up(const rcache_t *rc)
 {
-	return rc->link == RC_UP;
+	return rc->cluster != NULL ? rcluster_up(rc->cluster) : rc->link == RC_UP;
 }
 
 void rcache_stats(const rcache_t *rc, struct rcache_stats *stats_r)
 {
 	*stats_r = rc->stats;
+	if (rc->cluster != NULL)
+		rcluster_stats_add(rc->cluster, stats_r);
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -556,20 +523,12 @@ static void req_unlink(struct rcache_req *req)
 	req->prev = req->next = NULL;
 }
 
-static void reply_release(struct rcache_reply *r)
-{
-	if (r->type == RCACHE_REPLY_ARRAY) {
-		for (size_t i = 0; i < r->elements; i++)
-			reply_release((struct rcache_reply *)&r->element[i]);
-		free((void *)r->element);
-	}
-	free((void *)r->str);
-}
-
 static void req_free(struct rcache_req *req)
 {
+	if (req->cl != NULL)
+		rcluster_req_release(req);
 	if (req->reply != NULL) {
-		reply_release(req->reply);
+		rcache_reply_release(req->reply);
 		free(req->reply);
 	}
 	if (req->txts != NULL)
@@ -582,7 +541,7 @@ static void req_free(struct rcache_req *req)
 }
 
 /* The answer is known: deliver it through the loop. */
-static void req_finish(struct rcache_req *req, int status)
+void rcache_req_finish(struct rcache_req *req, int status)
 {
 	req->status = status;
 	req->finished = true;
@@ -625,15 +584,15 @@ static void req_event_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Read one MGET element into entries[i]; a bad value counts as garbage. */
-static void req_read_entry(struct rcache_req *req, size_t i, const redisReply *el)
+void rcache_req_read_entry(struct rcache_req *req, size_t i, enum rcache_reply_type type,
+			   const char *str, size_t len)
 {
 	rcache_t *rc = req->rc;
 	struct rcache_entry *e = &req->entries[i];
 	size_t txt_len;
 
 	e->state = RCACHE_MISS;
-	if (el->type == REDIS_REPLY_STRING &&
-	    rcache_value_parse(el->str, (size_t)el->len, e, &txt_len) == 0) {
+	if (type == RCACHE_REPLY_STRING && rcache_value_parse(str, len, e, &txt_len) == 0) {
 		if (e->txt != NULL)
 			e->txt = req->txts[i] = xstrndup(e->txt, txt_len);
 		rc->stats.hits++;
@@ -641,14 +600,14 @@ static void req_read_entry(struct rcache_req *req, size_t i, const redisReply *e
 	}
 	*e = (struct rcache_entry){ RCACHE_MISS, 0, NULL };
 	rc->stats.misses++;
-	if (el->type == REDIS_REPLY_NIL)
+	if (type == RCACHE_REPLY_NIL)
 		return;
 	rc->stats.garbage++;
 	if (!rc->garbage_logged) {
 		rc->garbage_logged = true;
 		log_warning("redis %s: unreadable value in the cache (reply type %d, %zu bytes), "
 			    "treated as a miss; further ones are only counted",
-			    rc->server, el->type, el->type == REDIS_REPLY_STRING ? (size_t)el->len : 0);
+			    rc->server, (int)type, type == RCACHE_REPLY_STRING ? len : 0);
 	}
 }
 
@@ -663,19 +622,45 @@ static void get_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 		return;
 	}
 	if (reply == NULL) {
-		req_finish(req, -1);	/* the connection went away */
+		rcache_req_finish(req, -1);	/* the connection went away */
 		return;
 	}
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != req->n) {
 		log_debug("redis %s: unexpected MGET reply type %d", req->rc->server, reply->type);
-		req_finish(req, -1);
+		rcache_req_finish(req, -1);
 		return;
 	}
 	req->entries = xcalloc(req->n, sizeof(*req->entries));
 	req->txts = xcalloc(req->n, sizeof(*req->txts));
-	for (size_t i = 0; i < req->n; i++)
-		req_read_entry(req, i, reply->element[i]);
-	req_finish(req, 0);
+	for (size_t i = 0; i < req->n; i++) {
+		const redisReply *el = reply->element[i];
+		rcache_req_read_entry(req, i,
+				      el->type == REDIS_REPLY_STRING ? RCACHE_REPLY_STRING
+				      : el->type == REDIS_REPLY_NIL  ? RCACHE_REPLY_NIL
+								     : RCACHE_REPLY_ERROR,
+				      el->str, el->type == REDIS_REPLY_STRING ? (size_t)el->len : 0);
+	}
+	rcache_req_finish(req, 0);
+}
+
+void rcache_mget_args(const rcache_t *rc, size_t n, const char *subject, const char *const *sources,
+		      struct buf *keys, const char **argv, size_t *lens)
+{
+	size_t start = 0;
+
+	argv[0] = "MGET";
+	lens[0] = 4;
+	for (size_t i = 0; i < n; i++) {
+		key_append(rc, keys, sources[i], subject);
+		lens[i + 1] = keys->len - start;
+		start = keys->len;
+	}
+	/* Point into keys only now: appending may have moved it. */
+	start = 0;
+	for (size_t i = 0; i < n; i++) {
+		argv[i + 1] = keys->data + start;
+		start += lens[i + 1];
+	}
 }
 
 /* Send MGET for every key; 0 when queued. */
@@ -685,22 +670,9 @@ static int req_send(rcache_t *rc, struct rcache_req *req, const char *subject,
 	struct buf keys = BUF_INIT;
 	const char **argv = xcalloc(req->n + 1, sizeof(*argv));
 	size_t *lens = xcalloc(req->n + 1, sizeof(*lens));
-	size_t start = 0;
 	int rv;
 
-	argv[0] = "MGET";
-	lens[0] = 4;
-	for (size_t i = 0; i < req->n; i++) {
-		key_append(rc, &keys, sources[i], subject);
-		lens[i + 1] = keys.len - start;
-		start = keys.len;
-	}
-	/* Point into keys only now: appending may have moved it. */
-	start = 0;
-	for (size_t i = 0; i < req->n; i++) {
-		argv[i + 1] = keys.data + start;
-		start += lens[i + 1];
-	}
+	rcache_mget_args(rc, req->n, subject, sources, &keys, argv, lens);
 	rv = redisAsyncCommandArgv(rc->ac, get_reply_cb, req, (int)req->n + 1, argv, lens);
 	buf_free(&keys);
 	free(argv);
@@ -708,7 +680,7 @@ static int req_send(rcache_t *rc, struct rcache_req *req, const char *subject,
 	return rv == REDIS_OK ? 0 : -1;
 }
 
-static bool names_ok(const char *subject, const char *const *sources, size_t n)
+bool rcache_names_ok(const char *subject, const char *const *sources, size_t n)
 {
 	if (n > RCACHE_SOURCES_MAX || !name_ok(subject, RCACHE_SUBJECT_MAX, true))
 		return false;
@@ -719,7 +691,7 @@ static bool names_ok(const char *subject, const char *const *sources, size_t n)
 }
 
 /* A request on the list of rc, with its (not yet armed) event. */
-static struct rcache_req *req_new(rcache_t *rc, void *ctx)
+struct rcache_req *rcache_req_new(rcache_t *rc, void *ctx)
 {
 	struct rcache_req *req = xcalloc(1, sizeof(*req));
 
@@ -740,20 +712,22 @@ static struct rcache_req *req_new(rcache_t *rc, void *ctx)
 rcache_req_t *rcache_get(rcache_t *rc, const char *subject, const char *const *sources, size_t n,
 			 rcache_get_cb *cb, void *ctx)
 {
-	struct rcache_req *req = req_new(rc, ctx);
+	struct rcache_req *req = rcache_req_new(rc, ctx);
 	struct timeval tv = { rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000 };
 
 	req->cb = cb;
 	req->n = n;
 
-	if (!names_ok(subject, sources, n)) {
+	if (!rcache_names_ok(subject, sources, n)) {
 		log_debug("rcache: subject or source not storable, %zu sources", n);
-		req_finish(req, -1);
+		rcache_req_finish(req, -1);
 	} else if (n == 0) {
 		req->entries = NULL;
-		req_finish(req, 0);
+		rcache_req_finish(req, 0);
+	} else if (rc->cluster != NULL) {
+		rcluster_get(req, subject, sources);
 	} else if (rc->link != RC_UP || req_send(rc, req, subject, sources) != 0) {
-		req_finish(req, -1);
+		rcache_req_finish(req, -1);
 	} else {
 		req->in_redis = true;
 		evtimer_add(req->ev, &tv);
@@ -762,53 +736,6 @@ rcache_req_t *rcache_get(rcache_t *rc, const char *subject, const char *const *s
 }
 
 /* ---- raw commands ------------------------------------------------------ */
-
-/* Copy a hiredis reply into out; -1 when over the depth or element budget. */
-static int reply_copy(const redisReply *r, struct rcache_reply *out, unsigned depth,
-		      size_t *budget)
-{
-	memset(out, 0, sizeof(*out));
-	switch (r->type) {
-	case REDIS_REPLY_STRING:
-	case REDIS_REPLY_STATUS:
-	case REDIS_REPLY_ERROR:
-		out->type = r->type == REDIS_REPLY_STRING   ? RCACHE_REPLY_STRING
-			    : r->type == REDIS_REPLY_STATUS ? RCACHE_REPLY_STATUS
-							    : RCACHE_REPLY_ERROR;
-		/* Not xstrndup: a Redis string may hold NUL bytes, len counts them all. */
-		char *copy = xmalloc((size_t)r->len + 1);
-		if (r->len > 0)
-			memcpy(copy, r->str, (size_t)r->len);
-		copy[r->len] = '\0';
-		out->str = copy;
-		out->len = (size_t)r->len;
-		return 0;
-	case REDIS_REPLY_INTEGER:
-		out->type = RCACHE_REPLY_INTEGER;
-		out->integer = r->integer;
-		return 0;
-	case REDIS_REPLY_NIL:
-		out->type = RCACHE_REPLY_NIL;
-		return 0;
-	case REDIS_REPLY_ARRAY:
-		break;
-	default:
-		return -1;
-	}
-	out->type = RCACHE_REPLY_ARRAY;
-	if (depth >= RCACHE_REPLY_DEPTH_MAX || r->elements > *budget)
-		return -1;
-	*budget -= r->elements;
-	struct rcache_reply *el = xcalloc(r->elements ? r->elements : 1, sizeof(*el));
-	out->element = el;
-	for (size_t i = 0; i < r->elements; i++) {
-		out->elements = i + 1;	/* what reply_release must free so far */
-		if (reply_copy(r->element[i], &el[i], depth + 1, budget) != 0)
-			return -1;
-	}
-	out->elements = r->elements;
-	return 0;
-}
 
 /* A READONLY error: the server became a replica under us (a failover the
  * +switch-master message has not told us yet).  Drop it and ask again. */
@@ -823,41 +750,48 @@ static void command_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 {
 	struct rcache_req *req = privdata;
 	redisReply *reply = r;
-	size_t budget = RCACHE_REPLY_ELEMENTS_MAX;
-
 	req->in_redis = false;
 	if (req->user_done) {
 		req_free(req);
 		return;
 	}
 	if (reply == NULL) {
-		req_finish(req, -1);
+		rcache_req_finish(req, -1);
 		return;
 	}
 	rc_check_readonly(req->rc, ac, reply);
 	req->reply = xcalloc(1, sizeof(*req->reply));
-	if (reply_copy(reply, req->reply, 0, &budget) != 0) {
+	if (rcache_reply_copy(reply, req->reply) != 0) {
 		log_debug("redis %s: reply too deep or too large", req->rc->server);
-		reply_release(req->reply);
+		rcache_reply_release(req->reply);
 		free(req->reply);
 		req->reply = NULL;
-		req_finish(req, -1);
+		rcache_req_finish(req, -1);
 		return;
 	}
-	req_finish(req, 0);
+	rcache_req_finish(req, 0);
 }
 
 rcache_req_t *rcache_command_argv(rcache_t *rc, int argc, const char *const *argv,
 				  const size_t *argvlen, rcache_command_cb *cb, void *ctx)
 {
-	struct rcache_req *req = req_new(rc, ctx);
+	return rcache_command_route(rc, NULL, 0, argc, argv, argvlen, cb, ctx);
+}
+
+rcache_req_t *rcache_command_route(rcache_t *rc, const char *route_key, size_t route_len, int argc,
+				   const char *const *argv, const size_t *argvlen,
+				   rcache_command_cb *cb, void *ctx)
+{
+	struct rcache_req *req = rcache_req_new(rc, ctx);
 	struct timeval tv = { rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000 };
 
 	req->ccb = cb;
-	if (argc < 1 || rc->link != RC_UP ||
+	if (argc >= 1 && rc->cluster != NULL) {
+		rcluster_command(req, route_key, route_len, argc, argv, argvlen);
+	} else if (argc < 1 || rc->link != RC_UP ||
 	    redisAsyncCommandArgv(rc->ac, command_reply_cb, req, argc, (const char **)argv,
 				  argvlen) != REDIS_OK) {
-		req_finish(req, -1);
+		rcache_req_finish(req, -1);
 	} else {
 		req->in_redis = true;
 		evtimer_add(req->ev, &tv);
@@ -882,6 +816,8 @@ static void put_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 	if (rc->freeing || reply == NULL)
 		return;
 	rc_check_readonly(rc, ac, reply);
+	if (reply->type == REDIS_REPLY_ERROR && rc->parent != NULL)
+		rcluster_note_error(rc, reply->str);
 	if (reply->type == REDIS_REPLY_ERROR)
 		log_debug("redis %s: SET refused: %.*s", rc->server, RCACHE_REPLY_QUOTE_MAX,
 			  reply->str);
@@ -893,6 +829,10 @@ void rcache_put(rcache_t *rc, const char *subject, const char *source,
 	struct buf key = BUF_INIT, value = BUF_INIT;
 	char ttl[16];
 
+	if (rc->cluster != NULL) {
+		rcluster_put(rc, subject, source, e, ttl_s);
+		return;
+	}
 	if (rc->link != RC_UP || ttl_s == 0 || !name_ok(subject, RCACHE_SUBJECT_MAX, true) ||
 	    !name_ok(source, RCACHE_SOURCE_MAX, false) || rcache_value_format(e, &value) != 0) {
 		rc->stats.puts_dropped++;
@@ -937,6 +877,7 @@ void rcache_free(rcache_t **rcp)
 		rc->dropping = NULL;
 		redisAsyncFree(ac);
 	}
+	rcluster_free(&rc->cluster);	/* after the requests: they cancel theirs on its nodes */
 	rc_release(rc);
 	*rcp = NULL;
 }

@@ -27,7 +27,8 @@
 
 static bool has_redis(const cfg_t *cfg)
 {
-	return *cfg_str(cfg, CFG_REDIS_SERVER) != '\0' || *cfg_str(cfg, CFG_REDIS_SENTINELS) != '\0';
+	return *cfg_str(cfg, CFG_REDIS_SERVER) != '\0' || *cfg_str(cfg, CFG_REDIS_SENTINELS) != '\0' ||
+	       *cfg_str(cfg, CFG_REDIS_CLUSTER_NODES) != '\0';
 }
 
 static nqueue_t *open_queue(const cfg_t *cfg)

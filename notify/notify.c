@@ -833,7 +833,8 @@ int main(int argc, char **argv)
 		status = 1;
 	} else {
 		bool redis = *cfg_str(n.cfg, CFG_REDIS_SERVER) != '\0' ||
-			     *cfg_str(n.cfg, CFG_REDIS_SENTINELS) != '\0';
+			     *cfg_str(n.cfg, CFG_REDIS_SENTINELS) != '\0' ||
+			     *cfg_str(n.cfg, CFG_REDIS_CLUSTER_NODES) != '\0';
 		if (n.dry_run && redis)
 			status = run_dry_redis(&n);
 		else if (redis)
