@@ -162,7 +162,10 @@ static void map_apply(struct rcluster *cl, const struct redis_cluster_map *m)
 			changed++;
 		cl->slot[s] = v;
 	}
-	if (!cl->map_ok || changed > 0)
+	if (!cl->map_ok)
+		log_info("redis %s: slot map: %zu masters, %zu of %u slots served", cl->owner->server,
+			 m->n, m->covered, REDIS_SLOTS);
+	else if (changed > 0)
 		log_info("redis %s: slot map: %zu masters, %zu of %u slots served, %zu slots changed",
 			 cl->owner->server, m->n, m->covered, REDIS_SLOTS, changed);
 	if (m->covered < REDIS_SLOTS && !cl->map_logged_bad) {
@@ -220,7 +223,9 @@ static void refresh_cb(evutil_socket_t fd, short what, void *arg)
 		cl->refresh_req = rcache_command_argv(cl->node[i].rc, 2, argv, lens, refresh_reply, cl);
 		return;
 	}
-	refresh_schedule(cl, RCACHE_CLUSTER_REFRESH_MIN_MS);	/* nobody up yet */
+	/* Nobody up yet (starting): look again soon, the seeds connect in a
+	 * millisecond or two on a LAN. */
+	refresh_schedule(cl, cl->map_ok ? RCACHE_CLUSTER_REFRESH_MIN_MS : 10);
 }
 
 /* ---- life ------------------------------------------------------------------- */

@@ -503,6 +503,28 @@ static void run_free(struct run *r)
 	buf_free(&r->scratch);
 }
 
+/*
+ * After a Redis error: connect again.  The server may be gone (a failover
+ * promoted its replica: Sentinel names the new master), or on a Redis
+ * Cluster the stream's slot may have moved (MOVED): nqueue_open() asks
+ * again where the stream is.  The batch in memory is kept; its events stay
+ * pending in the group until committed, so nothing is lost or counted twice.
+ */
+static void run_reopen(struct run *r)
+{
+	nqueue_t *q = NULL;
+	char *err = NULL;
+
+	if (nqueue_open(r->n->cfg, r->n->consumer, &q, &err) != 0) {
+		log_warning("redis: cannot connect again (retrying): %s", err);
+		free(err);
+		return;
+	}
+	nqueue_close(&r->q);
+	r->q = q;
+	log_notice("redis: connected again to the report stream");
+}
+
 static int run_redis(struct notifier *n)
 {
 	struct run r = { .n = n };
@@ -534,6 +556,7 @@ static int run_redis(struct notifier *n)
 				break;
 			}
 			sleep(1);
+			run_reopen(&r);
 		}
 		notify_metrics_publish(n);
 		n->rate_exhausted = false;	/* try again: the hour may have turned */
