@@ -34,7 +34,7 @@ chmod 644 "$RUN/fleet.ip4set"
 DNS=$(rg_free_port)
 rg_start_rbldnsd "$DNS" fleet.bl:ip4set:fleet.ip4set
 for n in $(seq 0 255); do printf '198.51.%d.0/24,Net %d,abuse%d@net.example\n' "$n" "$n" "$n"; done >"$RUN/owners.csv"
-queries() { grep -c " A " "$RUN/rbldnsd.log"; }
+queries() { grep -c '\.51\.198\.fleet\.bl' "$RUN/rbldnsd.log"; }	# not the health probes
 
 rg_start_redis_cluster 3 1
 R() { _p=$1; shift; redis-cli -p "$_p" "$@"; }
@@ -51,7 +51,7 @@ write_conf() {	# FILE NAME [EXTRA LINE...]
 		echo "dns_servers = 127.0.0.1:$DNS"
 		echo "dnsbl_sites = fleet.bl"
 		echo "dnsbl_timeout = 2s"
-		echo "dnsbl_probe_interval = 0"
+		echo "dnsbl_probe_interval = ${PROBE_INTERVAL:-0}"
 		echo "redis_cluster_nodes = $RG_CLUSTER_NODES"
 		echo "redis_timeout = 300ms"
 		echo "redis_prefix = rg:"
@@ -74,8 +74,8 @@ write_conf() {	# FILE NAME [EXTRA LINE...]
 	} >"$_f"
 }
 
-start_policyd() {	# NAME PORT
-	write_conf "$RUN/$1.conf" "$1" "policy_listen = inet:$2@127.0.0.1" \
+start_policyd() {	# NAME PORT (with health probes: zone health is shared through the cluster)
+	PROBE_INTERVAL=5s write_conf "$RUN/$1.conf" "$1" "policy_listen = inet:$2@127.0.0.1" \
 		"policy_allowed_clients = 127.0.0.1/32" "policy_pidfile = $RUN/$1.pid" "policy_workers = 1"
 	"$POLICYD" -f -c "$RUN/$1.conf" 2>"$RUN/$1.log" &
 	rg_track $!
@@ -135,11 +135,11 @@ rg_is "$(queries)" "$before" "without one DNS query: every answer came from the 
 for i in $(seq 1 31); do listed "198.51.$i.1"; done
 
 # --- ctl check, and ASK during a slot migration ------------------------------------
-out=$("$CTL" -c "$RUN/p1.conf" check --json 198.51.1.1)
+out=$("$CTL" -c "$RUN/p1.conf" check --json 198.51.1.1 2>/dev/null)
 rg_like "$out" '"cache":"redis"' "relayguard-ctl check reads the answer from the cluster"
 
 X=198.51.40.1
-"$CTL" -c "$RUN/p1.conf" check 198.51.40.1 >/dev/null
+"$CTL" -c "$RUN/p1.conf" check 198.51.40.1 >/dev/null 2>&1
 wait_cached "$X" || rg_bail "ctl check did not cache $X"
 K=$(ckey "$X")
 SLOT=$(R "${RG_CLUSTER_PORTS%% *}" cluster keyslot "$K")
@@ -155,7 +155,7 @@ R "$SRC" cluster setslot "$SLOT" migrating "$DST_ID" >/dev/null
 R "$SRC" migrate 127.0.0.1 "$DST" "$K" 0 5000 >/dev/null
 rg_like "$(R "$SRC" get "$K" 2>&1)" "ASK $SLOT 127.0.0.1:$DST" "the key has left for another master: its old one answers ASK"
 before=$(queries)
-out=$("$CTL" -c "$RUN/p1.conf" check --json "$X")
+out=$("$CTL" -c "$RUN/p1.conf" check --json "$X" 2>/dev/null)
 rg_like "$out" '"cache":"redis"' "ctl check follows ASK (ASKING first) to the key in the migrating slot"
 rg_is "$(queries)" "$before" "no DNS query for it"
 for p in "$DST" "$SRC" $RG_CLUSTER_PORTS; do R "$p" cluster setslot "$SLOT" node "$DST_ID" >/dev/null 2>&1; done
@@ -287,6 +287,25 @@ rg_is "$(ls "$RUN/outbox" | grep -c '\.eml$')" "$NETS" "the notifier sent one no
 rg_is "$(grep -h '^To: ' "$RUN/outbox"/*.eml | sort | uniq -d | wc -l)" 0 "no network was told twice"
 kill -0 "$NOTIFY_PID" 2>/dev/null
 rg_ok $? "the notifier is still running"
+
+# --- every command relayguard sent touched one slot --------------------------------
+# Redis counts refused commands per error: a multi-key command or script
+# whose keys span slots is refused with CROSSSLOT, one sent to the wrong
+# node with MOVED (followed, and counted here only as a sign of routing).
+stats=""
+for p in $RG_CLUSTER_PORTS; do
+	kill -0 "$(rg_cluster_pid "$p")" 2>/dev/null || continue
+	stats="$stats
+$(R "$p" info errorstats)
+$(R "$p" info commandstats)"
+done
+rg_is "$(echo "$stats" | grep -c 'errorstat_CROSSSLOT')" 0 "no command of any daemon or tool spanned two hash slots (CROSSSLOT)"
+used=$(echo "$stats" | sed -n 's/^cmdstat_\([a-z|]*\):calls.*/\1/p' | sort -u | tr '\n' ' ')
+echo "# commands the cluster ran: $used"
+for c in mget set eval script\|load wait xreadgroup xautoclaim hset hgetall; do
+	case " $used " in *" $c "*) ;; *) rg_ok 1 "the cluster ran $c (used: $used)"; continue ;; esac
+	rg_ok 0 "the cluster ran $c"
+done
 
 # --- configuration: exactly one way to Redis ----------------------------------------
 printf 'redis_server = 127.0.0.1:6379\nredis_cluster_nodes = %s\n' "$RG_CLUSTER_NODES" >"$RUN/both.conf"
