@@ -575,7 +575,7 @@ static void req_event_cb(evutil_socket_t fd, short what, void *arg)
 	rc->stats.timeouts++;
 	rcache_command_cb *ccb = req->ccb;
 	buf_printf(&why, "no reply within %u ms", rc->timeout_ms);
-	rc_drop(rc, buf_cstr(&why));
+	rc_drop(req->via != NULL ? req->via : rc, buf_cstr(&why));	/* a cluster: the node's */
 	buf_free(&why);
 	if (ccb != NULL)
 		ccb(-1, NULL, ctx);
@@ -622,9 +622,14 @@ static void get_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 		return;
 	}
 	if (reply == NULL) {
+		if (req->cl != NULL)
+			rcluster_note_failure(req);
 		rcache_req_finish(req, -1);	/* the connection went away */
 		return;
 	}
+	if (req->cl != NULL && reply->type == REDIS_REPLY_ERROR &&
+	    rcluster_redirect(req, reply->str, (size_t)reply->len))
+		return;		/* MOVED or ASK: sent again */
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != req->n) {
 		log_debug("redis %s: unexpected MGET reply type %d", req->rc->server, reply->type);
 		rcache_req_finish(req, -1);
@@ -726,6 +731,8 @@ rcache_req_t *rcache_get(rcache_t *rc, const char *subject, const char *const *s
 		rcache_req_finish(req, 0);
 	} else if (rc->cluster != NULL) {
 		rcluster_get(req, subject, sources);
+		if (!req->finished)
+			evtimer_add(req->ev, &tv);	/* one deadline over every redirection */
 	} else if (rc->link != RC_UP || req_send(rc, req, subject, sources) != 0) {
 		rcache_req_finish(req, -1);
 	} else {
@@ -756,9 +763,14 @@ static void command_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 		return;
 	}
 	if (reply == NULL) {
+		if (req->cl != NULL)
+			rcluster_note_failure(req);
 		rcache_req_finish(req, -1);
 		return;
 	}
+	if (req->cl != NULL && reply->type == REDIS_REPLY_ERROR &&
+	    rcluster_redirect(req, reply->str, (size_t)reply->len))
+		return;		/* MOVED or ASK: sent again */
 	rc_check_readonly(req->rc, ac, reply);
 	req->reply = xcalloc(1, sizeof(*req->reply));
 	if (rcache_reply_copy(reply, req->reply) != 0) {
@@ -770,6 +782,24 @@ static void command_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 		return;
 	}
 	rcache_req_finish(req, 0);
+}
+
+int rcache_req_send(rcache_t *node, struct rcache_req *req, bool asking, int argc, const char **argv,
+		    const size_t *lens)
+{
+	static const char *asking_argv[] = { "ASKING" };
+	static const size_t asking_len[] = { 6 };
+
+	if (node->link != RC_UP)
+		return -1;
+	if (asking)	/* the reply is dropped: hiredis takes a NULL callback */
+		(void)redisAsyncCommandArgv(node->ac, NULL, NULL, 1, asking_argv, asking_len);
+	if (redisAsyncCommandArgv(node->ac, req->ccb != NULL ? command_reply_cb : get_reply_cb, req, argc,
+				  argv, lens) != REDIS_OK)
+		return -1;
+	req->via = node;
+	req->in_redis = true;
+	return 0;
 }
 
 rcache_req_t *rcache_command_argv(rcache_t *rc, int argc, const char *const *argv,
@@ -788,6 +818,8 @@ rcache_req_t *rcache_command_route(rcache_t *rc, const char *route_key, size_t r
 	req->ccb = cb;
 	if (argc >= 1 && rc->cluster != NULL) {
 		rcluster_command(req, route_key, route_len, argc, argv, argvlen);
+		if (!req->finished)
+			evtimer_add(req->ev, &tv);
 	} else if (argc < 1 || rc->link != RC_UP ||
 	    redisAsyncCommandArgv(rc->ac, command_reply_cb, req, argc, (const char **)argv,
 				  argvlen) != REDIS_OK) {

@@ -198,14 +198,13 @@ struct rcache_reply {
 
 /*
  * A hiredis reply copied into a plain tree (the limits above: -1 when over
- * them); out must be given to rcache_reply_release() in both cases.
- * rcache_reply_dup() copies a tree; rcache_reply_release() frees what a tree
- * owns (not out itself).  For the cluster map reader and tests.
+ * them); out must be given to rcache_reply_release() in both cases, which
+ * frees what a tree owns (not out itself).  For the cluster map reader and
+ * tests.
  */
 struct redisReply;
 int rcache_reply_copy(const struct redisReply *r, struct rcache_reply *out)
 	__attribute__((warn_unused_result));
-void rcache_reply_dup(const struct rcache_reply *r, struct rcache_reply *out);
 void rcache_reply_release(struct rcache_reply *r);
 
 /*

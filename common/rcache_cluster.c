@@ -4,10 +4,11 @@
  * redis_cluster.h for the parsers.
  *
  * Each master is a standalone rcache_t of its own (a "node"): it brings its
- * connection, AUTH, handshake, timeouts, backoff and log lines.  A request
- * of the cluster's rcache (the "outer" request, owned by rcache.c) is sent
- * as a raw command on the node of its slot (the "inner" request); its reply
- * decides:
+ * connection, AUTH, handshake, backoff and log lines.  A request of the
+ * cluster's rcache (owned by rcache.c, with one deadline: redis_timeout over
+ * every redirection) is sent on the connection of the node of its slot
+ * (rcache_req_send: no second request object, no copy), and its reply comes
+ * back to rcache.c's own callbacks, which decide:
  *   - MOVED: the slot's master changed (resharding, failover).  The map
  *     entry is corrected at once, a refresh of the whole map is asked for,
  *     and the request goes to the new node.
@@ -19,8 +20,8 @@
  *     which finds the promoted replica after a failover.
  * At most RCACHE_CLUSTER_REDIRECTS_MAX redirections per request.
  *
- * Nodes are never freed before the cluster: an inner request may be in
- * flight on any of them.  A master that stops serving slots (demoted after
+ * Nodes are never freed before the cluster: a request may be in flight on
+ * any of them.  A master that stops serving slots (demoted after
  * a failover) keeps an idle connection; REDIS_CLUSTER_NODES_MAX bounds them.
  */
 #include "config.h"
@@ -57,7 +58,7 @@ struct rcluster {
 	struct redis_cluster_map scratch;	/* parse target of a refresh */
 };
 
-/* Where an outer request is: its command (copied) and its inner request. */
+/* Where a request goes: its command (copied, for a redirection) and slot. */
 struct rcluster_req {
 	struct buf args;		/* every argument, one after the other */
 	size_t *lens;
@@ -66,9 +67,7 @@ struct rcluster_req {
 	unsigned slot;
 	bool keyless;
 	unsigned hops;
-	rcache_req_t *inner;
 	size_t ask_node;		/* with asking: the node to send ASKING to */
-	size_t sent;			/* the node of the last send */
 	bool asking;
 };
 
@@ -307,16 +306,8 @@ void rcluster_note_error(rcache_t *node, const char *msg)
 
 /* ---- requests ------------------------------------------------------------- */
 
-static void inner_reply(int status, const struct rcache_reply *reply, void *ctx);
-
-static void ignore_reply(int status, const struct rcache_reply *reply, void *ctx)
-{
-	(void)status;
-	(void)reply;
-	(void)ctx;
-}
-
-/* Send the command to the node of its slot (or the ASK target). */
+/* Send the command to the node of its slot (or the ASK target); finish
+ * req with -1 when that node is unknown or not connected. */
 static void req_send(struct rcache_req *req)
 {
 	struct rcluster *cl = req->rc->cluster;
@@ -328,35 +319,26 @@ static void req_send(struct rcache_req *req)
 		nd = &cl->node[q->ask_node];
 	else
 		nd = q->keyless ? node_any(cl) : node_of_slot(cl, q->slot);
-	if (nd == NULL || !rcache_up(nd->rc)) {
-		refresh_soon(cl);	/* no master known or connected: a failover? */
-		rcache_req_finish(req, -1);
-		return;
-	}
-	q->sent = (size_t)(nd - cl->node);
 	for (int i = 0; i < q->argc; i++) {
 		q->argv[i] = q->args.data + off;
 		off += q->lens[i] + 1;
 	}
-	if (q->asking) {
-		static const char *const asking[] = { "ASKING" };
-		static const size_t asking_len[] = { 6 };
-		(void)rcache_command_argv(nd->rc, 1, asking, asking_len, ignore_reply, NULL);
+	if (nd == NULL || rcache_req_send(nd->rc, req, q->asking, q->argc, q->argv, q->lens) != 0) {
+		refresh_soon(cl);	/* no master known or connected: a failover? */
+		rcache_req_finish(req, -1);
 	}
-	q->inner = rcache_command_argv(nd->rc, q->argc, q->argv, q->lens, inner_reply, req);
 }
 
-/* A MOVED or ASK: go there, or give up after too many. */
-static bool req_redirect(struct rcache_req *req, const struct rcache_reply *reply, const char *from_host)
+bool rcluster_redirect(struct rcache_req *req, const char *msg, size_t len)
 {
 	struct rcluster *cl = req->rc->cluster;
 	struct rcluster_req *q = req->cl;
 	struct redis_cluster_redirect r;
 
-	if (redis_cluster_parse_redirect(reply->str, reply->len, &r) != 1)
+	if (redis_cluster_parse_redirect(msg, len, &r) != 1)
 		return false;
-	if (r.to.host[0] == '\0')
-		memcpy(r.to.host, from_host, strlen(from_host) + 1);
+	if (r.to.host[0] == '\0' && req->via != NULL)	/* Redis 7: "the node you asked" */
+		snprintf(r.to.host, sizeof(r.to.host), "%s", req->via->host);
 	if (++q->hops > RCACHE_CLUSTER_REDIRECTS_MAX) {
 		log_warning("redis %s: more than %d redirections for slot %u, giving up",
 			    cl->owner->server, RCACHE_CLUSTER_REDIRECTS_MAX, r.slot);
@@ -379,39 +361,9 @@ static bool req_redirect(struct rcache_req *req, const struct rcache_reply *repl
 	return true;
 }
 
-static void inner_reply(int status, const struct rcache_reply *reply, void *ctx)
+void rcluster_note_failure(struct rcache_req *req)
 {
-	struct rcache_req *req = ctx;
-	struct rcluster_req *q = req->cl;
-	struct rcluster *cl = req->rc->cluster;
-	const char *from = cl->node[q->sent].addr.host;
-
-	q->inner = NULL;
-	if (status != 0) {
-		refresh_soon(cl);
-		rcache_req_finish(req, -1);
-		return;
-	}
-	if (reply->type == RCACHE_REPLY_ERROR && req_redirect(req, reply, from))
-		return;
-	if (req->ccb != NULL) {
-		req->reply = xcalloc(1, sizeof(*req->reply));
-		rcache_reply_dup(reply, req->reply);
-		rcache_req_finish(req, 0);
-		return;
-	}
-	/* a get: MGET's array */
-	if (reply->type != RCACHE_REPLY_ARRAY || reply->elements != req->n) {
-		log_debug("redis %s: unexpected MGET reply type %d", cl->owner->server, (int)reply->type);
-		rcache_req_finish(req, -1);
-		return;
-	}
-	req->entries = xcalloc(req->n, sizeof(*req->entries));
-	req->txts = xcalloc(req->n, sizeof(*req->txts));
-	for (size_t i = 0; i < req->n; i++)
-		rcache_req_read_entry(req, i, reply->element[i].type, reply->element[i].str,
-				      reply->element[i].len);
-	rcache_req_finish(req, 0);
+	refresh_soon(req->rc->cluster);
 }
 
 /* Copy the command into req->cl and send it. */
@@ -484,8 +436,6 @@ void rcluster_req_release(struct rcache_req *req)
 	struct rcluster_req *q = req->cl;
 
 	req->cl = NULL;
-	if (q->inner != NULL)
-		rcache_cancel(q->inner);
 	buf_free(&q->args);
 	free(q->lens);
 	free(q->argv);

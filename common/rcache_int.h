@@ -81,7 +81,8 @@ struct rcache_req {
 	bool finished;			/* status and entries are set */
 	bool in_redis;			/* hiredis holds a callback for it */
 	bool user_done;			/* delivered or cancelled */
-	struct rcluster_req *cl;	/* cluster requests: where it is (rcache_cluster.c) */
+	struct rcluster_req *cl;	/* cluster requests: where it goes (rcache_cluster.c) */
+	rcache_t *via;			/* a cluster's node whose connection carries it */
 };
 
 
@@ -97,6 +98,11 @@ void rcache_req_read_entry(struct rcache_req *req, size_t i, enum rcache_reply_t
 void rcache_mget_args(const rcache_t *rc, size_t n, const char *subject, const char *const *sources,
 		      struct buf *keys, const char **argv, size_t *lens);
 bool rcache_names_ok(const char *subject, const char *const *sources, size_t n);
+/* Send req (a get's MGET or a command) on node's connection, ASKING first
+ * when asking; its reply comes back to rcache.c's callbacks, which hand a
+ * MOVED or ASK to rcluster_redirect().  -1 when node is not up. */
+int rcache_req_send(rcache_t *node, struct rcache_req *req, bool asking, int argc, const char **argv,
+		    const size_t *lens);
 
 /* rcache_cluster.c, for rcache.c.  rcluster_new() parses the target and
  * opens a connection to each seed; -1 with a message in err. */
@@ -112,8 +118,13 @@ void rcluster_command(struct rcache_req *req, const char *route_key, size_t rout
 		      const char *const *argv, const size_t *lens);
 void rcluster_put(rcache_t *rc, const char *subject, const char *source,
 		  const struct rcache_entry *e, unsigned ttl_s);
-/* The user let go of req: cancel what is in flight, free req->cl. */
+/* req is being freed: free req->cl. */
 void rcluster_req_release(struct rcache_req *req);
+/* An error reply msg for req: true when it was a MOVED or ASK and req has
+ * been sent again (or finished, when it could not be). */
+bool rcluster_redirect(struct rcache_req *req, const char *msg, size_t len);
+/* req's node connection failed under it: read the map again soon. */
+void rcluster_note_failure(struct rcache_req *req);
 /* A node saw an error reply that says the map is stale (MOVED, ASK, CLUSTERDOWN). */
 void rcluster_note_error(rcache_t *node, const char *msg);
 

@@ -72,20 +72,3 @@ int rcache_reply_copy(const struct redisReply *r, struct rcache_reply *out)
 
 	return reply_copy_at(r, out, 0, &budget);
 }
-
-/* Copy a plain tree (no limits: it was checked when it was made). */
-void rcache_reply_dup(const struct rcache_reply *r, struct rcache_reply *out)
-{
-	*out = *r;
-	if (r->str != NULL) {
-		char *copy = xmalloc(r->len + 1);
-		memcpy(copy, r->str, r->len + 1);
-		out->str = copy;
-	}
-	if (r->type == RCACHE_REPLY_ARRAY) {
-		struct rcache_reply *el = xcalloc(r->elements ? r->elements : 1, sizeof(*el));
-		for (size_t i = 0; i < r->elements; i++)
-			rcache_reply_dup(&r->element[i], &el[i]);
-		out->element = el;
-	}
-}
