@@ -112,7 +112,8 @@ static void settle(struct event_base *base, unsigned ms)
  * watch: the pause of a failover, seen by checks.  The addresses (warmed
  * into Redis first) are checked in rounds, one round every 20 ms, for
  * seconds; a line per round where some check was not a Redis hit or took
- * 100 ms or more; then the first and last such round (the Redis pause) and
+ * 100 ms or more; then the time from the start of the first round with a
+ * check not answered by Redis to the end of the last (the Redis pause) and
  * the slowest check (the pause in checks).  The caller starts a failover
  * while this runs.
  */
@@ -130,12 +131,12 @@ static void watch(struct bench *b, unsigned seconds)
 			slowest = b->lat_us[i] > slowest ? b->lat_us[i] : slowest;
 		worst = slowest > worst ? slowest : worst;
 		rounds++;
-		if (b->not_redis > 0 || slowest >= 100000) {
-			uint64_t at = (r0 - t0) / 1000;
+		if (b->not_redis > 0 || slowest >= 100000)
 			printf("t=%llu ms: %u of %u checks not from Redis, slowest %u us\n",
-			       (unsigned long long)at, b->not_redis, b->addresses, slowest);
+			       (unsigned long long)((r0 - t0) / 1000), b->not_redis, b->addresses, slowest);
+		if (b->not_redis > 0) {
 			if (bad_rounds++ == 0)
-				first = at;
+				first = (r0 - t0) / 1000;
 			last = (clock_now_us() - t0) / 1000;
 		}
 		uint64_t took = clock_now_us() - r0;

@@ -20,8 +20,9 @@
  *     which finds the promoted replica after a failover.
  * At most RCACHE_CLUSTER_REDIRECTS_MAX redirections per request.
  *
- * Nodes are never freed before the cluster: a request may be in flight on
- * any of them.  A master that stops serving slots (demoted after
+ * Every node the map names gets a connection, replicas too: a failover then
+ * finds the promoted master connected already.  Nodes are never freed
+ * before the cluster: a request may be in flight on any of them.  A master that stops serving slots (demoted after
  * a failover) keeps an idle connection; REDIS_CLUSTER_NODES_MAX bounds them.
  */
 #include "config.h"
@@ -162,11 +163,11 @@ static void map_apply(struct rcluster *cl, const struct redis_cluster_map *m)
 		cl->slot[s] = v;
 	}
 	if (!cl->map_ok)
-		log_info("redis %s: slot map: %zu masters, %zu of %u slots served", cl->owner->server,
-			 m->n, m->covered, REDIS_SLOTS);
+		log_info("redis %s: slot map: %zu masters, %zu of %u slots served; %zu nodes",
+			 cl->owner->server, m->masters, m->covered, REDIS_SLOTS, m->n);
 	else if (changed > 0)
 		log_info("redis %s: slot map: %zu masters, %zu of %u slots served, %zu slots changed",
-			 cl->owner->server, m->n, m->covered, REDIS_SLOTS, changed);
+			 cl->owner->server, m->masters, m->covered, REDIS_SLOTS, changed);
 	if (m->covered < REDIS_SLOTS && !cl->map_logged_bad) {
 		cl->map_logged_bad = true;
 		log_warning("redis %s: the cluster serves only %zu of %u slots (keys of the others "

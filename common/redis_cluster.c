@@ -93,7 +93,7 @@ static int map_range(struct redis_cluster_map *map, const struct rcache_reply *r
 	}
 	int i = map_node(map, &a);
 	if (i < 0) {
-		*error_r = "CLUSTER SLOTS: more than 64 masters";
+		*error_r = "CLUSTER SLOTS: more than 64 nodes";
 		return -1;
 	}
 	for (long long s = start; s <= end; s++) {
@@ -101,7 +101,37 @@ static int map_range(struct redis_cluster_map *map, const struct rcache_reply *r
 			map->covered++;
 		map->slot[s] = (uint8_t)(i + 1);
 	}
+	/* The replicas: nodes too (a failover promotes one); a replica whose
+	 * address cannot be read is skipped, it serves no slot. */
+	for (size_t k = 3; k < r->elements; k++) {
+		const struct rcache_reply *rep = &r->element[k];
+		if (rep->type != RCACHE_REPLY_ARRAY || rep->elements < 2 ||
+		    rep->element[0].type != RCACHE_REPLY_STRING || rep->element[1].type != RCACHE_REPLY_INTEGER)
+			continue;
+		const char *rh = rep->element[0].len > 0 ? rep->element[0].str : asked_host;
+		size_t rl = rep->element[0].len > 0 ? rep->element[0].len : strlen(asked_host);
+		snprintf(port, sizeof(port), "%lld", rep->element[1].integer);
+		if (memchr(rh, '\0', rl) == NULL && redis_sentinel_addr_set(&a, rh, rl, port, strlen(port)) == 0 &&
+		    map_node(map, &a) < 0) {
+			*error_r = "CLUSTER SLOTS: more than 64 nodes";
+			return -1;
+		}
+	}
 	return 0;
+}
+
+/* How many nodes serve slots. */
+static size_t map_masters(const struct redis_cluster_map *map)
+{
+	bool seen[REDIS_CLUSTER_NODES_MAX] = { false };
+	size_t n = 0;
+
+	for (size_t s = 0; s < REDIS_SLOTS; s++)
+		if (map->slot[s] != 0 && !seen[map->slot[s] - 1]) {
+			seen[map->slot[s] - 1] = true;
+			n++;
+		}
+	return n;
 }
 
 int redis_cluster_map_parse(const struct rcache_reply *reply, const char *asked_host,
@@ -121,6 +151,7 @@ int redis_cluster_map_parse(const struct rcache_reply *reply, const char *asked_
 			memset(map_r, 0, sizeof(*map_r));
 			return -1;
 		}
+	map_r->masters = map_masters(map_r);
 	return 0;
 }
 

@@ -43,7 +43,7 @@
 
 #define REDIS_CLUSTER_PREFIX "cluster:"
 #define REDIS_CLUSTER_SEEDS_MAX REDIS_SENTINELS_MAX	/* seed nodes in a target (16) */
-#define REDIS_CLUSTER_NODES_MAX 64	/* distinct masters in one map */
+#define REDIS_CLUSTER_NODES_MAX 64	/* distinct nodes (masters and replicas) in one map */
 
 struct rcache_reply;
 
@@ -52,13 +52,15 @@ struct redis_cluster_seeds {
 	struct redis_sentinel_addr node[REDIS_CLUSTER_SEEDS_MAX];
 };
 
-/* Which master serves each slot.  slot[s] is 1 + an index into node, or 0
- * when no master is known for s. */
+/* Every node of the cluster (masters and replicas) and which master serves
+ * each slot.  slot[s] is 1 + an index into node, or 0 when no master is
+ * known for s. */
 struct redis_cluster_map {
-	size_t n;
+	size_t n;			/* nodes */
 	struct redis_sentinel_addr node[REDIS_CLUSTER_NODES_MAX];
 	uint8_t slot[REDIS_SLOTS];
 	size_t covered;			/* slots with a master */
+	size_t masters;			/* nodes that serve a slot */
 };
 
 enum redis_cluster_redirect_kind { REDIS_CLUSTER_MOVED, REDIS_CLUSTER_ASK };
@@ -86,7 +88,8 @@ int redis_cluster_check_list(const char *s, const char **error_r);
  * Returns 0 (map_r->covered may be below REDIS_SLOTS: a cluster with
  * unassigned slots or unknown endpoints), or -1 with *error_r a static
  * message for a reply of the wrong shape (an error reply included), bad
- * slot numbers or addresses, or more than REDIS_CLUSTER_NODES_MAX masters.
+ * slot numbers or master addresses, or more than REDIS_CLUSTER_NODES_MAX
+ * nodes.  Replicas are nodes (a failover makes one a master), never in slot.
  */
 int redis_cluster_map_parse(const struct rcache_reply *reply, const char *asked_host,
 			    struct redis_cluster_map *map_r, const char **error_r)

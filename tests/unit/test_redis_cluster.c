@@ -78,7 +78,8 @@ static void test_map(void)
 			     "*4\r\n$9\r\n127.0.0.5\r\n:1\r\n$3\r\nid5\r\n*0\r\n"
 			     "*3\r\n:10923\r\n:16383\r\n*4\r\n$9\r\n127.0.0.3\r\n:40667\r\n$3\r\nid3\r\n*0\r\n",
 			     &m, &why), 0, "a Redis 7 CLUSTER SLOTS reply parses");
-	is_int((int)m.n, 3, "three masters (the replica is not one)");
+	is_int((int)m.masters, 3, "three masters");
+	is_int((int)m.n, 4, "four nodes: the replica is one");
 	is_int((int)m.covered, 16384, "every slot is covered");
 	is_str(node_text(&m, 0, t, sizeof(t)), "127.0.0.1:42265", "slot 0");
 	is_str(node_text(&m, 5460, t, sizeof(t)), "127.0.0.1:42265", "slot 5460, the end of a range");
@@ -114,7 +115,7 @@ static void test_map(void)
 	buf_printf(&b, "*65\r\n");
 	for (int i = 0; i < 65; i++)
 		buf_printf(&b, "*3\r\n:%d\r\n:%d\r\n*2\r\n$9\r\n127.0.0.1\r\n:%d\r\n", i, i, 7000 + i);
-	is_int(map_from_resp(buf_cstr(&b), &m, &why), -1, "65 masters are refused (at most 64)");
+	is_int(map_from_resp(buf_cstr(&b), &m, &why), -1, "65 masters are refused (at most 64 nodes)");
 	buf_free(&b);
 }
 
