@@ -60,13 +60,32 @@ RG_CLUSTER_NODE_TIMEOUT=1000
 rg_start_redis_cluster 3 1
 
 echo "# $(date -u +%F) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-for round in 1 2; do
-	echo "# round $round: standalone (redis_server)"
-	"$BIN" redis "$DNS_PORT" 5 "$MASTER" 16 100000
-	echo "# round $round: Sentinel (redis_sentinels, the same master)"
-	"$BIN" redis "$DNS_PORT" 5 "mymaster@$SLIST" 16 100000
-	echo "# round $round: Cluster (redis_cluster_nodes, 3 masters + 3 replicas)"
-	"$BIN" redis "$DNS_PORT" 5 "cluster:$RG_CLUSTER_NODES" 16 100000
+# cpu PORT...: CPU seconds (user + sys) the redis-servers on PORTs used so far
+cpu() {
+	for _p in "$@"; do redis-cli -p "$_p" info cpu; done |
+		awk -F: '/^used_cpu_(user|sys):/ { s += $2 } END { printf "%.2f", s }'
+}
+# row NAME TARGET PORTS...: one run; checks/s and latency from bench_engine,
+# then the CPU seconds of bench_engine and of the redis-servers for it
+row() {
+	_name=$1; _target=$2; shift 2
+	_before=$(cpu "$@")
+	TIMEFORMAT="%U %S"
+	_times=$( { time "$BIN" redis "$DNS_PORT" 5 "$_target" 16 100000 >"$RUN/row.out"; } 2>&1 )
+	_client=$(echo "$_times" | awk '{ printf "%.2f", $1 + $2 }')
+	_server=$(awk -v a="$_before" -v b="$(cpu "$@")" 'BEGIN { printf "%.2f", b - a }')
+	echo "$(cat "$RUN/row.out") client_cpu_s=$_client redis_cpu_s=$_server mode_name=$_name" | tee -a "$RUN/rows"
+}
+for round in 1 2 3; do
+	echo "# round $round"
+	row standalone "$MASTER" "$MASTER"
+	row sentinel "mymaster@$SLIST" "$MASTER"
+	# shellcheck disable=SC2086
+	row cluster "cluster:$RG_CLUSTER_NODES" $RG_CLUSTER_PORTS
+done
+echo "# best of 3 rounds (checks/s; CPU seconds of that run): the run least disturbed by other processes"
+for m in standalone sentinel cluster; do
+	grep "mode_name=$m\$" "$RUN/rows" | sort -t= -k6 -n | awk '{ l = $0 } END { print "best " l }'
 done
 
 # Pauses.  watch runs 12 s; the failover starts 3 s in.
