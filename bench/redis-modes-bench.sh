@@ -71,7 +71,7 @@ row() {
 	_name=$1; _target=$2; shift 2
 	_before=$(cpu "$@")
 	TIMEFORMAT="%U %S"
-	_times=$( { time "$BIN" redis "$DNS_PORT" 5 "$_target" 16 100000 >"$RUN/row.out"; } 2>&1 )
+	_times=$( { time "$BIN" redis "$DNS_PORT" 5 "$_target" 16 100000 >"$RUN/row.out" 2>>"$RUN/row.err"; } 2>&1 )
 	_client=$(echo "$_times" | awk '{ printf "%.2f", $1 + $2 }')
 	_server=$(awk -v a="$_before" -v b="$(cpu "$@")" 'BEGIN { printf "%.2f", b - a }')
 	echo "$(cat "$RUN/row.out") client_cpu_s=$_client redis_cpu_s=$_server mode_name=$_name" | tee -a "$RUN/rows"
