@@ -10,10 +10,14 @@
 
 #include <stdbool.h>
 
+#include <event2/util.h>
 #include <hiredis/async.h>
 
 #include "rcache.h"
 #include "rcache_sentinel.h"
+
+/* Bytes of a Redis error reply quoted in a log line. */
+#define RCACHE_REPLY_QUOTE_MAX 200
 
 struct event;
 struct rcluster;
@@ -85,6 +89,17 @@ struct rcache_req {
 	rcache_t *via;			/* a cluster's node whose connection carries it */
 };
 
+
+/* rcache_conn.c, for rcache.c: the connection's life.  start connects (or
+ * asks the Sentinels first); drop gives the connection up from anywhere,
+ * hiredis callbacks included (freed on the next loop turn), and reconnects
+ * after the backoff; the callbacks are the events rcache_new() creates. */
+void rcache_conn_start(rcache_t *rc);
+void rcache_conn_drop(rcache_t *rc, const char *why);
+void rcache_conn_reconnect_cb(evutil_socket_t fd, short what, void *arg);
+void rcache_conn_handshake_timeout_cb(evutil_socket_t fd, short what, void *arg);
+void rcache_conn_drop_cb(evutil_socket_t fd, short what, void *arg);
+void rcache_conn_switch_cb(const struct redis_sentinel_addr *master, const char *why, void *ctx);
 
 /* rcache.c, for rcache_cluster.c. */
 struct rcache_req *rcache_req_new(rcache_t *rc, void *ctx);
