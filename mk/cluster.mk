@@ -5,7 +5,7 @@ common_librelayguard_a_SOURCES += \
 	common/redis_cluster.c common/redis_cluster.h \
 	common/rcache_cluster.c common/rcache_int.h common/rcache_reply.c
 
-EXTRA_DIST += tests/integration/cluster.sh tests/integration/cluster_lib.sh
+EXTRA_DIST += tests/integration/cluster.sh tests/integration/cluster_lib.sh tests/data/cluster
 
 check_PROGRAMS += tests/unit/test_redis_cluster
 TESTS += tests/unit/test_redis_cluster tests/integration/cluster.sh
