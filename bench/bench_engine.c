@@ -34,6 +34,7 @@ struct bench {
 	unsigned *lat_us;
 	unsigned n_lat;
 	bool measure;
+	unsigned not_redis;	/* watch: checks of this round not answered by Redis */
 };
 
 struct slot {
@@ -48,7 +49,8 @@ static void on_verdict(const struct engine_verdict *v, void *ctx)
 	struct slot *s = ctx;
 	struct bench *b = s->b;
 
-	(void)v;
+	if (v->layer != ENGINE_LAYER_REDIS)
+		b->not_redis++;
 	if (b->measure && b->n_lat < b->total)
 		b->lat_us[b->n_lat++] = (unsigned)(clock_now_us() - s->t0);
 	b->done++;
@@ -106,10 +108,50 @@ static void settle(struct event_base *base, unsigned ms)
 	event_base_dispatch(base);
 }
 
+/*
+ * watch: the pause of a failover, seen by checks.  The addresses (warmed
+ * into Redis first) are checked in rounds, one round every 20 ms, for
+ * seconds; a line per round where some check was not a Redis hit or took
+ * 100 ms or more; then the time from the start of the first round with a
+ * check not answered by Redis to the end of the last (the Redis pause) and
+ * the slowest check (the pause in checks).  The caller starts a failover
+ * while this runs.
+ */
+static void watch(struct bench *b, unsigned seconds)
+{
+	uint64_t t0 = clock_now_us(), first = 0, last = 0;
+	unsigned worst = 0, rounds = 0, bad_rounds = 0;
+
+	while (clock_now_us() - t0 < (uint64_t)seconds * 1000000u) {
+		uint64_t r0 = clock_now_us();
+		b->not_redis = 0;
+		run(b, 16, b->addresses, true);
+		unsigned slowest = 0;
+		for (unsigned i = 0; i < b->n_lat; i++)
+			slowest = b->lat_us[i] > slowest ? b->lat_us[i] : slowest;
+		worst = slowest > worst ? slowest : worst;
+		rounds++;
+		if (b->not_redis > 0 || slowest >= 100000)
+			printf("t=%llu ms: %u of %u checks not from Redis, slowest %u us\n",
+			       (unsigned long long)((r0 - t0) / 1000), b->not_redis, b->addresses, slowest);
+		if (b->not_redis > 0) {
+			if (bad_rounds++ == 0)
+				first = (r0 - t0) / 1000;
+			last = (clock_now_us() - t0) / 1000;
+		}
+		uint64_t took = clock_now_us() - r0;
+		if (took < 20000)
+			settle(b->base, (unsigned)((20000 - took) / 1000));
+	}
+	printf("mode=watch rounds=%u rounds_with_misses=%u redis_pause_ms=%llu slowest_check_us=%u\n", rounds,
+	       bad_rounds, bad_rounds > 0 ? (unsigned long long)(last - first) : 0ULL, worst);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 7) {
-		fprintf(stderr, "usage: %s memory|redis|cold DNS_PORT ZONES REDIS_PORT|NAME@SENTINELS CONCURRENCY CHECKS\n",
+		fprintf(stderr, "usage: %s memory|redis|cold|watch DNS_PORT ZONES REDIS_PORT|NAME@SENTINELS|cluster:NODES "
+			"CONCURRENCY CHECKS|SECONDS\n",
 			argv[0]);
 		return 2;
 	}
@@ -118,7 +160,8 @@ int main(int argc, char **argv)
 	unsigned conc = (unsigned)atoi(argv[5]);
 	unsigned checks = (unsigned)atoi(argv[6]);
 	bool txt = strcmp(mode, "cold-txt") == 0;
-	bool cold = txt || strcmp(mode, "cold") == 0, redis = strcmp(mode, "redis") == 0;
+	bool cold = txt || strcmp(mode, "cold") == 0, watching = strcmp(mode, "watch") == 0;
+	bool redis = watching || strcmp(mode, "redis") == 0;
 	struct buf text = BUF_INIT, sites = BUF_INIT;
 	cfg_t *cfg = NULL;
 	char *error = NULL;
@@ -131,8 +174,11 @@ int main(int argc, char **argv)
 
 	for (unsigned z = 1; z <= zones; z++)
 		buf_printf(&sites, "%sz%u.test", z > 1 ? ", " : "", z);
-	/* REDIS_PORT, or NAME@HOST:PORT,... for the master NAME of those Sentinels */
-	if (redis && at != NULL)
+	/* REDIS_PORT, NAME@HOST:PORT,... for the master NAME of those Sentinels,
+	 * or cluster:HOST:PORT,... for the seed nodes of a Redis Cluster */
+	if (redis && strncmp(argv[4], "cluster:", 8) == 0)
+		buf_printf(&rline, "redis_cluster_nodes = %s\nredis_prefix = bench:", argv[4] + 8);
+	else if (redis && at != NULL)
 		buf_printf(&rline, "redis_sentinel_master = %.*s\nredis_sentinels = %s\nredis_prefix = bench:",
 			   (int)(at - argv[4]), argv[4], at + 1);
 	else if (redis)
@@ -158,16 +204,26 @@ int main(int argc, char **argv)
 	if (cold) {
 		/* Every check a new address: the whole run is cold lookups. */
 		b.addresses = checks;
+	} else if (watching) {
+		/* 300 addresses warmed into Redis; CHECKS is the seconds to watch. */
+		b.addresses = 300;
+		b.lat_us = xreallocarray(b.lat_us, b.addresses, sizeof(*b.lat_us));
+		run(&b, 16, b.addresses, false);
+		settle(b.base, 300);
 	} else {
 		/* 10,000 addresses, looked up once to warm the caches, then cycled. */
 		b.addresses = checks < 10000 ? checks : 10000;
 		run(&b, 16, b.addresses, false);
 		settle(b.base, 300);	/* let fire-and-forget Redis writes land */
 	}
-	double secs = run(&b, conc, checks, true);
-	qsort(b.lat_us, b.n_lat, sizeof(*b.lat_us), cmp_uint);
-	printf("mode=%s zones=%u conc=%u checks=%u per_sec=%.0f p50_us=%u p99_us=%u\n", mode, zones, conc,
-	       checks, checks / secs, b.lat_us[b.n_lat / 2], b.lat_us[(size_t)(b.n_lat * 0.99)]);
+	if (watching) {
+		watch(&b, checks);
+	} else {
+		double secs = run(&b, conc, checks, true);
+		qsort(b.lat_us, b.n_lat, sizeof(*b.lat_us), cmp_uint);
+		printf("mode=%s zones=%u conc=%u checks=%u per_sec=%.0f p50_us=%u p99_us=%u\n", mode, zones,
+		       conc, checks, checks / secs, b.lat_us[b.n_lat / 2], b.lat_us[(size_t)(b.n_lat * 0.99)]);
+	}
 	free(b.lat_us);
 	engine_free(&b.engine);
 	event_base_free(b.base);

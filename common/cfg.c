@@ -416,15 +416,28 @@ static unsigned later_line(const cfg_t *cfg, enum cfg_id a, enum cfg_id b)
 	return cfg->v[a].line > cfg->v[b].line ? cfg->v[a].line : cfg->v[b].line;
 }
 
-/* Exactly one way to reach Redis: a server, or Sentinels with a master name. */
+/* Exactly one way to reach Redis: a server, Sentinels with a master name,
+ * or the seed nodes of a cluster. */
 static void redis_cross_checks(struct parser *p)
 {
 	const cfg_t *cfg = p->cfg;
 	bool server = cfg->v[CFG_REDIS_SERVER].u.s[0] != '\0';
 	bool sentinels = cfg->v[CFG_REDIS_SENTINELS].u.s[0] != '\0';
 	bool master = cfg->v[CFG_REDIS_SENTINEL_MASTER].u.s[0] != '\0';
+	bool cluster = cfg->v[CFG_REDIS_CLUSTER_NODES].u.s[0] != '\0';
 
-	if (server && sentinels)
+	if (cluster && (server || sentinels))
+		parse_error(p, later_line(cfg, CFG_REDIS_CLUSTER_NODES,
+					  server ? CFG_REDIS_SERVER : CFG_REDIS_SENTINELS),
+			    "redis_cluster_nodes and %s are both set: set exactly one of redis_server, "
+			    "redis_sentinels and redis_cluster_nodes",
+			    server ? "redis_server" : "redis_sentinels");
+	else if (cluster && cfg->v[CFG_REDIS_DB].u.i != 0)
+		parse_error(p, later_line(cfg, CFG_REDIS_CLUSTER_NODES, CFG_REDIS_DB),
+			    "redis_db is %lld but a Redis Cluster has only database 0: remove redis_db "
+			    "(use redis_prefix to keep several sites apart)",
+			    (long long)cfg->v[CFG_REDIS_DB].u.i);
+	else if (server && sentinels)
 		parse_error(p, later_line(cfg, CFG_REDIS_SERVER, CFG_REDIS_SENTINELS),
 			    "redis_server and redis_sentinels are both set: set exactly one "
 			    "(a standalone server, or the Sentinels that know the master)");
@@ -708,6 +721,12 @@ const char *cfg_map_get(const struct cfg_map *map, const char *key)
 bool cfg_is_set(const cfg_t *cfg, enum cfg_id id)
 {
 	return (unsigned)id < CFG__COUNT && cfg->v[id].set;
+}
+
+bool cfg_has_redis(const cfg_t *cfg)
+{
+	return cfg->v[CFG_REDIS_SERVER].u.s[0] != '\0' || cfg->v[CFG_REDIS_SENTINELS].u.s[0] != '\0' ||
+	       cfg->v[CFG_REDIS_CLUSTER_NODES].u.s[0] != '\0';
 }
 
 /* ---- formatting -------------------------------------------------------- */

@@ -60,7 +60,7 @@ enum cfg_id {
 	CFG_SKIP_SPECIAL, CFG_SKIP_AUTHENTICATED,
 	/* caches */
 	CFG_CACHE_SIZE, CFG_REDIS_SERVER, CFG_REDIS_SENTINELS, CFG_REDIS_SENTINEL_MASTER,
-	CFG_REDIS_SENTINEL_PASSWORD, CFG_REDIS_DB, CFG_REDIS_PASSWORD, CFG_REDIS_PREFIX,
+	CFG_REDIS_SENTINEL_PASSWORD, CFG_REDIS_CLUSTER_NODES, CFG_REDIS_DB, CFG_REDIS_PASSWORD, CFG_REDIS_PREFIX,
 	CFG_REDIS_TIMEOUT, CFG_DNSBL_MIN_TTL, CFG_DNSBL_MAX_TTL, CFG_DNSBL_NEGATIVE_TTL,
 	/* replies */
 	CFG_REJECT_CODE, CFG_REJECT_DSN, CFG_TEMPFAIL_CODE, CFG_TEMPFAIL_DSN, CFG_REJECT_MESSAGE,
@@ -187,6 +187,8 @@ const char *cfg_map_get(const struct cfg_map *map, const char *key);
 
 /* Was the setting given in the file? */
 bool cfg_is_set(const cfg_t *cfg, enum cfg_id id);
+/* Is Redis configured: redis_server, redis_sentinels or redis_cluster_nodes? */
+bool cfg_has_redis(const cfg_t *cfg);
 /* Append the normalized effective value; a non-empty secret is "(hidden)". */
 void cfg_format_value(const cfg_t *cfg, enum cfg_id id, struct buf *out);
 

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "mailbox.h"
+#include "redis_cluster.h"
 #include "redis_sentinel.h"
 
 #define MS 1LL
@@ -178,6 +179,8 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	[CFG_REDIS_SENTINEL_PASSWORD] = { CFG_REDIS_SENTINEL_PASSWORD, "redis_sentinel_password",
 					  CFG_T_STRING, "caches", "", 0, 0, NULL, NULL,
 					  "AUTH password of the Sentinels; never shown or logged", true },
+	STR(CFG_REDIS_CLUSTER_NODES, "redis_cluster_nodes", "caches", "", redis_cluster_check_list,
+	    "seed nodes of a Redis Cluster as HOST:PORT, ...; instead of redis_server"),
 	NUM(CFG_REDIS_DB, "redis_db", CFG_T_INT, "caches", "0", 0, 15, "Redis database number"),
 	[CFG_REDIS_PASSWORD] = { CFG_REDIS_PASSWORD, "redis_password", CFG_T_STRING, "caches", "", 0, 0,
 				 NULL, NULL, "Redis AUTH password; never shown or logged", true },

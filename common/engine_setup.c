@@ -146,8 +146,8 @@ static int setup_redis(engine_t *e, char **error_r)
 
 	if (lists->n > 0 && *server == '\0') {
 		free(server);
-		*error_r = xstrdup("redis_lists: the lists live in Redis, but neither redis_server "
-				   "nor redis_sentinels is set");
+		*error_r = xstrdup("redis_lists: the lists live in Redis, but none of redis_server, "
+				   "redis_sentinels and redis_cluster_nodes is set");
 		return -1;
 	}
 	if (*server == '\0') {

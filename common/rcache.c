@@ -15,73 +15,14 @@
 #include "log.h"
 #include "mem.h"
 #include "rcache.h"
+#include "rcache_int.h"
 #include "rcache_sentinel.h"
+#include "redis_cluster.h"
 
 /* The key schema version; see doc/redis-schema.md before changing it. */
 #define RCACHE_KEY_VERSION "v2"
-/* Bytes of a Redis error reply quoted in a log line. */
-#define RCACHE_REPLY_QUOTE_MAX 200
 
-/*
- * Lifetimes, the part that is easy to get wrong with hiredis:
- *
- * - hiredis frees a context itself after onConnect(REDIS_ERR) and after
- *   onDisconnect(); we then only forget the pointer.  We free a context
- *   ourselves (redisAsyncFree) only from our own events, never from inside a
- *   hiredis callback: rc_drop() parks it in rc->dropping and drop_cb frees it
- *   on the next loop turn.
- * - Freeing a context calls every pending reply callback with a NULL reply,
- *   before onDisconnect.  So a request is owned by hiredis while in_redis,
- *   and by the user until user_done; it is freed when both are over.
- * - User callbacks never run inside hiredis: a finished request is handed
- *   to the loop (event_active) and its callback runs from req_event_cb.
- */
-enum rc_link { RC_IDLE, RC_CONNECTING, RC_UP };
-
-struct rcache {
-	struct event_base *base;
-	char *server;			/* as configured, for log lines */
-	char *host;			/* numeric address, or NULL with unix_path */
-	int port;
-	char *unix_path;
-	char *password;			/* NULL when none */
-	int db;
-	char *prefix;
-	unsigned timeout_ms;
-	redisAsyncContext *ac;		/* the current connection, or NULL */
-	redisAsyncContext *dropping;	/* given up by us, freed by drop_cb */
-	enum rc_link link;
-	unsigned handshake_left;	/* replies still owed by AUTH/SELECT/PING */
-	unsigned backoff_ms;
-	bool announced_down;		/* the warning is out, a notice is owed */
-	bool announced_refused;		/* the handshake-refused error is out */
-	bool ever_up;
-	bool garbage_logged;
-	bool freeing;
-	struct event *reconnect_ev, *handshake_ev, *drop_ev;
-	struct rcache_req *reqs;	/* requests whose user is still waiting */
-	struct rcache_stats stats;
-	rsent_t *sentinel;		/* NULL for a standalone server */
-	struct redis_sentinel_spec *spec;	/* with sentinel */
-	bool master_known;		/* host/port is the master the Sentinels named */
-};
-
-struct rcache_req {
-	rcache_t *rc;
-	struct rcache_req *prev, *next;	/* in rc->reqs while the user waits */
-	struct event *ev;		/* the timeout, then the delivery */
-	rcache_get_cb *cb;
-	rcache_command_cb *ccb;		/* set instead of cb for raw commands */
-	void *ctx;
-	struct rcache_reply *reply;	/* raw commands, once answered */
-	size_t n;
-	struct rcache_entry *entries;	/* n, once answered */
-	char **txts;			/* owned copies behind entries[i].txt */
-	int status;
-	bool finished;			/* status and entries are set */
-	bool in_redis;			/* hiredis holds a callback for it */
-	bool user_done;			/* delivered or cancelled */
-};
+/* Lifetimes and the two structs: rcache_int.h. */
 
 /* ---- names and keys ----------------------------------------------------- */
 
@@ -112,291 +53,6 @@ static void key_append(const rcache_t *rc, struct buf *key, const char *source, 
 	rcache_key(rc->prefix, source, subject, key);
 }
 
-/* ---- connection state ------------------------------------------------- */
-
-static void rc_connect(rcache_t *rc);
-
-static void rc_schedule_reconnect(rcache_t *rc)
-{
-	struct timeval tv = { rc->backoff_ms / 1000, (rc->backoff_ms % 1000) * 1000 };
-
-	if (rc->freeing)
-		return;
-	evtimer_add(rc->reconnect_ev, &tv);
-	rc->backoff_ms = rc->backoff_ms * 2 > RCACHE_BACKOFF_MAX_MS ? RCACHE_BACKOFF_MAX_MS
-								    : rc->backoff_ms * 2;
-}
-
-/* The connection is gone or unusable: one warning per outage. */
-static void rc_note_down(rcache_t *rc, const char *why)
-{
-	rc->link = RC_IDLE;
-	rc->master_known = false;	/* ask the Sentinels again before reconnecting */
-	event_del(rc->handshake_ev);
-	if (rc->announced_down) {
-		log_debug("redis %s: still unreachable: %s", rc->server, why);
-		return;
-	}
-	rc->announced_down = true;
-	log_warning("redis %s: %s: %s, checks continue without the Redis cache", rc->server,
-		    rc->ever_up ? "connection lost" : "cannot connect", why);
-}
-
-static void rc_set_up(rcache_t *rc)
-{
-	rc->link = RC_UP;
-	event_del(rc->handshake_ev);
-	rc->backoff_ms = RCACHE_BACKOFF_MIN_MS;
-	rc->announced_refused = false;
-	if (rc->announced_down) {
-		rc->announced_down = false;
-		if (rc->ever_up)
-			rc->stats.reconnects++;
-		log_notice("redis %s: connection is back, checks use the Redis cache again",
-			   rc->server);
-	} else {
-		log_info("redis %s: connected", rc->server);
-	}
-	rc->ever_up = true;
-}
-
-/* Give up the current connection from anywhere, hiredis callbacks included:
- * the context is freed later by drop_cb, outside hiredis. */
-static void rc_drop(rcache_t *rc, const char *why)
-{
-	if (rc->ac == NULL)
-		return;
-	rc_note_down(rc, why);
-	rc->dropping = rc->ac;
-	rc->ac = NULL;
-	event_active(rc->drop_ev, EV_TIMEOUT, 1);
-}
-
-static void drop_cb(evutil_socket_t fd, short what, void *arg)
-{
-	rcache_t *rc = arg;
-	redisAsyncContext *ac = rc->dropping;
-
-	rc->dropping = NULL;
-	if (ac != NULL)
-		redisAsyncFree(ac);	/* pending requests fail through the loop */
-	rc_schedule_reconnect(rc);
-}
-
-/* hiredis is about to free ac (connect failed, or the connection died). */
-static void rc_lost(const redisAsyncContext *ac, const char *why)
-{
-	rcache_t *rc = ac->data;
-
-	if (rc->freeing)
-		return;
-	if (ac == rc->dropping) {
-		rc->dropping = NULL;	/* drop_cb must not free it again */
-		return;
-	}
-	if (ac != rc->ac)
-		return;
-	rc->ac = NULL;
-	rc_note_down(rc, why);
-	rc_schedule_reconnect(rc);
-}
-
-static void on_connect(const redisAsyncContext *ac, int status)
-{
-	if (status != REDIS_OK)
-		rc_lost(ac, ac->errstr[0] != '\0' ? ac->errstr : "connect failed");
-}
-
-static void on_disconnect(const redisAsyncContext *ac, int status)
-{
-	rc_lost(ac, status == REDIS_OK ? "closed" : ac->errstr[0] != '\0' ? ac->errstr : "error");
-}
-
-/* One reply of the handshake (AUTH, SELECT, PING). */
-static void handshake_reply(redisAsyncContext *ac, void *r, void *privdata, const char *what)
-{
-	rcache_t *rc = privdata;
-	redisReply *reply = r;
-	struct buf why = BUF_INIT;
-
-	if (rc->freeing || ac != rc->ac || reply == NULL)
-		return;		/* stale, or the disconnect path reports it */
-	if (reply->type == REDIS_REPLY_ERROR) {
-		buf_printf(&why, "%s refused", what);
-		/* Redis does not echo the password, but be sure before quoting. */
-		if (reply->str != NULL &&
-		    (rc->password == NULL || strstr(reply->str, rc->password) == NULL))
-			buf_printf(&why, " (%.*s)", RCACHE_REPLY_QUOTE_MAX, reply->str);
-		/*
-		 * Redis answers but refuses us (a new password, a lost database):
-		 * no outage that heals alone, so an error, also when a reconnect
-		 * after a loss meets it; once until it works again.  Retried with
-		 * the usual backoff.
-		 */
-		if (!rc->announced_refused) {
-			rc->announced_refused = true;
-			rc->announced_down = true;
-			log_error("redis %s: %s; retrying with backoff: checks continue without Redis and "
-				  "report events wait in the spool", rc->server, buf_cstr(&why));
-		}
-		rc_drop(rc, buf_cstr(&why));
-		buf_free(&why);
-		return;
-	}
-	if (--rc->handshake_left == 0)
-		rc_set_up(rc);
-}
-
-static void auth_cb(redisAsyncContext *ac, void *r, void *privdata)
-{
-	handshake_reply(ac, r, privdata, "AUTH");
-}
-
-static void select_cb(redisAsyncContext *ac, void *r, void *privdata)
-{
-	handshake_reply(ac, r, privdata, "SELECT");
-}
-
-static void ping_cb(redisAsyncContext *ac, void *r, void *privdata)
-{
-	handshake_reply(ac, r, privdata, "PING");
-}
-
-/* Sentinel mode: the server the Sentinels named must say it is the master
- * (their view can lag a failover by a moment). */
-static void role_cb(redisAsyncContext *ac, void *r, void *privdata)
-{
-	rcache_t *rc = privdata;
-	redisReply *reply = r;
-
-	if (rc->freeing || ac != rc->ac || reply == NULL)
-		return;
-	if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
-	    reply->element[0]->type == REDIS_REPLY_STRING && strcmp(reply->element[0]->str, "master") == 0) {
-		handshake_reply(ac, r, privdata, "ROLE");
-		return;
-	}
-	rc_drop(rc, "the server the Sentinels named is not the master (ROLE), asking them again");
-}
-
-static void handshake_timeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-	rcache_t *rc = arg;
-	struct buf why = BUF_INIT;
-
-	buf_printf(&why, "no answer to the handshake within %u ms",
-		   rc->timeout_ms > RCACHE_CONNECT_TIMEOUT_MIN_MS ? rc->timeout_ms
-								  : RCACHE_CONNECT_TIMEOUT_MIN_MS);
-	rc_drop(rc, buf_cstr(&why));
-	buf_free(&why);
-}
-
-/* Queue AUTH, SELECT and PING; the connection is ready when all answered. */
-static void rc_handshake(rcache_t *rc, redisAsyncContext *ac)
-{
-	unsigned ms = rc->timeout_ms > RCACHE_CONNECT_TIMEOUT_MIN_MS ? rc->timeout_ms
-								     : RCACHE_CONNECT_TIMEOUT_MIN_MS;
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-	char dbtext[16];
-
-	rc->handshake_left = 0;
-	if (rc->password != NULL) {
-		const char *argv[] = { "AUTH", rc->password };
-		size_t lens[] = { 4, strlen(rc->password) };
-		if (redisAsyncCommandArgv(ac, auth_cb, rc, 2, argv, lens) == REDIS_OK)
-			rc->handshake_left++;
-	}
-	if (rc->db != 0) {
-		snprintf(dbtext, sizeof(dbtext), "%d", rc->db);
-		const char *argv[] = { "SELECT", dbtext };
-		size_t lens[] = { 6, strlen(dbtext) };
-		if (redisAsyncCommandArgv(ac, select_cb, rc, 2, argv, lens) == REDIS_OK)
-			rc->handshake_left++;
-	}
-	if (rc->sentinel != NULL && redisAsyncCommand(ac, role_cb, rc, "ROLE") == REDIS_OK)
-		rc->handshake_left++;
-	if (redisAsyncCommand(ac, ping_cb, rc, "PING") == REDIS_OK)
-		rc->handshake_left++;
-	evtimer_add(rc->handshake_ev, &tv);
-}
-
-/* The Sentinels answered an ask (master NULL: none did). */
-static void master_cb(const struct redis_sentinel_addr *master, const char *why, void *ctx)
-{
-	rcache_t *rc = ctx;
-	char text[64];
-
-	if (master == NULL) {
-		rc->link = RC_IDLE;
-		rc_note_down(rc, why);
-		rc_schedule_reconnect(rc);
-		return;
-	}
-	redis_sentinel_addr_format(master, text, sizeof(text));
-	log_debug("redis %s: the Sentinels name %s as the master", rc->server, text);
-	free(rc->host);
-	rc->host = xstrdup(master->host);
-	rc->port = master->port;
-	rc->master_known = true;
-	rc_connect(rc);
-}
-
-/* +switch-master of our master: go there now, not at the next error. */
-static void switch_cb(const struct redis_sentinel_addr *master, const char *why, void *ctx)
-{
-	rcache_t *rc = ctx;
-	char text[80];
-
-	redis_sentinel_addr_format(master, text, sizeof(text));
-	log_notice("redis %s: Sentinel %s: the master is now %s", rc->server, why, text);
-	if (rc->ac != NULL) {
-		rc_drop(rc, "the master moved");	/* reconnects through a fresh ask */
-	} else if (rc->link == RC_IDLE && evtimer_pending(rc->reconnect_ev, NULL)) {
-		/* Waiting out a backoff after the old master died: go now. */
-		event_del(rc->reconnect_ev);
-		rc->backoff_ms = RCACHE_BACKOFF_MIN_MS;
-		rc_connect(rc);
-	}
-}
-
-static void rc_connect(rcache_t *rc)
-{
-	redisAsyncContext *ac;
-
-	if (rc->sentinel != NULL && !rc->master_known) {
-		rc->link = RC_CONNECTING;
-		rsent_ask(rc->sentinel, master_cb, rc);
-		return;
-	}
-
-	ac = rc->unix_path != NULL ? redisAsyncConnectUnix(rc->unix_path)
-				   : redisAsyncConnect(rc->host, rc->port);
-	if (ac == NULL || ac->err) {
-		rc_note_down(rc, ac != NULL ? ac->errstr : "out of memory");
-		if (ac != NULL)
-			redisAsyncFree(ac);	/* never attached: no callbacks */
-		rc_schedule_reconnect(rc);
-		return;
-	}
-	ac->data = rc;
-	if (redisLibeventAttach(ac, rc->base) != REDIS_OK) {
-		rc_note_down(rc, "cannot attach to the event loop");
-		redisAsyncFree(ac);
-		rc_schedule_reconnect(rc);
-		return;
-	}
-	redisAsyncSetConnectCallback(ac, on_connect);
-	redisAsyncSetDisconnectCallback(ac, on_disconnect);
-	rc->ac = ac;
-	rc->link = RC_CONNECTING;
-	rc_handshake(rc, ac);
-}
-
-static void reconnect_cb(evutil_socket_t fd, short what, void *arg)
-{
-	rc_connect(arg);
-}
-
 /* ---- creation ----------------------------------------------------------- */
 
 /* "HOST:PORT", "[V6]:PORT" or "unix:/path" into rc; -1 when malformed. */
@@ -407,6 +63,12 @@ static int parse_server(rcache_t *rc, const char *s)
 	unsigned char scratch[sizeof(struct in6_addr)];
 	long port;
 
+	if (redis_target_is_cluster(s)) {
+		struct redis_cluster_seeds seeds;
+		const char *why;
+		rc->is_cluster = true;
+		return redis_cluster_parse(s, &seeds, &why);
+	}
 	if (redis_target_is_sentinel(s)) {
 		const char *why;
 		rc->spec = xcalloc(1, sizeof(*rc->spec));
@@ -445,8 +107,13 @@ static int check_opts(rcache_t *rc, const struct rcache_opts *opts, struct buf *
 
 	if (opts->server == NULL || parse_server(rc, opts->server) != 0) {
 		buf_printf(err, "redis server \"%s\": expected IPV4:PORT, localhost:PORT, "
-				"[IPV6]:PORT, unix:/path or sentinel:NAME@HOST:PORT,...",
+				"[IPV6]:PORT, unix:/path, sentinel:NAME@HOST:PORT,... or "
+				"cluster:HOST:PORT,...",
 			   opts->server != NULL ? opts->server : "");
+		return -1;
+	}
+	if (rc->is_cluster && opts->db != 0) {
+		buf_printf(err, "redis database %d: a Redis Cluster has only database 0", opts->db);
 		return -1;
 	}
 	if (opts->db < 0) {
@@ -508,37 +175,50 @@ int rcache_new(struct event_base *base, const struct rcache_opts *opts, rcache_t
 		rc->password = xstrdup(opts->password);
 	rc->timeout_ms = opts->timeout_ms != 0 ? opts->timeout_ms : RCACHE_TIMEOUT_DEFAULT_MS;
 	rc->backoff_ms = RCACHE_BACKOFF_MIN_MS;
-	rc->reconnect_ev = evtimer_new(base, reconnect_cb, rc);
-	rc->handshake_ev = evtimer_new(base, handshake_timeout_cb, rc);
-	rc->drop_ev = event_new(base, -1, 0, drop_cb, rc);
+	rc->reconnect_ev = evtimer_new(base, rcache_conn_reconnect_cb, rc);
+	rc->handshake_ev = evtimer_new(base, rcache_conn_handshake_timeout_cb, rc);
+	rc->drop_ev = event_new(base, -1, 0, rcache_conn_drop_cb, rc);
 	if (rc->reconnect_ev == NULL || rc->handshake_ev == NULL || rc->drop_ev == NULL) {
 		rc_release(rc);
 		*error_r = xstrdup("redis: cannot create events");
 		return -1;
 	}
+	if (rc->is_cluster) {
+		if (rcluster_new(rc, opts, &err) != 0) {
+			rc_release(rc);
+			*error_r = buf_detach(&err);
+			return -1;
+		}
+		*rc_r = rc;
+		return 0;
+	}
 	if (rc->spec != NULL)
 		rc->sentinel = rsent_new(base, rc->spec, opts->sentinel_password,
 					 rc->timeout_ms > RCACHE_CONNECT_TIMEOUT_MIN_MS ? rc->timeout_ms
 											: RCACHE_CONNECT_TIMEOUT_MIN_MS,
-					 switch_cb, rc);
-	rc_connect(rc);
+					 rcache_conn_switch_cb, rc);
+	rcache_conn_start(rc);
 	*rc_r = rc;
 	return 0;
 }
 
 const char *rcache_state(const rcache_t *rc)
 {
+	if (rc->cluster != NULL)
+		return rcluster_up(rc->cluster) ? "up" : rcluster_refused(rc->cluster) ? "refused" : "down";
 	return rc->link == RC_UP ? "up" : rc->announced_refused ? "refused" : "down";
 }
 
 bool rcache_up(const rcache_t *rc)
 {
-	return rc->link == RC_UP;
+	return rc->cluster != NULL ? rcluster_up(rc->cluster) : rc->link == RC_UP;
 }
 
 void rcache_stats(const rcache_t *rc, struct rcache_stats *stats_r)
 {
 	*stats_r = rc->stats;
+	if (rc->cluster != NULL)
+		rcluster_stats_add(rc->cluster, stats_r);
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -556,20 +236,12 @@ static void req_unlink(struct rcache_req *req)
 	req->prev = req->next = NULL;
 }
 
-static void reply_release(struct rcache_reply *r)
-{
-	if (r->type == RCACHE_REPLY_ARRAY) {
-		for (size_t i = 0; i < r->elements; i++)
-			reply_release((struct rcache_reply *)&r->element[i]);
-		free((void *)r->element);
-	}
-	free((void *)r->str);
-}
-
 static void req_free(struct rcache_req *req)
 {
+	if (req->cl != NULL)
+		rcluster_req_release(req);
 	if (req->reply != NULL) {
-		reply_release(req->reply);
+		rcache_reply_release(req->reply);
 		free(req->reply);
 	}
 	if (req->txts != NULL)
@@ -582,7 +254,7 @@ static void req_free(struct rcache_req *req)
 }
 
 /* The answer is known: deliver it through the loop. */
-static void req_finish(struct rcache_req *req, int status)
+void rcache_req_finish(struct rcache_req *req, int status)
 {
 	req->status = status;
 	req->finished = true;
@@ -616,7 +288,7 @@ static void req_event_cb(evutil_socket_t fd, short what, void *arg)
 	rc->stats.timeouts++;
 	rcache_command_cb *ccb = req->ccb;
 	buf_printf(&why, "no reply within %u ms", rc->timeout_ms);
-	rc_drop(rc, buf_cstr(&why));
+	rcache_conn_drop(req->via != NULL ? req->via : rc, buf_cstr(&why));	/* a cluster: the node's */
 	buf_free(&why);
 	if (ccb != NULL)
 		ccb(-1, NULL, ctx);
@@ -625,15 +297,15 @@ static void req_event_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Read one MGET element into entries[i]; a bad value counts as garbage. */
-static void req_read_entry(struct rcache_req *req, size_t i, const redisReply *el)
+void rcache_req_read_entry(struct rcache_req *req, size_t i, enum rcache_reply_type type,
+			   const char *str, size_t len)
 {
 	rcache_t *rc = req->rc;
 	struct rcache_entry *e = &req->entries[i];
 	size_t txt_len;
 
 	e->state = RCACHE_MISS;
-	if (el->type == REDIS_REPLY_STRING &&
-	    rcache_value_parse(el->str, (size_t)el->len, e, &txt_len) == 0) {
+	if (type == RCACHE_REPLY_STRING && rcache_value_parse(str, len, e, &txt_len) == 0) {
 		if (e->txt != NULL)
 			e->txt = req->txts[i] = xstrndup(e->txt, txt_len);
 		rc->stats.hits++;
@@ -641,14 +313,14 @@ static void req_read_entry(struct rcache_req *req, size_t i, const redisReply *e
 	}
 	*e = (struct rcache_entry){ RCACHE_MISS, 0, NULL };
 	rc->stats.misses++;
-	if (el->type == REDIS_REPLY_NIL)
+	if (type == RCACHE_REPLY_NIL)
 		return;
 	rc->stats.garbage++;
 	if (!rc->garbage_logged) {
 		rc->garbage_logged = true;
 		log_warning("redis %s: unreadable value in the cache (reply type %d, %zu bytes), "
 			    "treated as a miss; further ones are only counted",
-			    rc->server, el->type, el->type == REDIS_REPLY_STRING ? (size_t)el->len : 0);
+			    rc->server, (int)type, type == RCACHE_REPLY_STRING ? len : 0);
 	}
 }
 
@@ -663,19 +335,50 @@ static void get_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 		return;
 	}
 	if (reply == NULL) {
-		req_finish(req, -1);	/* the connection went away */
+		if (req->cl != NULL)
+			rcluster_note_failure(req);
+		rcache_req_finish(req, -1);	/* the connection went away */
 		return;
 	}
+	if (req->cl != NULL && reply->type == REDIS_REPLY_ERROR &&
+	    rcluster_redirect(req, reply->str, (size_t)reply->len))
+		return;		/* MOVED or ASK: sent again */
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != req->n) {
 		log_debug("redis %s: unexpected MGET reply type %d", req->rc->server, reply->type);
-		req_finish(req, -1);
+		rcache_req_finish(req, -1);
 		return;
 	}
 	req->entries = xcalloc(req->n, sizeof(*req->entries));
 	req->txts = xcalloc(req->n, sizeof(*req->txts));
-	for (size_t i = 0; i < req->n; i++)
-		req_read_entry(req, i, reply->element[i]);
-	req_finish(req, 0);
+	for (size_t i = 0; i < req->n; i++) {
+		const redisReply *el = reply->element[i];
+		rcache_req_read_entry(req, i,
+				      el->type == REDIS_REPLY_STRING ? RCACHE_REPLY_STRING
+				      : el->type == REDIS_REPLY_NIL  ? RCACHE_REPLY_NIL
+								     : RCACHE_REPLY_ERROR,
+				      el->str, el->type == REDIS_REPLY_STRING ? (size_t)el->len : 0);
+	}
+	rcache_req_finish(req, 0);
+}
+
+void rcache_mget_args(const rcache_t *rc, size_t n, const char *subject, const char *const *sources,
+		      struct buf *keys, const char **argv, size_t *lens)
+{
+	size_t start = 0;
+
+	argv[0] = "MGET";
+	lens[0] = 4;
+	for (size_t i = 0; i < n; i++) {
+		key_append(rc, keys, sources[i], subject);
+		lens[i + 1] = keys->len - start;
+		start = keys->len;
+	}
+	/* Point into keys only now: appending may have moved it. */
+	start = 0;
+	for (size_t i = 0; i < n; i++) {
+		argv[i + 1] = keys->data + start;
+		start += lens[i + 1];
+	}
 }
 
 /* Send MGET for every key; 0 when queued. */
@@ -685,22 +388,9 @@ static int req_send(rcache_t *rc, struct rcache_req *req, const char *subject,
 	struct buf keys = BUF_INIT;
 	const char **argv = xcalloc(req->n + 1, sizeof(*argv));
 	size_t *lens = xcalloc(req->n + 1, sizeof(*lens));
-	size_t start = 0;
 	int rv;
 
-	argv[0] = "MGET";
-	lens[0] = 4;
-	for (size_t i = 0; i < req->n; i++) {
-		key_append(rc, &keys, sources[i], subject);
-		lens[i + 1] = keys.len - start;
-		start = keys.len;
-	}
-	/* Point into keys only now: appending may have moved it. */
-	start = 0;
-	for (size_t i = 0; i < req->n; i++) {
-		argv[i + 1] = keys.data + start;
-		start += lens[i + 1];
-	}
+	rcache_mget_args(rc, req->n, subject, sources, &keys, argv, lens);
 	rv = redisAsyncCommandArgv(rc->ac, get_reply_cb, req, (int)req->n + 1, argv, lens);
 	buf_free(&keys);
 	free(argv);
@@ -708,7 +398,7 @@ static int req_send(rcache_t *rc, struct rcache_req *req, const char *subject,
 	return rv == REDIS_OK ? 0 : -1;
 }
 
-static bool names_ok(const char *subject, const char *const *sources, size_t n)
+bool rcache_names_ok(const char *subject, const char *const *sources, size_t n)
 {
 	if (n > RCACHE_SOURCES_MAX || !name_ok(subject, RCACHE_SUBJECT_MAX, true))
 		return false;
@@ -719,7 +409,7 @@ static bool names_ok(const char *subject, const char *const *sources, size_t n)
 }
 
 /* A request on the list of rc, with its (not yet armed) event. */
-static struct rcache_req *req_new(rcache_t *rc, void *ctx)
+struct rcache_req *rcache_req_new(rcache_t *rc, void *ctx)
 {
 	struct rcache_req *req = xcalloc(1, sizeof(*req));
 
@@ -740,20 +430,24 @@ static struct rcache_req *req_new(rcache_t *rc, void *ctx)
 rcache_req_t *rcache_get(rcache_t *rc, const char *subject, const char *const *sources, size_t n,
 			 rcache_get_cb *cb, void *ctx)
 {
-	struct rcache_req *req = req_new(rc, ctx);
+	struct rcache_req *req = rcache_req_new(rc, ctx);
 	struct timeval tv = { rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000 };
 
 	req->cb = cb;
 	req->n = n;
 
-	if (!names_ok(subject, sources, n)) {
+	if (!rcache_names_ok(subject, sources, n)) {
 		log_debug("rcache: subject or source not storable, %zu sources", n);
-		req_finish(req, -1);
+		rcache_req_finish(req, -1);
 	} else if (n == 0) {
 		req->entries = NULL;
-		req_finish(req, 0);
+		rcache_req_finish(req, 0);
+	} else if (rc->cluster != NULL) {
+		rcluster_get(req, subject, sources);
+		if (!req->finished)
+			evtimer_add(req->ev, &tv);	/* one deadline over every redirection */
 	} else if (rc->link != RC_UP || req_send(rc, req, subject, sources) != 0) {
-		req_finish(req, -1);
+		rcache_req_finish(req, -1);
 	} else {
 		req->in_redis = true;
 		evtimer_add(req->ev, &tv);
@@ -763,101 +457,86 @@ rcache_req_t *rcache_get(rcache_t *rc, const char *subject, const char *const *s
 
 /* ---- raw commands ------------------------------------------------------ */
 
-/* Copy a hiredis reply into out; -1 when over the depth or element budget. */
-static int reply_copy(const redisReply *r, struct rcache_reply *out, unsigned depth,
-		      size_t *budget)
-{
-	memset(out, 0, sizeof(*out));
-	switch (r->type) {
-	case REDIS_REPLY_STRING:
-	case REDIS_REPLY_STATUS:
-	case REDIS_REPLY_ERROR:
-		out->type = r->type == REDIS_REPLY_STRING   ? RCACHE_REPLY_STRING
-			    : r->type == REDIS_REPLY_STATUS ? RCACHE_REPLY_STATUS
-							    : RCACHE_REPLY_ERROR;
-		/* Not xstrndup: a Redis string may hold NUL bytes, len counts them all. */
-		char *copy = xmalloc((size_t)r->len + 1);
-		if (r->len > 0)
-			memcpy(copy, r->str, (size_t)r->len);
-		copy[r->len] = '\0';
-		out->str = copy;
-		out->len = (size_t)r->len;
-		return 0;
-	case REDIS_REPLY_INTEGER:
-		out->type = RCACHE_REPLY_INTEGER;
-		out->integer = r->integer;
-		return 0;
-	case REDIS_REPLY_NIL:
-		out->type = RCACHE_REPLY_NIL;
-		return 0;
-	case REDIS_REPLY_ARRAY:
-		break;
-	default:
-		return -1;
-	}
-	out->type = RCACHE_REPLY_ARRAY;
-	if (depth >= RCACHE_REPLY_DEPTH_MAX || r->elements > *budget)
-		return -1;
-	*budget -= r->elements;
-	struct rcache_reply *el = xcalloc(r->elements ? r->elements : 1, sizeof(*el));
-	out->element = el;
-	for (size_t i = 0; i < r->elements; i++) {
-		out->elements = i + 1;	/* what reply_release must free so far */
-		if (reply_copy(r->element[i], &el[i], depth + 1, budget) != 0)
-			return -1;
-	}
-	out->elements = r->elements;
-	return 0;
-}
-
 /* A READONLY error: the server became a replica under us (a failover the
  * +switch-master message has not told us yet).  Drop it and ask again. */
 static void rc_check_readonly(rcache_t *rc, const redisAsyncContext *ac, const redisReply *reply)
 {
 	if (reply->type == REDIS_REPLY_ERROR && reply->str != NULL &&
 	    strncmp(reply->str, "READONLY", 8) == 0 && ac == rc->ac && !rc->freeing)
-		rc_drop(rc, "READONLY: the server is now a replica");
+		rcache_conn_drop(rc, "READONLY: the server is now a replica");
 }
 
 static void command_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 {
 	struct rcache_req *req = privdata;
 	redisReply *reply = r;
-	size_t budget = RCACHE_REPLY_ELEMENTS_MAX;
-
 	req->in_redis = false;
 	if (req->user_done) {
 		req_free(req);
 		return;
 	}
 	if (reply == NULL) {
-		req_finish(req, -1);
+		if (req->cl != NULL)
+			rcluster_note_failure(req);
+		rcache_req_finish(req, -1);
 		return;
 	}
+	if (req->cl != NULL && reply->type == REDIS_REPLY_ERROR &&
+	    rcluster_redirect(req, reply->str, (size_t)reply->len))
+		return;		/* MOVED or ASK: sent again */
 	rc_check_readonly(req->rc, ac, reply);
 	req->reply = xcalloc(1, sizeof(*req->reply));
-	if (reply_copy(reply, req->reply, 0, &budget) != 0) {
+	if (rcache_reply_copy(reply, req->reply) != 0) {
 		log_debug("redis %s: reply too deep or too large", req->rc->server);
-		reply_release(req->reply);
+		rcache_reply_release(req->reply);
 		free(req->reply);
 		req->reply = NULL;
-		req_finish(req, -1);
+		rcache_req_finish(req, -1);
 		return;
 	}
-	req_finish(req, 0);
+	rcache_req_finish(req, 0);
+}
+
+int rcache_req_send(rcache_t *node, struct rcache_req *req, bool asking, int argc, const char **argv,
+		    const size_t *lens)
+{
+	static const char *asking_argv[] = { "ASKING" };
+	static const size_t asking_len[] = { 6 };
+
+	if (node->link != RC_UP)
+		return -1;
+	if (asking)	/* the reply is dropped: hiredis takes a NULL callback */
+		(void)redisAsyncCommandArgv(node->ac, NULL, NULL, 1, asking_argv, asking_len);
+	if (redisAsyncCommandArgv(node->ac, req->ccb != NULL ? command_reply_cb : get_reply_cb, req, argc,
+				  argv, lens) != REDIS_OK)
+		return -1;
+	req->via = node;
+	req->in_redis = true;
+	return 0;
 }
 
 rcache_req_t *rcache_command_argv(rcache_t *rc, int argc, const char *const *argv,
 				  const size_t *argvlen, rcache_command_cb *cb, void *ctx)
 {
-	struct rcache_req *req = req_new(rc, ctx);
+	return rcache_command_route(rc, NULL, 0, argc, argv, argvlen, cb, ctx);
+}
+
+rcache_req_t *rcache_command_route(rcache_t *rc, const char *route_key, size_t route_len, int argc,
+				   const char *const *argv, const size_t *argvlen,
+				   rcache_command_cb *cb, void *ctx)
+{
+	struct rcache_req *req = rcache_req_new(rc, ctx);
 	struct timeval tv = { rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000 };
 
 	req->ccb = cb;
-	if (argc < 1 || rc->link != RC_UP ||
+	if (argc >= 1 && rc->cluster != NULL) {
+		rcluster_command(req, route_key, route_len, argc, argv, argvlen);
+		if (!req->finished)
+			evtimer_add(req->ev, &tv);
+	} else if (argc < 1 || rc->link != RC_UP ||
 	    redisAsyncCommandArgv(rc->ac, command_reply_cb, req, argc, (const char **)argv,
 				  argvlen) != REDIS_OK) {
-		req_finish(req, -1);
+		rcache_req_finish(req, -1);
 	} else {
 		req->in_redis = true;
 		evtimer_add(req->ev, &tv);
@@ -882,6 +561,8 @@ static void put_reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 	if (rc->freeing || reply == NULL)
 		return;
 	rc_check_readonly(rc, ac, reply);
+	if (reply->type == REDIS_REPLY_ERROR && rc->parent != NULL)
+		rcluster_note_error(rc, reply->str);
 	if (reply->type == REDIS_REPLY_ERROR)
 		log_debug("redis %s: SET refused: %.*s", rc->server, RCACHE_REPLY_QUOTE_MAX,
 			  reply->str);
@@ -893,6 +574,10 @@ void rcache_put(rcache_t *rc, const char *subject, const char *source,
 	struct buf key = BUF_INIT, value = BUF_INIT;
 	char ttl[16];
 
+	if (rc->cluster != NULL) {
+		rcluster_put(rc, subject, source, e, ttl_s);
+		return;
+	}
 	if (rc->link != RC_UP || ttl_s == 0 || !name_ok(subject, RCACHE_SUBJECT_MAX, true) ||
 	    !name_ok(source, RCACHE_SOURCE_MAX, false) || rcache_value_format(e, &value) != 0) {
 		rc->stats.puts_dropped++;
@@ -937,6 +622,7 @@ void rcache_free(rcache_t **rcp)
 		rc->dropping = NULL;
 		redisAsyncFree(ac);
 	}
+	rcluster_free(&rc->cluster);	/* after the requests: they cancel theirs on its nodes */
 	rc_release(rc);
 	*rcp = NULL;
 }

@@ -23,6 +23,15 @@
  * request made before the first connection is ready also fails fast.
  * The password is sent with AUTH and never logged.
  *
+ * A "cluster:HOST:PORT,..." server (redis_cluster.h) is a Redis Cluster
+ * known by those seed nodes: rcache_cluster.c keeps the slot map (CLUSTER
+ * SLOTS, refreshed on MOVED, on a node's failure and every
+ * RCACHE_CLUSTER_REFRESH_MS), one connection per master (each one a
+ * standalone rcache with the failure model above), and follows MOVED and
+ * ASK (ASKING first) up to RCACHE_CLUSTER_REDIRECTS_MAX times per request.
+ * A request for a slot whose master is down fails fast like any other; the
+ * cluster is "up" while its map is known and one master is connected.
+ *
  * A "sentinel:NAME@HOST:PORT,..." server (redis_sentinel.h) is the master
  * NAME of those Sentinels: asked asynchronously before every (re)connection,
  * checked with ROLE in the handshake, and left (dropped and asked again) on
@@ -54,6 +63,9 @@ struct event_base;
 #define RCACHE_CONNECT_TIMEOUT_MIN_MS 1000u /* connect+AUTH+SELECT+PING budget floor */
 #define RCACHE_BACKOFF_MIN_MS 100u
 #define RCACHE_BACKOFF_MAX_MS 5000u
+#define RCACHE_CLUSTER_REDIRECTS_MAX 5	/* MOVED/ASK followed per request */
+#define RCACHE_CLUSTER_REFRESH_MS 5000u	/* slot map refreshed at least this often */
+#define RCACHE_CLUSTER_REFRESH_MIN_MS 100u /* and at most this often */
 
 typedef struct rcache rcache_t;
 typedef struct rcache_req rcache_req_t;
@@ -185,6 +197,17 @@ struct rcache_reply {
 };
 
 /*
+ * A hiredis reply copied into a plain tree (the limits above: -1 when over
+ * them); out must be given to rcache_reply_release() in both cases, which
+ * frees what a tree owns (not out itself).  For the cluster map reader and
+ * tests.
+ */
+struct redisReply;
+int rcache_reply_copy(const struct redisReply *r, struct rcache_reply *out)
+	__attribute__((warn_unused_result));
+void rcache_reply_release(struct rcache_reply *r);
+
+/*
  * The answer to rcache_command_argv().  status 0: reply is Redis' answer,
  * an error reply included (type RCACHE_REPLY_ERROR).  status -1: not
  * connected, no reply within timeout_ms (the connection is then dropped and
@@ -201,6 +224,18 @@ typedef void rcache_command_cb(int status, const struct rcache_reply *reply, voi
  */
 rcache_req_t *rcache_command_argv(rcache_t *rc, int argc, const char *const *argv,
 				  const size_t *argvlen, rcache_command_cb *cb, void *ctx);
+
+/*
+ * The same, routed by route_key (route_len bytes) on a Redis Cluster: the
+ * command goes to the master of that key's hash slot.  For commands whose
+ * node is not in their arguments: WAIT (the node of the write it waits
+ * for), SCRIPT LOAD (the node of the keys the script will touch).  NULL:
+ * route by the command's own first key (redis_cluster_command_key()), or to
+ * any node for a command without keys.  Standalone and Sentinel ignore it.
+ */
+rcache_req_t *rcache_command_route(rcache_t *rc, const char *route_key, size_t route_len, int argc,
+				   const char *const *argv, const size_t *argvlen,
+				   rcache_command_cb *cb, void *ctx);
 
 /*
  * Append the cache key of (subject, source) to key:

@@ -290,8 +290,13 @@ int redis_sentinel_resolve_sync(const char *target, const char *sentinel_passwor
 char *redis_target_from_cfg(const cfg_t *cfg)
 {
 	const char *sentinels = cfg_str(cfg, CFG_REDIS_SENTINELS);
+	const char *cluster = cfg_str(cfg, CFG_REDIS_CLUSTER_NODES);
 	struct buf t = BUF_INIT;
 
+	if (*cluster != '\0') {
+		buf_printf(&t, "cluster:%s", cluster);	/* REDIS_CLUSTER_PREFIX, redis_cluster.h */
+		return buf_detach(&t);
+	}
 	if (*sentinels == '\0')
 		return xstrdup(cfg_str(cfg, CFG_REDIS_SERVER));
 	buf_printf(&t, REDIS_SENTINEL_PREFIX "%s@%s", cfg_str(cfg, CFG_REDIS_SENTINEL_MASTER), sentinels);

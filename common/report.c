@@ -187,7 +187,12 @@ static void send_wait(report_t *r, struct sending *s)
 	snprintf(ms, sizeof(ms), "%u", wait_ms > 0 ? wait_ms : 1);
 	const char *argv[] = { "WAIT", n, ms };
 	size_t lens[] = { 4, strlen(n), strlen(ms) };
-	s->req = rcache_command_argv(r->rc, 3, argv, lens, wait_reply, s);
+	struct buf stream = BUF_INIT;
+	/* On a cluster, WAIT must reach the master that took the event: the
+	 * one of the stream's slot. */
+	buf_printf(&stream, "%sreports", r->prefix);
+	s->req = rcache_command_route(r->rc, stream.data, stream.len, 3, argv, lens, wait_reply, s);
+	buf_free(&stream);
 }
 
 static void emit_reply(int status, const struct rcache_reply *reply, void *ctx)

@@ -264,8 +264,13 @@ static void load_script(rlists_t *rl)
 	const char *argv[] = { "SCRIPT", "LOAD", lookup_script };
 	size_t lens[] = { 6, 4, sizeof(lookup_script) - 1 };
 
-	if (rl->load_req == NULL && rcache_up(rl->rc))
-		rl->load_req = rcache_command_argv(rl->rc, 3, argv, lens, load_cb, rl);
+	if (rl->load_req == NULL && rcache_up(rl->rc)) {
+		/* On a cluster, scripts are per node: load it where its keys are. */
+		struct buf route = BUF_INIT;
+		rlists_key(&route, rl->prefix, NULL, NULL);
+		rl->load_req = rcache_command_route(rl->rc, route.data, route.len, 3, argv, lens, load_cb, rl);
+		buf_free(&route);
+	}
 }
 
 static void lookup_reply_cb(int status, const struct rcache_reply *reply, void *ctx);

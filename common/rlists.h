@@ -61,11 +61,14 @@
 /* Where the import side connects: the redis_* settings. */
 struct rlists_conn_opts {
 	const char *server;	/* "HOST:PORT" (numeric or "localhost"), "[V6]:PORT", "unix:/path",
-				   or "sentinel:NAME@HOST:PORT,..." (redis_sentinel.h) */
+				   "sentinel:NAME@HOST:PORT,..." (redis_sentinel.h) or
+				   "cluster:HOST:PORT,..." (redis_cluster.h: the master of
+				   the lists' hash slot) */
 	int db;			/* SELECT when not 0 */
 	const char *password;	/* NULL or "" for none; sent with AUTH, never in a message */
 	const char *prefix;	/* key prefix; NULL = "" */
 	const char *sentinel_password; /* a sentinel:NAME@... server: AUTH of the Sentinels */
+	const char *route_key;	/* a cluster: the key whose slot picks the node; NULL = the lists' */
 };
 
 struct rlists_import_opts {

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "log.h"
 #include "mem.h"
+#include "redis_cluster.h"
 #include "redis_sentinel.h"
 #include "rlists.h"
 
@@ -90,12 +91,21 @@ static redisContext *conn_open(const struct rlists_conn_opts *o, struct buf *err
 		buf_puts(err, "redis_server is not set: range lists live in Redis");
 		return NULL;
 	}
-	if (redis_target_is_sentinel(o->server)) {
-		/* Ask the Sentinels which server is the master, then connect there. */
+	if (redis_target_is_sentinel(o->server) || redis_target_is_cluster(o->server)) {
+		/* Ask the Sentinels which server is the master, or the cluster which
+		 * master serves the lists' hash slot (every key of every list has
+		 * the one tag; or the slot of route_key), then connect there. */
 		struct rlists_conn_opts m = *o;
+		struct buf key = BUF_INIT;
 		char *server = NULL, *why = NULL;
-		if (redis_sentinel_resolve_sync(o->server, o->sentinel_password, RLISTS_CONNECT_TIMEOUT_MS,
-						&server, &why) != 0) {
+		if (o->route_key != NULL)
+			buf_puts(&key, o->route_key);
+		else
+			rlists_key(&key, o->prefix != NULL ? o->prefix : "", NULL, NULL);
+		int rc = redis_target_resolve_sync(o->server, buf_cstr(&key), o->sentinel_password,
+						   o->password, RLISTS_CONNECT_TIMEOUT_MS, &server, &why);
+		buf_free(&key);
+		if (rc != 0) {
 			buf_puts(err, why);
 			free(why);
 			return NULL;

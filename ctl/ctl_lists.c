@@ -44,7 +44,7 @@ static int conn_from_cfg(const cfg_t *cfg, const char *verb, struct rlists_conn_
 	conn_r->password = cfg_str(cfg, CFG_REDIS_PASSWORD);
 	conn_r->prefix = cfg_str(cfg, CFG_REDIS_PREFIX);
 	if (conn_r->server[0] == '\0') {
-		fprintf(stderr, "relayguard-ctl: %s: neither redis_server nor redis_sentinels is set in the configuration: "
+		fprintf(stderr, "relayguard-ctl: %s: none of redis_server, redis_sentinels, redis_cluster_nodes is set in the configuration: "
 				"range lists live in Redis\n", verb);
 		return -1;
 	}

@@ -600,7 +600,7 @@ int ctl_report(struct ctl_ctx *ctx, int argc, char **argv)
 	d.host = host;
 	(void)gather_history(cfg, &d, &note);
 	d.history_note = note;
-	bool redis = *cfg_str(cfg, CFG_REDIS_SERVER) != '\0' || *cfg_str(cfg, CFG_REDIS_SENTINELS) != '\0';
+	bool redis = cfg_has_redis(cfg);
 	d.nets_source = redis ? "the notifier's current notify_window, from Redis" :
 				"the notifier's state file (notify_state_dir)";
 	d.notices_source = redis ? "the notifier's log of notices in Redis (its latest entries)" :

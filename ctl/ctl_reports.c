@@ -25,10 +25,6 @@
 #define CTL_REPORTS_TOP_MAX 1000
 #define CTL_REPORTS_LINE_MAX 8192
 
-static bool has_redis(const cfg_t *cfg)
-{
-	return *cfg_str(cfg, CFG_REDIS_SERVER) != '\0' || *cfg_str(cfg, CFG_REDIS_SENTINELS) != '\0';
-}
 
 static nqueue_t *open_queue(const cfg_t *cfg)
 {
@@ -202,7 +198,7 @@ int ctl_queue(struct ctl_ctx *ctx, int argc, char **argv)
 	cfg_t *cfg = ctl_load_config(ctx);
 	if (cfg == NULL)
 		return CTL_FAIL;
-	int rc = has_redis(cfg) ? queue_redis(cfg) : queue_spool(cfg);
+	int rc = cfg_has_redis(cfg) ? queue_redis(cfg) : queue_spool(cfg);
 	cfg_unref(&cfg);
 	return rc;
 }
@@ -337,7 +333,7 @@ int ctl_networks(struct ctl_ctx *ctx, int argc, char **argv)
 	if (cfg == NULL)
 		return CTL_FAIL;
 	int rc;
-	if (has_redis(cfg)) {
+	if (cfg_has_redis(cfg)) {
 		rc = networks_redis(cfg, &o);
 	} else if (o.untold) {
 		printf("%-33s %s\n", "network", "why nobody is told");
@@ -450,7 +446,7 @@ int ctl_notices(struct ctl_ctx *ctx, int argc, char **argv)
 	}
 	int rc = CTL_OK;
 	printf("%-19s  %-19s  %-33s %5s %6s  %s\n", "sent (UTC)", "notice", "network", "addrs", "hits", "to");
-	if (has_redis(cfg)) {
+	if (cfg_has_redis(cfg)) {
 		nqueue_t *q = open_queue(cfg);
 		struct buf key = BUF_INIT;
 		rc = CTL_FAIL;

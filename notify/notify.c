@@ -502,9 +502,11 @@ static void run_free(struct run *r)
  * After a failed read or commit, a new connection to the master: through
  * the Sentinels when they are configured, since a failover moves the
  * master (the old one is killed, or demoted to a replica that answers
- * READONLY) and hiredis never reconnects by itself.  What this consumer
- * read and did not commit is pending in the group: read again here, or
- * claimed by another notifier after notify_claim_idle.
+ * READONLY) and hiredis never reconnects by itself; on a Redis Cluster
+ * the stream's slot may have moved (MOVED): nqueue_open() asks again
+ * where the stream is.  What this consumer read and did not commit is
+ * pending in the group: read again here, or claimed by another notifier
+ * after notify_claim_idle.
  */
 static void reconnect(struct run *r)
 {

@@ -86,8 +86,7 @@ int main(int argc, char **argv)
 	if (notify_setup(&n, config) != 0 || notify_metrics_start(&n) != 0) {
 		status = 1;
 	} else {
-		bool redis = *cfg_str(n.cfg, CFG_REDIS_SERVER) != '\0' ||
-			     *cfg_str(n.cfg, CFG_REDIS_SENTINELS) != '\0';
+		bool redis = cfg_has_redis(n.cfg);
 		if (n.dry_run && redis)
 			status = notify_run_dry_redis(&n);
 		else if (redis)

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "mem.h"
+#include "redis_cluster.h"
 #include "redis_sentinel.h"
 #include "nqueue.h"
 #include "nqueue_int.h"
@@ -142,8 +143,10 @@ static int connect_server(nqueue_t *q, const cfg_t *cfg, char **error_r)
 	/* a batch commit does real work: give commands more than a cache read */
 	struct timeval cmd_tv = { tv.tv_sec + 10, tv.tv_usec };
 
-	int rc = redis_sentinel_resolve_sync(target, cfg_str(cfg, CFG_REDIS_SENTINEL_PASSWORD),
-					     (unsigned)ms, &server, error_r);
+	/* On a cluster: the master of the stream's slot, which every key of
+	 * the notifier shares (doc/redis-schema.md). */
+	int rc = redis_target_resolve_sync(target, q->stream, cfg_str(cfg, CFG_REDIS_SENTINEL_PASSWORD),
+					   cfg_str(cfg, CFG_REDIS_PASSWORD), (unsigned)ms, &server, error_r);
 	free(target);
 	if (rc != 0)
 		return -1;

@@ -15,7 +15,9 @@ static void key_of(const struct rlists_conn_opts *o, const addr_t *a, char *out,
 {
 	char text[ADDR_STRLEN];
 
-	snprintf(out, size, "%sprobe:%s", o->prefix != NULL ? o->prefix : "", addr_format(a, text));
+	/* one hash tag for every result: on a Redis Cluster one node holds them
+	 * all, the one probe_results connects to (PROBE_STORE_REDIS_TAG) */
+	snprintf(out, size, "%s" PROBE_STORE_REDIS_TAG ":%s", o->prefix != NULL ? o->prefix : "", addr_format(a, text));
 }
 
 static redisContext *open_or_why(const struct rlists_conn_opts *o, char *why, size_t why_size)

@@ -220,7 +220,7 @@ rg_like "$(cat "$RUN/e1.err")" "notify_verify = yes: probe_allowed_targets is no
 
 # --- 1b. --dry-run contacts no host: stored results only ----------------------------------------
 events d1:
-R COPY a1:probe:198.51.100.25 d1:probe:198.51.100.25 >/dev/null
+R COPY a1:{probe}:198.51.100.25 d1:{probe}:198.51.100.25 >/dev/null
 conf d1: arf no deliver >"$RUN/d1.conf"
 before=$(grep -c 'postfix-closed/smtpd.*connect from' "$BASE/maillog")
 "$NOTIFY" -c "$RUN/d1.conf" --dry-run >"$RUN/d1.out" 2>"$RUN/d1.err"
@@ -236,7 +236,7 @@ rg_is "$(grep -c 'postfix-closed/smtpd.*connect from' "$BASE/maillog")" "$before
 # --- 2. X-ARF from a running notifier: stored results reused, the metrics --------------------
 events x2:
 # the relays' results as the first run stored them: reused, not probed again (probe_ttl)
-for a in 198.51.100.25 198.51.100.26; do R COPY "a1:probe:$a" "x2:probe:$a" >/dev/null; done
+for a in 198.51.100.25 198.51.100.26; do R COPY "a1:{probe}:$a" "x2:{probe}:$a" >/dev/null; done
 MPORT=$(rg_free_port)
 conf x2: xarf no deliver "metrics_listen = notify=127.0.0.1:$MPORT" >"$RUN/x2.conf"
 "$NOTIFY" -c "$RUN/x2.conf" 2>"$RUN/x2.err" &

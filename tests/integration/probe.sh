@@ -229,9 +229,9 @@ sed -e "s|^probe_state_dir = .*|probe_state_dir = $RUN/probe-state-redis|" "$RUN
 printf 'redis_server = 127.0.0.1:%s\nredis_prefix = rgt:\nprobe_ttl = 2h\n' "$REDIS_PORT" >>"$RUN/redis.conf"
 "$PROBE" -c "$RUN/redis.conf" --json --mode rcpt 198.51.100.26 >"$RUN/redis.json" 2>"$RUN/redis.err"
 rg_is "$(summary "$RUN/redis.json")" "198.51.100.26 closed closed no-service False" "redis: probed (not the file's result)"
-rg_like "$(redis-cli -p "$REDIS_PORT" GET rgt:probe:198.51.100.26 | head -5 | tr '\n' '|')" \
-	"^relayguard-probe 1\|address 198.51.100.26\|time [0-9]+\|mode rcpt\|relay closed\|" "redis: the result is stored under redis_prefix probe:ADDRESS"
-ttl=$(redis-cli -p "$REDIS_PORT" TTL rgt:probe:198.51.100.26)
+rg_like "$(redis-cli -p "$REDIS_PORT" GET rgt:{probe}:198.51.100.26 | head -5 | tr '\n' '|')" \
+	"^relayguard-probe 1\|address 198.51.100.26\|time [0-9]+\|mode rcpt\|relay closed\|" "redis: the result is stored under redis_prefix {probe}:ADDRESS"
+ttl=$(redis-cli -p "$REDIS_PORT" TTL rgt:{probe}:198.51.100.26)
 rg_ok "$([ "$ttl" -gt 7000 ] && [ "$ttl" -le 7200 ]; echo $?)" "redis: the key expires after probe_ttl (TTL $ttl)"
 rg_ok "$([ ! -e "$RUN/probe-state-redis/results/198.51.100.26" ]; echo $?)" "redis: no result file when Redis holds it"
 "$PROBE" -c "$RUN/redis.conf" --json 198.51.100.26 >"$RUN/redis2.json" 2>"$RUN/redis2.err"

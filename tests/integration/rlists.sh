@@ -229,7 +229,7 @@ rg_is "$rc" 2 "an unknown --format is a usage error"
 rg_is "$rc" 1 "a list name with ':' is refused"
 "$CTL" -c "$RUN/noredis.conf" import v4.test "$RUN/v4.ip4set" >/dev/null 2>"$RUN/err"; rc=$?
 rg_is "$rc" 1 "import without redis_server fails"
-rg_like "$(cat "$RUN/err")" "neither redis_server nor redis_sentinels is set" "with a clear message"
+rg_like "$(cat "$RUN/err")" "none of redis_server, redis_sentinels, redis_cluster_nodes is set" "with a clear message"
 
 # --skip-bad-lines imports the rest; a re-import replaces the old copy entirely.
 out=$("$CTL" -c "$RUN/rg.conf" import v4.test "$RUN/bad.ip4set" --skip-bad-lines 2>/dev/null); rc=$?
