@@ -116,6 +116,7 @@ static struct engine_check *check_new(const struct engine_request *src)
 	c->req.sender = put_str(&pos, src->sender, ns);
 	c->req.sasl_user = put_str(&pos, src->sasl_user, nu);
 	c->req.queue_id = put_str(&pos, src->queue_id, nq);
+	c->req.look_ahead = src->look_ahead;
 	return c;
 }
 
@@ -236,15 +237,24 @@ static void lookup_free(struct lookup *lk)
 	free(lk);
 }
 
-/* A listed verdict becomes one report event per lookup (not per waiter). */
+/*
+ * A listed verdict becomes one report event per lookup (not per waiter),
+ * on behalf of its first waiter that decides something: a look-ahead alone
+ * reports nothing, or a milter session would be reported twice (once by its
+ * connect-time prefetch, once by the check at its reject stage) whenever
+ * report_dedupe_window does not fold the two.
+ */
 static void lookup_report(struct lookup *lk, const struct engine_score *sc)
 {
 	engine_t *e = lk->engine;
 	const char *lists[REPORT_LISTS_MAX], *texts[REPORT_LISTS_MAX];
 	uint32_t codes[REPORT_LISTS_MAX];
 	size_t n = 0;
+	const struct engine_check *by = lk->waiters;
 
-	if (e->reporter == NULL || lk->skip != ENGINE_SKIP_NONE || lk->waiters == NULL)
+	while (by != NULL && by->req.look_ahead)
+		by = by->next;
+	if (e->reporter == NULL || lk->skip != ENGINE_SKIP_NONE || by == NULL)
 		return;
 	if (sc->score < e->policy.threshold || sc->allowlisted)
 		return;
@@ -255,8 +265,8 @@ static void lookup_report(struct lookup *lk, const struct engine_score *sc)
 			codes[n++] = lk->results[i].code;
 		}
 	}
-	struct report_event_in ev = { .client = &lk->client, .helo = lk->waiters->req.helo,
-				      .sender = lk->waiters->req.sender, .score = sc->score,
+	struct report_event_in ev = { .client = &lk->client, .helo = by->req.helo,
+				      .sender = by->req.sender, .score = sc->score,
 				      .action = verdict_action_name(sc->action), .n_lists = n,
 				      .lists = lists, .codes = codes, .texts = texts };
 	report_emit(e->reporter, &ev);

@@ -48,6 +48,8 @@ struct engine_request {
 	const char *sender;	/* envelope sender address, may be NULL or "" (null sender) */
 	const char *sasl_user;	/* non-empty = authenticated */
 	const char *queue_id;	/* for reply templates and logs; may be NULL */
+	bool look_ahead;	/* only warm the caches (the milter's connect-time prefetch):
+				   a listing is reported by the check that decides, not by this one */
 };
 
 enum engine_source_kind {

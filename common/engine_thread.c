@@ -198,6 +198,7 @@ int engine_thread_check(engine_thread_t *et, const struct engine_request *req, u
 	job->req.sender = dup_opt(req->sender);
 	job->req.sasl_user = dup_opt(req->sasl_user);
 	job->req.queue_id = dup_opt(req->queue_id);
+	job->req.look_ahead = req->look_ahead;
 
 	deadline = clock_deadline(CLOCK_MONOTONIC, timeout_ms);
 

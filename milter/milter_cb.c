@@ -245,6 +245,7 @@ static void prefetch(struct milter_conn *c)
 	if (c->gen == NULL)
 		return;
 	fill_request(c, &req);
+	req.look_ahead = true;
 	if (engine_thread_check(c->gen->et, &req, 0, &v) == 0)
 		engine_verdict_free(&v);
 }

@@ -64,7 +64,7 @@ write_conf() {
 write_conf "milter_reject_stage = data"
 "$MILTER" -f -c "$CONF" >"$RUN/bad.out" 2>&1
 rg_ok $(( $? == 0 )) "a bad milter_reject_stage is refused"
-rg_like "$(cat "$RUN/bad.out")" "milter.conf:14: .*milter_reject_stage" "the error names file, line and setting"
+rg_like "$(cat "$RUN/bad.out")" "milter.conf:$(grep -n "milter_reject_stage" "$CONF" | cut -d: -f1): .*milter_reject_stage" "the error names file, line and setting"
 
 write_conf
 $WRAP "$MILTER" -f -c "$CONF" 2>"$RUN/milter.log" &
@@ -149,6 +149,23 @@ run unlisted "milter_reject_stage = connect: unlisted client passes"
 reload "milter_reject_stage = helo"
 run listed_helo "milter_reject_stage = helo: refused at HELO"
 run unlisted "milter_reject_stage = helo: unlisted client passes"
+
+# One session, one report event: the connect-time prefetch (a look-ahead
+# that only warms the caches) reports nothing; the check at RCPT does.  With
+# report_dedupe_window = 0 nothing else would fold the two.
+reload "report_enable = yes" "report_dedupe_window = 0"
+for ip in 198.51.100.10 198.51.100.11 198.51.100.12; do
+	run listed_rcpt "a listed client from a range list refused at RCPT ($ip)" -D IP=$ip
+done
+for _ in $(seq 1 50); do
+	[ "$(grep -c '	client=198\.51\.100\.1[012]	' "$RUN/spool/reports.journal" 2>/dev/null)" -ge 3 ] && break
+	sleep 0.1
+done
+sleep 0.5	# a second event, if one were coming
+for ip in 198.51.100.10 198.51.100.11 198.51.100.12; do
+	rg_is "$(grep -c "	client=$ip	" "$RUN/spool/reports.journal" 2>/dev/null)" 1 \
+		"report_dedupe_window = 0: one report event for one session of $ip (the prefetch reports nothing)"
+done
 
 # milter_early_accept: a pass known at connect accepts the whole connection
 reload "milter_early_accept = yes"
