@@ -247,28 +247,15 @@ int redis_cluster_command_key(int argc, const char *const *argv, const size_t *l
 static int ask_seed(const struct redis_sentinel_addr *s, const char *password, struct timeval tv,
 		    struct redis_cluster_map *map_r, struct buf *why)
 {
-	redisContext *c = redisConnectWithTimeout(s->host, s->port, tv);
-	redisReply *r = NULL;
+	redisContext *c = redis_connect_sync(s, password, tv, why);
 	struct rcache_reply copy;
 	const char *err;
 	int rc = -1;
 
+	if (c == NULL)
+		return -1;
 	memset(&copy, 0, sizeof(copy));
-	if (c == NULL || c->err) {
-		buf_printf(why, "%s", c != NULL ? c->errstr : "out of memory");
-		goto out;
-	}
-	redisSetTimeout(c, tv);
-	if (password != NULL && password[0] != '\0') {
-		const char *av[] = { "AUTH", password };
-		r = redisCommandArgv(c, 2, av, NULL);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			buf_puts(why, "AUTH refused");	/* never quote around the password */
-			goto out;
-		}
-		freeReplyObject(r);
-	}
-	r = redisCommand(c, "CLUSTER SLOTS");
+	redisReply *r = redisCommand(c, "CLUSTER SLOTS");
 	if (r == NULL) {
 		buf_printf(why, "%s", c->errstr);
 	} else if (rcache_reply_copy(r, &copy) != 0) {
@@ -278,12 +265,10 @@ static int ask_seed(const struct redis_sentinel_addr *s, const char *password, s
 	} else {
 		rc = 0;
 	}
-out:
 	rcache_reply_release(&copy);
 	if (r != NULL)
 		freeReplyObject(r);
-	if (c != NULL)
-		redisFree(c);
+	redisFree(c);
 	return rc;
 }
 

@@ -176,28 +176,43 @@ static redisReply *cmd(redisContext *c, int argc, const char **argv)
 	return redisCommandArgv(c, argc, argv, NULL);
 }
 
-/* Ask one Sentinel; 0 with *a_r filled, -1 with a reason in why. */
-static int ask_one(const struct redis_sentinel_addr *s, const char *master, const char *password,
-		   struct timeval tv, struct redis_sentinel_addr *a_r, struct buf *why)
+redisContext *redis_connect_sync(const struct redis_sentinel_addr *s, const char *password, struct timeval tv,
+				struct buf *why)
 {
 	redisContext *c = redisConnectWithTimeout(s->host, s->port, tv);
-	redisReply *r = NULL;
-	int rc = -1;
 
 	if (c == NULL || c->err) {
 		buf_printf(why, "%s", c != NULL ? c->errstr : "out of memory");
-		goto out;
+		if (c != NULL)
+			redisFree(c);
+		return NULL;
 	}
 	redisSetTimeout(c, tv);
 	if (password != NULL && password[0] != '\0') {
 		const char *av[] = { "AUTH", password };
-		r = cmd(c, 2, av);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		redisReply *r = cmd(c, 2, av);
+		bool refused = r == NULL || r->type == REDIS_REPLY_ERROR;
+		if (r != NULL)
+			freeReplyObject(r);
+		if (refused) {
 			buf_puts(why, "AUTH refused");	/* never quote around the password */
-			goto out;
+			redisFree(c);
+			return NULL;
 		}
-		freeReplyObject(r);
 	}
+	return c;
+}
+
+/* Ask one Sentinel; 0 with *a_r filled, -1 with a reason in why. */
+static int ask_one(const struct redis_sentinel_addr *s, const char *master, const char *password,
+		   struct timeval tv, struct redis_sentinel_addr *a_r, struct buf *why)
+{
+	redisContext *c = redis_connect_sync(s, password, tv, why);
+	redisReply *r = NULL;
+	int rc = -1;
+
+	if (c == NULL)
+		return -1;
 	const char *av[] = { "SENTINEL", "get-master-addr-by-name", master };
 	r = cmd(c, 3, av);
 	if (r == NULL)
@@ -211,11 +226,9 @@ static int ask_one(const struct redis_sentinel_addr *s, const char *master, cons
 		buf_puts(why, "unexpected reply to SENTINEL get-master-addr-by-name");
 	else
 		rc = 0;
-out:
 	if (r != NULL)
 		freeReplyObject(r);
-	if (c != NULL)
-		redisFree(c);
+	redisFree(c);
 	return rc;
 }
 

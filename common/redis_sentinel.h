@@ -32,6 +32,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/time.h>
 
 #define REDIS_SENTINEL_PREFIX "sentinel:"
 #define REDIS_SENTINELS_MAX 16		/* Sentinels in one target */
@@ -97,6 +98,17 @@ int redis_sentinel_resolve_sync(const char *target, const char *sentinel_passwor
 /* Value checks for the configuration table ("" is allowed: unset). */
 int redis_sentinel_check_list(const char *s, const char **error_r);
 int redis_sentinel_check_name(const char *s, const char **error_r);
+
+/*
+ * Blocking: connect to s within tv (also every command's timeout), AUTH with
+ * password when set.  The context (redisFree it), or NULL with the reason
+ * appended to why (never the password).  Used to ask a Sentinel or a
+ * cluster seed; never the per-request path.
+ */
+struct redisContext;
+struct buf;
+struct redisContext *redis_connect_sync(const struct redis_sentinel_addr *s, const char *password,
+					struct timeval tv, struct buf *why);
 
 struct cfg;
 /* The target of a configuration: "" (no Redis), redis_server, or the
