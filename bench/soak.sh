@@ -84,6 +84,7 @@ milter_pidfile = $RUN/milter.pid
 myhostname = mx.example
 # one info line per request would write gigabytes; warnings and errors stay
 log_level = notice
+allow_root = yes
 CONF
 "$POLICYD" -f -c "$RUN/rg.conf" 2>"$RUN/policyd.log" &
 POLICYD_PID=$!

@@ -44,6 +44,7 @@
 #include "cfg.h"
 #include "daemon.h"
 #include "engine_metrics.h"
+#include "heap.h"
 #include "log.h"
 #include "mem.h"
 #include "milter_cb.h"
@@ -383,6 +384,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	heap_setup();	/* before any thread: see common/heap.h */
 	block_signals();
 	umask(DAEMON_UMASK);
 	/* Until setup_log(): the ident setup_log() gives with the default

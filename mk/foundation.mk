@@ -1,6 +1,7 @@
 # Foundation: buffers, logging, addresses, CIDR sets, configuration, list files.
 common_librelayguard_a_SOURCES += \
 	common/mem.c common/mem.h \
+	common/heap.c common/heap.h \
 	common/buf.c common/buf.h \
 	common/log.c common/log.h \
 	common/addr.c common/addr.h \

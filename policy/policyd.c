@@ -27,6 +27,7 @@
 #include "cfg.h"
 #include "daemon.h"
 #include "engine_metrics.h"
+#include "heap.h"
 #include "log.h"
 #include "mem.h"
 #include "policy_server.h"
@@ -86,6 +87,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	heap_setup();	/* before any thread: see common/heap.h */
 	signal(SIGPIPE, SIG_IGN);
 	umask(DAEMON_UMASK);
 	/* Until setup_log(): the ident setup_log() gives with the default
