@@ -9,7 +9,11 @@ common_librelayguard_a_SOURCES += \
 	common/utf8.c common/utf8.h
 
 EXTRA_DIST += tests/unit/tap.h tests/integration/lib.sh \
-	doc/ARCHITECTURE.md doc/PERFORMANCE.md doc/ROBUSTNESS.md
+	doc/ARCHITECTURE.md doc/PERFORMANCE.md doc/ROBUSTNESS.md \
+	tests/integration/reload_memory.sh
+
+# What SIGHUP reloads cost in memory (common/heap), through both daemons.
+TESTS += tests/integration/reload_memory.sh
 
 check_PROGRAMS += tests/unit/test_buf tests/unit/test_addr tests/unit/test_log
 TESTS += tests/unit/test_buf tests/unit/test_addr tests/unit/test_log
