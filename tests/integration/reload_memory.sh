@@ -29,7 +29,7 @@ for b in "$POLICYD" "$MILTER"; do [ -x "$b" ] || rg_bail "$b not built"; done
 RELOADS=${RELOADS:-12}
 RSS_SLACK_KB=${RSS_SLACK_KB:-1024}
 ASAN=no
-grep -q __asan_init "$POLICYD" && ASAN=yes
+grep -q __asan_init "$POLICYD" && ASAN=ASan
 case ${RG_VALGRIND:-0} in 0) ;; *) ASAN=valgrind ;; esac
 
 cp "$RG_TOP_SRCDIR"/tests/data/engine/* "$RUN/"
@@ -119,7 +119,7 @@ if [ "$ASAN" = no ]; then
 	rg_ok "$([ $((m1 - m0)) -le "$RSS_SLACK_KB" ]; echo $?)" \
 		"milter RSS grew $((m1 - m0)) kB over $RELOADS reloads (at most $RSS_SLACK_KB)"
 else
-	echo "# $ASAN: RSS is that allocator's, not checked here (the normal build checks it)"
+	echo "# under $ASAN: RSS is that allocator's, not checked here (the normal build checks it)"
 fi
 ! grep -l 'Sanitizer\|runtime error' "$RUN"/policyd.log "$RUN"/milter.log
 rg_ok $? "policyd and the milter run without a sanitizer report"

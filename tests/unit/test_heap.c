@@ -110,7 +110,9 @@ int main(void)
 	heap_setup();
 	memset(held, 1, BIG);
 	bool known = heap_usage(&u);
-#if defined(HAVE_MALLINFO2)
+#if defined(HAVE_MALLINFO2) && defined(UNDER_ASAN)
+	ok(known, "heap_usage() answers (ASan's malloc: glibc's counters stay empty)");
+#elif defined(HAVE_MALLINFO2)
 	ok(known && u.in_use >= BIG, "heap_usage() sees the 1 MiB block in use (%zu kB)", u.in_use / 1024);
 #else
 	ok(!known && u.in_use == 0, "heap_usage() says it cannot tell");
