@@ -1,6 +1,8 @@
 /* heap - the daemons' malloc settings; see heap.h for the why. */
 #include "config.h"
 
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(HAVE_MALLOPT) || defined(HAVE_MALLOC_TRIM) || defined(HAVE_MALLINFO2)
 #include <malloc.h>
@@ -9,12 +11,25 @@
 #include "heap.h"
 #include "log.h"
 
-void heap_setup(void)
+/* Did the operator choose the arena count (glibc read it at start)? */
+static bool arenas_set_by_operator(void)
+{
+	const char *t = getenv("GLIBC_TUNABLES");
+
+	return getenv("MALLOC_ARENA_MAX") != NULL || (t != NULL && strstr(t, "arena_max") != NULL);
+}
+
+void heap_setup(unsigned arenas_max)
 {
 #ifdef HAVE_MALLOPT
 	/* setting it at all is what turns glibc's dynamic raising off */
 	if (mallopt(M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD) != 1)
 		log_debug("heap: mallopt(M_MMAP_THRESHOLD) refused: large blocks may stay resident after a reload");
+	if (arenas_max > 0 && !arenas_set_by_operator() && mallopt(M_ARENA_MAX, (int)arenas_max) != 1)
+		log_debug("heap: mallopt(M_ARENA_MAX) refused");
+#else
+	(void)arenas_max;
+	(void)arenas_set_by_operator;
 #endif
 }
 

@@ -22,7 +22,10 @@
  * threshold), so large tables are always mapped on their own and unmapped
  * when freed; heap_release() hands the free pages inside every arena back
  * with malloc_trim(0) once a generation is gone.  Both are no-ops on a C
- * library without them.
+ * library without them.  A program whose threads come and go (the milter:
+ * libmilter runs a thread per session) may also cap the number of arenas:
+ * each new thread takes the next arena, and free pages get touched again in
+ * one arena after another between two trims.
  *
  * Thread-safe (malloc's own locks).
  */
@@ -46,8 +49,13 @@ struct heap_usage {
 	size_t mapped;		/* blocks mmap()ed on their own */
 };
 
-/* Call once at start, before any thread: the settings above. */
-void heap_setup(void);
+/*
+ * Call once at start, before any thread: the threshold above, and with
+ * arenas_max > 0 at most that many malloc arenas (0: glibc's default, 8 per
+ * core).  An operator's MALLOC_ARENA_MAX (or glibc.malloc.arena_max in
+ * GLIBC_TUNABLES) wins over arenas_max.
+ */
+void heap_setup(unsigned arenas_max);
 
 /*
  * A configuration generation was freed: return the free pages of every

@@ -87,7 +87,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	heap_setup();	/* before any thread: see common/heap.h */
+	/* before any thread: see common/heap.h.  Arenas as glibc likes: the
+	 * threads (workers, SPF pools) live as long as the process. */
+	heap_setup(0);
 	signal(SIGPIPE, SIG_IGN);
 	umask(DAEMON_UMASK);
 	/* Until setup_log(): the ident setup_log() gives with the default

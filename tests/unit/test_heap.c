@@ -6,7 +6,8 @@
  *    into an arena, where calloc touches all of it and a free leaves a hole);
  *  - heap_release() hands back the pages of a hole in a thread's arena that
  *    glibc keeps otherwise (the hole is below a block still in use);
- *  - heap_usage() sees blocks in use.
+ *  - heap_usage() sees blocks in use;
+ *  - with arenas_max 2, six threads allocating at once share at most 2 arenas.
  *
  * Under ASan (or valgrind) malloc is theirs: only heap_usage() is checked.
  */
@@ -31,6 +32,8 @@
 #endif
 #endif
 
+#define TEST_ARENAS 2
+#define N_THREADS 6		/* at once, each with a block in use */
 #define BIG ((size_t)1 << 20)
 #define SMALL 200		/* above the fastbins: freed neighbours merge */
 #define N_SMALL 20000		/* 4 MB of them */
@@ -91,6 +94,58 @@ static void *hole_thread(void *arg)
 	return NULL;
 }
 
+static pthread_barrier_t together;
+
+/* Allocate, then wait until every thread holds its block. */
+static void *arena_thread(void *arg)
+{
+	char *p = xmalloc(SMALL);
+
+	(void)arg;
+	memset(p, 1, SMALL);
+	pthread_barrier_wait(&together);
+	pthread_barrier_wait(&together);
+	free(p);
+	return NULL;
+}
+
+/* Arenas malloc made so far (heaps in malloc_info). */
+static int arenas_in_use(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int n = 0;
+
+	if (f == NULL)
+		return -1;
+	malloc_info(0, f);
+	fclose(f);
+	for (const char *p = text; (p = strstr(p, "<heap nr=")) != NULL; p++)
+		n++;
+	free(text);
+	return n;
+}
+
+static void check_arenas(void)
+{
+	pthread_t t[N_THREADS];
+	int n;
+
+	pthread_barrier_init(&together, NULL, N_THREADS + 1);
+	for (int i = 0; i < N_THREADS; i++)
+		if (pthread_create(&t[i], NULL, arena_thread, NULL) != 0)
+			abort();
+	pthread_barrier_wait(&together);
+	n = arenas_in_use();
+	pthread_barrier_wait(&together);
+	for (int i = 0; i < N_THREADS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&together);
+	ok(n >= 1 && n <= TEST_ARENAS, "%d threads allocating at once use %d arenas (at most %d)",
+	   N_THREADS, n, TEST_ARENAS);
+}
+
 static void run(void *(*fn)(void *), void *arg)
 {
 	pthread_t t;
@@ -107,7 +162,7 @@ int main(void)
 	struct heap_usage u;
 	char *held = xmalloc(BIG);
 
-	heap_setup();
+	heap_setup(TEST_ARENAS);
 	memset(held, 1, BIG);
 	bool known = heap_usage(&u);
 #if defined(HAVE_MALLINFO2) && defined(UNDER_ASAN)
@@ -122,6 +177,7 @@ int main(void)
 	size_t grew = 0;
 	long kb[2] = { 0, 0 };
 
+	check_arenas();
 	run(threshold_thread, &grew);
 	is_int(grew, 1, "a 1 MiB block asked for after one was freed is mapped on its own");
 	run(hole_thread, kb);
@@ -130,6 +186,7 @@ int main(void)
 #else
 	tap_diag("malloc is not glibc's here: only heap_usage() checked");
 	(void)run;
+	(void)check_arenas;
 	(void)threshold_thread;
 	(void)hole_thread;
 #endif
