@@ -60,8 +60,9 @@
  * malloc arenas at most (glibc: 8 per core).  libmilter runs one thread per
  * session, so threads come and go all day and each new one takes the next
  * arena: in a 10-minute soak the 16 arenas' resident pages crept up between
- * reloads (+6% RSS), with 2 the milter stayed flat (doc/PERFORMANCE.md,
- * "Soak").  A session allocates little, so two locks are not contended.
+ * reloads (+6.2% RSS, still rising at the end); with 2, +3.1% and +1.6% from
+ * minute 3 (doc/PERFORMANCE.md, "Soak").  A session allocates little, so
+ * two locks are not contended.
  */
 #define MILTER_MALLOC_ARENAS 2
 /* Wake-up connections after a stop: the first after WAKE_FIRST_MS, then one
