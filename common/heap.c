@@ -57,5 +57,6 @@ void heap_release(const char *who)
 #endif
 	if (heap_usage(&u))
 		log_info("%s: heap %zu kB in use (%zu kB of it mapped on its own), %zu kB free in "
-			 "malloc's arenas (whole free pages returned to the system)", who, u.in_use / 1024, u.mapped / 1024, u.free_kept / 1024);
+			 "malloc's arenas (whole free pages returned to the system)",
+			 who, u.in_use / 1024, u.mapped / 1024, u.free_kept / 1024);
 }

@@ -59,8 +59,9 @@ void heap_setup(unsigned arenas_max);
 
 /*
  * A configuration generation was freed: return the free pages of every
- * arena to the system, then log at info level what malloc holds, naming
- * who (e.g. "policy: worker=1 old configuration freed").
+ * arena to the system, then log at info level what malloc holds, after who
+ * (e.g. "policy: previous configuration freed").  malloc_trim() walks the
+ * free chunks of every arena: once per reload, never on a request's path.
  */
 void heap_release(const char *who);
 
