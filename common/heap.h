@@ -61,7 +61,9 @@ void heap_setup(unsigned arenas_max);
  * A configuration generation was freed: return the free pages of every
  * arena to the system, then log at info level what malloc holds, after who
  * (e.g. "policy: previous configuration freed").  malloc_trim() walks the
- * free chunks of every arena: once per reload, never on a request's path.
+ * free chunks of every arena and takes each arena's lock in turn: once per
+ * reload and worker (in policyd on the worker's loop, after the reply to the
+ * last check on the old engine), not per request.
  */
 void heap_release(const char *who);
 
