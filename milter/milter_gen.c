@@ -11,6 +11,7 @@
 #include "cfgval.h"
 #include "clock.h"
 #include "engine.h"
+#include "heap.h"
 #include "log.h"
 #include "mem.h"
 #include "milter_gen.h"
@@ -44,12 +45,13 @@ struct milter_gen *milter_gen_acquire(void)
 /* The last reference stops the engine thread: nobody is in a check. */
 void milter_gen_release(struct milter_gen *g)
 {
-	bool last;
+	bool last, retired;
 
 	if (g == NULL)
 		return;
 	pthread_mutex_lock(&gens_mu);
 	last = --g->refs == 0;
+	retired = g->retired;
 	pthread_mutex_unlock(&gens_mu);
 	if (!last)
 		return;
@@ -63,6 +65,9 @@ void milter_gen_release(struct milter_gen *g)
 	gens_alive--;
 	pthread_cond_broadcast(&gens_cond);
 	pthread_mutex_unlock(&gens_mu);
+	/* the sessions of a reload's previous generation have ended */
+	if (retired)
+		heap_release("previous configuration freed");
 }
 
 /* spf_new() with the settings of cfg; the caller holds ares_mu. */
@@ -146,6 +151,8 @@ int milter_gen_install(cfg_t *cfg, char **error_r)
 	g->early_accept = early_accept_init(cfg);
 	pthread_mutex_lock(&gens_mu);
 	old = gen_current;
+	if (old != NULL)
+		old->retired = true;
 	gen_current = g;
 	gens_alive++;
 	pthread_mutex_unlock(&gens_mu);

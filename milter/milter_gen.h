@@ -41,6 +41,7 @@ struct milter_gen {
 	milter_recent_t *recent;	/* clients checked lately */
 	bool early_accept;	/* milter_early_accept, and nothing after connect can change a pass */
 	unsigned refs;		/* this module's: guarded by its lock */
+	bool retired;		/* replaced by a reload (guarded by the lock): heap_release() when freed */
 };
 
 /*

@@ -15,7 +15,7 @@ EXTRA_DIST += conf/postfix-main.cf.snippet tests/integration/policyd.sh tests/in
 	tests/integration/postfix_policy.sh tests/integration/postfix_failure.sh tests/integration/policy_client.py \
 	tests/integration/exhaustion.sh tests/integration/conn_flood.py tests/integration/privileges.sh \
 	tests/integration/logs.sh \
-	tests/data/postfix bench/compare-policy.sh bench/soak.sh \
+	tests/data/postfix bench/compare-policy.sh bench/soak.sh bench/malloc_probe.c bench/smaps_kinds.py \
 	tests/integration/doors.sh tests/data/doors
 
 check_PROGRAMS += tests/unit/test_policy_proto tests/unit/test_policy_reply

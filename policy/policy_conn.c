@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "cfg.h"
 #include "clock.h"
+#include "heap.h"
 #include "log.h"
 #include "mem.h"
 #include "policy_proto.h"
@@ -122,11 +123,21 @@ void policy_engine_unref(policy_engine_t **pe)
 	if (pe == NULL || *pe == NULL)
 		return;
 	if (--(*pe)->refs == 0) {
+		bool retired = (*pe)->retired;
 		spf_pool_free(&(*pe)->spf);
 		engine_free(&(*pe)->engine);
 		free(*pe);
+		if (retired)
+			heap_release("policy: previous configuration freed");
 	}
 	*pe = NULL;
+}
+
+void policy_engine_retire(policy_engine_t **pe)
+{
+	if (pe != NULL && *pe != NULL)
+		(*pe)->retired = true;
+	policy_engine_unref(pe);
 }
 
 static void item_free(struct item *it)

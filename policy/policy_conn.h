@@ -61,6 +61,7 @@ typedef struct policy_engine {
 	engine_t *engine;
 	struct spf_pool *spf;	/* SPF checks (spf = tag|reject), else NULL */
 	unsigned refs;
+	bool retired;		/* replaced by a reload: heap_release() when freed */
 } policy_engine_t;
 
 /* SPF threads per worker: SPF lookups block in libspf2, so they run beside the loop. */
@@ -76,6 +77,12 @@ int policy_engine_new(struct event_base *base, engine_t *engine, policy_engine_t
 policy_engine_t *policy_engine_ref(policy_engine_t *pe);
 /* Drop a reference (engine_free on the last) and set *pe = NULL; NULL is a no-op. */
 void policy_engine_unref(policy_engine_t **pe);
+/*
+ * A reload replaced *pe: drop the holder's reference like policy_engine_unref().
+ * When the last check in flight lets it go, its memory is handed back to the
+ * system at once (heap_release(): see common/heap.h for why a reload needs it).
+ */
+void policy_engine_retire(policy_engine_t **pe);
 
 typedef struct policy_conn policy_conn_t;
 

@@ -352,8 +352,8 @@ static void worker_reload(struct worker *w)
 		cfg_unref(&cfg);
 		return;
 	}
-	/* checks in flight hold the old engine until they finish */
-	policy_engine_unref(&w->current);
+	/* checks in flight hold the old engine until they finish (milliseconds) */
+	policy_engine_retire(&w->current);
 	w->current = pe;
 	cfg_unref(&w->cfg);
 	w->cfg = cfg;

@@ -28,6 +28,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "engine_metrics.h"
+#include "heap.h"
 #include "log.h"
 #include "mem.h"
 #include "policy_server.h"
@@ -87,6 +88,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* before any thread: see common/heap.h.  Arenas as glibc likes: the
+	 * threads (workers, SPF pools) live as long as the process. */
+	heap_setup(0);
 	signal(SIGPIPE, SIG_IGN);
 	umask(DAEMON_UMASK);
 	/* Until setup_log(): the ident setup_log() gives with the default
