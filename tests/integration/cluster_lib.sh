@@ -20,7 +20,8 @@
 # cluster-node-timeout is RG_CLUSTER_NODE_TIMEOUT ms (default 2000): a killed
 # master is replaced by its replica within a few seconds.
 #
-# Helpers: rg_cluster_master_of KEY (HOST:PORT of the master serving KEY's
+# Helpers: rg_cluster_start_node PORT (a killed node started again),
+# rg_cluster_master_of KEY (HOST:PORT of the master serving KEY's
 # slot), rg_cluster_wait_ok (cluster_state:ok on every live node, 30 s),
 # rg_cluster_pid PORT, rg_cluster_replica_of PORT (a replica of that master).
 
@@ -42,12 +43,7 @@ rg_start_redis_cluster() {
 		done
 		case " $RG_CLUSTER_PORTS " in *" $_p "*) continue ;; esac
 		mkdir -p "$RUN/cluster-$_p"
-		redis-server --bind 127.0.0.1 --port "$_p" --save '' --appendonly no --daemonize no \
-			--cluster-enabled yes --cluster-config-file "$RUN/cluster-$_p/nodes.conf" \
-			--cluster-node-timeout "$RG_CLUSTER_NODE_TIMEOUT" --dir "$RUN/cluster-$_p" \
-			--logfile "$RUN/cluster-$_p/redis.log" &
-		eval "RG_CLUSTER_PID_$_p=$!"
-		rg_track "$!"
+		rg_cluster_start_node "$_p"
 		RG_CLUSTER_PORTS="$RG_CLUSTER_PORTS $_p"
 		RG_CLUSTER_NODES="$RG_CLUSTER_NODES${RG_CLUSTER_NODES:+,}127.0.0.1:$_p"
 		_i=$((_i + 1))
@@ -62,6 +58,19 @@ rg_start_redis_cluster() {
 	redis-cli --cluster create $_addrs --cluster-replicas "$_replicas" --cluster-yes \
 		>"$RUN/cluster-create.log" 2>&1 || rg_bail "redis-cli --cluster create failed: $(tail -5 "$RUN/cluster-create.log")"
 	rg_cluster_wait_ok || rg_bail "the cluster did not reach cluster_state:ok"
+}
+
+# rg_cluster_start_node PORT: starts (or, after a crash, restarts) the node
+# on PORT in the background, tracked by PID.  Restarted, it reads its
+# nodes.conf, so it rejoins the cluster under its old ID (a master whose
+# slots went to its replica comes back as that replica's replica).
+rg_cluster_start_node() {
+	redis-server --bind 127.0.0.1 --port "$1" --save '' --appendonly no --daemonize no \
+		--cluster-enabled yes --cluster-config-file "$RUN/cluster-$1/nodes.conf" \
+		--cluster-node-timeout "$RG_CLUSTER_NODE_TIMEOUT" --dir "$RUN/cluster-$1" \
+		--logfile "$RUN/cluster-$1/redis.log" &
+	eval "RG_CLUSTER_PID_$1=$!"
+	rg_track "$!"
 }
 
 rg_cluster_pid() { eval "echo \${RG_CLUSTER_PID_$1:-}"; }

@@ -8,6 +8,8 @@
 #  - the Redis back end is one function per mode (fleet_redis_<mode>):
 #    FLEET_REDIS=sentinel (the default) is Debian's redis-sentinel, three
 #    Sentinels, a master and a replica (tests/integration/lib_sentinel.sh);
+#    FLEET_REDIS=cluster is a Redis Cluster, three masters with a replica
+#    each (tests/integration/cluster_lib.sh; tests/integration/fleet_cluster.sh);
 #  - policy requests go to each policyd, miltertest drives each milter, and
 #    the notifiers deliver by SMTP to smtp-sink (a file per message).
 # report_dedupe_window is the default (one event per address across the
@@ -84,15 +86,84 @@ report_min_replicas = 1"
 		rg_start_redis_node "$FLEET_KILLED" "$(rg_sentinel_master_port)"
 	}
 }
-# Mode cluster (issue 16, Redis Cluster) plugs in here: a fleet_redis_cluster
-# that starts three masters with a replica each (redis-cli --cluster create),
-# sets FLEET_REDIS_CONF to "redis_cluster_nodes = ...", FR to redis-cli -c,
-# fails over with CLUSTER FAILOVER on a replica / a killed master, and is
-# added to the case below.
+# FLEET_REDIS=cluster: a Redis Cluster of three masters with a replica each
+# (tests/integration/cluster_lib.sh, cluster-node-timeout 2 s).  The keys
+# FR reads are spread over the masters: FR is redis-cli -c (it follows
+# MOVED) on any live node.  Both failovers hit the master holding the
+# report stream's slot (rg:reports; its counts use the {rg:reports} tag).
+fleet_redis_cluster() {
+	. "$RG_TOP_SRCDIR/tests/integration/cluster_lib.sh"
+	rg_start_redis_cluster 3 1
+	FLEET_REDIS_CONF="redis_cluster_nodes = $RG_CLUSTER_NODES
+report_min_replicas = 1"
+	FR() {
+		for _p in $RG_CLUSTER_PORTS; do
+			kill -0 "$(rg_cluster_pid "$_p")" 2>/dev/null || continue
+			redis-cli -c -p "$_p" "$@"
+			return
+		done
+	}
+	stream_master() { _m=$(rg_cluster_master_of rg:reports); echo "${_m##*:}"; }
+	# wait_stream_master NOT TENTHS: until the stream's slot has a master
+	# other than port NOT
+	wait_stream_master() {
+		for _ in $(seq 1 "$2"); do
+			_m=$(stream_master)
+			[ -n "$_m" ] && [ "$_m" != "$1" ] && return 0
+			sleep 0.1
+		done
+		return 1
+	}
+	# CLUSTER FAILOVER (no FORCE): the master stops its clients until the
+	# replica has every write, then the replica takes the slots.
+	fleet_failover_planned() {
+		_old=$(stream_master)
+		_rep=$(rg_cluster_replica_of "$_old")
+		[ -n "$_rep" ] || return 1
+		[ "$(redis-cli -p "$_rep" cluster failover)" = OK ] || return 1
+		wait_stream_master "$_old" 300 && [ "$(stream_master)" = "$_rep" ]
+	}
+	# Another failover of the same slot needs its new replica (the old
+	# master) caught up: a replica with no link does not stand for election.
+	fleet_settle() {
+		rg_cluster_wait_ok || return 1
+		for _ in $(seq 1 300); do
+			_rep=$(rg_cluster_replica_of "$(stream_master)")
+			[ -n "$_rep" ] && redis-cli -p "$_rep" info replication |
+				grep -q '^master_link_status:up' && return 0
+			sleep 0.1
+		done
+		return 1
+	}
+	fleet_failover_crash() {
+		FLEET_KILLED=$(stream_master)
+		_pid=$(rg_cluster_pid "$FLEET_KILLED")
+		kill -9 "$_pid"
+		wait "$_pid" 2>/dev/null	# no zombie: kill -0 tells the live nodes
+		# node timeout (2 s), then the replica's election
+		wait_stream_master "$FLEET_KILLED" 600 || return 1
+		for _ in $(seq 1 300); do
+			_bad=0
+			for _p in $RG_CLUSTER_PORTS; do
+				[ "$_p" = "$FLEET_KILLED" ] && continue
+				redis-cli -p "$_p" cluster info | grep -q '^cluster_state:ok' || _bad=1
+			done
+			[ "$_bad" = 0 ] && return 0
+			sleep 0.1
+		done
+		return 1
+	}
+	fleet_heal() {
+		rg_cluster_start_node "$FLEET_KILLED"
+		rg_wait_port "$FLEET_KILLED" tcp || rg_bail "cluster node $FLEET_KILLED did not start again"
+		rg_cluster_wait_ok || rg_bail "the cluster is not ok after $FLEET_KILLED came back"
+	}
+}
 FLEET_REDIS=${FLEET_REDIS:-sentinel}
 case "$FLEET_REDIS" in
 sentinel) fleet_redis_sentinel ;;
-*) rg_bail "FLEET_REDIS=$FLEET_REDIS: no such Redis mode (sentinel)" ;;
+cluster) fleet_redis_cluster ;;
+*) rg_bail "FLEET_REDIS=$FLEET_REDIS: no such Redis mode (sentinel, cluster)" ;;
 esac
 
 # --- DNS: two rbldnsd, the same data --------------------------------------------
