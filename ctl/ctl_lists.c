@@ -38,11 +38,13 @@ static int conn_from_cfg(const cfg_t *cfg, const char *verb, struct rlists_conn_
 
 	free(target);
 	target = redis_target_from_cfg(cfg);
-	conn_r->server = target;
-	conn_r->sentinel_password = cfg_str(cfg, CFG_REDIS_SENTINEL_PASSWORD);
-	conn_r->db = (int)cfg_int(cfg, CFG_REDIS_DB);
-	conn_r->password = cfg_str(cfg, CFG_REDIS_PASSWORD);
-	conn_r->prefix = cfg_str(cfg, CFG_REDIS_PREFIX);
+	*conn_r = (struct rlists_conn_opts){
+		.server = target,
+		.sentinel_password = cfg_str(cfg, CFG_REDIS_SENTINEL_PASSWORD),
+		.db = (int)cfg_int(cfg, CFG_REDIS_DB),
+		.password = cfg_str(cfg, CFG_REDIS_PASSWORD),
+		.prefix = cfg_str(cfg, CFG_REDIS_PREFIX),
+	};
 	if (conn_r->server[0] == '\0') {
 		fprintf(stderr, "relayguard-ctl: %s: none of redis_server, redis_sentinels, redis_cluster_nodes is set in the configuration: "
 				"range lists live in Redis\n", verb);
