@@ -28,7 +28,7 @@ endif
 # fails that build's `make check` when an object lacks them.
 # New targets: the milter callbacks (with tests/fuzz/fuzz_milter.c playing
 # libmilter), the owners CSV reader alone, notice rendering.
-EXTRA_DIST += tests/fuzz/instrumented.sh tests/fuzz/smoke.sh doc/FUZZING.md
+EXTRA_DIST += tests/fuzz/instrumented.sh tests/fuzz/smoke.sh tests/fuzz/hours.sh doc/FUZZING.md
 check_PROGRAMS += tests/fuzz/replay_milter tests/fuzz/replay_owners_csv
 TESTS += tests/fuzz/replay_milter tests/fuzz/replay_owners_csv
 tests_fuzz_replay_milter_SOURCES = tests/fuzz/fuzz_milter.c tests/fuzz/replay.c
