@@ -8,8 +8,8 @@ common_librelayguard_a_SOURCES += \
 	common/owners_resolve.c \
 	common/mailbox.c common/mailbox.h
 
-check_PROGRAMS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report_driver
-TESTS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/integration/report.sh \
+check_PROGRAMS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/unit/test_outbox_spares tests/integration/report_driver
+TESTS += tests/unit/test_report tests/unit/test_spool tests/unit/test_owners tests/unit/test_notice tests/unit/test_outbox_spares tests/integration/report.sh \
 	tests/integration/notify.sh tests/integration/notify_postfix.sh tests/integration/notify_owners.sh \
 	tests/integration/notify_contact.sh tests/integration/notify_install.sh
 tests_unit_test_report_SOURCES = tests/unit/test_report.c tests/unit/tap.h
@@ -18,6 +18,9 @@ tests_unit_test_owners_SOURCES = tests/unit/test_owners.c tests/unit/tap.h
 tests_unit_test_notice_SOURCES = tests/unit/test_notice.c tests/unit/tap.h
 tests_unit_test_notice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
 tests_unit_test_notice_LDADD = $(NOTIFY_LDADD)
+tests_unit_test_outbox_spares_SOURCES = tests/unit/test_outbox_spares.c tests/unit/tap.h
+tests_unit_test_outbox_spares_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/notify
+tests_unit_test_outbox_spares_LDADD = $(NOTIFY_LDADD)
 tests_integration_report_driver_SOURCES = tests/integration/report_driver.c
 EXTRA_DIST += tests/integration/report.sh tests/integration/notify.sh tests/integration/notify_postfix.sh tests/integration/notify_owners.sh \
 	tests/integration/notify_contact.sh tests/integration/notify_install.sh \
@@ -30,7 +33,7 @@ noinst_LIBRARIES += notify/libnotify.a
 notify_libnotify_a_SOURCES = notify/notify.c notify/notify.h notify/notify_setup.c notify/nspool.c \
 	notify/nagg.c notify/nagg.h notify/notice.c notify/notice.h notify/notice_xarf.c \
 	notify/mime.c notify/mime.h notify/sha256.c notify/sha256.h \
-	notify/deliver.c notify/deliver.h notify/nqueue.c notify/nqueue.h \
+	notify/deliver.c notify/deliver.h notify/outbox_spares.c notify/outbox_spares.h notify/nqueue.c notify/nqueue.h \
 	notify/nqueue_int.h notify/nqueue_notice.c notify/nqueue_commit.c notify/nqueue_reader.c notify/notify_lib.c \
 	notify/ncounts.c notify/ncounts.h \
 	notify/ncontact.c notify/ncontact.h notify/nsuppress.c notify/nsuppress.h

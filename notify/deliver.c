@@ -20,6 +20,7 @@
 #include "deliver.h"
 #include "mailbox.h"
 #include "mem.h"
+#include "outbox_spares.h"
 
 enum kind { K_OUTBOX, K_SENDMAIL, K_SMTP };
 
@@ -35,6 +36,7 @@ struct deliver {
 	char *helo;
 	struct pending *pend;
 	size_t n_pend, cap_pend;
+	outbox_spares_t *spares;	/* outbox: files made ahead (NULL: none) */
 };
 
 static int fail(char **error_r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -50,7 +52,7 @@ static int fail(char **error_r, const char *fmt, ...)
 	return -1;
 }
 
-int deliver_new(const char *t, const char *myhostname, deliver_t **d_r, char **error_r)
+int deliver_new(const char *t, const char *myhostname, size_t spares, deliver_t **d_r, char **error_r)
 {
 	deliver_t *d = xcalloc(1, sizeof(*d));
 
@@ -82,6 +84,10 @@ int deliver_new(const char *t, const char *myhostname, deliver_t **d_r, char **e
 		deliver_free(&d);
 		return rc;
 	}
+	if (d->kind == K_OUTBOX && spares > 0) {
+		outbox_spares_sweep(d->arg);
+		d->spares = outbox_spares_start(d->arg, spares < OUTBOX_SPARES_MAX ? spares : OUTBOX_SPARES_MAX);
+	}
 	*d_r = d;
 	return 0;
 }
@@ -92,6 +98,7 @@ void deliver_free(deliver_t **dp)
 
 	if (d == NULL)
 		return;
+	outbox_spares_stop(&d->spares);
 	for (size_t i = 0; i < d->n_pend; i++) {
 		/* never flushed: not delivered, leave no temporary file behind */
 		unlink(d->pend[i].tmp);
@@ -120,7 +127,11 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Write the notice to a temporary file; deliver_flush() makes it final. */
+/*
+ * Write the notice to a temporary file, a spare when one is ready (made
+ * ahead by outbox_spares, so no file is created here); deliver_flush()
+ * makes it final.
+ */
 static int outbox(deliver_t *d, const char *id, const struct buf *msg, char **error_r)
 {
 	struct buf path = BUF_INIT, tmp = BUF_INIT;
@@ -128,12 +139,20 @@ static int outbox(deliver_t *d, const char *id, const struct buf *msg, char **er
 	int rc = -1;
 
 	buf_printf(&path, "%s/%s.eml", d->arg, id);
-	buf_printf(&tmp, "%s/.%s.tmp.%ld", d->arg, id, (long)getpid());
 	if (stat(buf_cstr(&path), &st) == 0) {
 		rc = 0;	/* delivered before: a retry writes no second copy */
 		goto out;
 	}
-	int fd = open(buf_cstr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	char *spare = d->spares != NULL ? outbox_spares_take(d->spares) : NULL;
+	int fd;
+	if (spare != NULL) {
+		buf_puts(&tmp, spare);
+		free(spare);
+		fd = open(buf_cstr(&tmp), O_WRONLY | O_TRUNC | O_CLOEXEC);
+	} else {
+		buf_printf(&tmp, "%s/.%s.tmp.%ld", d->arg, id, (long)getpid());
+		fd = open(buf_cstr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	}
 	if (fd < 0) {
 		fail(error_r, "%s: %s", buf_cstr(&tmp), strerror(errno));
 		goto out;

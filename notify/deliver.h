@@ -12,7 +12,8 @@
  *                     DATA with dot-stuffing and CRLF), every read and write
  *                     bounded by DELIVER_TIMEOUT_S
  *
- * Blocking: relayguard-notify is a batch program.  Not thread-safe.
+ * Blocking: relayguard-notify is a batch program.  Not thread-safe (the
+ * outbox's spares thread is internal to it).
  */
 #ifndef RELAYGUARD_DELIVER_H
 #define RELAYGUARD_DELIVER_H
@@ -27,8 +28,12 @@
 
 typedef struct deliver deliver_t;
 
-/* Parse a notify_transport value.  0 and *d_r, or -1 with *error_r (caller frees). */
-int deliver_new(const char *transport, const char *myhostname, deliver_t **d_r, char **error_r)
+/*
+ * Parse a notify_transport value.  An outbox keeps up to spares empty files
+ * made ahead by a thread (outbox_spares.h; 0: none, at most
+ * OUTBOX_SPARES_MAX).  0 and *d_r, or -1 with *error_r (caller frees).
+ */
+int deliver_new(const char *transport, const char *myhostname, size_t spares, deliver_t **d_r, char **error_r)
 	__attribute__((warn_unused_result));
 void deliver_free(deliver_t **d);
 

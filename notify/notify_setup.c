@@ -164,6 +164,15 @@ int notify_setup(struct notifier *n, const char *config)
 	n->from = expand_hostname(n->cfg, cfg_str(n->cfg, CFG_NOTIFY_FROM));
 	if (n->consumer == NULL)
 		n->consumer = cfg_str(n->cfg, CFG_MYHOSTNAME);
+	/* the transport first: an outbox makes its spare files while the owners
+	 * load; no more than an hour's notices (notify_rate) */
+	if (!n->dry_run &&
+	    deliver_new(cfg_str(n->cfg, CFG_NOTIFY_TRANSPORT), cfg_str(n->cfg, CFG_MYHOSTNAME), (size_t)n->rate,
+			&n->deliver, &err) != 0) {
+		log_error("%s", err);
+		free(err);
+		return -1;
+	}
 	if (setup_sender(n) != 0 || load_owners(n) != 0 || load_template(n) != 0)
 		return -1;
 	if (ncontact_new(n->cfg, &n->contacts, &err) != 0) {
@@ -174,12 +183,6 @@ int notify_setup(struct notifier *n, const char *config)
 	n->suppress = nsuppress_new(cfg_str(n->cfg, CFG_NOTIFY_SUPPRESS));
 	nsuppress_refresh(n->suppress);
 	if (nverify_new(n->cfg, n->dry_run, &n->verify, &err) != 0) {
-		log_error("%s", err);
-		free(err);
-		return -1;
-	}
-	if (!n->dry_run &&
-	    deliver_new(cfg_str(n->cfg, CFG_NOTIFY_TRANSPORT), cfg_str(n->cfg, CFG_MYHOSTNAME), &n->deliver, &err) != 0) {
 		log_error("%s", err);
 		free(err);
 		return -1;

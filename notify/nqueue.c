@@ -305,6 +305,8 @@ long nqueue_read(nqueue_t *q, enum nqueue_phase phase, size_t count, int block_m
 
 	snprintf(n, sizeof(n), "%zu", count);
 	snprintf(blk, sizeof(blk), "%d", block_ms);
+	if (phase != NQUEUE_NEW)
+		nqueue_ahead_drop(q);
 	if (phase == NQUEUE_CLAIM) {
 		snprintf(idle, sizeof(idle), "%llu", q->claim_idle_ms);
 		nqueue_stream_append(q, "XAUTOCLAIM", q->stream, NQUEUE_GROUP, q->consumer, idle, q->claim_cursor,
@@ -319,7 +321,9 @@ long nqueue_read(nqueue_t *q, enum nqueue_phase phase, size_t count, int block_m
 		return got;
 	}
 	const char *from = phase == NQUEUE_NEW ? ">" : q->own_cursor;
-	if (phase == NQUEUE_NEW && block_ms > 0)
+	if (phase == NQUEUE_NEW && q->read_ahead)
+		q->read_ahead = false;	/* asked already: its reply is next */
+	else if (phase == NQUEUE_NEW && block_ms > 0)
 		nqueue_stream_append(q, "XREADGROUP", "GROUP", NQUEUE_GROUP, q->consumer, "COUNT", n, "BLOCK", blk,
 				     "STREAMS", q->stream, from, NULL);
 	else
@@ -328,10 +332,13 @@ long nqueue_read(nqueue_t *q, enum nqueue_phase phase, size_t count, int block_m
 	r = nqueue_stream_reply(q);
 	if (r == NULL || r->type == REDIS_REPLY_ERROR)
 		return nqueue_stream_error(q, r, "XREADGROUP", error_r);
-	if (r->type == REDIS_REPLY_ARRAY && r->elements > 0 && r->element[0]->type == REDIS_REPLY_ARRAY &&
-	    r->element[0]->elements == 2)
-		got = nqueue_read_entries(r->element[0]->element[1], cb, ctx,
-				   phase == NQUEUE_OWN_PENDING ? q->own_cursor : NULL);
+	const redisReply *entries = nqueue_group_entries(r);
+	if (entries != NULL) {
+		/* a full read: the stream likely has more, ask before counting */
+		if (phase == NQUEUE_NEW && entries->elements == count)
+			nqueue_read_ahead(q, count);
+		got = nqueue_read_entries(entries, cb, ctx, phase == NQUEUE_OWN_PENDING ? q->own_cursor : NULL);
+	}
 	nqueue_stream_done(q);
 	return got;
 }
@@ -382,6 +389,7 @@ long nqueue_scan(nqueue_t *q, char cursor[NQUEUE_ID_MAX], size_t count, nqueue_e
 	struct buf from = BUF_INIT;
 
 	snprintf(n, sizeof(n), "%zu", count);
+	nqueue_ahead_drop(q);
 	buf_printf(&from, "%s%s", cursor[0] ? "(" : "", cursor[0] ? cursor : "-");
 	nqueue_stream_append(q, "XRANGE", q->stream, buf_cstr(&from), "+", "COUNT", n, NULL);
 	buf_free(&from);

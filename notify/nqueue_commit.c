@@ -410,20 +410,16 @@ int nqueue_commit_ahead(nqueue_t *q, const nagg_t *batch, char *const *ids, cons
 			long long min_hits, nqueue_due_cb *cb, void *ctx, size_t count, nqueue_entry_cb *entry_cb,
 			void *entry_ctx, long *got_r, char **error_r)
 {
-	char n[24];
 	int done = 0;
 
 	*got_r = 0;
-	snprintf(n, sizeof(n), "%zu", count);
-	/* the read goes out first, on the stream's connection; the commit
-	 * follows on the other; Redis runs them one after the other while the
-	 * read's entries are counted here */
-	nqueue_stream_append(q, "XREADGROUP", "GROUP", NQUEUE_GROUP, q->consumer, "COUNT", n, "STREAMS", q->stream,
-			     ">", NULL);
-	while (!done && redisBufferWrite(q->rc, &done) == REDIS_OK)
-		;
+	/* the read goes out first (or went out already), on the stream's
+	 * connection; the commit follows on the other; Redis runs them one
+	 * after the other while the read's entries are counted here */
+	if (!q->read_ahead)
+		nqueue_read_ahead(q, count);
+	q->read_ahead = false;
 	int chunks = commit_append(q, batch, ids, id_net, n_ids, min_hits);
-	done = 0;
 	while (chunks >= 0 && !done && redisBufferWrite(q->c, &done) == REDIS_OK)
 		;
 	redisReply *next = nqueue_stream_reply(q);
@@ -431,11 +427,14 @@ int nqueue_commit_ahead(nqueue_t *q, const nagg_t *batch, char *const *ids, cons
 		nqueue_stream_done(q);
 		return nqueue_reply_error(q, NULL, "commit", error_r);
 	}
-	if (next == NULL || next->type == REDIS_REPLY_ERROR)
+	const redisReply *entries = nqueue_group_entries(next);
+	if (next == NULL || next->type == REDIS_REPLY_ERROR) {
 		*got_r = -1;	/* nothing read ahead: the caller reads again */
-	else if (next->type == REDIS_REPLY_ARRAY && next->elements > 0 && next->element[0]->type == REDIS_REPLY_ARRAY &&
-		 next->element[0]->elements == 2)
-		*got_r = nqueue_read_entries(next->element[0]->element[1], entry_cb, entry_ctx, NULL);
+	} else if (entries != NULL) {
+		if (entries->elements == count)
+			nqueue_read_ahead(q, count);
+		*got_r = nqueue_read_entries(entries, entry_cb, entry_ctx, NULL);
+	}
 	nqueue_stream_done(q);
 	return commit_replies(q, chunks, cb, ctx, error_r);
 }

@@ -7,6 +7,7 @@
 #define RELAYGUARD_NQUEUE_INT_H
 
 #include <hiredis/hiredis.h>
+#include <stdbool.h>
 
 #include "nqueue.h"
 
@@ -25,6 +26,10 @@ struct nqueue {
 	char own_cursor[NQUEUE_ID_MAX];
 	char claim_cursor[NQUEUE_ID_MAX];
 	unsigned long compactions;	/* made by this process: part of each one's tag */
+	/* An XREADGROUP of new entries is on its way on rc, its reply not yet
+	 * taken: sent before the last full reply was counted, so that Redis
+	 * builds the next reply while this process counts (nqueue_read_ahead). */
+	bool read_ahead;
 };
 
 /* Run a command given as strings (NULL-terminated list); the reply (caller frees) or NULL. */
@@ -48,6 +53,18 @@ void nqueue_stream_append(nqueue_t *q, const char *first, ...);
 redisReply *nqueue_stream_reply(nqueue_t *q);
 void nqueue_stream_done(nqueue_t *q);
 int nqueue_stream_error(nqueue_t *q, const redisReply *r, const char *what, char **error_r);
+/*
+ * Read-ahead of new entries: nqueue_read_ahead() sends "XREADGROUP ... COUNT
+ * count STREAMS stream >" on rc without waiting (q->read_ahead); the next
+ * reader of new entries takes its reply instead of asking again.
+ * nqueue_ahead_drop() takes and forgets it (its entries stay pending for
+ * this consumer: read again as its own pending entries) before rc is used
+ * for anything else.
+ */
+void nqueue_read_ahead(nqueue_t *q, size_t count);
+void nqueue_ahead_drop(nqueue_t *q);
+/* The entries array of an XREADGROUP reply, or NULL when it has none. */
+const redisReply *nqueue_group_entries(const redisReply *r);
 /* The entries of one stream reply to cb (last_id: where the last one's id goes, or NULL). */
 long nqueue_read_entries(const redisReply *list, nqueue_entry_cb *cb, void *ctx, char *last_id);
 /* -1, with "redis: what: ..." in *error_r (may be NULL); frees r. */

@@ -18,6 +18,7 @@
 
 #include <hiredis/hiredis.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,4 +188,35 @@ int nqueue_stream_error(nqueue_t *q, const redisReply *r, const char *what, char
 	buf_free(&e);
 	nqueue_stream_done(q);
 	return -1;
+}
+
+void nqueue_read_ahead(nqueue_t *q, size_t count)
+{
+	char n[24];
+	int done = 0;
+
+	snprintf(n, sizeof(n), "%zu", count);
+	nqueue_stream_append(q, "XREADGROUP", "GROUP", NQUEUE_GROUP, q->consumer, "COUNT", n, "STREAMS", q->stream,
+			     ">", NULL);
+	/* on the wire now: Redis works on it while the caller counts */
+	while (!done && redisBufferWrite(q->rc, &done) == REDIS_OK)
+		;
+	q->read_ahead = true;
+}
+
+void nqueue_ahead_drop(nqueue_t *q)
+{
+	if (!q->read_ahead)
+		return;
+	q->read_ahead = false;
+	(void)nqueue_stream_reply(q);
+	nqueue_stream_done(q);
+}
+
+const redisReply *nqueue_group_entries(const redisReply *r)
+{
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements == 0 || r->element[0]->type != REDIS_REPLY_ARRAY ||
+	    r->element[0]->elements != 2)
+		return NULL;
+	return r->element[0]->element[1];
 }
