@@ -17,28 +17,22 @@
 #include "nqueue.h"
 #include "nqueue_int.h"
 
-/* A growing argument vector; the strings are owned by the bufs. */
-struct args {
-	struct buf *v;
-	size_t n, cap;
-};
-
-static void args_add(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void args_add(struct args *a, const char *fmt, ...)
+struct buf *nqueue_args_next(struct args *a)
 {
-	va_list ap;
-
 	if (a->n == a->cap) {
 		a->cap = a->cap ? a->cap * 2 : 64;
 		a->v = xreallocarray(a->v, a->cap, sizeof(*a->v));
 	}
 	buf_init(&a->v[a->n]);
-	va_start(ap, fmt);
-	buf_vprintf(&a->v[a->n++], fmt, ap);
-	va_end(ap);
+	return &a->v[a->n++];
 }
 
-static void args_free(struct args *a)
+void nqueue_args_add(struct args *a, const char *s)
+{
+	buf_puts(nqueue_args_next(a), s);
+}
+
+void nqueue_args_free(struct args *a)
 {
 	for (size_t i = 0; i < a->n; i++)
 		buf_free(&a->v[i]);
@@ -46,7 +40,8 @@ static void args_free(struct args *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static redisReply *args_run(nqueue_t *q, const struct args *a)
+/* argv and lengths of a for hiredis (caller frees both). */
+static void args_vectors(const struct args *a, const char ***argv_r, size_t **lens_r)
 {
 	const char **argv = xcalloc(a->n, sizeof(*argv));
 	size_t *lens = xcalloc(a->n, sizeof(*lens));
@@ -55,6 +50,16 @@ static redisReply *args_run(nqueue_t *q, const struct args *a)
 		argv[i] = buf_cstr(&a->v[i]);
 		lens[i] = a->v[i].len;
 	}
+	*argv_r = argv;
+	*lens_r = lens;
+}
+
+redisReply *nqueue_args_run(nqueue_t *q, const struct args *a)
+{
+	const char **argv;
+	size_t *lens;
+
+	args_vectors(a, &argv, &lens);
 	redisReply *r = redisCommandArgv(q->c, (int)a->n, argv, lens);
 	free(argv);
 	free(lens);
@@ -67,9 +72,9 @@ static redisReply *vrun(nqueue_t *q, const char *first, va_list ap)
 	struct args a = { 0 };
 
 	for (const char *s = first; s != NULL; s = va_arg(ap, const char *))
-		args_add(&a, "%s", s);
-	redisReply *r = args_run(q, &a);
-	args_free(&a);
+		nqueue_args_add(&a, s);
+	redisReply *r = nqueue_args_run(q, &a);
+	nqueue_args_free(&a);
 	return r;
 }
 
@@ -91,22 +96,19 @@ redisReply *nqueue_run(nqueue_t *q, const char *first, ...)
 void nqueue_append(nqueue_t *q, const char *first, ...)
 {
 	struct args a = { 0 };
+	const char **argv;
+	size_t *lens;
 	va_list ap;
 
 	va_start(ap, first);
 	for (const char *s = first; s != NULL; s = va_arg(ap, const char *))
-		args_add(&a, "%s", s);
+		nqueue_args_add(&a, s);
 	va_end(ap);
-	const char **argv = xcalloc(a.n, sizeof(*argv));
-	size_t *lens = xcalloc(a.n, sizeof(*lens));
-	for (size_t i = 0; i < a.n; i++) {
-		argv[i] = buf_cstr(&a.v[i]);
-		lens[i] = a.v[i].len;
-	}
+	args_vectors(&a, &argv, &lens);
 	(void)redisAppendCommandArgv(q->c, (int)a.n, argv, lens);
 	free(argv);
 	free(lens);
-	args_free(&a);
+	nqueue_args_free(&a);
 }
 
 redisReply *nqueue_next_reply(nqueue_t *q)

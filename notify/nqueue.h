@@ -110,35 +110,31 @@ struct net_agg *nqueue_load_net(nqueue_t *q, nagg_t *into, long long window, con
 int nqueue_told(nqueue_t *q, const char *netkey);
 
 /*
- * Pipelined forms for a batch of notices: n commands, one round trip.
- * told_r[i], res_r[i] as nqueue_told() and nqueue_claim_send(); nets_r[i]
- * as nqueue_load_net() (NULL when gone or on error).
+ * For a batch of notices, one round trip: told_r[i] as nqueue_told();
+ * nets_r[i] as nqueue_load_net() (NULL when gone or on error).
  */
 void nqueue_told_many(nqueue_t *q, char *const *netkeys, size_t n, int *told_r);
 void nqueue_load_nets(nqueue_t *q, nagg_t *into, const long long *windows, char *const *netkeys, size_t n,
 		      struct net_agg **nets_r);
+/*
+ * Claim notices ids[0..n) and count them in this hour's notify_rate, in
+ * order, in one script: res_r[i] 1 = go ahead; 0 = sent already or another
+ * notifier has it; 2 = the hour is full (nothing claimed); -1 = Redis
+ * trouble.
+ */
 void nqueue_claim_send_many(nqueue_t *q, char *const *ids, size_t n, unsigned ttl_s, long long rate, int *res_r);
 struct nqueue_sent_rec {
 	const char *id, *netkey, *log_json;
 };
-/* nqueue_sent() for n notices; the number that failed (the first error in *error_r). */
+/*
+ * Record delivered notices, in one script: told (interval_s, 0 = not
+ * kept), the sent marker (keep_s), the log line.  The number that failed
+ * (0 or n: the script runs whole or not at all; the error in *error_r).
+ */
 size_t nqueue_sent_many(nqueue_t *q, const struct nqueue_sent_rec *recs, size_t n, long long interval_s,
 			long long keep_s, char **error_r);
-/* 1 when this notifier now owns notice id, 0 when another has it or it was sent, -1. */
-int nqueue_claim(nqueue_t *q, const char *id, unsigned ttl_s);
 void nqueue_unclaim(nqueue_t *q, const char *id);
-/*
- * Claim notice id and count it in this hour's notify_rate, in one step:
- * 1 = go ahead; 0 = sent already or another notifier has it; 2 = the hour
- * is full (nothing claimed); -1 = Redis trouble.
- */
-int nqueue_claim_send(nqueue_t *q, const char *id, unsigned ttl_s, long long rate);
-/* 1 when one more notice fits in this hour's notify_rate (it is counted), 0 when not, -1. */
-int nqueue_rate_take(nqueue_t *q, long long rate);
 void nqueue_rate_give(nqueue_t *q);
-/* Record a delivered notice: told (interval_s, 0 = not kept), sent marker (keep_s), the log line. */
-int nqueue_sent(nqueue_t *q, const char *id, const char *netkey, long long interval_s,
-		long long keep_s, const char *log_json, char **error_r) __attribute__((warn_unused_result));
 
 /*
  * Read the stream without the group (relayguard-notify --dry-run): up to

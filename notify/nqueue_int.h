@@ -9,6 +9,7 @@
 #include <hiredis/hiredis.h>
 #include <stdbool.h>
 
+#include "buf.h"
 #include "nqueue.h"
 
 struct nqueue_arena;
@@ -32,6 +33,17 @@ struct nqueue {
 	bool read_ahead;
 };
 
+/* A command's arguments, built one by one; the strings are owned by the bufs. */
+struct args {
+	struct buf *v;
+	size_t n, cap;
+};
+/* A new empty argument to fill (valid until the next one is added). */
+struct buf *nqueue_args_next(struct args *a);
+void nqueue_args_add(struct args *a, const char *s);
+/* Run the command on the commands' connection: the reply (caller frees) or NULL. */
+redisReply *nqueue_args_run(nqueue_t *q, const struct args *a);
+void nqueue_args_free(struct args *a);
 /* Run a command given as strings (NULL-terminated list); the reply (caller frees) or NULL. */
 redisReply *nqueue_run(nqueue_t *q, const char *first, ...);
 /*
