@@ -193,19 +193,21 @@ static int connect_server(nqueue_t *q, const cfg_t *cfg, char **error_r)
 
 int nqueue_open(const cfg_t *cfg, const char *consumer, nqueue_t **q_r, char **error_r)
 {
+	return nqueue_open_stream(cfg, consumer, 0, q_r, error_r);
+}
+
+int nqueue_open_stream(const cfg_t *cfg, const char *consumer, unsigned index, nqueue_t **q_r, char **error_r)
+{
 	nqueue_t *q = xcalloc(1, sizeof(*q));
-	struct buf s = BUF_INIT;
+	struct buf s = BUF_INIT, kp = BUF_INIT;
 
 	*q_r = NULL;
 	q->prefix = xstrdup(cfg_str(cfg, CFG_REDIS_PREFIX));
-	report_keys_stream(q->prefix, &s);
+	report_keys_stream_at(q->prefix, index, (unsigned)cfg_int(cfg, CFG_REPORT_STREAMS), &s);
 	/* Tagged with the stream's name: every key of the commit and claim
 	 * scripts is in the stream's hash slot (doc/redis-schema.md). */
-	{
-		struct buf kp = BUF_INIT;
-		report_keys_tagged(q->prefix, &kp);
-		q->kp = buf_detach(&kp);
-	}
+	report_keys_tagged_for(q->prefix, buf_cstr(&s), &kp);
+	q->kp = buf_detach(&kp);
 	q->stream = buf_detach(&s);
 	q->consumer = xstrdup(consumer);
 	q->claim_idle_ms = cfg_ms(cfg, CFG_NOTIFY_CLAIM_IDLE);
@@ -353,6 +355,49 @@ int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb 
 			cb(window, r->element[i]->str, ctx);
 	freeReplyObject(r);
 	return 0;
+}
+
+int nqueue_due_hits(nqueue_t *q, long long window, long long min_hits, nqueue_hits_cb *cb, void *ctx,
+		    char **error_r)
+{
+	struct buf key = BUF_INIT;
+	char min[24];
+
+	report_keys_nets(q->kp, window, &key);
+	snprintf(min, sizeof(min), "%lld", min_hits);
+	redisReply *r = nqueue_run(q, "ZRANGEBYSCORE", buf_cstr(&key), min, "+inf", "WITHSCORES", NULL);
+	buf_free(&key);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		return nqueue_reply_error(q, r, "ZRANGEBYSCORE", error_r);
+	for (size_t i = 0; i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING && r->element[i + 1]->type == REDIS_REPLY_STRING)
+			cb(window, r->element[i]->str, atoll(r->element[i + 1]->str), ctx);
+	freeReplyObject(r);
+	return 0;
+}
+
+int nqueue_scores(nqueue_t *q, const long long *windows, char *const *netkeys, size_t n, long long *add_to)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct buf key = BUF_INIT;
+		report_keys_nets(q->kp, windows[i], &key);
+		nqueue_append(q, "ZSCORE", buf_cstr(&key), netkeys[i], NULL);
+		buf_free(&key);
+	}
+	for (size_t i = 0; i < n; i++) {
+		redisReply *r = nqueue_next_reply(q);
+		if (r == NULL || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL))
+			rc = -1;
+		else if (r->type == REDIS_REPLY_STRING)
+			add_to[i] += atoll(r->str);
+		if (r != NULL)
+			freeReplyObject(r);
+		if (r == NULL)
+			break;	/* the connection is gone: no more replies */
+	}
+	return rc;
 }
 
 void *nqueue_command(nqueue_t *q, const char *first, ...)
