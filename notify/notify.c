@@ -7,10 +7,18 @@
  * within notify_interval.  A notice is claimed in Redis before it is
  * sent, so two notifiers never both send it.  Without redis_server the
  * pass is nspool.c's, on the spool journal.  See notify.h.
+ *
+ * With report_streams = N > 1 (notify/nstreams.h) the streams are read
+ * round-robin: per round, each stream's claims and one filled batch of
+ * its new entries, committed as partial counts in that stream's slot;
+ * the networks due are then decided on the partial counts summed, and
+ * their notices sent at the end of the round, from stream 0's notice
+ * keys.  With one stream the pass is what it always was.
  */
 #include "config.h"
 
 #include <hiredis/hiredis.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +63,7 @@ struct run {
 	struct notifier *n;
 	nstreams_t *qs;			/* report_streams queues */
 	size_t lane;			/* the stream being read and committed */
+	bool defer;			/* several streams: due notices wait for the end of the round */
 	struct batchbuf bufs[2];	/* one committed while the other is read */
 	struct batchbuf *cur;		/* where on_entry counts */
 	struct due *due;
@@ -419,7 +428,7 @@ static long one_batch(struct run *r, enum nqueue_phase phase, int block_ms)
 		free(err);
 	}
 	batch_clear(b);
-	if (got > 0)
+	if (got > 0 && !r->defer)
 		send_due(r);
 	return got;
 }
@@ -464,14 +473,15 @@ static long fill_batch(struct run *r, long last)
 
 /*
  * New entries, batch after batch, each batch's commit overlapped with the
- * reading and counting of the next (nqueue_commit_ahead).  Entries
- * committed, or -1.  A batch read ahead and not committed (stop, or a
+ * reading and counting of the next (nqueue_commit_ahead), at most
+ * max_commits batches (so that a busy stream leaves the others their
+ * turn).  Entries committed, or -1.  A batch read ahead and not committed (stop, or a
  * failed commit) stays pending in the group: read again after a restart,
  * or claimed after notify_claim_idle.
  */
-static long new_batches(struct run *r, int block_ms)
+static long new_batches(struct run *r, int block_ms, long max_commits)
 {
-	long total = 0;
+	long total = 0, commits = 0;
 
 	long got = one_batch_read(r, block_ms);
 	while (got > 0) {
@@ -479,9 +489,11 @@ static long new_batches(struct run *r, int block_ms)
 		struct batchbuf *b = r->cur;
 		char *err = NULL;
 		long ahead = 0;
+		bool last = r->n->stop || ++commits >= max_commits;
 		r->cur = b == &r->bufs[0] ? &r->bufs[1] : &r->bufs[0];
-		/* stopping: commit what is read, read nothing more */
-		int rc = r->n->stop ? nqueue_commit(lane(r), b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits,
+		/* stopping, or this stream's share of the round is done: commit
+		 * what is read, read nothing more */
+		int rc = last ? nqueue_commit(lane(r), b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits,
 						    add_due, r, &err)
 				    : nqueue_commit_ahead(lane(r), b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits,
 							  add_due, r, NOTIFY_BATCH, on_entry, r, &ahead, &err);
@@ -495,7 +507,8 @@ static long new_batches(struct run *r, int block_ms)
 			return -1;
 		}
 		total += got;
-		send_due(r);
+		if (!r->defer)
+			send_due(r);
 		got = ahead;
 	}
 	return got < 0 ? -1 : total;
@@ -551,12 +564,16 @@ static int one_round(struct run *r, bool *idle_r)
 {
 	struct notifier *n = r->n;
 	size_t count = nstreams_count(r->qs);
+	/* one stream: batch after batch as long as it has entries; several:
+	 * one filled batch each per round, then the notices, which so see
+	 * what every stream brought in this round (the partial counts summed) */
+	long share = count == 1 ? LONG_MAX : 1;
 	int status = 0;
 
 	*idle_r = true;
 	for (r->lane = 0; r->lane < count && !n->stop; r->lane++) {
 		long claimed = one_batch(r, NQUEUE_CLAIM, 0);
-		long got = new_batches(r, n->once ? 0 : (int)(NOTIFY_BLOCK_MS / count));
+		long got = new_batches(r, n->once ? 0 : (int)(NOTIFY_BLOCK_MS / count), share);
 		if (got != 0 || claimed != 0)
 			*idle_r = false;
 		if (got < 0 || claimed < 0) {
@@ -568,6 +585,8 @@ static int one_round(struct run *r, bool *idle_r)
 		}
 	}
 	r->lane = 0;
+	if (r->n_due > 0)
+		send_due(r);
 	return status;
 }
 
@@ -592,10 +611,13 @@ int notify_run_redis(struct notifier *n)
 		return 1;
 	}
 	/* First what this consumer had before a restart, then others' stale work. */
+	r.defer = nstreams_count(r.qs) > 1;
 	for (r.lane = 0; r.lane < nstreams_count(r.qs); r.lane++)
 		while (!n->stop && one_batch(&r, NQUEUE_OWN_PENDING, 0) > 0)
 			;
 	r.lane = 0;
+	if (r.n_due > 0)
+		send_due(&r);
 	while (!n->stop) {
 		bool idle;
 		if (one_round(&r, &idle) != 0 && n->once) {
