@@ -129,3 +129,8 @@ void report_keys_notices(const char *kp, struct buf *out)
 {
 	buf_printf(out, "%s" REPORT_KEYS_NOTICES, kp);
 }
+
+void report_keys_streams(const char *kp, struct buf *out)
+{
+	buf_printf(out, "%s" REPORT_KEYS_STREAMS, kp);
+}

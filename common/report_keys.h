@@ -51,6 +51,7 @@
 #define REPORT_KEYS_NOTICE "notice:"	/* per notice id: claimed / sent */
 #define REPORT_KEYS_RATE "rate:"	/* per hour: notices sent (notify_rate) */
 #define REPORT_KEYS_NOTICES "notices"	/* list: JSON lines of sent notices */
+#define REPORT_KEYS_STREAMS "streams"	/* string: the report_streams the notifiers last read (absent: 1) */
 
 /* report_streams: at most this many streams. */
 #define REPORT_STREAMS_MAX 64
@@ -87,5 +88,6 @@ void report_keys_untold(const char *kp, const char *netkey, struct buf *out);
 void report_keys_notice(const char *kp, const char *id, struct buf *out);
 void report_keys_rate(const char *kp, long long hour, struct buf *out);
 void report_keys_notices(const char *kp, struct buf *out);
+void report_keys_streams(const char *kp, struct buf *out);
 
 #endif

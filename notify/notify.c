@@ -604,7 +604,7 @@ int notify_run_redis(struct notifier *n)
 	int status = 0;
 	time_t last_scan = 0;
 
-	if (nstreams_open(n->cfg, n->consumer, &r.qs, &err) != 0) {
+	if (nstreams_open(n->cfg, n->consumer, &r.qs, &err) != 0 || nstreams_check_layout(r.qs, &err) != 0) {
 		log_error("%s", err);
 		free(err);
 		run_free(&r);

@@ -69,6 +69,15 @@ int nqueue_open(const cfg_t *cfg, const char *consumer, nqueue_t **q_r, char **e
  */
 int nqueue_open_stream(const cfg_t *cfg, const char *consumer, unsigned index, nqueue_t **q_r, char **error_r)
 	__attribute__((warn_unused_result));
+/* Connect for the stream of that name, to look at it only (no group is created). */
+int nqueue_open_name(const cfg_t *cfg, const char *stream, nqueue_t **q_r, char **error_r)
+	__attribute__((warn_unused_result));
+/*
+ * Events of the stream the group "notify" has not finished: pending ones,
+ * plus 1 when some were never delivered (the whole length when the group
+ * does not exist); 0 when the stream does not exist; -1 when Redis failed.
+ */
+long long nqueue_backlog(nqueue_t *q);
 void nqueue_close(nqueue_t **q);
 
 /*

@@ -4,11 +4,15 @@
  */
 #include "config.h"
 
+#include <hiredis/hiredis.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "mem.h"
 #include "nstreams.h"
+#include "report_keys.h"
 
 struct nstreams {
 	const cfg_t *cfg;
@@ -59,6 +63,90 @@ int nstreams_reopen(nstreams_t *s, size_t i, char **error_r)
 	nqueue_close(&s->q[i]);
 	s->q[i] = q;
 	return 0;
+}
+
+/* The report_streams the notifiers last read: 1..REPORT_STREAMS_MAX, 1 when never recorded, 0 on error. */
+static unsigned recorded_count(nqueue_t *home, const char *key)
+{
+	redisReply *r = nqueue_command(home, "GET", key, NULL);
+	unsigned n = 0;
+
+	if (r != NULL && r->type == REDIS_REPLY_NIL)
+		n = 1;
+	else if (r != NULL && r->type == REDIS_REPLY_STRING && atoi(r->str) >= 1 && atoi(r->str) <= REPORT_STREAMS_MAX)
+		n = (unsigned)atoi(r->str);
+	if (r != NULL)
+		freeReplyObject(r);
+	return n;
+}
+
+/* Is name one of the streams this set reads? */
+static bool reads_stream(const nstreams_t *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(nqueue_stream(s->q[i]), name) == 0)
+			return true;
+	return false;
+}
+
+/* 0 when the old layout's stream i (of old) is read by this set or finished, else -1 and *error_r. */
+static int old_stream_done(nstreams_t *s, unsigned i, unsigned old, char **error_r)
+{
+	struct buf name = BUF_INIT, e = BUF_INIT;
+	nqueue_t *q = NULL;
+	long long left = -1;
+
+	report_keys_stream_at(cfg_str(s->cfg, CFG_REDIS_PREFIX), i, old, &name);
+	if (reads_stream(s, buf_cstr(&name))) {
+		buf_free(&name);
+		return 0;
+	}
+	char *err = NULL;
+	if (nqueue_open_name(s->cfg, buf_cstr(&name), &q, &err) == 0)
+		left = nqueue_backlog(q);
+	nqueue_close(&q);
+	if (left != 0) {
+		buf_printf(&e, "report_streams is %zu, but the notifiers last read %u streams and %s ", s->n, old,
+			   buf_cstr(&name));
+		if (left > 0)
+			buf_printf(&e, "still holds events not yet counted (%lld or more)", left);
+		else
+			buf_printf(&e, "could not be checked (%s)", err != NULL ? err : "Redis did not answer");
+		buf_printf(&e, ": run the notifiers with report_streams = %u until `relayguard-ctl queue` shows "
+			   "pending 0 and lag 0 on every stream, then change it (doc/redis-schema.md)", old);
+		*error_r = buf_detach(&e);
+	}
+	free(err);
+	buf_free(&name);
+	buf_free(&e);
+	return left == 0 ? 0 : -1;
+}
+
+int nstreams_check_layout(nstreams_t *s, char **error_r)
+{
+	struct buf key = BUF_INIT;
+	char num[24];
+	int rc = 0;
+
+	report_keys_streams(nqueue_prefix(s->q[0]), &key);
+	unsigned old = recorded_count(s->q[0], buf_cstr(&key));
+	if (old == 0) {
+		*error_r = xstrdup("redis: cannot read the recorded report_streams");
+		rc = -1;
+	}
+	for (unsigned i = 0; rc == 0 && old != s->n && i < old; i++)
+		rc = old_stream_done(s, i, old, error_r);
+	if (rc == 0 && old != s->n) {
+		/* absent means 1: report_streams = 1 leaves no key behind */
+		snprintf(num, sizeof(num), "%zu", s->n);
+		redisReply *r = s->n == 1 ? nqueue_command(s->q[0], "DEL", buf_cstr(&key), NULL)
+					  : nqueue_command(s->q[0], "SET", buf_cstr(&key), num, NULL);
+		if (r != NULL)
+			freeReplyObject(r);
+		log_notice("report_streams changed from %u to %zu: every stream no longer read is finished", old, s->n);
+	}
+	buf_free(&key);
+	return rc;
 }
 
 size_t nstreams_count(const nstreams_t *s)

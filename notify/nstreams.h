@@ -38,6 +38,18 @@ void nstreams_close(nstreams_t **s);
  * queue is closed only when the new one is open.  0, or -1 with *error_r. */
 int nstreams_reopen(nstreams_t *s, size_t i, char **error_r) __attribute__((warn_unused_result));
 
+/*
+ * Check a change of report_streams (the notifier, once at start).  The
+ * number the notifiers last read is kept under stream 0's tag (the key
+ * "streams"; absent means 1).  When it differs, every stream of the old
+ * layout that the new one does not read must be finished (nothing pending
+ * or unread in the group "notify"): else -1, with *error_r saying which
+ * stream holds how much and what to do.  When they are finished the new
+ * number is recorded.  0 when the layout is the one recorded or the
+ * change is safe.
+ */
+int nstreams_check_layout(nstreams_t *s, char **error_r) __attribute__((warn_unused_result));
+
 size_t nstreams_count(const nstreams_t *s);
 nqueue_t *nstreams_at(const nstreams_t *s, size_t i);
 /* Stream 0's queue: the one the notice keys live with. */

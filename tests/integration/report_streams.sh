@@ -163,6 +163,25 @@ rg_is "$(ls "$RUN/outbox-rt:" | grep -c '\.eml$')" 3 "and there are three notice
 "$NOTIFY" -c "$RUN/s3.conf" --once --consumer a 2>>"$RUN/notify-a.err"
 rg_is "$(ls "$OUT" | grep -c '\.eml$')" 3 "no second notice for a told network"
 
+# Changing report_streams while events wait in a stream the new number
+# does not read: the notifier refuses, says why, and leaves them; once
+# the old number has finished them, the change goes through.
+rg_is "$(R GET "rs:{rs:reports}:streams")" 3 "the notifiers recorded report_streams = 3"
+conf "$RUN/s2.conf" rs: 2
+# shellcheck disable=SC2086
+"$DRV" "$RUN/s3.conf" emit $(for i in $(seq 0 15); do echo 198.18.$i.9; done) >/dev/null 2>&1
+"$NOTIFY" -c "$RUN/s2.conf" --once --consumer a 2>"$RUN/notify-2.err"; rc=$?
+rg_is "$rc" 1 "report_streams = 2 with events left in a stream of the 3: the notifier refuses to start"
+rg_like "$(cat "$RUN/notify-2.err")" "report_streams is 2, but the notifiers last read 3 streams and rs:reports:[0-9.]+ still holds events not yet counted .*run the notifiers with report_streams = 3" \
+	"and says which stream and what to do"
+"$NOTIFY" -c "$RUN/s3.conf" --once --consumer a 2>>"$RUN/notify-a.err"
+"$NOTIFY" -c "$RUN/s2.conf" --once --consumer a 2>"$RUN/notify-2.err"; rc=$?
+rg_is "$rc" 0 "once they are read with 3, the notifier with 2 starts"
+rg_like "$(cat "$RUN/notify-2.err")" "report_streams changed from 3 to 2" "and logs the change"
+rg_is "$(R GET "rs:{rs:reports}:streams")" 2 "report_streams = 2 is recorded"
+out=$("$CTL" -c "$RUN/s3.conf" networks 2>&1)
+rg_like "$out" "198.18.0.0-198.18.15.255 +NET-WIDE +67  yes" "every event of NET-WIDE counted once (48 + 3 + 16)"
+
 # report_streams = 1: one stream under today's name, as before.
 # shellcheck disable=SC2086
 "$DRV" "$RUN/s1.conf" emit $(for i in $(seq 0 11); do echo 198.19.$((i * 20)).7; done) >/dev/null 2>&1
