@@ -24,6 +24,11 @@
  * counts; one that dies after leaves both done.  Every event belongs to
  * exactly one network, so to exactly one chunk.
  *
+ * One nqueue is one stream.  With report_streams > 1 the notifier holds
+ * one per stream (notify/nstreams.h); each keeps the counts of its own
+ * events (partial counts, under its stream's tag), and the notice keys
+ * are used through stream 0's only.
+ *
  * Blocking hiredis with redis_timeout on every command.  Not thread-safe.
  */
 #ifndef RELAYGUARD_NQUEUE_H
