@@ -6,7 +6,7 @@ common_librelayguard_a_SOURCES += \
 	common/rcache_cluster.c common/rcache_int.h common/rcache_reply.c
 
 EXTRA_DIST += tests/integration/cluster.sh tests/integration/cluster_lib.sh tests/data/cluster \
-	tests/integration/report_streams.sh
+	tests/integration/report_streams.sh bench/report-streams-bench.sh
 
 check_PROGRAMS += tests/unit/test_redis_cluster
 TESTS += tests/unit/test_redis_cluster tests/integration/cluster.sh tests/integration/report_streams.sh
