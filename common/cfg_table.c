@@ -226,6 +226,9 @@ const struct cfg_setting cfg_table[CFG__COUNT] = {
 	     "include the sender domain in reports"),
 	NUM(CFG_REPORT_MIN_REPLICAS, "report_min_replicas", CFG_T_INT, "reports", "0", 0, 16,
 	    "replicas that must confirm an event (WAIT) before the spool lets it go; 0 = none"),
+	NUM(CFG_REPORT_STREAMS, "report_streams", CFG_T_INT, "reports", "1", 1, 64,
+	    "report streams, spread by client network (/24, /48) over Redis Cluster shards; the same on every "
+	    "writer and notifier"),
 
 	ANY(CFG_POLICY_LISTEN, "policy_listen", CFG_T_SOCKET, "policy", "inet:10040@127.0.0.1",
 	    "socket of relayguard-policyd: inet:PORT@HOST, inet6:PORT@[ADDR], unix:/PATH"),

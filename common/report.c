@@ -46,6 +46,7 @@ static const char emit_script[] =
 struct sending {
 	report_t *r;
 	struct report_event ev;
+	unsigned stream;		/* the index of the stream it went to */
 	rcache_req_t *req;
 	bool replay;
 	struct sending *prev, *next;
@@ -62,6 +63,8 @@ struct report {
 	unsigned long long queue_max;
 	bool with_domain;
 	char *prefix;
+	char **streams;			/* report_streams names (report_keys_stream_at) */
+	unsigned n_streams;
 	struct sending *sending;
 	size_t n_sending;
 	struct event *sync_ev;		/* fsync batch timer */
@@ -187,12 +190,10 @@ static void send_wait(report_t *r, struct sending *s)
 	snprintf(ms, sizeof(ms), "%u", wait_ms > 0 ? wait_ms : 1);
 	const char *argv[] = { "WAIT", n, ms };
 	size_t lens[] = { 4, strlen(n), strlen(ms) };
-	struct buf stream = BUF_INIT;
+	const char *stream = r->streams[s->stream];
 	/* On a cluster, WAIT must reach the master that took the event: the
-	 * one of the stream's slot. */
-	buf_printf(&stream, "%sreports", r->prefix);
-	s->req = rcache_command_route(r->rc, stream.data, stream.len, 3, argv, lens, wait_reply, s);
-	buf_free(&stream);
+	 * one of its stream's slot. */
+	s->req = rcache_command_route(r->rc, stream, strlen(stream), 3, argv, lens, wait_reply, s);
 }
 
 static void emit_reply(int status, const struct rcache_reply *reply, void *ctx)
@@ -223,6 +224,7 @@ static bool send_event(report_t *r, const struct report_event *ev, bool replay)
 	const char *keys[REPORT_FIELDS_MAX];
 	struct buf vals[REPORT_FIELDS_MAX];
 	struct buf k_stream = BUF_INIT, k_mark = BUF_INIT, k_seen = BUF_INIT, nums[3];
+	unsigned stream = report_keys_pick(&ev->client, r->n_streams);
 	const char *argv[10 + 2 * REPORT_FIELDS_MAX];
 	size_t lens[10 + 2 * REPORT_FIELDS_MAX];
 	char addr[ADDR_STRLEN];
@@ -235,7 +237,11 @@ static bool send_event(report_t *r, const struct report_event *ev, bool replay)
 	for (size_t i = 0; i < 3; i++)
 		buf_init(&nums[i]);
 	size_t n = report_event_fields(ev, keys, vals);
-	report_keys_event(r->prefix, ev->id, addr_format(&ev->client, addr), &k_stream, &k_mark, &k_seen);
+	/* the same client always goes to the same stream, so its marker and
+	 * dedupe key (tagged with that stream's name) are always the same keys */
+	buf_puts(&k_stream, r->streams[stream]);
+	report_keys_event_for(r->prefix, r->streams[stream], ev->id, addr_format(&ev->client, addr), &k_mark,
+			      &k_seen);
 	buf_printf(&nums[0], "%u", REPORT_MARKER_TTL_S);
 	buf_printf(&nums[1], "%llu", (unsigned long long)(r->window_ms / 1000u));
 	buf_printf(&nums[2], "%llu", r->queue_max);
@@ -259,6 +265,7 @@ static bool send_event(report_t *r, const struct report_event *ev, bool replay)
 	struct sending *s = xcalloc(1, sizeof(*s));
 	s->r = r;
 	s->ev = *ev;
+	s->stream = stream;
 	s->replay = replay;
 	s->next = r->sending;
 	if (r->sending != NULL)
@@ -420,6 +427,13 @@ int report_new(struct event_base *base, const cfg_t *cfg, report_t **rp, char **
 	r->queue_max = (unsigned long long)cfg_int(cfg, CFG_REPORT_QUEUE_MAX);
 	r->with_domain = cfg_bool(cfg, CFG_REPORT_SENDER_DOMAIN);
 	r->prefix = xstrdup(cfg_str(cfg, CFG_REDIS_PREFIX));
+	r->n_streams = (unsigned)cfg_int(cfg, CFG_REPORT_STREAMS);
+	r->streams = xcalloc(r->n_streams, sizeof(*r->streams));
+	for (unsigned i = 0; i < r->n_streams; i++) {
+		struct buf name = BUF_INIT;
+		report_keys_stream_at(r->prefix, i, r->n_streams, &name);
+		r->streams[i] = buf_detach(&name);
+	}
 	r->seen = lru_new(REPORT_DEDUPE_ENTRIES, seen_release);
 	r->sync_ev = evtimer_new(base, sync_cb, r);
 	if ((*dir != '\0' && spool_open(dir, &r->spool, error_r) != 0) || setup_redis(r, error_r) != 0) {
@@ -458,6 +472,9 @@ void report_free(report_t **rp)
 	rcache_free(&r->rc);
 	spool_close(&r->spool);
 	lru_free(&r->seen);
+	for (unsigned i = 0; i < r->n_streams; i++)
+		free(r->streams[i]);
+	free(r->streams);
 	free(r->prefix);
 	free(r);
 	*rp = NULL;

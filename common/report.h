@@ -15,7 +15,10 @@
  *   (the braces make them a Redis Cluster hash tag: the slot of the stream)
  *   XADD {prefix}reports MAXLEN ~ max * field value ...
  * so that replaying an event is idempotent and a client is reported once
- * per window across the fleet.  Each process also remembers the clients it
+ * per window across the fleet.  With report_streams = N > 1 the stream,
+ * marker and dedupe key are those of stream report_keys_pick(client, N)
+ * (report_keys.h): always the same for a client, so all of the above
+ * holds per client as with one stream.  Each process also remembers the clients it
  * reported (in memory, REPORT_DEDUPE_ENTRIES at most) for the window.
  *
  * Spool: with report_spool set, events that cannot go to Redis (not

@@ -14,11 +14,26 @@
  *   {prefix}rep:{{prefix}reports}:seen:IP   client dedupe (report.c)
  *   {prefix}{{prefix}reports}:KIND...       the notifier's keys, KIND below
  *
+ * report_streams = N > 1 (doc/redis-schema.md, "Several report streams"):
+ * stream 0 keeps the name above; stream i (1..N-1) is
+ * "{prefix}reports:I.S", S the first number that puts its slot in the
+ * middle half of its own N-th of the slot space (report_keys_stream_at),
+ * so that on a Cluster made with equal slot ranges per master the N
+ * streams sit on different masters.  A client's events always go to the
+ * stream of its routing network (IPv4 /24, IPv6 /48: report_keys_pick),
+ * with its marker and dedupe key tagged with that stream's name.  The
+ * notifier's per-network counts of stream i are PARTIAL counts tagged with
+ * stream i's name (report_keys_tagged_for); told:, untold:, notice:, rate:
+ * and notices stay under stream 0's tag whatever N is, so "one notice per
+ * network per interval" is decided in one slot.  With N = 1 every name is
+ * exactly the one above.
+ *
  * Functions append to out (struct buf) and never fail.  Thread-safe.
  */
 #ifndef RELAYGUARD_REPORT_KEYS_H
 #define RELAYGUARD_REPORT_KEYS_H
 
+#include "addr.h"
 #include "buf.h"
 
 /* The consumer group every notifier reads the stream in. */
@@ -36,8 +51,24 @@
 #define REPORT_KEYS_NOTICE "notice:"	/* per notice id: claimed / sent */
 #define REPORT_KEYS_RATE "rate:"	/* per hour: notices sent (notify_rate) */
 #define REPORT_KEYS_NOTICES "notices"	/* list: JSON lines of sent notices */
+#define REPORT_KEYS_STREAMS "streams"	/* string: the report_streams the notifiers last read (absent: 1) */
 
-/* The stream: "{prefix}reports". */
+/* report_streams: at most this many streams. */
+#define REPORT_STREAMS_MAX 64
+
+/* The stream (0 .. n-1) a client's events go to, from its routing network
+ * (IPv4 /24, IPv6 /48); 0 when n <= 1. */
+unsigned report_keys_pick(const addr_t *client, unsigned n);
+/* Stream i of n: "{prefix}reports" for i == 0, else "{prefix}reports:I.S"
+ * (see above; a search of about 2n CRC16s: callers keep the name). */
+void report_keys_stream_at(const char *prefix, unsigned i, unsigned n, struct buf *out);
+/* The notifier's key prefix for the counts of stream: "{prefix}{STREAM}:". */
+void report_keys_tagged_for(const char *prefix, const char *stream, struct buf *out);
+/* The marker and dedupe keys of an event queued on stream (its name as their tag). */
+void report_keys_event_for(const char *prefix, const char *stream, const char *id, const char *client,
+			   struct buf *mark, struct buf *seen);
+
+/* The stream: "{prefix}reports" (stream 0). */
 void report_keys_stream(const char *prefix, struct buf *out);
 /* The notifier's key prefix: "{prefix}{{prefix}reports}:" (the stream's name as tag). */
 void report_keys_tagged(const char *prefix, struct buf *out);
@@ -57,5 +88,6 @@ void report_keys_untold(const char *kp, const char *netkey, struct buf *out);
 void report_keys_notice(const char *kp, const char *id, struct buf *out);
 void report_keys_rate(const char *kp, long long hour, struct buf *out);
 void report_keys_notices(const char *kp, struct buf *out);
+void report_keys_streams(const char *kp, struct buf *out);
 
 #endif

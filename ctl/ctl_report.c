@@ -31,6 +31,7 @@
 #include "mem.h"
 #include "notify/nagg.h"
 #include "notify/nqueue.h"
+#include "notify/nstreams.h"
 #include "report_keys.h"
 #include "report_html.h"
 #include "stats_history.h"
@@ -259,22 +260,22 @@ static int gather_history(const cfg_t *cfg, struct report_data *d, char **note_r
 
 /* ---- the notifier's state ------------------------------------------------- */
 
-static void net_from_redis(nqueue_t *q, long long w, const char *netkey, const char *hits, struct report_net *n)
+static void net_from_redis(nstreams_t *qs, long long w, const char *netkey, long long hits, struct report_net *n)
 {
 	struct buf told = BUF_INIT, untold = BUF_INIT;
 	nagg_t *one = nagg_new();
-	char *err = NULL;
+	nqueue_t *q = nstreams_home(qs);	/* told and untold are stream 0's */
 
 	report_keys_told(nqueue_prefix(q), netkey, &told);
 	report_keys_untold(nqueue_prefix(q), netkey, &untold);
-	const struct net_agg *net = nqueue_load_net(q, one, w, netkey, &err);
-	free(err);	/* a row without its facts still has its hits */
+	/* summed over every stream; a row without its facts still has its hits */
+	const struct net_agg *net = nstreams_load_net(qs, one, w, netkey);
 	redisReply *t = nqueue_command(q, "EXISTS", buf_cstr(&told), NULL);
 	redisReply *u = nqueue_command(q, "GET", buf_cstr(&untold), NULL);
 	n->network = xstrdup(netkey);
 	n->netname = xstrdup(net != NULL ? net->netname : "");
 	n->abuse = xstrdup(net != NULL ? net->abuse : "");
-	n->hits = atoll(hits);
+	n->hits = hits;
 	/* the untold marker is "TIME TAB reason" (relayguard-notify) */
 	const char *why = u != NULL && u->type == REDIS_REPLY_STRING ? strchr(u->str, '\t') : NULL;
 	n->told = t != NULL && t->type == REDIS_REPLY_INTEGER && t->integer > 0 ? REPORT_TOLD_YES :
@@ -323,31 +324,41 @@ static long long notice_time(const char *json)
 	return p != NULL ? atoll(p + 7) : -1;
 }
 
+struct top_ctx {
+	nstreams_t *qs;
+	struct report_data *d;
+};
+
+static void top_one(long long w, const char *netkey, long long hits, void *ctx)
+{
+	struct top_ctx *c = ctx;
+
+	if (c->d->n_nets < REPORT_NETS_TOP)
+		net_from_redis(c->qs, w, netkey, hits, &c->d->nets[c->d->n_nets++]);
+}
+
 static int notifier_redis(const cfg_t *cfg, struct report_data *d)
 {
-	nqueue_t *q = NULL;
+	nstreams_t *qs = NULL;
 	char *err = NULL;
 	struct buf key = BUF_INIT;
 	long long win = (long long)(cfg_ms(cfg, CFG_NOTIFY_WINDOW) / 1000);
 	long long w = (long long)d->generated / (win > 0 ? win : 1);
 
-	if (nqueue_open(cfg, "relayguard-ctl", &q, &err) != 0) {
+	if (nstreams_open(cfg, "relayguard-ctl", &qs, &err) != 0) {
 		fprintf(stderr, "relayguard-ctl: report: %s\n", err);
 		free(err);
 		return -1;
 	}
-	report_keys_nets(nqueue_prefix(q), w, &key);
-	redisReply *r = nqueue_command(q, "ZREVRANGE", buf_cstr(&key), "0", "19", "WITHSCORES", NULL);
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
-		d->nets = xcalloc(r->elements / 2 + 1, sizeof(*d->nets));
-		for (size_t i = 0; i + 1 < r->elements && d->n_nets < REPORT_NETS_TOP; i += 2)
-			net_from_redis(q, w, r->element[i]->str, r->element[i + 1]->str, &d->nets[d->n_nets++]);
+	struct top_ctx c = { qs, d };
+	d->nets = xcalloc(REPORT_NETS_TOP + 1, sizeof(*d->nets));
+	if (nstreams_top(qs, w, REPORT_NETS_TOP, top_one, &c, &err) != 0) {
+		fprintf(stderr, "relayguard-ctl: report: %s\n", err);	/* the page says "no networks" */
+		free(err);
 	}
-	if (r)
-		freeReplyObject(r);
-	buf_reset(&key);
+	nqueue_t *q = nstreams_home(qs);
 	report_keys_notices(nqueue_prefix(q), &key);
-	r = nqueue_command(q, "LRANGE", buf_cstr(&key), "0", "-1", NULL);
+	redisReply *r = nqueue_command(q, "LRANGE", buf_cstr(&key), "0", "-1", NULL);
 	if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
 		for (size_t i = 0; i < r->elements; i++)
 			if (r->element[i]->type == REDIS_REPLY_STRING)
@@ -356,7 +367,7 @@ static int notifier_redis(const cfg_t *cfg, struct report_data *d)
 	if (r)
 		freeReplyObject(r);
 	buf_free(&key);
-	nqueue_close(&q);
+	nstreams_close(&qs);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "mem.h"
 #include "notify/nqueue.h"
+#include "notify/nstreams.h"
 #include "notify/nsuppress.h"
 #include "spool.h"
 
@@ -26,7 +27,21 @@
 #define CTL_REPORTS_LINE_MAX 8192
 
 
-static nqueue_t *open_queue(const cfg_t *cfg)
+/* Every report stream (report_streams), or NULL after a message. */
+static nstreams_t *open_queue(const cfg_t *cfg)
+{
+	nstreams_t *qs = NULL;
+	char *err = NULL;
+
+	if (nstreams_open(cfg, "relayguard-ctl", &qs, &err) != 0) {
+		fprintf(stderr, "relayguard-ctl: %s\n", err);
+		free(err);
+	}
+	return qs;
+}
+
+/* Stream 0's queue alone: the notice keys are all there, whatever report_streams is. */
+static nqueue_t *open_home(const cfg_t *cfg)
 {
 	nqueue_t *q = NULL;
 	char *err = NULL;
@@ -107,13 +122,11 @@ static void print_field(const char *label, const redisReply *v)
 		printf("%-10s %s\n", label, v->str);
 }
 
-static int queue_redis(const cfg_t *cfg)
+/* One stream's length, group and consumers. */
+static int queue_stream(nqueue_t *q)
 {
-	nqueue_t *q = open_queue(cfg);
 	struct buf stream = BUF_INIT;
 
-	if (q == NULL)
-		return CTL_FAIL;
 	buf_puts(&stream, nqueue_stream(q));
 	redisReply *len = nqueue_command(q, "XLEN", buf_cstr(&stream), NULL);
 	redisReply *groups = nqueue_command(q, "XINFO", "GROUPS", buf_cstr(&stream), NULL);
@@ -151,7 +164,21 @@ static int queue_redis(const cfg_t *cfg)
 	if (consumers)
 		freeReplyObject(consumers);
 	buf_free(&stream);
-	nqueue_close(&q);
+	return rc;
+}
+
+static int queue_redis(const cfg_t *cfg)
+{
+	nstreams_t *qs = open_queue(cfg);
+	int rc = CTL_OK;
+
+	if (qs == NULL)
+		return CTL_FAIL;
+	/* one block per stream (report_streams), stream 0 first */
+	for (size_t i = 0; i < nstreams_count(qs); i++)
+		if (queue_stream(nstreams_at(qs, i)) != CTL_OK)
+			rc = CTL_FAIL;
+	nstreams_close(&qs);
 	return rc;
 }
 
@@ -206,15 +233,17 @@ int ctl_queue(struct ctl_ctx *ctx, int argc, char **argv)
 /* ---- networks ------------------------------------------------------------ */
 
 /* One row of networks; with only_untold, rows of networks nobody can be told, with the reason. */
-static void network_row(nqueue_t *q, long long w, const char *netkey, const char *hits, bool only_untold, long *left)
+static void network_row(nstreams_t *qs, long long w, const char *netkey, const char *hits, bool only_untold,
+			long *left)
 {
 	struct buf told = BUF_INIT, untold = BUF_INIT;
+	nqueue_t *q = nstreams_home(qs);	/* told and untold are stream 0's */
 
 	report_keys_told(nqueue_prefix(q), netkey, &told);
 	report_keys_untold(nqueue_prefix(q), netkey, &untold);
 	nagg_t *one = nagg_new();
 	char *err = NULL;
-	const struct net_agg *net = nqueue_load_net(q, one, w, netkey, &err);
+	const struct net_agg *net = nstreams_load_net(qs, one, w, netkey);
 	redisReply *t = nqueue_command(q, "EXISTS", buf_cstr(&told), NULL);
 	redisReply *u = nqueue_command(q, "GET", buf_cstr(&untold), NULL);
 	const char *netname = net ? net->netname : "", *abuse = net ? net->abuse : "";
@@ -238,34 +267,40 @@ static void network_row(nqueue_t *q, long long w, const char *netkey, const char
 	buf_free(&untold);
 }
 
+struct networks_ctx {
+	nstreams_t *qs;
+	const struct opts *o;
+	long left;
+};
+
+static void networks_one(long long w, const char *netkey, long long hits, void *ctx)
+{
+	struct networks_ctx *c = ctx;
+	char h[24];
+
+	snprintf(h, sizeof(h), "%lld", hits);
+	network_row(c->qs, w, netkey, h, c->o->untold, &c->left);
+}
+
 static int networks_redis(const cfg_t *cfg, const struct opts *o)
 {
-	nqueue_t *q = open_queue(cfg);
+	struct networks_ctx c = { open_queue(cfg), o, o->top };
 	long long w = (long long)time(NULL) / (long long)(cfg_ms(cfg, CFG_NOTIFY_WINDOW) / 1000);
-	struct buf key = BUF_INIT;
-	char stop[24];
-	long left = o->top;
+	char *err = NULL;
 
-	if (q == NULL)
+	if (c.qs == NULL)
 		return CTL_FAIL;
-	report_keys_nets(nqueue_prefix(q), w, &key);
-	/* --untold filters: look at every network of the window, print the first top */
-	snprintf(stop, sizeof(stop), "%ld", o->untold ? -1L : o->top - 1);
-	redisReply *r = nqueue_command(q, "ZREVRANGE", buf_cstr(&key), "0", stop, "WITHSCORES", NULL);
-	int rc = CTL_FAIL;
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
-		if (o->untold)
-			printf("%-33s %-20s %7s  %s\n", "network", "netname", "hits", "range: why nobody is told");
-		else
-			printf("%-33s %-20s %7s  %-4s %s\n", "network", "netname", "hits", "told", "abuse contact");
-		for (size_t i = 0; i + 1 < r->elements; i += 2)
-			network_row(q, w, r->element[i]->str, r->element[i + 1]->str, o->untold, &left);
-		rc = CTL_OK;
-	}
-	if (r)
-		freeReplyObject(r);
-	buf_free(&key);
-	nqueue_close(&q);
+	if (o->untold)
+		printf("%-33s %-20s %7s  %s\n", "network", "netname", "hits", "range: why nobody is told");
+	else
+		printf("%-33s %-20s %7s  %-4s %s\n", "network", "netname", "hits", "told", "abuse contact");
+	/* hits summed over every stream; --untold filters: look at every
+	 * network of the window, print the first top */
+	int rc = nstreams_top(c.qs, w, o->untold ? -1 : o->top, networks_one, &c, &err) == 0 ? CTL_OK : CTL_FAIL;
+	if (rc != CTL_OK)
+		fprintf(stderr, "relayguard-ctl: networks: %s\n", err);
+	free(err);
+	nstreams_close(&c.qs);
 	return rc;
 }
 
@@ -447,7 +482,7 @@ int ctl_notices(struct ctl_ctx *ctx, int argc, char **argv)
 	int rc = CTL_OK;
 	printf("%-19s  %-19s  %-33s %5s %6s  %s\n", "sent (UTC)", "notice", "network", "addrs", "hits", "to");
 	if (cfg_has_redis(cfg)) {
-		nqueue_t *q = open_queue(cfg);
+		nqueue_t *q = open_home(cfg);
 		struct buf key = BUF_INIT;
 		rc = CTL_FAIL;
 		if (q != NULL) {

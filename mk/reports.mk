@@ -34,7 +34,7 @@ notify_libnotify_a_SOURCES = notify/notify.c notify/notify.h notify/notify_setup
 	notify/nagg.c notify/nagg.h notify/notice.c notify/notice.h notify/notice_xarf.c \
 	notify/mime.c notify/mime.h notify/sha256.c notify/sha256.h \
 	notify/deliver.c notify/deliver.h notify/outbox_spares.c notify/outbox_spares.h notify/nqueue.c notify/nqueue.h \
-	notify/nqueue_int.h notify/nqueue_notice.c notify/nqueue_commit.c notify/nqueue_reader.c notify/notify_lib.c \
+	notify/nqueue_int.h notify/nstreams.c notify/nstreams.h notify/nqueue_notice.c notify/nqueue_commit.c notify/nqueue_reader.c notify/notify_lib.c \
 	notify/ncounts.c notify/ncounts.h \
 	notify/ncontact.c notify/ncontact.h notify/nsuppress.c notify/nsuppress.h
 nodist_notify_libnotify_a_SOURCES = notify/notice_default.inc

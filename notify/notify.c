@@ -7,10 +7,18 @@
  * within notify_interval.  A notice is claimed in Redis before it is
  * sent, so two notifiers never both send it.  Without redis_server the
  * pass is nspool.c's, on the spool journal.  See notify.h.
+ *
+ * With report_streams = N > 1 (notify/nstreams.h) the streams are read
+ * round-robin: per round, each stream's claims and one filled batch of
+ * its new entries, committed as partial counts in that stream's slot;
+ * the networks due are then decided on the partial counts summed, and
+ * their notices sent at the end of the round, from stream 0's notice
+ * keys.  With one stream the pass is what it always was.
  */
 #include "config.h"
 
 #include <hiredis/hiredis.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +32,7 @@
 #include "notify.h"
 #include "notify_metrics.h"
 #include "nqueue.h"
+#include "nstreams.h"
 
 /* A network to consider for a notice. */
 struct due {
@@ -52,7 +61,9 @@ struct batchbuf {
 
 struct run {
 	struct notifier *n;
-	nqueue_t *q;
+	nstreams_t *qs;			/* report_streams queues */
+	size_t lane;			/* the stream being read and committed */
+	bool defer;			/* several streams: due notices wait for the end of the round */
 	struct batchbuf bufs[2];	/* one committed while the other is read */
 	struct batchbuf *cur;		/* where on_entry counts */
 	struct due *due;
@@ -64,6 +75,18 @@ struct run {
 };
 
 /* ---- Redis back end ------------------------------------------------------ */
+
+/* Stream 0's queue: told, untold, notice, rate and notices live with it. */
+static nqueue_t *home(const struct run *r)
+{
+	return nstreams_home(r->qs);
+}
+
+/* The queue of the stream being read. */
+static nqueue_t *lane(const struct run *r)
+{
+	return nstreams_at(r->qs, r->lane);
+}
 
 static void add_due(long long window, const char *netkey, void *ctx)
 {
@@ -143,10 +166,10 @@ static void untold_once(struct run *r, const struct net_agg *net, enum notify_to
 	struct buf key = BUF_INIT, val = BUF_INIT;
 	char ttl[24];
 
-	report_keys_untold(nqueue_prefix(r->q), net->netkey, &key);
+	report_keys_untold(nqueue_prefix(home(r)), net->netkey, &key);
 	buf_printf(&val, "%lld\t%s", (long long)time(NULL), why);
 	snprintf(ttl, sizeof(ttl), "%lld", r->n->interval_s > 0 ? r->n->interval_s : r->n->window_s);
-	redisReply *rep = nqueue_command(r->q, "SET", buf_cstr(&key), buf_cstr(&val), "NX", "EX", ttl, NULL);
+	redisReply *rep = nqueue_command(home(r), "SET", buf_cstr(&key), buf_cstr(&val), "NX", "EX", ttl, NULL);
 	if (rep != NULL && rep->type == REDIS_REPLY_STATUS)
 		notify_log_untold(net, what, why);
 	if (rep != NULL)
@@ -188,7 +211,7 @@ static void record_batch(struct run *r)
 		char *serr = NULL;
 		for (size_t i = 0; i < r->n_out; i++)
 			recs[i] = (struct nqueue_sent_rec){ r->out[i].id, r->out[i].netkey, r->out[i].logline };
-		size_t bad = nqueue_sent_many(r->q, recs, r->n_out, n->interval_s,
+		size_t bad = nqueue_sent_many(home(r), recs, r->n_out, n->interval_s,
 					      2 * n->window_s + n->interval_s + 3600, &serr);
 		if (bad > 0)
 			log_warning("%zu notices delivered but not recorded: %s", bad, serr);
@@ -198,8 +221,8 @@ static void record_batch(struct run *r)
 	for (size_t i = 0; i < r->n_out; i++) {
 		struct outgoing *o = &r->out[i];
 		if (flushed != 0) {
-			nqueue_unclaim(r->q, o->id);
-			nqueue_rate_give(r->q);
+			nqueue_unclaim(home(r), o->id);
+			nqueue_rate_give(home(r));
 			n->failed++;
 		} else {
 			n->notices++;
@@ -242,7 +265,7 @@ static size_t keep_untold(struct run *r, char **keys, long long *wins, size_t n)
 	int *told = xcalloc(n ? n : 1, sizeof(*told));
 	size_t m = 0;
 
-	nqueue_told_many(r->q, keys, n, told);
+	nqueue_told_many(home(r), keys, n, told);
 	for (size_t i = 0; i < n; i++) {
 		/* told within notify_interval, or Redis trouble: later */
 		bool skip = told[i] != 0 || in_flight(r, keys[i]);
@@ -267,15 +290,15 @@ static void send_claimed(struct run *r, struct net_agg *net, const char *id)
 	snprintf(idc, sizeof(idc), "%s", id);
 	if (notify_render_verified(n, net, idc, &msg) != NOTIFY_RENDERED) {
 		/* notify_verify: no notice now (no host confirmed, or the budget); a later pass looks again */
-		nqueue_unclaim(r->q, idc);
-		nqueue_rate_give(r->q);
+		nqueue_unclaim(home(r), idc);
+		nqueue_rate_give(home(r));
 		buf_free(&msg);
 		return;
 	}
 	if (deliver_send(n->deliver, idc, n->sender, net->abuse, cfg_str(n->cfg, CFG_NOTIFY_BCC), &msg, &err) != 0) {
 		log_warning("notice %s for %s to %s not delivered: %s", idc, net->netkey, net->abuse, err);
-		nqueue_unclaim(r->q, idc);
-		nqueue_rate_give(r->q);
+		nqueue_unclaim(home(r), idc);
+		nqueue_rate_give(home(r));
 		n->failed++;
 	} else {
 		add_outgoing(r, net, idc, net->abuse);
@@ -308,7 +331,7 @@ static bool notice_chunk(struct run *r, size_t from, size_t n)
 		wins[i] = r->due[from + i].window;
 	}
 	size_t m = keep_untold(r, keys, wins, n);
-	nqueue_load_nets(r->q, scratch, wins, keys, m, nets);
+	nstreams_load_nets(r->qs, scratch, wins, keys, m, nets);
 	for (size_t i = 0; i < m; i++) {
 		struct buf to = BUF_INIT, why = BUF_INIT;
 		if (nets[i] != NULL && nets[i]->hits >= nf->min_hits) {	/* else gone, or not there yet */
@@ -326,7 +349,7 @@ static bool notice_chunk(struct run *r, size_t from, size_t n)
 		buf_free(&to);
 		buf_free(&why);
 	}
-	nqueue_claim_send_many(r->q, idp, c, (unsigned)(cfg_ms(nf->cfg, CFG_NOTIFY_CLAIM_IDLE) / 1000), nf->rate, claim);
+	nqueue_claim_send_many(home(r), idp, c, (unsigned)(cfg_ms(nf->cfg, CFG_NOTIFY_CLAIM_IDLE) / 1000), nf->rate, claim);
 	for (size_t k = 0; k < c; k++) {
 		if (claim[k] == 1) {
 			send_claimed(r, cand[k], ids[k]);
@@ -370,7 +393,7 @@ static int scan_due(struct run *r)
 	char *err = NULL;
 
 	for (long long w = top - 1; w <= top; w++) {
-		if (nqueue_due(r->q, w, r->n->min_hits, add_due, r, &err) != 0) {
+		if (nstreams_due(r->qs, w, r->n->min_hits, add_due, r, &err) != 0) {
 			log_warning("%s", err);
 			free(err);
 			return -1;
@@ -394,15 +417,18 @@ static long one_batch(struct run *r, enum nqueue_phase phase, int block_ms)
 	struct batchbuf *b = r->cur;
 	char *err = NULL;
 
-	long got = nqueue_read(r->q, phase, NOTIFY_BATCH, block_ms, on_entry, r, &err);
-	if (got > 0 && nqueue_commit(r->q, b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits, add_due, r, &err) != 0)
+	long got = nqueue_read(lane(r), phase, NOTIFY_BATCH, block_ms, on_entry, r, &err);
+	if (got > 0 &&
+	    nqueue_commit(lane(r), b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits, add_due, r, &err) != 0)
 		got = -1;
+	if (got > 0)
+		nstreams_due_batch(r->qs, b->nagg, r->n->min_hits, add_due, r);
 	if (got < 0) {
 		log_warning("%s", err);
 		free(err);
 	}
 	batch_clear(b);
-	if (got > 0)
+	if (got > 0 && !r->defer)
 		send_due(r);
 	return got;
 }
@@ -412,7 +438,7 @@ static long one_batch_read(struct run *r, int block_ms)
 {
 	char *err = NULL;
 
-	long got = nqueue_read(r->q, NQUEUE_NEW, NOTIFY_BATCH, block_ms, on_entry, r, &err);
+	long got = nqueue_read(lane(r), NQUEUE_NEW, NOTIFY_BATCH, block_ms, on_entry, r, &err);
 	if (got < 0) {
 		log_warning("%s", err);
 		free(err);
@@ -434,7 +460,7 @@ static long fill_batch(struct run *r, long last)
 	while (!r->n->stop && last == (long)NOTIFY_BATCH && r->cur->n_ids + NOTIFY_BATCH <= NOTIFY_COMMIT_MAX &&
 	       nagg_rows(r->cur->nagg) < NOTIFY_COMMIT_ROWS) {
 		char *err = NULL;
-		last = nqueue_read(r->q, NQUEUE_NEW, NOTIFY_BATCH, 0, on_entry, r, &err);
+		last = nqueue_read(lane(r), NQUEUE_NEW, NOTIFY_BATCH, 0, on_entry, r, &err);
 		if (last < 0) {
 			log_warning("%s", err);
 			free(err);
@@ -447,14 +473,15 @@ static long fill_batch(struct run *r, long last)
 
 /*
  * New entries, batch after batch, each batch's commit overlapped with the
- * reading and counting of the next (nqueue_commit_ahead).  Entries
- * committed, or -1.  A batch read ahead and not committed (stop, or a
+ * reading and counting of the next (nqueue_commit_ahead), at most
+ * max_commits batches (so that a busy stream leaves the others their
+ * turn).  Entries committed, or -1.  A batch read ahead and not committed (stop, or a
  * failed commit) stays pending in the group: read again after a restart,
  * or claimed after notify_claim_idle.
  */
-static long new_batches(struct run *r, int block_ms)
+static long new_batches(struct run *r, int block_ms, long max_commits)
 {
-	long total = 0;
+	long total = 0, commits = 0;
 
 	long got = one_batch_read(r, block_ms);
 	while (got > 0) {
@@ -462,12 +489,16 @@ static long new_batches(struct run *r, int block_ms)
 		struct batchbuf *b = r->cur;
 		char *err = NULL;
 		long ahead = 0;
+		bool last = r->n->stop || ++commits >= max_commits;
 		r->cur = b == &r->bufs[0] ? &r->bufs[1] : &r->bufs[0];
-		/* stopping: commit what is read, read nothing more */
-		int rc = r->n->stop ? nqueue_commit(r->q, b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits, add_due,
-						    r, &err)
-				    : nqueue_commit_ahead(r->q, b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits,
+		/* stopping, or this stream's share of the round is done: commit
+		 * what is read, read nothing more */
+		int rc = last ? nqueue_commit(lane(r), b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits,
+						    add_due, r, &err)
+				    : nqueue_commit_ahead(lane(r), b->nagg, b->ids, b->id_net, b->n_ids, r->n->min_hits,
 							  add_due, r, NOTIFY_BATCH, on_entry, r, &ahead, &err);
+		if (rc == 0)
+			nstreams_due_batch(r->qs, b->nagg, r->n->min_hits, add_due, r);
 		batch_clear(b);
 		if (rc != 0) {
 			log_warning("%s", err);
@@ -476,7 +507,8 @@ static long new_batches(struct run *r, int block_ms)
 			return -1;
 		}
 		total += got;
-		send_due(r);
+		if (!r->defer)
+			send_due(r);
 		got = ahead;
 	}
 	return got < 0 ? -1 : total;
@@ -487,7 +519,7 @@ static void run_free(struct run *r)
 	clear_due(r);
 	free(r->due);
 	free(r->out);
-	nqueue_close(&r->q);
+	nstreams_close(&r->qs);
 	for (int i = 0; i < 2; i++) {
 		if (r->bufs[i].nagg != NULL)
 			batch_clear(&r->bufs[i]);
@@ -499,30 +531,63 @@ static void run_free(struct run *r)
 }
 
 /*
- * After a failed read or commit, a new connection to the master: through
- * the Sentinels when they are configured, since a failover moves the
- * master (the old one is killed, or demoted to a replica that answers
- * READONLY) and hiredis never reconnects by itself; on a Redis Cluster
- * the stream's slot may have moved (MOVED): nqueue_open() asks again
- * where the stream is.  What this consumer read and did not commit is
- * pending in the group: read again here, or claimed by another notifier
- * after notify_claim_idle.
+ * After a failed read or commit, a new connection to the master of the
+ * stream being read: through the Sentinels when they are configured,
+ * since a failover moves the master (the old one is killed, or demoted to
+ * a replica that answers READONLY) and hiredis never reconnects by
+ * itself; on a Redis Cluster the stream's slot may have moved (MOVED):
+ * nqueue_open_stream() asks again where the stream is.  What this
+ * consumer read and did not commit is pending in the group: read again
+ * here, or claimed by another notifier after notify_claim_idle.
  */
 static void reconnect(struct run *r)
 {
-	nqueue_t *q = NULL;
 	char *err = NULL;
 
-	if (nqueue_open(r->n->cfg, r->n->consumer, &q, &err) != 0) {
-		log_warning("report stream: cannot reconnect: %s (trying again in 1 s)", err);
+	if (nstreams_reopen(r->qs, r->lane, &err) != 0) {
+		log_warning("report stream %s: cannot reconnect: %s (trying again in 1 s)", nqueue_stream(lane(r)), err);
 		free(err);
 		return;
 	}
-	nqueue_close(&r->q);
-	r->q = q;
-	log_notice("report stream: reconnected to the Redis master");
+	log_notice("report stream %s: reconnected to the Redis master", nqueue_stream(lane(r)));
 	while (!r->n->stop && one_batch(r, NQUEUE_OWN_PENDING, 0) > 0)
 		;
+}
+
+/*
+ * One round over the streams: each one's claims of others' stale work and
+ * its new entries.  An idle stream waits NOTIFY_BLOCK_MS / report_streams
+ * for new entries, so an idle round waits about NOTIFY_BLOCK_MS.  *idle_r:
+ * no stream had anything.  -1 when a stream failed (after its reconnect).
+ */
+static int one_round(struct run *r, bool *idle_r)
+{
+	struct notifier *n = r->n;
+	size_t count = nstreams_count(r->qs);
+	/* one stream: batch after batch as long as it has entries; several:
+	 * one filled batch each per round, then the notices, which so see
+	 * what every stream brought in this round (the partial counts summed) */
+	long share = count == 1 ? LONG_MAX : 1;
+	int status = 0;
+
+	*idle_r = true;
+	for (r->lane = 0; r->lane < count && !n->stop; r->lane++) {
+		long claimed = one_batch(r, NQUEUE_CLAIM, 0);
+		long got = new_batches(r, n->once ? 0 : (int)(NOTIFY_BLOCK_MS / count), share);
+		if (got != 0 || claimed != 0)
+			*idle_r = false;
+		if (got < 0 || claimed < 0) {
+			status = -1;
+			if (n->once)
+				break;
+			sleep(1);
+			reconnect(r);
+		}
+	}
+	r->lane = 0;
+	if (r->n_due > 0)
+		send_due(r);
+	return status;
 }
 
 int notify_run_redis(struct notifier *n)
@@ -539,33 +604,33 @@ int notify_run_redis(struct notifier *n)
 	int status = 0;
 	time_t last_scan = 0;
 
-	if (nqueue_open(n->cfg, n->consumer, &r.q, &err) != 0) {
+	if (nstreams_open(n->cfg, n->consumer, &r.qs, &err) != 0 || nstreams_check_layout(r.qs, &err) != 0) {
 		log_error("%s", err);
 		free(err);
 		run_free(&r);
 		return 1;
 	}
 	/* First what this consumer had before a restart, then others' stale work. */
-	while (!n->stop && one_batch(&r, NQUEUE_OWN_PENDING, 0) > 0)
-		;
+	r.defer = nstreams_count(r.qs) > 1;
+	for (r.lane = 0; r.lane < nstreams_count(r.qs); r.lane++)
+		while (!n->stop && one_batch(&r, NQUEUE_OWN_PENDING, 0) > 0)
+			;
+	r.lane = 0;
+	if (r.n_due > 0)
+		send_due(&r);
 	while (!n->stop) {
-		long claimed = one_batch(&r, NQUEUE_CLAIM, 0);
-		long got = new_batches(&r, n->once ? 0 : NOTIFY_BLOCK_MS);
-		if (got < 0 || claimed < 0) {
-			if (n->once) {
-				status = 1;
-				break;
-			}
-			sleep(1);
-			reconnect(&r);
+		bool idle;
+		if (one_round(&r, &idle) != 0 && n->once) {
+			status = 1;
+			break;
 		}
 		notify_metrics_publish(n);
 		n->rate_exhausted = false;	/* try again: the hour may have turned */
-		if (time(NULL) - last_scan >= NOTIFY_DUE_SCAN_S || (n->once && got == 0 && claimed == 0)) {
+		if (time(NULL) - last_scan >= NOTIFY_DUE_SCAN_S || (n->once && idle)) {
 			scan_due(&r);
 			last_scan = time(NULL);
 		}
-		if (n->once && got == 0 && claimed == 0)
+		if (n->once && idle)
 			break;
 	}
 	run_free(&r);
@@ -595,14 +660,18 @@ int notify_run_dry_redis(struct notifier *n)
 
 	r.bufs[0].nagg = nagg_new();
 	r.cur = &r.bufs[0];
-	if (nqueue_open(n->cfg, n->consumer, &r.q, &err) != 0) {
+	if (nstreams_open(n->cfg, n->consumer, &r.qs, &err) != 0) {
 		log_error("%s", err);
 		free(err);
 		run_free(&r);
 		return 1;
 	}
-	while ((got = nqueue_scan(r.q, cursor, NOTIFY_BATCH, dry_entry, &r, &err)) > 0)
-		;
+	got = 0;
+	for (size_t i = 0; i < nstreams_count(r.qs) && got >= 0; i++) {
+		cursor[0] = '\0';
+		while ((got = nqueue_scan(nstreams_at(r.qs, i), cursor, NOTIFY_BATCH, dry_entry, &r, &err)) > 0)
+			;
+	}
 	nsuppress_refresh(n->suppress);
 	if (got < 0) {
 		log_error("%s", err);
@@ -612,7 +681,7 @@ int notify_run_dry_redis(struct notifier *n)
 		struct net_agg *net = nagg_at(r.cur->nagg, i);
 		char id[NOTICE_ID_MAX];
 		struct buf msg = BUF_INIT, to = BUF_INIT, why = BUF_INIT;
-		if (net->hits < n->min_hits || nqueue_told(r.q, net->netkey) == 1)
+		if (net->hits < n->min_hits || nqueue_told(nstreams_home(r.qs), net->netkey) == 1)
 			continue;
 		enum notify_to what = notify_recipient(n, net, &to, &why);
 		if (what != NOTIFY_TO_SEND) {

@@ -195,23 +195,29 @@ static int connect_server(nqueue_t *q, const cfg_t *cfg, char **error_r)
 
 int nqueue_open(const cfg_t *cfg, const char *consumer, nqueue_t **q_r, char **error_r)
 {
+	return nqueue_open_stream(cfg, consumer, 0, q_r, error_r);
+}
+
+/* Connect for the stream named stream; the group is created only with create_group. */
+static int open_named(const cfg_t *cfg, const char *consumer, const char *stream, bool create_group, nqueue_t **q_r,
+		      char **error_r)
+{
 	nqueue_t *q = xcalloc(1, sizeof(*q));
-	struct buf s = BUF_INIT;
+	struct buf kp = BUF_INIT;
 
 	*q_r = NULL;
 	q->prefix = xstrdup(cfg_str(cfg, CFG_REDIS_PREFIX));
-	report_keys_stream(q->prefix, &s);
 	/* Tagged with the stream's name: every key of the commit and claim
 	 * scripts is in the stream's hash slot (doc/redis-schema.md). */
-	{
-		struct buf kp = BUF_INIT;
-		report_keys_tagged(q->prefix, &kp);
-		q->kp = buf_detach(&kp);
-	}
-	q->stream = buf_detach(&s);
+	report_keys_tagged_for(q->prefix, stream, &kp);
+	q->kp = buf_detach(&kp);
+	q->stream = xstrdup(stream);
 	q->consumer = xstrdup(consumer);
 	q->claim_idle_ms = cfg_ms(cfg, CFG_NOTIFY_CLAIM_IDLE);
 	q->window_s = (long long)(cfg_ms(cfg, CFG_NOTIFY_WINDOW) / 1000);
+	/* Several streams: a stream's share of a round ends after one batch,
+	 * so a read sent ahead would meet the next round's claim read. */
+	q->speculate = cfg_int(cfg, CFG_REPORT_STREAMS) <= 1;
 	nqueue_rewind(q);
 	/* the first connection reads the stream (nqueue_reader.c), the second does the rest */
 	if (connect_server(q, cfg, error_r) != 0) {
@@ -225,15 +231,72 @@ int nqueue_open(const cfg_t *cfg, const char *consumer, nqueue_t **q_r, char **e
 		nqueue_close(&q);
 		return -1;
 	}
-	redisReply *r = nqueue_run(q, "XGROUP", "CREATE", q->stream, NQUEUE_GROUP, "0", "MKSTREAM", NULL);
-	if (r == NULL || (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0)) {
+	redisReply *r = create_group ? nqueue_run(q, "XGROUP", "CREATE", q->stream, NQUEUE_GROUP, "0", "MKSTREAM", NULL)
+				     : NULL;
+	if (create_group && (r == NULL || (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0))) {
 		nqueue_reply_error(q, r, "XGROUP CREATE", error_r);
 		nqueue_close(&q);
 		return -1;
 	}
-	freeReplyObject(r);
+	if (r != NULL)
+		freeReplyObject(r);
 	*q_r = q;
 	return 0;
+}
+
+int nqueue_open_stream(const cfg_t *cfg, const char *consumer, unsigned index, nqueue_t **q_r, char **error_r)
+{
+	struct buf s = BUF_INIT;
+
+	report_keys_stream_at(cfg_str(cfg, CFG_REDIS_PREFIX), index, (unsigned)cfg_int(cfg, CFG_REPORT_STREAMS), &s);
+	int rc = open_named(cfg, consumer, buf_cstr(&s), true, q_r, error_r);
+	buf_free(&s);
+	return rc;
+}
+
+int nqueue_open_name(const cfg_t *cfg, const char *stream, nqueue_t **q_r, char **error_r)
+{
+	return open_named(cfg, "relayguard-check", stream, false, q_r, error_r);
+}
+
+/* The value of field name in a flat [name, value, ...] reply, or NULL. */
+static const redisReply *field_of(const redisReply *r, const char *name)
+{
+	for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING && strcmp(r->element[i]->str, name) == 0)
+			return r->element[i + 1];
+	return NULL;
+}
+
+long long nqueue_backlog(nqueue_t *q)
+{
+	redisReply *g = nqueue_run(q, "XINFO", "GROUPS", q->stream, NULL);
+	redisReply *st = nqueue_run(q, "XINFO", "STREAM", q->stream, NULL);
+	long long left = -1;
+
+	if (g != NULL && g->type == REDIS_REPLY_ERROR && st != NULL && st->type == REDIS_REPLY_ERROR)
+		left = 0;	/* no such stream: nothing left in it */
+	for (size_t i = 0; g != NULL && g->type == REDIS_REPLY_ARRAY && i < g->elements; i++) {
+		const redisReply *name = field_of(g->element[i], "name"), *pend = field_of(g->element[i], "pending");
+		const redisReply *last = field_of(g->element[i], "last-delivered-id");
+		const redisReply *gen = field_of(st, "last-generated-id");
+		if (name == NULL || name->type != REDIS_REPLY_STRING || strcmp(name->str, NQUEUE_GROUP) != 0 ||
+		    pend == NULL || pend->type != REDIS_REPLY_INTEGER || last == NULL || gen == NULL ||
+		    last->type != REDIS_REPLY_STRING || gen->type != REDIS_REPLY_STRING)
+			continue;
+		/* pending, plus "something never delivered" when the group's
+		 * last id is not the stream's (lag is not always known) */
+		left = pend->integer + (strcmp(last->str, gen->str) != 0 ? 1 : 0);
+	}
+	if (left < 0 && st != NULL && st->type == REDIS_REPLY_ARRAY) {
+		const redisReply *len = field_of(st, "length");	/* no group: never read */
+		left = len != NULL && len->type == REDIS_REPLY_INTEGER ? len->integer : -1;
+	}
+	if (g != NULL)
+		freeReplyObject(g);
+	if (st != NULL)
+		freeReplyObject(st);
+	return left;
 }
 
 void nqueue_close(nqueue_t **qp)
@@ -337,7 +400,7 @@ long nqueue_read(nqueue_t *q, enum nqueue_phase phase, size_t count, int block_m
 	const redisReply *entries = nqueue_group_entries(r);
 	if (entries != NULL) {
 		/* a full read: the stream likely has more, ask before counting */
-		if (phase == NQUEUE_NEW && entries->elements == count)
+		if (phase == NQUEUE_NEW && entries->elements == count && q->speculate)
 			nqueue_read_ahead(q, count);
 		got = nqueue_read_entries(entries, cb, ctx, phase == NQUEUE_OWN_PENDING ? q->own_cursor : NULL);
 	}
@@ -362,6 +425,49 @@ int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb 
 			cb(window, r->element[i]->str, ctx);
 	freeReplyObject(r);
 	return 0;
+}
+
+int nqueue_due_hits(nqueue_t *q, long long window, long long min_hits, nqueue_hits_cb *cb, void *ctx,
+		    char **error_r)
+{
+	struct buf key = BUF_INIT;
+	char min[24];
+
+	report_keys_nets(q->kp, window, &key);
+	snprintf(min, sizeof(min), "%lld", min_hits);
+	redisReply *r = nqueue_run(q, "ZRANGEBYSCORE", buf_cstr(&key), min, "+inf", "WITHSCORES", NULL);
+	buf_free(&key);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		return nqueue_reply_error(q, r, "ZRANGEBYSCORE", error_r);
+	for (size_t i = 0; i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING && r->element[i + 1]->type == REDIS_REPLY_STRING)
+			cb(window, r->element[i]->str, atoll(r->element[i + 1]->str), ctx);
+	freeReplyObject(r);
+	return 0;
+}
+
+int nqueue_scores(nqueue_t *q, const long long *windows, char *const *netkeys, size_t n, long long *add_to)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct buf key = BUF_INIT;
+		report_keys_nets(q->kp, windows[i], &key);
+		nqueue_append(q, "ZSCORE", buf_cstr(&key), netkeys[i], NULL);
+		buf_free(&key);
+	}
+	for (size_t i = 0; i < n; i++) {
+		redisReply *r = nqueue_next_reply(q);
+		if (r == NULL || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL))
+			rc = -1;
+		else if (r->type == REDIS_REPLY_STRING)
+			add_to[i] += atoll(r->str);
+		if (r != NULL)
+			freeReplyObject(r);
+		if (r == NULL)
+			break;	/* the connection is gone: no more replies */
+	}
+	return rc;
 }
 
 void *nqueue_command(nqueue_t *q, const char *first, ...)

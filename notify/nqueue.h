@@ -24,6 +24,11 @@
  * counts; one that dies after leaves both done.  Every event belongs to
  * exactly one network, so to exactly one chunk.
  *
+ * One nqueue is one stream.  With report_streams > 1 the notifier holds
+ * one per stream (notify/nstreams.h); each keeps the counts of its own
+ * events (partial counts, under its stream's tag), and the notice keys
+ * are used through stream 0's only.
+ *
  * Blocking hiredis with redis_timeout on every command.  Not thread-safe.
  */
 #ifndef RELAYGUARD_NQUEUE_H
@@ -59,6 +64,25 @@ enum nqueue_phase {
 /* Connect and create the group (if missing).  0, or -1 with *error_r (caller frees). */
 int nqueue_open(const cfg_t *cfg, const char *consumer, nqueue_t **q_r, char **error_r)
 	__attribute__((warn_unused_result));
+/*
+ * The same for stream index (0 .. report_streams - 1; nqueue_open() is
+ * stream 0): its connection goes to the master of that stream's slot,
+ * and nqueue_prefix() is that stream's tag, under which the commit keeps
+ * the PARTIAL counts of the events read from it (notify/nstreams.h sums
+ * them).  The notice keys (told, notice, rate, notices, untold) are
+ * stream 0's: use them only through stream 0's queue.
+ */
+int nqueue_open_stream(const cfg_t *cfg, const char *consumer, unsigned index, nqueue_t **q_r, char **error_r)
+	__attribute__((warn_unused_result));
+/* Connect for the stream of that name, to look at it only (no group is created). */
+int nqueue_open_name(const cfg_t *cfg, const char *stream, nqueue_t **q_r, char **error_r)
+	__attribute__((warn_unused_result));
+/*
+ * Events of the stream the group "notify" has not finished: pending ones,
+ * plus 1 when some were never delivered (the whole length when the group
+ * does not exist); 0 when the stream does not exist; -1 when Redis failed.
+ */
+long long nqueue_backlog(nqueue_t *q);
 void nqueue_close(nqueue_t **q);
 
 /*
@@ -98,6 +122,16 @@ int nqueue_commit_ahead(nqueue_t *q, const nagg_t *batch, char *const *ids, cons
 			long long min_hits, nqueue_due_cb *cb, void *ctx, size_t count, nqueue_entry_cb *entry_cb,
 			void *entry_ctx, long *got_r, char **error_r) __attribute__((warn_unused_result));
 
+/*
+ * The counts (nets zset scores) of n networks in this stream, one round
+ * trip, each added to add_to[i] (a missing one adds 0).  -1 when Redis
+ * failed (add_to partly updated), else 0.
+ */
+int nqueue_scores(nqueue_t *q, const long long *windows, char *const *netkeys, size_t n, long long *add_to);
+/* Every network of window with hits >= min_hits in this stream: cb(window, netkey, hits, ctx). */
+typedef void nqueue_hits_cb(long long window, const char *netkey, long long hits, void *ctx);
+int nqueue_due_hits(nqueue_t *q, long long window, long long min_hits, nqueue_hits_cb *cb, void *ctx,
+		    char **error_r) __attribute__((warn_unused_result));
 /* Every network of window with at least min_hits: cb for each. */
 int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb *cb, void *ctx,
 	       char **error_r) __attribute__((warn_unused_result));

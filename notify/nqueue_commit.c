@@ -431,7 +431,7 @@ int nqueue_commit_ahead(nqueue_t *q, const nagg_t *batch, char *const *ids, cons
 	if (next == NULL || next->type == REDIS_REPLY_ERROR) {
 		*got_r = -1;	/* nothing read ahead: the caller reads again */
 	} else if (entries != NULL) {
-		if (entries->elements == count)
+		if (entries->elements == count && q->speculate)
 			nqueue_read_ahead(q, count);
 		*got_r = nqueue_read_entries(entries, entry_cb, entry_ctx, NULL);
 	}

@@ -31,6 +31,9 @@ struct nqueue {
 	 * taken: sent before the last full reply was counted, so that Redis
 	 * builds the next reply while this process counts (nqueue_read_ahead). */
 	bool read_ahead;
+	/* Send the next read before counting a full reply (one stream only:
+	 * with several, a stream's share of a round is one batch). */
+	bool speculate;
 };
 
 /* A command's arguments, built one by one; the strings are owned by the bufs. */

@@ -572,7 +572,7 @@ static void test_table(void)
 	is_int(bad_id, -1, "cfg_table[i].id == i for every row");
 	is_int(dup, -1, "every name is found at its own row");
 	is_int(no_desc, -1, "every setting has a description");
-	is_int(CFG__COUNT, 117, "117 settings");
+	is_int(CFG__COUNT, 118, "118 settings");
 	cfg = cfg_defaults();
 	ok(cfg != NULL, "every default parses");
 	cfg_unref(&cfg);

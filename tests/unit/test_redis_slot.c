@@ -3,6 +3,7 @@
  * unchanged on Redis Cluster (doc/redis-schema.md). */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -139,6 +140,92 @@ static void test_notifier(void)
 	}
 }
 
+static addr_t addr_of(const char *s)
+{
+	addr_t a;
+
+	if (addr_parse(s, &a) != 0)
+		memset(&a, 0, sizeof(a));
+	return a;
+}
+
+/* report_streams: the stream a client goes to (report_keys_pick). */
+static void test_stream_pick(void)
+{
+	addr_t a = addr_of("192.0.2.1"), b = addr_of("192.0.2.254"), m = addr_of("::ffff:192.0.2.7");
+	addr_t v6a = addr_of("2001:db8:1:1::1"), v6b = addr_of("2001:db8:1:ffff::9");
+	bool seen[3] = { false, false, false }, in_range = true, same_24 = true;
+
+	is_int((int)report_keys_pick(&a, 1), 0, "one stream: every client in stream 0");
+	is_int((int)report_keys_pick(&a, 3), (int)report_keys_pick(&b, 3), "the same /24 gives the same stream");
+	is_int((int)report_keys_pick(&m, 3), (int)report_keys_pick(&a, 3),
+	       "an IPv4-mapped address goes with its IPv4 /24");
+	is_int((int)report_keys_pick(&v6a, 3), (int)report_keys_pick(&v6b, 3), "the same /48 gives the same stream");
+	/* 198.51.0.0/16: 256 /24s spread over all three streams */
+	for (unsigned i = 0; i < 256; i++) {
+		char text[32];
+		snprintf(text, sizeof(text), "198.51.%u.9", i);
+		addr_t x = addr_of(text);
+		unsigned k = report_keys_pick(&x, 3);
+		in_range = in_range && k < 3;
+		seen[k < 3 ? k : 0] = true;
+		snprintf(text, sizeof(text), "198.51.%u.200", i);
+		addr_t y = addr_of(text);
+		same_24 = same_24 && report_keys_pick(&y, 3) == k;
+	}
+	ok(in_range && seen[0] && seen[1] && seen[2], "256 /24s use every one of 3 streams");
+	ok(same_24, "two addresses of each of 256 /24s share their stream");
+}
+
+/* report_streams: names, slots and the keys that go with each stream. */
+static void test_stream_names(void)
+{
+	const char *prefixes[] = { "rg:", "", "site-a:", "n1:" };
+	const unsigned counts[] = { 2, 3, 5, 64 };
+
+	for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++) {
+		struct buf one = BUF_INIT, today = BUF_INIT, tagged = BUF_INIT, tagged_for = BUF_INIT;
+		report_keys_stream_at(prefixes[p], 0, 1, &one);
+		report_keys_stream(prefixes[p], &today);
+		report_keys_tagged(prefixes[p], &tagged);
+		report_keys_tagged_for(prefixes[p], buf_cstr(&today), &tagged_for);
+		ok(strcmp(buf_cstr(&one), buf_cstr(&today)) == 0 && strcmp(buf_cstr(&tagged), buf_cstr(&tagged_for)) == 0,
+		   "report_streams = 1 with prefix \"%s\": the names of today (%s, %s)", prefixes[p], buf_cstr(&one),
+		   buf_cstr(&tagged));
+		for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+			unsigned n = counts[c];
+			bool ranges[64] = { false }, spread = true, keys_ok = true;
+			for (unsigned i = 0; i < n; i++) {
+				struct buf st = BUF_INIT, mk = BUF_INIT, seen = BUF_INIT, kp = BUF_INIT, net = BUF_INIT;
+				report_keys_stream_at(prefixes[p], i, n, &st);
+				unsigned r = slot_of(&st) * n / REDIS_SLOTS;
+				spread = spread && !ranges[r];
+				ranges[r] = true;
+				report_keys_event_for(prefixes[p], buf_cstr(&st), "id1", "192.0.2.1", &mk, &seen);
+				report_keys_tagged_for(prefixes[p], buf_cstr(&st), &kp);
+				report_keys_net(buf_cstr(&kp), 20000, "192.0.2.0-192.0.2.255", &net);
+				keys_ok = keys_ok && slot_of(&mk) == slot_of(&st) && slot_of(&seen) == slot_of(&st) &&
+					  slot_of(&net) == slot_of(&st) && (i > 0 || strcmp(buf_cstr(&st), buf_cstr(&today)) == 0);
+				if (n == 3 && p == 0)
+					tap_diag("report_streams = 3, stream %u: %s, slot %u", i, buf_cstr(&st), slot_of(&st));
+				buf_free(&st);
+				buf_free(&mk);
+				buf_free(&seen);
+				buf_free(&kp);
+				buf_free(&net);
+			}
+			ok(spread, "report_streams = %u, prefix \"%s\": each stream in its own %u-th of the slots", n,
+			   prefixes[p], n);
+			ok(keys_ok, "report_streams = %u, prefix \"%s\": stream 0 keeps its name; marker, dedupe and "
+			   "count keys share their stream's slot", n, prefixes[p]);
+		}
+		buf_free(&one);
+		buf_free(&today);
+		buf_free(&tagged);
+		buf_free(&tagged_for);
+	}
+}
+
 int main(void)
 {
 	test_crc();
@@ -146,5 +233,7 @@ int main(void)
 	test_rlists();
 	test_report();
 	test_notifier();
+	test_stream_pick();
+	test_stream_names();
 	return tap_done();
 }
