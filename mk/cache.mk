@@ -1,7 +1,8 @@
 # Caches: the in-process LRU (common/lru) and the Redis cache (common/rcache).
 common_librelayguard_a_SOURCES += \
 	common/lru.c common/lru.h \
-	common/rcache.c common/rcache.h common/rcache_value.c common/rcache_conn.c
+	common/rcache.c common/rcache.h common/rcache_value.c common/rcache_conn.c \
+	common/redis_ev.c common/redis_ev.h
 
 EXTRA_DIST += doc/redis-schema.md tests/integration/rcache.sh
 
