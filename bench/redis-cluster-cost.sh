@@ -24,7 +24,7 @@ export top_srcdir top_builddir=$BUILD
 ENGINE=$BUILD/bench/bench_engine
 OLD=${BENCH_ENGINE_OLD:-}
 RAW="$BUILD/bench/redis_mget_bench"
-[ -x "$ENGINE" ] && [ -x "$RAW" ] || { echo "build first: make -C $BUILD" >&2; exit 1; }
+if [ ! -x "$ENGINE" ] || [ ! -x "$RAW" ]; then echo "build first: make -C $BUILD" >&2; exit 1; fi
 
 for z in 1 2 3 4 5; do
 	{
@@ -88,7 +88,7 @@ row() {
 	fi
 	# shellcheck disable=SC2086
 	_a="$(rstat $_m) $(rstat $_r)"
-	echo "mode=$_mode kind=$_kind conc=$CONC $(grep -o 'per_sec=[0-9]*' "$RUN/out") $_c $(echo $_b $_a |
+	echo "mode=$_mode kind=$_kind conc=$CONC $(grep -o 'per_sec=[0-9]*' "$RUN/out") $_c $(echo "$_b" "$_a" |
 		awk '{ printf "redis_cpu_ms=%.0f redis_reads=%d mget=%d cluster_slots=%d moved_ask=%d replica_cpu_ms=%.0f",
 			1000 * ($11 - $1), $12 - $2, $13 - $3, $14 - $4, $15 - $5, 1000 * ($16 - $6) }')" | tee -a "$RUN/rows"
 }
@@ -98,7 +98,7 @@ row cluster engine >/dev/null
 for round in $(seq 1 "$ROUNDS"); do
 	echo "# round $round"
 	for mode in standalone cluster; do
-		for kind in ${OLD:+engine_old} engine raw raw_hiredis; do row $mode $kind; done
+		for kind in ${OLD:+engine_old} engine raw raw_hiredis; do row "$mode" "$kind"; done
 	done
 done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -93,13 +93,23 @@ static void map_read(int port)
 	}
 	for (size_t k = 0; k < r->elements; k++) {
 		redisReply *range = r->element[k];
+		if (range->type != REDIS_REPLY_ARRAY || range->elements < 3 ||
+		    range->element[0]->type != REDIS_REPLY_INTEGER || range->element[1]->type != REDIS_REPLY_INTEGER ||
+		    range->element[0]->integer < 0 || range->element[1]->integer >= REDIS_SLOTS ||
+		    range->element[2]->type != REDIS_REPLY_ARRAY || range->element[2]->elements < 2 ||
+		    range->element[2]->element[1]->type != REDIS_REPLY_INTEGER) {
+			fprintf(stderr, "CLUSTER SLOTS on %d: unexpected reply shape\n", port);
+			exit(1);
+		}
 		int p = (int)range->element[2]->element[1]->integer;
 		size_t i;
 		for (i = 0; i < B.n && B.port[i] != p; i++)
 			;
 		if (i == B.n) {
-			if (B.n == NODES_MAX)
+			if (B.n == NODES_MAX) {
+				fprintf(stderr, "more than %d masters\n", NODES_MAX);
 				exit(1);
+			}
 			B.port[B.n++] = p;
 		}
 		for (long long s = range->element[0]->integer; s <= range->element[1]->integer; s++)
