@@ -367,9 +367,8 @@ void rcluster_note_failure(struct rcache_req *req)
 	refresh_soon(req->rc->cluster);
 }
 
-/* Copy the command into req->cl and send it. */
-static void req_start(struct rcache_req *req, unsigned slot, bool keyless, int argc,
-		      const char *const *argv, const size_t *lens)
+/* A request's own copy of its command, argc arguments, about bytes long. */
+static struct rcluster_req *req_alloc(struct rcache_req *req, int argc, size_t bytes)
 {
 	struct rcluster_req *q = xcalloc(1, sizeof(*q));
 
@@ -377,6 +376,19 @@ static void req_start(struct rcache_req *req, unsigned slot, bool keyless, int a
 	q->argc = argc;
 	q->lens = xcalloc((size_t)argc, sizeof(*q->lens));
 	q->argv = xcalloc((size_t)argc, sizeof(*q->argv));
+	buf_reserve(&q->args, bytes);	/* one allocation, not one per argument */
+	return q;
+}
+
+/* Copy the command into req->cl and send it. */
+static void req_start(struct rcache_req *req, unsigned slot, bool keyless, int argc,
+		      const char *const *argv, const size_t *lens)
+{
+	size_t bytes = 0;
+
+	for (int i = 0; i < argc; i++)
+		bytes += lens[i] + 1;
+	struct rcluster_req *q = req_alloc(req, argc, bytes);
 	for (int i = 0; i < argc; i++) {
 		q->lens[i] = lens[i];
 		buf_append(&q->args, argv[i], lens[i]);
@@ -387,18 +399,26 @@ static void req_start(struct rcache_req *req, unsigned slot, bool keyless, int a
 	req_send(req);
 }
 
+/* The MGET of every source's key of subject, built in place: the keys share
+ * the subject as hash tag, so one slot. */
 void rcluster_get(struct rcache_req *req, const char *subject, const char *const *sources)
 {
-	struct buf keys = BUF_INIT;
-	const char **argv = xcalloc(req->n + 1, sizeof(*argv));
-	size_t *lens = xcalloc(req->n + 1, sizeof(*lens));
+	size_t fixed = strlen(req->rc->prefix) + strlen(subject) + 16, bytes = 5;	/* 16: "v2:c:{}:" and a NUL, with room */
 
-	rcache_mget_args(req->rc, req->n, subject, sources, &keys, argv, lens);
-	/* every key has the subject as its hash tag: one slot */
-	req_start(req, redis_slot(argv[1], lens[1]), false, (int)req->n + 1, argv, lens);
-	buf_free(&keys);
-	free(argv);
-	free(lens);
+	for (size_t i = 0; i < req->n; i++)
+		bytes += fixed + strlen(sources[i]);
+	struct rcluster_req *q = req_alloc(req, (int)req->n + 1, bytes);
+
+	buf_append(&q->args, "MGET", 5);	/* with its NUL */
+	q->lens[0] = 4;
+	for (size_t i = 0; i < req->n; i++) {
+		size_t start = q->args.len;
+		rcache_key(req->rc->prefix, sources[i], subject, &q->args);
+		q->lens[i + 1] = q->args.len - start;
+		buf_putc(&q->args, '\0');
+	}
+	q->slot = redis_slot(q->args.data + 5, q->lens[1]);
+	req_send(req);
 }
 
 void rcluster_command(struct rcache_req *req, const char *route_key, size_t route_len, int argc,

@@ -13,11 +13,11 @@
 #include <event2/event.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
-#include <hiredis/adapters/libevent.h>
 
 #include "log.h"
 #include "mem.h"
 #include "rcache_int.h"
+#include "redis_ev.h"
 
 /* ---- connection state ------------------------------------------------- */
 
@@ -284,7 +284,7 @@ void rcache_conn_start(rcache_t *rc)
 		return;
 	}
 	ac->data = rc;
-	if (redisLibeventAttach(ac, rc->base) != REDIS_OK) {
+	if (redis_ev_attach(ac, rc->base) != 0) {
 		rc_note_down(rc, "cannot attach to the event loop");
 		redisAsyncFree(ac);
 		rc_schedule_reconnect(rc);

@@ -1,12 +1,17 @@
 # Caches: the in-process LRU (common/lru) and the Redis cache (common/rcache).
 common_librelayguard_a_SOURCES += \
 	common/lru.c common/lru.h \
-	common/rcache.c common/rcache.h common/rcache_value.c common/rcache_conn.c
+	common/rcache.c common/rcache.h common/rcache_value.c common/rcache_conn.c \
+	common/redis_ev.c common/redis_ev.h
 
-EXTRA_DIST += doc/redis-schema.md tests/integration/rcache.sh
+EXTRA_DIST += doc/redis-schema.md tests/integration/rcache.sh tests/integration/redis_ev.sh
 
 check_PROGRAMS += tests/unit/test_lru tests/unit/test_rcache tests/integration/rcache_driver
 TESTS += tests/unit/test_lru tests/unit/test_rcache tests/integration/rcache.sh
+# common/redis_ev, the hiredis adapter, against a real redis-server
+check_PROGRAMS += tests/integration/redis_ev_driver
+TESTS += tests/integration/redis_ev.sh
+tests_integration_redis_ev_driver_SOURCES = tests/integration/redis_ev_driver.c
 tests_unit_test_lru_SOURCES = tests/unit/test_lru.c tests/unit/tap.h
 tests_unit_test_rcache_SOURCES = tests/unit/test_rcache.c tests/unit/tap.h
 tests_integration_rcache_driver_SOURCES = tests/integration/rcache_driver.c

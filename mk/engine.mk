@@ -15,7 +15,10 @@ TESTS += tests/integration/engine.sh tests/integration/ctl_check.sh
 # bench/bench_engine: built by `make`, run by bench/engine-bench.sh.
 noinst_PROGRAMS += bench/bench_engine
 bench_bench_engine_SOURCES = bench/bench_engine.c
-EXTRA_DIST += bench/engine-bench.sh bench/dns_delay_proxy.py
+# bench/redis_mget_bench: the same Redis traffic without the engine (doc/PERFORMANCE.md).
+noinst_PROGRAMS += bench/redis_mget_bench
+bench_redis_mget_bench_SOURCES = bench/redis_mget_bench.c
+EXTRA_DIST += bench/engine-bench.sh bench/dns_delay_proxy.py bench/redis-cluster-cost.sh
 
 # relayguard-ctl stats reads the engines' snapshots (common/engine_stats.h).
 ctl_relayguard_ctl_SOURCES += ctl/ctl_stats.c
