@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mem.h"
@@ -27,6 +30,8 @@ struct outbox_spares {
 	size_t keep, head, n;
 	unsigned long seq;
 	bool stop, failed;
+	bool taken;			/* a spare was ever taken */
+	struct timespec last_take;	/* CLOCK_MONOTONIC */
 };
 
 static char *spare_path(const char *dir, long pid, unsigned long seq)
@@ -38,13 +43,36 @@ static char *spare_path(const char *dir, long pid, unsigned long seq)
 	return p;
 }
 
+/*
+ * Make another spare?  Up to keep before the first take (the head start);
+ * after it, keep up with the takes, but only while they come: a burst of
+ * notices that ended leaves at most OUTBOX_SPARES_IDLE_MS of spares made
+ * for nothing (to be removed at stop), not keep.  Called locked.
+ */
+static bool maker_wanted(const outbox_spares_t *s)
+{
+	struct timespec now;
+
+	if (s->n >= s->keep)
+		return false;
+	if (!s->taken || s->n < OUTBOX_SPARES_LOW)
+		return true;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ms = (long long)(now.tv_sec - s->last_take.tv_sec) * 1000 +
+		       (now.tv_nsec - s->last_take.tv_nsec) / 1000000;
+	return ms < OUTBOX_SPARES_IDLE_MS;
+}
+
 static void *maker_main(void *arg)
 {
 	outbox_spares_t *s = arg;
 
+	/* idle CPU only: when the notifier needs a file and none is ready it
+	 * makes its own, so the maker must never slow the rest down */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
-		if (s->n == s->keep) {
+		if (!maker_wanted(s)) {
 			pthread_cond_wait(&s->room, &s->mu);
 			continue;
 		}
@@ -119,6 +147,8 @@ char *outbox_spares_take(outbox_spares_t *s)
 		s->ring[s->head] = NULL;
 		s->head = (s->head + 1) % s->keep;
 		s->n--;
+		s->taken = true;
+		clock_gettime(CLOCK_MONOTONIC, &s->last_take);
 		pthread_cond_signal(&s->room);
 	}
 	pthread_mutex_unlock(&s->mu);

@@ -12,6 +12,13 @@
  * notice is then written into a spare and renamed to its final name by
  * deliver_flush(), as a temporary file was before.
  *
+ * The maker runs at nice 19: it uses idle CPU only, and when no spare is
+ * ready the notifier creates its file itself.  It fills up to keep spares
+ * before the first notice; after that it replaces the spares taken while
+ * notices keep coming, and stops OUTBOX_SPARES_IDLE_MS after the last one
+ * (down to OUTBOX_SPARES_LOW), so that the end of a burst leaves few spares
+ * made for nothing.
+ *
  * The spares are "<outbox>/.spares/PID.SEQ", mode 0640.  A folder of their
  * own, because creating a file holds its folder's lock for the whole
  * inode allocation: in the outbox itself, every lookup of a notice's name
@@ -35,6 +42,8 @@
  * loaded and the first events were counted. */
 #define OUTBOX_SPARES_MAX 16384u
 #define OUTBOX_SPARES_DIR ".spares"	/* inside the outbox */
+#define OUTBOX_SPARES_LOW 64u		/* kept ready however long no notice came */
+#define OUTBOX_SPARES_IDLE_MS 500	/* after the last take: stop making more */
 
 typedef struct outbox_spares outbox_spares_t;
 
