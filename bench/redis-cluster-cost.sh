@@ -26,26 +26,9 @@ OLD=${BENCH_ENGINE_OLD:-}
 RAW="$BUILD/bench/redis_mget_bench"
 if [ ! -x "$ENGINE" ] || [ ! -x "$RAW" ]; then echo "build first: make -C $BUILD" >&2; exit 1; fi
 
-for z in 1 2 3 4 5; do
-	{
-		echo ":127.0.0.2:listed in z$z"
-		echo "127.0.0.2"
-		for i in $(seq $z 10 65535); do echo "198.$((18 + i / 65536)).$(((i / 256) % 256)).$((i % 256))"; done
-	} >"$RUN/z$z.ip4set"
-done
-DNS_PORT=$(rg_free_port)
-args=()
-for z in 1 2 3 4 5; do args+=("z$z.test:ip4set:z$z.ip4set"); done
-( cd "$RUN" && exec rbldnsd -n -u rbldns -b "127.0.0.1/$DNS_PORT" -t 3600 -c 0 -p "$RUN/rbldnsd.pid" "${args[@]}" >"$RUN/rbldnsd.log" 2>&1 ) &
-rg_track $!
-rg_wait_port "$DNS_PORT" udp || { echo "rbldnsd did not start" >&2; exit 1; }
-MASTER=$(rg_free_port)
-rg_start_redis "$MASTER"
-REPLICA=$(rg_free_port)
-redis-server --bind 127.0.0.1 --port "$REPLICA" --save '' --appendonly no --dir "$RUN" \
-	--logfile "$RUN/replica.log" --replicaof 127.0.0.1 "$MASTER" &
-rg_track $!
-rg_wait_port "$REPLICA" tcp
+. "$top_srcdir/bench/lib.sh"
+bench_five_zones
+bench_redis_pair
 RG_CLUSTER_NODE_TIMEOUT=1000
 rg_start_redis_cluster 3 1
 # shellcheck disable=SC2086

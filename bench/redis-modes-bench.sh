@@ -19,30 +19,11 @@ export top_srcdir top_builddir=$BUILD
 BIN="$BUILD/bench/bench_engine"
 [ -x "$BIN" ] || { echo "build first: make -C $BUILD bench/bench_engine" >&2; exit 1; }
 
+. "$top_srcdir/bench/lib.sh"
 # Five zones, each listing ~10% of 198.18.0.0/16 (as bench/engine-bench.sh).
-for z in 1 2 3 4 5; do
-	{
-		echo ":127.0.0.2:listed in z$z"
-		echo "127.0.0.2"
-		for i in $(seq $z 10 65535); do echo "198.$((18 + i / 65536)).$(((i / 256) % 256)).$((i % 256))"; done
-	} >"$RUN/z$z.ip4set"
-done
-DNS_PORT=$(rg_free_port)
-args=()
-for z in 1 2 3 4 5; do args+=("z$z.test:ip4set:z$z.ip4set"); done
-( cd "$RUN" && exec rbldnsd -n -u rbldns -b "127.0.0.1/$DNS_PORT" -t 3600 -c 0 -p "$RUN/rbldnsd.pid" "${args[@]}" >"$RUN/rbldnsd.log" 2>&1 ) &
-rg_track $!
-rg_wait_port "$DNS_PORT" udp || { echo "rbldnsd did not start" >&2; exit 1; }
+bench_five_zones
 
-MASTER=$(rg_free_port)
-rg_start_redis "$MASTER"
-MASTER_PID=$RG_REDIS_PID
-REPLICA=$(rg_free_port)
-redis-server --bind 127.0.0.1 --port "$REPLICA" --save '' --appendonly no --dir "$RUN" \
-	--logfile "$RUN/replica.log" --replicaof 127.0.0.1 "$MASTER" &
-REPLICA_PID=$!
-rg_track $!
-rg_wait_port "$REPLICA" tcp
+bench_redis_pair
 SLIST=""
 for i in 1 2 3; do
 	sp=$(rg_free_port)

@@ -18,7 +18,7 @@ bench_bench_engine_SOURCES = bench/bench_engine.c
 # bench/redis_mget_bench: the same Redis traffic without the engine (doc/PERFORMANCE.md).
 noinst_PROGRAMS += bench/redis_mget_bench
 bench_redis_mget_bench_SOURCES = bench/redis_mget_bench.c
-EXTRA_DIST += bench/engine-bench.sh bench/dns_delay_proxy.py bench/redis-cluster-cost.sh
+EXTRA_DIST += bench/engine-bench.sh bench/lib.sh bench/dns_delay_proxy.py bench/redis-cluster-cost.sh
 
 # relayguard-ctl stats reads the engines' snapshots (common/engine_stats.h).
 ctl_relayguard_ctl_SOURCES += ctl/ctl_stats.c
