@@ -11,15 +11,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The sums of a network that compaction must keep. */
-static void sums(const struct net_agg *net, long long *hits, long long *hosts, long long *lists)
+/* The sums of a network that compaction must keep.  Unsigned: each count
+ * is held at LLONG_MAX by the reader, but several of them may add up past
+ * it, and only equality matters here (wrapping is defined, the same counts
+ * give the same sum). */
+static void sums(const struct net_agg *net, unsigned long long *hits, unsigned long long *hosts,
+		 unsigned long long *lists)
 {
-	*hits = net->hits;
+	*hits = (unsigned long long)net->hits;
 	*hosts = *lists = 0;
 	for (size_t i = 0; i < net->n_hosts; i++)
-		*hosts += net->hosts[i].n;
+		*hosts += (unsigned long long)net->hosts[i].n;
 	for (size_t i = 0; i < net->n_lists; i++)
-		*lists += net->lists[i].n;
+		*lists += (unsigned long long)net->lists[i].n;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -35,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (first >= out.len || out.data[first] != '\n')
 			abort();	/* the header is one whole line */
 		struct net_agg *again = ncounts_load(b, 7, net->netkey, out.data, out.len, &bad);
-		long long h1, o1, l1, h2, o2, l2;
+		unsigned long long h1, o1, l1, h2, o2, l2;
 		sums(net, &h1, &o1, &l1);
 		if (again == NULL)
 			abort();
