@@ -89,7 +89,10 @@ void nqueue_close(nqueue_t **q);
  * Read up to count entries of phase (NEW waits up to block_ms, 0 = not).
  * cb gets each entry's id and its event, or NULL for an entry that is
  * unreadable or was deleted (it must still be acknowledged).  Returns the
- * number of entries, or -1 with *error_r.
+ * number of entries, or -1 with *error_r.  With one stream, a full read of
+ * NEW entries sends the next read before counting (Redis builds it
+ * meanwhile); the next NEW read or nqueue_commit_ahead() takes its reply.
+ * Entries read ahead and never taken stay pending for this consumer.
  */
 typedef void nqueue_entry_cb(const char *id, const struct report_event *ev, void *ctx);
 long nqueue_read(nqueue_t *q, enum nqueue_phase phase, size_t count, int block_ms,
