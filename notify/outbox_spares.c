@@ -29,7 +29,7 @@ struct outbox_spares {
 	char **ring;		/* ready spares: n of them from head */
 	size_t keep, head, n;
 	unsigned long seq;
-	bool stop, failed;
+	bool stop;
 	bool taken;			/* a spare was ever taken */
 	struct timespec last_take;	/* CLOCK_MONOTONIC */
 };
@@ -84,9 +84,9 @@ static void *maker_main(void *arg)
 			close(fd);
 		pthread_mutex_lock(&s->mu);
 		if (fd < 0) {
-			/* full disk, permissions: the caller's own open reports it */
+			/* full disk, permissions: the maker ends, and the caller's
+			 * own open (no spare is ready any more) reports it */
 			free(path);
-			s->failed = true;
 			break;
 		}
 		s->ring[(s->head + s->n) % s->keep] = path;
