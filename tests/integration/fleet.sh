@@ -48,6 +48,7 @@ MT_SLACK_MS=3000	# a miltertest process's start-up, on a loaded machine
 # --- the Redis back end: one function per mode ----------------------------------
 # fleet_redis_MODE starts the servers and sets:
 #   FLEET_REDIS_CONF   the Redis lines of every daemon's configuration
+#                      (report_min_replicas: FLEET_MIN_REPLICAS, default 1; 0 measures the loss without WAIT)
 # and defines:
 #   FR ARGS...         a redis-cli command on the server holding the keys now
 #   fleet_failover_planned   a planned failover; returns when it is done
@@ -60,7 +61,7 @@ fleet_redis_sentinel() {
 	rg_start_sentinel_set
 	FLEET_REDIS_CONF="redis_sentinels = $RG_SENTINELS
 redis_sentinel_master = $RG_SENTINEL_MASTER
-report_min_replicas = 1"
+report_min_replicas = ${FLEET_MIN_REPLICAS:-1}"
 	FR() { redis-cli -p "$(rg_sentinel_master_port)" "$@"; }
 	fleet_failover_planned() {
 		_old=$(rg_sentinel_master_port)
@@ -95,7 +96,7 @@ fleet_redis_cluster() {
 	. "$RG_TOP_SRCDIR/tests/integration/cluster_lib.sh"
 	rg_start_redis_cluster 3 1
 	FLEET_REDIS_CONF="redis_cluster_nodes = $RG_CLUSTER_NODES
-report_min_replicas = 1"
+report_min_replicas = ${FLEET_MIN_REPLICAS:-1}"
 	FR() {
 		for _p in $RG_CLUSTER_PORTS; do
 			kill -0 "$(rg_cluster_pid "$_p")" 2>/dev/null || continue
@@ -418,7 +419,7 @@ rg_ok $? "the master killed, another one serves"
 check_load crash
 fleet_heal
 wait_events
-rg_is "$(FR xlen rg:reports)" "$EVENTS" "and none lost when the master was killed (report_min_replicas = 1)"
+rg_is "$(FR xlen rg:reports)" "$EVENTS" "and none lost when the master was killed (report_min_replicas = ${FLEET_MIN_REPLICAS:-1})"
 
 # Every event counted once, and every network told once.
 counted() { FR zrange "rg:{rg:reports}:v3:nets:$(( $(date +%s) / 86400 ))" 0 -1 withscores | awk 'NR % 2 == 0 { s += $1 } END { print s + 0 }'; }
