@@ -408,23 +408,26 @@ long nqueue_read(nqueue_t *q, enum nqueue_phase phase, size_t count, int block_m
 	return got;
 }
 
+/* nqueue_due() through nqueue_due_hits(): the hits dropped. */
+struct due_only {
+	nqueue_due_cb *cb;
+	void *ctx;
+};
+
+static void due_only_cb(long long window, const char *netkey, long long hits, void *ctx)
+{
+	const struct due_only *d = ctx;
+
+	(void)hits;
+	d->cb(window, netkey, d->ctx);
+}
+
 int nqueue_due(nqueue_t *q, long long window, long long min_hits, nqueue_due_cb *cb, void *ctx,
 	       char **error_r)
 {
-	struct buf key = BUF_INIT;
-	char min[24];
+	struct due_only d = { cb, ctx };
 
-	report_keys_nets(q->kp, window, &key);
-	snprintf(min, sizeof(min), "%lld", min_hits);
-	redisReply *r = nqueue_run(q, "ZRANGEBYSCORE", buf_cstr(&key), min, "+inf", NULL);
-	buf_free(&key);
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
-		return nqueue_reply_error(q, r, "ZRANGEBYSCORE", error_r);
-	for (size_t i = 0; i < r->elements; i++)
-		if (r->element[i]->type == REDIS_REPLY_STRING)
-			cb(window, r->element[i]->str, ctx);
-	freeReplyObject(r);
-	return 0;
+	return nqueue_due_hits(q, window, min_hits, due_only_cb, &d, error_r);
 }
 
 int nqueue_due_hits(nqueue_t *q, long long window, long long min_hits, nqueue_hits_cb *cb, void *ctx,
