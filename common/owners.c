@@ -470,8 +470,8 @@ void owners_explain(const struct owner_info *info, struct buf *out)
 {
 	static const char *const why_text[] = {
 		[OWNER_WHY_NONE] = "",
-		[OWNER_WHY_NO_CONTACT] = "no abuse-mailbox, abuse-c, org, mnt-irt or owner-c here or on an "
-					 "enclosing network",
+		[OWNER_WHY_NO_CONTACT] = ("no abuse-mailbox, abuse-c, org, mnt-irt or owner-c here or on an "
+					  "enclosing network"),
 		[OWNER_WHY_UNKNOWN_HANDLE] = "the handles it names are not in the owners files",
 		[OWNER_WHY_NO_MAILBOX] = "the contacts it names have no mailbox",
 		[OWNER_WHY_REFUSED] = "the mailbox found was refused",

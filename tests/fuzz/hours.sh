@@ -7,7 +7,8 @@
 # BUILD_FUZZ_DIR/tests/fuzz/TARGET-fuzzer, seeds from the source tree)
 # until it has had SECONDS of CPU time (user + sys, measured by
 # /usr/bin/time, not wall time: at nice 19 on a busy machine a run gets a
-# fraction of its wall time).  Runs are 600 s of wall time each; each adds
+# fraction of its wall time).  Runs are 600 s of wall time each, the
+# last one shorter; each adds
 # one line to STATE_DIR/tally.tsv (target, run, CPU s, execs, last cov/ft,
 # exit status), which later runs read, so a stopped loop picks up where it
 # was.  The corpus grows in STATE_DIR/corpus/TARGET; crash inputs are
@@ -26,9 +27,13 @@ while read -r t owed; do
 	mkdir -p "$L/corpus/$t"
 	while [ "$(spent "$t")" -lt "$owed" ]; do
 		run=$(date +%Y%m%d%H%M%S)
+		# The last run of a target is only as long as what is still owed
+		# (plus a margin for start-up), not a full 600 s.
+		left=$((owed - $(spent "$t") + 20))
+		[ "$left" -le 600 ] || left=600
 		out="$L/$t.$run.log"
 		/usr/bin/time -f 'CPU %U %S' -o "$L/$t.$run.time" nice -n 19 "$B/tests/fuzz/$t-fuzzer" \
-			-max_total_time=600 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			-max_total_time="$left" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 			-artifact_prefix="$L/crash-$t-" "$L/corpus/$t" "$S/tests/fuzz/corpus/$t" >"$out" 2>&1
 		rc=$?
 		cpu=$(awk '/^CPU/ { print $2 + $3 }' "$L/$t.$run.time")
