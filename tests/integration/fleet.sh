@@ -27,6 +27,10 @@
 # It also prints what a mail admin asks (lines starting "# fleet:"): warm
 # checks/s across the three policyd (bench/policy_load, FLEET_BENCH_SECONDS)
 # and the longest check during each failover.  doc/fleet.md describes it.
+# FLEET_REPORT_STREAMS=N runs it with report_streams = N (default 1):
+# every count below is then summed over the N streams, and the failovers
+# still hit the master of stream 0, which also holds the told and claim
+# keys (tests/integration/fleet_cluster_streams.sh).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd redis-server redis-cli miltertest smtp-sink
 if [ "$(id -u)" != 0 ]; then	# smtp-sink -u postfix
@@ -41,7 +45,8 @@ MILTER="$RG_TOP_BUILDDIR/milter/relayguard-milter"
 NOTIFY="$RG_TOP_BUILDDIR/notify/relayguard-notify"
 LOAD="$RG_TOP_BUILDDIR/bench/policy_load"
 LUA="$RG_TOP_SRCDIR/tests/data/fleet/check.lua"
-for b in "$POLICYD" "$MILTER" "$NOTIFY"; do [ -x "$b" ] || rg_bail "$b not built"; done
+CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"
+for b in "$POLICYD" "$MILTER" "$NOTIFY" "$CTL"; do [ -x "$b" ] || rg_bail "$b not built"; done
 TIMEOUT_MS=3000		# dnsbl_timeout of every daemon
 MT_SLACK_MS=3000	# a miltertest process's start-up, on a loaded machine
 
@@ -61,7 +66,8 @@ fleet_redis_sentinel() {
 	rg_start_sentinel_set
 	FLEET_REDIS_CONF="redis_sentinels = $RG_SENTINELS
 redis_sentinel_master = $RG_SENTINEL_MASTER
-report_min_replicas = ${FLEET_MIN_REPLICAS:-1}"
+report_min_replicas = ${FLEET_MIN_REPLICAS:-1}
+report_streams = ${FLEET_REPORT_STREAMS:-1}"
 	FR() { redis-cli -p "$(rg_sentinel_master_port)" "$@"; }
 	fleet_failover_planned() {
 		_old=$(rg_sentinel_master_port)
@@ -96,7 +102,8 @@ fleet_redis_cluster() {
 	. "$RG_TOP_SRCDIR/tests/integration/cluster_lib.sh"
 	rg_start_redis_cluster 3 1
 	FLEET_REDIS_CONF="redis_cluster_nodes = $RG_CLUSTER_NODES
-report_min_replicas = ${FLEET_MIN_REPLICAS:-1}"
+report_min_replicas = ${FLEET_MIN_REPLICAS:-1}
+report_streams = ${FLEET_REPORT_STREAMS:-1}"
 	FR() {
 		for _p in $RG_CLUSTER_PORTS; do
 			kill -0 "$(rg_cluster_pid "$_p")" 2>/dev/null || continue
@@ -265,6 +272,20 @@ for d in p1 p2 p3 m1 m2; do
 	done
 done
 rg_ok $ready "the five doors are up, both zones in service on each"
+# The report streams, as relayguard-ctl queue names them; stream 0 is rg:reports.
+STREAMS=$("$CTL" -c "$RUN/n1.conf" queue 2>&1 | awk '$1 == "queue" { print $2 }')
+rg_is "$(printf '%s\n' "$STREAMS" | grep -c .) $(printf '%s\n' "$STREAMS" | head -1)" \
+	"${FLEET_REPORT_STREAMS:-1} rg:reports" "ctl queue names ${FLEET_REPORT_STREAMS:-1} report stream(s), the first rg:reports"
+# streams_sum CMD [ARG]: the first line of "FR CMD STREAM [ARG]", summed over the streams
+streams_sum() {
+	_t=0
+	for _s in $STREAMS; do
+		_v=$(FR "$1" "$_s" ${2:+"$2"} | head -1)
+		_t=$((_t + ${_v:-0}))
+	done
+	echo "$_t"
+}
+streams_xrange() { for _s in $STREAMS; do FR xrange "$_s" - +; done; }
 
 # --- one check through door NAME ----------------------------------------------------
 N=0
@@ -292,7 +313,7 @@ sink_count() { ls "$RUN/sink" | wc -l | tr -d ' '; }
 sink_rcpts() { grep -h '^X-Rcpt-Args: ' "$RUN"/sink/* 2>/dev/null | sed 's/^X-Rcpt-Args: <\(.*\)>.*/\1/' | LC_ALL=C sort; }
 nets_told() { seq "$1" "$2" | sed 's/.*/abuse&@fleet.example/' | LC_ALL=C sort; }
 # stream_dups: event ids found more than once on the stream (a diagnosis)
-stream_dups() { FR xrange rg:reports - + | grep -A1 '^id$' | grep -v '^id$\|^--$' | sort | uniq -d; }
+stream_dups() { streams_xrange | grep -A1 '^id$' | grep -v '^id$\|^--$' | sort | uniq -d; }
 
 # --- 1. listed clients over all five doors: one notice per network -----------------
 bad=""
@@ -401,7 +422,7 @@ check_load() {
 # wait_events: the stream holds every event made so far (replayed from spools)
 wait_events() {
 	for _ in $(seq 1 300); do
-		[ "$(FR xlen rg:reports)" = "$EVENTS" ] && return 0
+		[ "$(streams_sum xlen)" = "$EVENTS" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -411,7 +432,7 @@ phase planned 0 fleet_failover_planned
 rg_ok $? "planned failover done"
 check_load planned
 wait_events
-rg_is "$(FR xlen rg:reports)" "$EVENTS" "no report event lost in the planned failover: the new master has all $EVENTS"
+rg_is "$(streams_sum xlen)" "$EVENTS" "no report event lost in the planned failover: the new master has all $EVENTS"
 echo "# events on the stream more than once: $(stream_dups | wc -l) $(stream_dups | head -3 | tr '\n' ' ')"
 fleet_settle
 phase crash 450 fleet_failover_crash
@@ -419,14 +440,20 @@ rg_ok $? "the master killed, another one serves"
 check_load crash
 fleet_heal
 wait_events
-rg_is "$(FR xlen rg:reports)" "$EVENTS" "and none lost when the master was killed (report_min_replicas = ${FLEET_MIN_REPLICAS:-1})"
+rg_is "$(streams_sum xlen)" "$EVENTS" "and none lost when the master was killed (report_min_replicas = ${FLEET_MIN_REPLICAS:-1})"
 
 # Every event counted once, and every network told once.
-counted() { FR zrange "rg:{rg:reports}:v3:nets:$(( $(date +%s) / 86400 ))" 0 -1 withscores | awk 'NR % 2 == 0 { s += $1 } END { print s + 0 }'; }
+counted() {
+	for _s in $STREAMS; do FR zrange "rg:{$_s}:v3:nets:$(( $(date +%s) / 86400 ))" 0 -1 withscores; done |
+		awk 'NR % 2 == 0 { s += $1 } END { print s + 0 }'
+}
 for _ in $(seq 1 600); do [ "$(counted)" = "$EVENTS" ] && break; sleep 0.1; done
 rg_is "$(counted)" "$EVENTS" "the notifiers counted every event once, across both failovers"
-rg_is "$(FR xpending rg:reports notify | head -1)" 0 "no event left pending"
-rg_is "$(FR xrange rg:reports - + | grep -A1 '^host$' | grep -v '^host$\|^--$' | sort -u | tr '\n' ' ')" \
+rg_is "$(streams_sum xpending notify)" 0 "no event left pending"
+filled=0
+for _s in $STREAMS; do [ "$(FR xlen "$_s")" -gt 0 ] && filled=$((filled + 1)); done
+rg_is "$filled" "${FLEET_REPORT_STREAMS:-1}" "every report stream got events"
+rg_is "$(streams_xrange | grep -A1 '^host$' | grep -v '^host$\|^--$' | sort -u | tr '\n' ' ')" \
 	"m1.fleet.example m2.fleet.example p1.fleet.example p2.fleet.example p3.fleet.example " \
 	"the events came from all five doors"
 for _ in $(seq 1 300); do [ "$(sink_count)" -ge 30 ] && break; sleep 0.1; done
