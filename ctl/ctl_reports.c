@@ -178,6 +178,20 @@ static int queue_redis(const cfg_t *cfg)
 	for (size_t i = 0; i < nstreams_count(qs); i++)
 		if (queue_stream(nstreams_at(qs, i)) != CTL_OK)
 			rc = CTL_FAIL;
+	/* check-config reads no Redis: a change of report_streams shows here */
+	unsigned last = nstreams_recorded(qs);
+	if (last == 0) {
+		fprintf(stderr, "relayguard-ctl: queue: cannot read the report_streams the notifiers last read\n");
+		rc = CTL_FAIL;
+	} else {
+		printf("%-10s %zu here, %u when the notifiers last started\n", "streams", nstreams_count(qs), last);
+		if (last != nstreams_count(qs))
+			fprintf(stderr,
+				"relayguard-ctl: queue: warning: report_streams is %zu here but the notifiers last read "
+				"%u streams; a notifier with %zu refuses to start while a stream it would no longer "
+				"read holds events (relayguard.conf(5), report_streams)\n",
+				nstreams_count(qs), last, nstreams_count(qs));
+	}
 	nstreams_close(&qs);
 	return rc;
 }

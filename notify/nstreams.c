@@ -65,18 +65,20 @@ int nstreams_reopen(nstreams_t *s, size_t i, char **error_r)
 	return 0;
 }
 
-/* The report_streams the notifiers last read: 1..REPORT_STREAMS_MAX, 1 when never recorded, 0 on error. */
-static unsigned recorded_count(nqueue_t *home, const char *key)
+unsigned nstreams_recorded(nstreams_t *s)
 {
-	redisReply *r = nqueue_command(home, "GET", key, NULL);
+	struct buf key = BUF_INIT;
 	unsigned n = 0;
 
+	report_keys_streams(nqueue_prefix(s->q[0]), &key);
+	redisReply *r = nqueue_command(s->q[0], "GET", buf_cstr(&key), NULL);
 	if (r != NULL && r->type == REDIS_REPLY_NIL)
 		n = 1;
 	else if (r != NULL && r->type == REDIS_REPLY_STRING && atoi(r->str) >= 1 && atoi(r->str) <= REPORT_STREAMS_MAX)
 		n = (unsigned)atoi(r->str);
 	if (r != NULL)
 		freeReplyObject(r);
+	buf_free(&key);
 	return n;
 }
 
@@ -129,7 +131,7 @@ int nstreams_check_layout(nstreams_t *s, char **error_r)
 	int rc = 0;
 
 	report_keys_streams(nqueue_prefix(s->q[0]), &key);
-	unsigned old = recorded_count(s->q[0], buf_cstr(&key));
+	unsigned old = nstreams_recorded(s);
 	if (old == 0) {
 		*error_r = xstrdup("redis: cannot read the recorded report_streams");
 		rc = -1;

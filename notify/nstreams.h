@@ -50,6 +50,10 @@ int nstreams_reopen(nstreams_t *s, size_t i, char **error_r) __attribute__((warn
  */
 int nstreams_check_layout(nstreams_t *s, char **error_r) __attribute__((warn_unused_result));
 
+/* The report_streams the notifiers last recorded (by nstreams_check_layout):
+ * 1..REPORT_STREAMS_MAX, 1 when none is recorded, 0 when Redis did not answer. */
+unsigned nstreams_recorded(nstreams_t *s);
+
 size_t nstreams_count(const nstreams_t *s);
 nqueue_t *nstreams_at(const nstreams_t *s, size_t i);
 /* Stream 0's queue: the one the notice keys live with. */

@@ -168,6 +168,12 @@ rg_is "$(ls "$OUT" | grep -c '\.eml$')" 3 "no second notice for a told network"
 # the old number has finished them, the change goes through.
 rg_is "$(R GET "rs:{rs:reports}:streams")" 3 "the notifiers recorded report_streams = 3"
 conf "$RUN/s2.conf" rs: 2
+rg_like "$("$CTL" -c "$RUN/s3.conf" queue 2>&1)" "streams +3 here, 3 when the notifiers last started" \
+	"ctl queue shows the recorded report_streams"
+"$CTL" -c "$RUN/s2.conf" queue >"$RUN/queue-2.out" 2>"$RUN/queue-2.err"; rc=$?
+rg_is "$rc" 0 "ctl queue with report_streams = 2 still lists the streams"
+rg_like "$(cat "$RUN/queue-2.err")" "warning: report_streams is 2 here but the notifiers last read 3 streams" \
+	"and warns that the notifiers last read 3 (check-config reads no Redis)"
 # shellcheck disable=SC2086
 "$DRV" "$RUN/s3.conf" emit $(for i in $(seq 0 15); do echo 198.18.$i.9; done) >/dev/null 2>&1
 "$NOTIFY" -c "$RUN/s2.conf" --once --consumer a 2>"$RUN/notify-2.err"; rc=$?
