@@ -15,7 +15,14 @@
 # STATE_DIR/crash-TARGET-*; a run that ends with a finding stops that target
 # (FINDINGS says which).  Several queues may run at once, one per core.
 # Do not SIGSTOP a run: libFuzzer's -timeout counts the stopped time.
+# With the kernel's autogroups (sched_autogroup_enabled), nice works only
+# inside one session: a queue started with setsid is a session of its own
+# and takes a full share of the CPU from builds and tests whatever its
+# nice value, so such a queue sets its autogroup's nice to 19 too.
 set -u
+if [ "$(ps -o sid= -p $$ | tr -d ' ')" = "$$" ] && [ -w /proc/self/autogroup ]; then
+	echo 19 >/proc/self/autogroup 2>/dev/null || :
+fi
 B=${1:?BUILD_FUZZ_DIR}
 L=${2:?STATE_DIR}
 Q=${3:?QUEUE_FILE}
