@@ -208,6 +208,7 @@ bool log_flood_pass(const char *text, uint64_t now_ms, unsigned long *suppressed
 }
 
 /* Format, escape, rate-limit warnings and errors (limited), emit. */
+static void vmsg(enum log_level level, bool limited, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 static void vmsg(enum log_level level, bool limited, const char *fmt, va_list ap)
 {
 	struct buf raw = BUF_INIT, line = BUF_INIT;
