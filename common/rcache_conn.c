@@ -47,6 +47,22 @@ static void rc_note_down(rcache_t *rc, const char *why)
 		    rc->ever_up ? "connection lost" : "cannot connect", why);
 }
 
+/*
+ * Redis or the Sentinels answer but refuse us (a new password, a lost
+ * database): no outage that heals alone, so an error, also when a
+ * reconnect after a loss meets it; once until it works again.  The caller
+ * drops the connection, which is retried with the usual backoff.
+ */
+static void rc_note_refused(rcache_t *rc, const char *why)
+{
+	if (rc->announced_refused)
+		return;
+	rc->announced_refused = true;
+	rc->announced_down = true;
+	log_error("redis %s: %s; retrying with backoff: checks continue without Redis and "
+		  "report events wait in the spool", rc->server, why);
+}
+
 static void rc_set_up(rcache_t *rc)
 {
 	rc->link = RC_UP;
@@ -132,18 +148,7 @@ static void handshake_reply(redisAsyncContext *ac, void *r, void *privdata, cons
 		if (reply->str != NULL &&
 		    (rc->password == NULL || strstr(reply->str, rc->password) == NULL))
 			buf_printf(&why, " (%.*s)", RCACHE_REPLY_QUOTE_MAX, reply->str);
-		/*
-		 * Redis answers but refuses us (a new password, a lost database):
-		 * no outage that heals alone, so an error, also when a reconnect
-		 * after a loss meets it; once until it works again.  Retried with
-		 * the usual backoff.
-		 */
-		if (!rc->announced_refused) {
-			rc->announced_refused = true;
-			rc->announced_down = true;
-			log_error("redis %s: %s; retrying with backoff: checks continue without Redis and "
-				  "report events wait in the spool", rc->server, buf_cstr(&why));
-		}
+		rc_note_refused(rc, buf_cstr(&why));
 		rcache_conn_drop(rc, buf_cstr(&why));
 		buf_free(&why);
 		return;
@@ -233,6 +238,9 @@ static void master_cb(const struct redis_sentinel_addr *master, const char *why,
 
 	if (master == NULL) {
 		rc->link = RC_IDLE;
+		/* a Sentinel that refuses our AUTH is a setting to fix, like the server's */
+		if (strstr(why, "AUTH refused") != NULL)
+			rc_note_refused(rc, why);
 		rc_note_down(rc, why);
 		rc_schedule_reconnect(rc);
 		return;

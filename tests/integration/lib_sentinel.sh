@@ -15,9 +15,33 @@
 #   rg_sentinel_master_port    the master's port as the first Sentinel says
 #   rg_sentinel_wait_master PORT [TENTHS]  wait (default 30 s) until the
 #                              Sentinels name PORT as the master; 1 if not
+#   rg_redis_cli ARGS...       redis-cli for a server, with its password
+#   rg_sentinel_cli ARGS...    redis-cli for a Sentinel, with theirs
+# Passwords, when set before rg_start_sentinel_set:
+#   RG_REDIS_REQUIREPASS       the servers' requirepass (and masterauth, and
+#                              the Sentinels' auth-pass for them)
+#   RG_SENTINEL_REQUIREPASS    the Sentinels' requirepass (which they also
+#                              use with each other)
 
 rg_require redis-server redis-cli redis-sentinel
 RG_SENTINEL_MASTER=mymaster
+RG_REDIS_REQUIREPASS=${RG_REDIS_REQUIREPASS:-}
+RG_SENTINEL_REQUIREPASS=${RG_SENTINEL_REQUIREPASS:-}
+
+rg_redis_cli() {
+	if [ -n "$RG_REDIS_REQUIREPASS" ]; then
+		redis-cli -a "$RG_REDIS_REQUIREPASS" --no-auth-warning "$@"
+	else
+		redis-cli "$@"
+	fi
+}
+rg_sentinel_cli() {
+	if [ -n "$RG_SENTINEL_REQUIREPASS" ]; then
+		redis-cli -a "$RG_SENTINEL_REQUIREPASS" --no-auth-warning "$@"
+	else
+		redis-cli "$@"
+	fi
+}
 
 # rg_start_redis_node PORT [REPLICAOF-PORT]: one redis-server in its own folder.
 rg_start_redis_node() {
@@ -25,6 +49,9 @@ rg_start_redis_node() {
 	mkdir -p "$_dir"
 	_port=$1; shift
 	if [ $# -gt 0 ]; then set -- --replicaof 127.0.0.1 "$1"; fi
+	if [ -n "$RG_REDIS_REQUIREPASS" ]; then
+		set -- "$@" --requirepass "$RG_REDIS_REQUIREPASS" --masterauth "$RG_REDIS_REQUIREPASS"
+	fi
 	redis-server --bind 127.0.0.1 --port "$_port" --save '' --appendonly no --daemonize no \
 		--dir "$_dir" --logfile "$_dir/log" "$@" &
 	rg_track $!
@@ -35,7 +62,7 @@ rg_start_redis_node() {
 rg_redis_pid() { eval "echo \${RG_REDIS_PID_$1:-}"; }
 
 rg_sentinel_master_port() {
-	redis-cli -p "$RG_SENTINEL_PORT" sentinel get-master-addr-by-name "$RG_SENTINEL_MASTER" | sed -n 2p
+	rg_sentinel_cli -p "$RG_SENTINEL_PORT" sentinel get-master-addr-by-name "$RG_SENTINEL_MASTER" | sed -n 2p
 }
 
 rg_sentinel_wait_master() {
@@ -48,7 +75,7 @@ rg_sentinel_wait_master() {
 
 # _rg_sentinel_field NAME: one field of SENTINEL MASTER.
 _rg_sentinel_field() {
-	redis-cli -p "$RG_SENTINEL_PORT" sentinel master "$RG_SENTINEL_MASTER" | grep -A1 "^$1\$" | tail -1
+	rg_sentinel_cli -p "$RG_SENTINEL_PORT" sentinel master "$RG_SENTINEL_MASTER" | grep -A1 "^$1\$" | tail -1
 }
 
 rg_start_sentinel_set() {
@@ -57,7 +84,7 @@ rg_start_sentinel_set() {
 	rg_start_redis_node "$RG_REDIS_P1"
 	rg_start_redis_node "$RG_REDIS_P2" "$RG_REDIS_P1"
 	for _ in $(seq 1 100); do
-		redis-cli -p "$RG_REDIS_P2" info replication | grep -q 'master_link_status:up' && break
+		rg_redis_cli -p "$RG_REDIS_P2" info replication | grep -q 'master_link_status:up' && break
 		sleep 0.1
 	done
 	RG_SENTINELS=""
@@ -75,6 +102,10 @@ sentinel down-after-milliseconds $RG_SENTINEL_MASTER 1000
 sentinel failover-timeout $RG_SENTINEL_MASTER 10000
 sentinel parallel-syncs $RG_SENTINEL_MASTER 1
 CONF
+		[ -z "$RG_REDIS_REQUIREPASS" ] ||
+			echo "sentinel auth-pass $RG_SENTINEL_MASTER $RG_REDIS_REQUIREPASS" >>"$RUN/sentinel-$_i.conf"
+		[ -z "$RG_SENTINEL_REQUIREPASS" ] ||
+			echo "requirepass $RG_SENTINEL_REQUIREPASS" >>"$RUN/sentinel-$_i.conf"
 		redis-sentinel "$RUN/sentinel-$_i.conf" &
 		rg_track $!
 		rg_wait_port "$_sp" tcp || rg_bail "sentinel $_i did not start"
