@@ -142,7 +142,9 @@ PB=$(rg_free_port)
 conf "$RUN/pb.conf" wrong-sentinel-pw "$SRV_PW" "policy_listen = inet:$PB@127.0.0.1
 policy_allowed_clients = 127.0.0.1/32
 policy_pidfile = $RUN/pb.pid
-policy_workers = 1"
+policy_workers = 1
+stats_dir = $RUN/stats-pb
+stats_interval = 1s"
 "$POLICYD" -f -c "$RUN/pb.conf" 2>"$RUN/pb.log" &
 rg_track $!
 rg_wait_port "$PB" || rg_bail "policyd (wrong Sentinel password) did not start: $(cat "$RUN/pb.log")"
@@ -153,4 +155,7 @@ rg_like "$(grep "AUTH refused" "$RUN/pb.log" | head -1)" "error: redis sentinel:
 sleep 3		# several reconnects (backoff from 100 ms): still one error per connection
 rg_is "$(grep -c 'error: .*AUTH refused' "$RUN/pb.log")" 2 "once, for each of its two connections (cache, reports), not at every retry"
 rg_ok "$(grep -c wrong-sentinel-pw "$RUN/pb.log")" "without logging the password"
+out=$("$CTL" -c "$RUN/pb.conf" stats 2>&1)
+rg_like "$out" "cache=redis up=0 state=refused" "ctl stats: the cache's Redis state is 'refused'"
+rg_like "$out" "reports redis=refused backlog=1 " "and the report queue's, with the event waiting in the spool"
 rg_done
