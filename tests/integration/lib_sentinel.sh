@@ -10,7 +10,6 @@
 #     RG_SENTINELS               "127.0.0.1:P, 127.0.0.1:P, 127.0.0.1:P"
 #                                (for redis_sentinels)
 #     RG_SENTINEL_PORT           the first Sentinel's port
-#     RG_SENTINEL_PORT_I, RG_SENTINEL_PID_I  the port and PID of Sentinel I (1..3)
 #     RG_REDIS_P1, RG_REDIS_P2   the ports of the first master and the replica
 #   rg_redis_pid PORT          the PID of the redis-server on PORT
 #   rg_sentinel_master_port    the master's port as the first Sentinel says
@@ -109,8 +108,6 @@ CONF
 			echo "requirepass $RG_SENTINEL_REQUIREPASS" >>"$RUN/sentinel-$_i.conf"
 		redis-sentinel "$RUN/sentinel-$_i.conf" &
 		rg_track $!
-		eval "RG_SENTINEL_PID_$_i=$!"
-		eval "RG_SENTINEL_PORT_$_i=$_sp"
 		rg_wait_port "$_sp" tcp || rg_bail "sentinel $_i did not start"
 		RG_SENTINEL_PORT=${RG_SENTINEL_PORT:-$_sp}
 		RG_SENTINELS="${RG_SENTINELS:+$RG_SENTINELS, }127.0.0.1:$_sp"

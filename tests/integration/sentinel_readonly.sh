@@ -27,11 +27,10 @@ rg_start_rbldnsd "$DNS" ro.bl:ip4set:ro.ip4set
 rg_start_sentinel_set
 P1=$RG_REDIS_P1
 P2=$RG_REDIS_P2
-S1=$RG_SENTINEL_PORT_1
-S2=$RG_SENTINEL_PORT_2
+S1=$RG_SENTINEL_PORT
 R() { _p=$1; shift; redis-cli -p "$_p" "$@"; }
 master_by() { R "$1" sentinel get-master-addr-by-name mymaster | sed -n 2p; }
-rg_is "$(master_by "$S1")" "$P1" "Sentinel 1 names the master"
+rg_is "$(master_by "$S1")" "$P1" "the Sentinel policyd asks names the master"
 
 PP=$(rg_free_port)
 cat >"$RUN/p.conf" <<CONF
