@@ -4,10 +4,11 @@ common_librelayguard_a_SOURCES += \
 	common/rcache.c common/rcache.h common/rcache_value.c common/rcache_conn.c \
 	common/redis_ev.c common/redis_ev.h
 
-EXTRA_DIST += doc/redis-schema.md tests/integration/rcache.sh tests/integration/redis_ev.sh
+EXTRA_DIST += doc/redis-schema.md tests/integration/rcache.sh tests/integration/redis_ev.sh \
+	tests/integration/redis_unix.sh
 
 check_PROGRAMS += tests/unit/test_lru tests/unit/test_rcache tests/integration/rcache_driver
-TESTS += tests/unit/test_lru tests/unit/test_rcache tests/integration/rcache.sh
+TESTS += tests/unit/test_lru tests/unit/test_rcache tests/integration/rcache.sh tests/integration/redis_unix.sh
 # common/redis_ev, the hiredis adapter, against a real redis-server
 check_PROGRAMS += tests/integration/redis_ev_driver
 TESTS += tests/integration/redis_ev.sh

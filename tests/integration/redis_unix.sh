@@ -1,0 +1,99 @@
+#!/bin/sh
+# redis_unix.sh - redis_server = unix:/PATH, the way a single host often runs
+# Redis (unixsocket, no TCP port at all), with every Redis client of
+# relayguard on it: policyd's cache and report writer, relayguard-notify
+# reading the stream and sending a notice, relayguard-ctl import, lists and
+# queue.  A socket path that does not exist is a clear error at the
+# programs that need Redis, and checks go on without it.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
+rg_require rbldnsd redis-server redis-cli
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
+POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
+NOTIFY="$RG_TOP_BUILDDIR/notify/relayguard-notify"
+CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"
+for b in "$POLICYD" "$NOTIFY" "$CTL"; do [ -x "$b" ] || rg_bail "$b not built"; done
+
+printf ':127.0.0.2:Listed in unix.bl\n198.51.100.0/24\n127.0.0.2\n' >"$RUN/unix.ip4set"
+chmod 644 "$RUN/unix.ip4set"
+DNS=$(rg_free_port)
+rg_start_rbldnsd "$DNS" unix.bl:ip4set:unix.ip4set
+
+SOCK="$RUN/redis.sock"
+redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 --save '' --appendonly no \
+	--daemonize no --dir "$RUN" --logfile "$RUN/redis.log" &
+rg_track $!
+for _ in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
+[ -S "$SOCK" ] || rg_bail "redis-server did not make $SOCK"
+R() { redis-cli -s "$SOCK" "$@"; }
+printf '198.51.100.0/24,Unix Net,abuse@unix.example\n' >"$RUN/owners.csv"
+
+conf() {	# conf FILE REDIS_SERVER [LINES]
+	cat >"$1" <<CONF
+allow_root = yes
+myhostname = mx.unix.example
+dns_servers = 127.0.0.1:$DNS
+dnsbl_sites = unix.bl
+dnsbl_timeout = 2s
+redis_server = $2
+redis_timeout = 300ms
+redis_prefix = ux:
+report_enable = yes
+report_spool = $RUN/spool-$(basename "$1" .conf)
+log_level = info
+owners_db = $RUN/owners.csv
+notify_min_hits = 3
+notify_window = 1d
+notify_interval = 30d
+notify_from = rg-reports@unix.example
+notify_template = $RG_TOP_SRCDIR/conf/notice.txt
+notify_transport = outbox:$RUN/outbox
+notify_state_dir = $RUN/state
+${3:-}
+CONF
+}
+PP=$(rg_free_port)
+conf "$RUN/p.conf" "unix:$SOCK" "policy_listen = inet:$PP@127.0.0.1
+policy_allowed_clients = 127.0.0.1/32
+policy_pidfile = $RUN/p.pid
+policy_workers = 1"
+"$POLICYD" -f -c "$RUN/p.conf" 2>"$RUN/p.log" &
+rg_track $!
+rg_wait_port "$PP" || rg_bail "policyd did not start: $(cat "$RUN/p.log")"
+for _ in $(seq 1 50); do grep -q "redis unix:$SOCK: connected" "$RUN/p.log" && break; sleep 0.1; done
+rg_like "$(cat "$RUN/p.log")" "redis unix:$SOCK: connected" "policyd connects to Redis over its unix socket"
+
+RCPT="protocol_state=RCPT protocol_name=ESMTP helo_name=client.example sender=s@example.org recipient=r@example.net"
+bad=""
+for i in 1 2 3 4; do
+	a=$($CLIENT ask "$PP" $RCPT client_address="198.51.100.$i" instance="i$i" | cut -d' ' -f1)
+	[ "$a" = action=550 ] || bad="$bad 198.51.100.$i=$a"
+done
+rg_is "${bad:-none}" none "four listed clients refused"
+for _ in $(seq 1 50); do [ "$(R exists "ux:v2:c:{198.51.100.4}:unix.bl")" = 1 ] && break; sleep 0.1; done
+rg_is "$(R exists "ux:v2:c:{198.51.100.4}:unix.bl")" 1 "their answers are cached in Redis"
+for _ in $(seq 1 50); do [ "$(R xlen ux:reports)" = 4 ] && break; sleep 0.1; done
+rg_is "$(R xlen ux:reports)" 4 "and their four report events are on the stream"
+
+rg_like "$("$CTL" -c "$RUN/p.conf" queue 2>&1)" "length +4" "relayguard-ctl queue reads the stream over the socket"
+"$NOTIFY" -c "$RUN/p.conf" --once --consumer u 2>"$RUN/notify.err"
+rg_is "$?" 0 "relayguard-notify --once over the socket"
+rg_is "$(grep -l '^To: abuse@unix.example' "$RUN"/outbox/*.eml 2>/dev/null | wc -l)" 1 "one notice, to the network's abuse contact"
+rg_is "$(R xpending ux:reports notify | head -1)" 0 "every event acknowledged"
+
+printf '203.0.113.0/24\n' >"$RUN/l.txt"
+"$CTL" -c "$RUN/p.conf" import unix-list "$RUN/l.txt" >"$RUN/import.out" 2>&1
+rg_ok $? "relayguard-ctl import over the socket: $(head -c 200 "$RUN/import.out")"
+rg_like "$("$CTL" -c "$RUN/p.conf" lists 2>&1)" "unix-list" "relayguard-ctl lists shows it"
+
+# A socket that is not there: a clear error, and no hang.
+conf "$RUN/gone.conf" "unix:$RUN/nothing.sock"
+"$CTL" -c "$RUN/gone.conf" queue >"$RUN/gone.out" 2>&1
+rg_ok $((! $?)) "relayguard-ctl queue with a socket that does not exist fails"
+rg_like "$(cat "$RUN/gone.out")" "nothing.sock.*(No such file|cannot connect)|(No such file|cannot connect).*nothing.sock" \
+	"and names the socket and why: $(head -c 200 "$RUN/gone.out")"
+"$NOTIFY" -c "$RUN/gone.conf" --once --consumer u >"$RUN/gone-notify.out" 2>&1
+rg_ok $((! $?)) "relayguard-notify with a socket that does not exist fails"
+rg_like "$(cat "$RUN/gone-notify.out")" "error: redis unix:.*/nothing.sock: No such file or directory" "and logs an error that names the socket and why"
+rg_done
