@@ -59,8 +59,21 @@ static void rc_note_refused(rcache_t *rc, const char *why)
 		return;
 	rc->announced_refused = true;
 	rc->announced_down = true;
-	log_error("redis %s: %s; retrying with backoff: checks continue without Redis and "
-		  "report events wait in the spool", rc->server, why);
+	if (rc->parent == NULL) {
+		log_error("redis %s: %s; retrying with backoff: checks continue without Redis and "
+			  "report events wait in the spool", rc->server, why);
+		return;
+	}
+	/* The nodes of a cluster share one password: the cluster says it once
+	 * (until a node is up again), not once per node. */
+	if (rc->parent->announced_refused) {
+		log_debug("redis %s: node %s: %s", rc->parent->server, rc->server, why);
+		return;
+	}
+	rc->parent->announced_refused = true;
+	log_error("redis %s: node %s: %s; retrying with backoff (other nodes refusing the same are "
+		  "not named): checks continue without Redis and report events wait in the spool",
+		  rc->parent->server, rc->server, why);
 }
 
 static void rc_set_up(rcache_t *rc)
@@ -69,6 +82,8 @@ static void rc_set_up(rcache_t *rc)
 	event_del(rc->handshake_ev);
 	rc->backoff_ms = RCACHE_BACKOFF_MIN_MS;
 	rc->announced_refused = false;
+	if (rc->parent != NULL)
+		rc->parent->announced_refused = false;
 	if (rc->announced_down) {
 		rc->announced_down = false;
 		if (rc->ever_up)

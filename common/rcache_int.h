@@ -55,7 +55,7 @@ struct rcache {
 	unsigned handshake_left;	/* replies still owed by AUTH/SELECT/PING */
 	unsigned backoff_ms;
 	bool announced_down;		/* the warning is out, a notice is owed */
-	bool announced_refused;		/* the handshake-refused error is out */
+	bool announced_refused;		/* the handshake-refused error is out (a cluster's: for one of its nodes) */
 	bool ever_up;
 	bool garbage_logged;
 	bool freeing;

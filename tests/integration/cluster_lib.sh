@@ -23,9 +23,21 @@
 # Helpers: rg_cluster_start_node PORT (a killed node started again),
 # rg_cluster_master_of KEY (HOST:PORT of the master serving KEY's
 # slot), rg_cluster_wait_ok (cluster_state:ok on every live node, 30 s),
-# rg_cluster_pid PORT, rg_cluster_replica_of PORT (a replica of that master).
+# rg_cluster_pid PORT, rg_cluster_replica_of PORT (a replica of that master),
+# rg_cluster_cli ARGS... (redis-cli with the nodes' password, if any).
+# RG_CLUSTER_REQUIREPASS, set before rg_start_redis_cluster, gives every node
+# that requirepass (and masterauth, for its replicas).
 
 RG_CLUSTER_NODE_TIMEOUT=${RG_CLUSTER_NODE_TIMEOUT:-2000}
+RG_CLUSTER_REQUIREPASS=${RG_CLUSTER_REQUIREPASS:-}
+
+rg_cluster_cli() {
+	if [ -n "$RG_CLUSTER_REQUIREPASS" ]; then
+		redis-cli -a "$RG_CLUSTER_REQUIREPASS" --no-auth-warning "$@"
+	else
+		redis-cli "$@"
+	fi
+}
 
 rg_start_redis_cluster() {
 	_masters=$1
@@ -55,7 +67,7 @@ rg_start_redis_cluster() {
 	_addrs=""
 	for _p in $RG_CLUSTER_PORTS; do _addrs="$_addrs 127.0.0.1:$_p"; done
 	# shellcheck disable=SC2086
-	redis-cli --cluster create $_addrs --cluster-replicas "$_replicas" --cluster-yes \
+	rg_cluster_cli --cluster create $_addrs --cluster-replicas "$_replicas" --cluster-yes \
 		>"$RUN/cluster-create.log" 2>&1 || rg_bail "redis-cli --cluster create failed: $(tail -5 "$RUN/cluster-create.log")"
 	rg_cluster_wait_ok || rg_bail "the cluster did not reach cluster_state:ok"
 }
@@ -65,7 +77,10 @@ rg_start_redis_cluster() {
 # nodes.conf, so it rejoins the cluster under its old ID (a master whose
 # slots went to its replica comes back as that replica's replica).
 rg_cluster_start_node() {
-	redis-server --bind 127.0.0.1 --port "$1" --save '' --appendonly no --daemonize no \
+	if [ -n "$RG_CLUSTER_REQUIREPASS" ]; then
+		set -- "$1" --requirepass "$RG_CLUSTER_REQUIREPASS" --masterauth "$RG_CLUSTER_REQUIREPASS"
+	fi
+	redis-server --bind 127.0.0.1 --port "$@" --save '' --appendonly no --daemonize no \
 		--cluster-enabled yes --cluster-config-file "$RUN/cluster-$1/nodes.conf" \
 		--cluster-node-timeout "$RG_CLUSTER_NODE_TIMEOUT" --dir "$RUN/cluster-$1" \
 		--logfile "$RUN/cluster-$1/redis.log" &
@@ -83,12 +98,12 @@ rg_cluster_wait_ok() {
 		for _p in $RG_CLUSTER_PORTS; do
 			_pid=$(rg_cluster_pid "$_p")
 			kill -0 "$_pid" 2>/dev/null || continue
-			redis-cli -p "$_p" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || _bad=1
+			rg_cluster_cli -p "$_p" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || _bad=1
 		done
 		if [ "$_bad" = 0 ]; then
 			for _p in $RG_CLUSTER_PORTS; do
 				kill -0 "$(rg_cluster_pid "$_p")" 2>/dev/null || continue
-				redis-cli --cluster check "127.0.0.1:$_p" >/dev/null 2>&1 && return 0
+				rg_cluster_cli --cluster check "127.0.0.1:$_p" >/dev/null 2>&1 && return 0
 				break
 			done
 		fi
@@ -101,8 +116,8 @@ rg_cluster_wait_ok() {
 rg_cluster_master_of() {
 	for _p in $RG_CLUSTER_PORTS; do
 		kill -0 "$(rg_cluster_pid "$_p")" 2>/dev/null || continue
-		_slot=$(redis-cli -p "$_p" cluster keyslot "$1" 2>/dev/null) || continue
-		redis-cli -p "$_p" cluster slots 2>/dev/null | awk -v s="$_slot" '
+		_slot=$(rg_cluster_cli -p "$_p" cluster keyslot "$1" 2>/dev/null) || continue
+		rg_cluster_cli -p "$_p" cluster slots 2>/dev/null | awk -v s="$_slot" '
 			NR % 1 == 0 { a[NR] = $0 }
 			END {
 				# the reply is flat in redis-cli: start, end, ip, port, id, ...
@@ -117,6 +132,6 @@ rg_cluster_master_of() {
 
 # rg_cluster_replica_of PORT: the port of a replica of the master on PORT.
 rg_cluster_replica_of() {
-	redis-cli -p "$1" cluster replicas "$(redis-cli -p "$1" cluster myid)" 2>/dev/null |
+	rg_cluster_cli -p "$1" cluster replicas "$(rg_cluster_cli -p "$1" cluster myid)" 2>/dev/null |
 		awk '{ split($2, a, "[:@]"); print a[2]; exit }'
 }
