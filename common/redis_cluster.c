@@ -290,7 +290,7 @@ int redis_cluster_resolve_sync(const char *target, const char *key, size_t keyle
 	buf_printf(&why, "no seed node of the Redis Cluster named a master for slot %u:", slot);
 	for (size_t i = 0; i < seeds.n; i++) {
 		redis_sentinel_addr_format(&seeds.node[i], text, sizeof(text));
-		buf_printf(&why, " %s: ", text);
+		buf_printf(&why, "%s %s: ", i > 0 ? ";" : "", text);
 		if (ask_seed(&seeds.node[i], password, tv, map, &why) != 0)
 			continue;
 		const struct redis_sentinel_addr *m = redis_cluster_map_node(map, slot);
@@ -317,5 +317,5 @@ int redis_target_resolve_sync(const char *target, const char *key, const char *s
 	if (redis_target_is_cluster(target))
 		return redis_cluster_resolve_sync(target, key, strlen(key), password, timeout_ms,
 						  server_r, error_r);
-	return redis_sentinel_resolve_sync(target, sentinel_password, timeout_ms, server_r, error_r);
+	return redis_sentinel_resolve_sync(target, sentinel_password, password, timeout_ms, server_r, error_r);
 }

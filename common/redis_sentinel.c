@@ -232,37 +232,40 @@ static int ask_one(const struct redis_sentinel_addr *s, const char *master, cons
 	return rc;
 }
 
-/* Does the server at a say ROLE master?  (No AUTH: ROLE needs none on an
- * open server; with requirepass a NOAUTH error is taken as "cannot tell",
- * and the data connection's own handshake checks again.) */
-static bool role_is_master(const struct redis_sentinel_addr *a, struct timeval tv, struct buf *why)
+/* Does the server at a say ROLE master?  With the server's password
+ * (redis_password) when there is one.  A NOAUTH answer (a password the
+ * caller does not know) is taken as "cannot tell": the data connection's
+ * own handshake then says what is wrong. */
+static bool role_is_master(const struct redis_sentinel_addr *a, const char *password, struct timeval tv,
+			   struct buf *why)
 {
-	redisContext *c = redisConnectWithTimeout(a->host, a->port, tv);
+	struct buf cwhy = BUF_INIT;
+	redisContext *c = redis_connect_sync(a, password, tv, &cwhy);
 	redisReply *r = NULL;
 	bool ok = false;
 
-	if (c == NULL || c->err) {
-		buf_printf(why, "%s", c != NULL ? c->errstr : "out of memory");
-	} else {
-		redisSetTimeout(c, tv);
-		const char *av[] = { "ROLE" };
-		r = cmd(c, 1, av);
-		if (r != NULL && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOAUTH", 6) == 0)
-			ok = true;
-		else if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
-			 r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "master") == 0)
-			ok = true;
-		else
-			buf_puts(why, "it is not a master (ROLE)");
+	if (c == NULL) {
+		buf_puts(why, strcmp(buf_cstr(&cwhy), "AUTH refused") == 0 ? "it refused redis_password (AUTH)"
+									   : buf_cstr(&cwhy));
+		buf_free(&cwhy);
+		return false;
 	}
+	const char *av[] = { "ROLE" };
+	r = cmd(c, 1, av);
+	if (r != NULL && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOAUTH", 6) == 0)
+		ok = true;
+	else if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+		 r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "master") == 0)
+		ok = true;
+	else
+		buf_puts(why, "it is not a master (ROLE)");
 	if (r != NULL)
 		freeReplyObject(r);
-	if (c != NULL)
-		redisFree(c);
+	redisFree(c);
 	return ok;
 }
 
-int redis_sentinel_resolve_sync(const char *target, const char *sentinel_password,
+int redis_sentinel_resolve_sync(const char *target, const char *sentinel_password, const char *password,
 				unsigned timeout_ms, char **server_r, char **error_r)
 {
 	struct redis_sentinel_spec spec;
@@ -284,12 +287,12 @@ int redis_sentinel_resolve_sync(const char *target, const char *sentinel_passwor
 	for (size_t i = 0; i < spec.n; i++) {
 		struct redis_sentinel_addr m;
 		redis_sentinel_addr_format(&spec.sentinels[i], text, sizeof(text));
-		buf_printf(&why, " %s: ", text);
+		buf_printf(&why, "%s %s: ", i > 0 ? ";" : "", text);
 		if (ask_one(&spec.sentinels[i], spec.master, sentinel_password, tv, &m, &why) != 0)
 			continue;
 		redis_sentinel_addr_format(&m, text, sizeof(text));
 		buf_printf(&why, "named %s, but ", text);
-		if (!role_is_master(&m, tv, &why))
+		if (!role_is_master(&m, password, tv, &why))
 			continue;
 		buf_free(&why);
 		*server_r = xstrdup(text);

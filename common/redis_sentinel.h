@@ -85,13 +85,14 @@ int redis_sentinel_addr_set(struct redis_sentinel_addr *a, const char *host, siz
 void redis_sentinel_addr_format(const struct redis_sentinel_addr *a, char *out, size_t size);
 
 /*
- * Blocking: ask the Sentinels of target for the master and check its ROLE.
- * A standalone target is returned as it is.  Returns 0 and *server_r (a
+ * Blocking: ask the Sentinels of target for the master (with
+ * sentinel_password, when not empty) and check its ROLE (with password, the
+ * server's, when not empty).  A standalone target is returned as it is.  Returns 0 and *server_r (a
  * standalone target, caller frees), or -1 and *error_r (caller frees) naming
  * what each Sentinel said.  For command-line tools and the notifier's
  * synchronous queue, never for the per-request path.
  */
-int redis_sentinel_resolve_sync(const char *target, const char *sentinel_password,
+int redis_sentinel_resolve_sync(const char *target, const char *sentinel_password, const char *password,
 				unsigned timeout_ms, char **server_r, char **error_r)
 	__attribute__((warn_unused_result));
 
