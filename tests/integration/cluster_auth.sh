@@ -61,13 +61,8 @@ ${3:-}
 CONF
 }
 PP=$(rg_free_port)
-conf "$RUN/p.conf" "$PW" "policy_listen = inet:$PP@127.0.0.1
-policy_allowed_clients = 127.0.0.1/32
-policy_pidfile = $RUN/p.pid
-policy_workers = 1"
-"$POLICYD" -f -c "$RUN/p.conf" 2>"$RUN/p.log" &
-rg_track $!
-rg_wait_port "$PP" || rg_bail "policyd did not start: $(cat "$RUN/p.log")"
+conf "$RUN/p.conf" "$PW" "$(rg_policyd_lines p "$PP")"
+rg_start_policyd p "$PP"
 
 RCPT="protocol_state=RCPT protocol_name=ESMTP helo_name=client.example sender=s@example.org recipient=r@example.net"
 EVENTS=0
@@ -138,13 +133,8 @@ rg_is "$(C xlen ca:reports)" "$EVENTS" "all $EVENTS events on the stream, on the
 
 # A wrong password.
 PB=$(rg_free_port)
-conf "$RUN/pb.conf" wrong-cluster-pw "policy_listen = inet:$PB@127.0.0.1
-policy_allowed_clients = 127.0.0.1/32
-policy_pidfile = $RUN/pb.pid
-policy_workers = 1"
-"$POLICYD" -f -c "$RUN/pb.conf" 2>"$RUN/pb.log" &
-rg_track $!
-rg_wait_port "$PB" || rg_bail "policyd (wrong password) did not start: $(cat "$RUN/pb.log")"
+conf "$RUN/pb.conf" wrong-cluster-pw "$(rg_policyd_lines pb "$PB")"
+rg_start_policyd pb "$PB"
 rg_is "$(ask "$PB" 198.51.200.1)" "action=550" "policyd with a wrong password still checks, from DNS"
 sleep 3		# several reconnects
 rg_is "$(grep -c 'error: .*AUTH refused' "$RUN/pb.log")" 2 \

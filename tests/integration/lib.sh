@@ -239,6 +239,22 @@ rg_start_redis() {
 	rg_wait_port "$1" tcp || rg_bail "redis-server did not start"
 }
 
+# rg_policyd_lines NAME PORT: the lines of a test configuration that make
+# a policyd named NAME listen on 127.0.0.1:PORT (one worker, pidfile in $RUN).
+rg_policyd_lines() {
+	printf 'policy_listen = inet:%s@127.0.0.1\npolicy_allowed_clients = 127.0.0.1/32\n' "$2"
+	printf 'policy_pidfile = %s/%s.pid\npolicy_workers = 1\n' "$RUN" "$1"
+}
+
+# rg_start_policyd NAME PORT: relayguard-policyd -f on $RUN/NAME.conf (which
+# has rg_policyd_lines NAME PORT), its log in $RUN/NAME.log, tracked; returns
+# when PORT answers (bails out with its log when it does not).
+rg_start_policyd() {
+	"$RG_TOP_BUILDDIR/policy/relayguard-policyd" -f -c "$RUN/$1.conf" 2>"$RUN/$1.log" &
+	rg_track $!
+	rg_wait_port "$2" || rg_bail "policyd $1 did not start: $(cat "$RUN/$1.log")"
+}
+
 # rg_stop PID: stop one server we started, and wait for it.
 rg_stop() {
 	kill "$1" 2>/dev/null

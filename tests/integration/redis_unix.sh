@@ -54,13 +54,8 @@ ${3:-}
 CONF
 }
 PP=$(rg_free_port)
-conf "$RUN/p.conf" "unix:$SOCK" "policy_listen = inet:$PP@127.0.0.1
-policy_allowed_clients = 127.0.0.1/32
-policy_pidfile = $RUN/p.pid
-policy_workers = 1"
-"$POLICYD" -f -c "$RUN/p.conf" 2>"$RUN/p.log" &
-rg_track $!
-rg_wait_port "$PP" || rg_bail "policyd did not start: $(cat "$RUN/p.log")"
+conf "$RUN/p.conf" "unix:$SOCK" "$(rg_policyd_lines p "$PP")"
+rg_start_policyd p "$PP"
 for _ in $(seq 1 50); do grep -q "redis unix:$SOCK: connected" "$RUN/p.log" && break; sleep 0.1; done
 rg_like "$(cat "$RUN/p.log")" "redis unix:$SOCK: connected" "policyd connects to Redis over its unix socket"
 

@@ -60,13 +60,8 @@ ${4:-}
 CONF
 }
 PP=$(rg_free_port)
-conf "$RUN/p.conf" "$SEN_PW" "$SRV_PW" "policy_listen = inet:$PP@127.0.0.1
-policy_allowed_clients = 127.0.0.1/32
-policy_pidfile = $RUN/p.pid
-policy_workers = 1"
-"$POLICYD" -f -c "$RUN/p.conf" 2>"$RUN/p.log" &
-rg_track $!
-rg_wait_port "$PP" || rg_bail "policyd did not start: $(cat "$RUN/p.log")"
+conf "$RUN/p.conf" "$SEN_PW" "$SRV_PW" "$(rg_policyd_lines p "$PP")"
+rg_start_policyd p "$PP"
 
 RCPT="protocol_state=RCPT protocol_name=ESMTP helo_name=client.example sender=s@example.org recipient=r@example.net"
 N=0
@@ -139,15 +134,10 @@ rg_like "$(cat "$RUN/bad-srv.out")" "named 127.0.0.1:[0-9]+, but it refused redi
 rg_ok "$(grep -c wrong-server-pw "$RUN/bad-srv.out")" "without showing the password"
 
 PB=$(rg_free_port)
-conf "$RUN/pb.conf" wrong-sentinel-pw "$SRV_PW" "policy_listen = inet:$PB@127.0.0.1
-policy_allowed_clients = 127.0.0.1/32
-policy_pidfile = $RUN/pb.pid
-policy_workers = 1
+conf "$RUN/pb.conf" wrong-sentinel-pw "$SRV_PW" "$(rg_policyd_lines pb "$PB")
 stats_dir = $RUN/stats-pb
 stats_interval = 1s"
-"$POLICYD" -f -c "$RUN/pb.conf" 2>"$RUN/pb.log" &
-rg_track $!
-rg_wait_port "$PB" || rg_bail "policyd (wrong Sentinel password) did not start: $(cat "$RUN/pb.log")"
+rg_start_policyd pb "$PB"
 rg_is "$(ask "$PB" 198.51.200.1)" "action=550" "policyd with a wrong Sentinel password still checks, from DNS"
 for _ in $(seq 1 50); do grep -q "AUTH refused" "$RUN/pb.log" && break; sleep 0.1; done
 rg_like "$(grep "AUTH refused" "$RUN/pb.log" | head -1)" "error: redis sentinel:mymaster@.*AUTH refused.*; retrying with backoff" \

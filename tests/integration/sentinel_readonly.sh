@@ -46,14 +46,9 @@ report_enable = yes
 report_spool = $RUN/spool
 log_level = info
 myhostname = mx.example
-policy_listen = inet:$PP@127.0.0.1
-policy_allowed_clients = 127.0.0.1/32
-policy_pidfile = $RUN/p.pid
-policy_workers = 1
+$(rg_policyd_lines p "$PP")
 CONF
-"$POLICYD" -f -c "$RUN/p.conf" 2>"$RUN/p.log" &
-rg_track $!
-rg_wait_port "$PP" || rg_bail "policyd did not start: $(cat "$RUN/p.log")"
+rg_start_policyd p "$PP"
 
 RCPT="protocol_state=RCPT protocol_name=ESMTP helo_name=client.example sender=s@example.org recipient=r@example.net"
 N=0
