@@ -31,13 +31,7 @@
 RG_CLUSTER_NODE_TIMEOUT=${RG_CLUSTER_NODE_TIMEOUT:-2000}
 RG_CLUSTER_REQUIREPASS=${RG_CLUSTER_REQUIREPASS:-}
 
-rg_cluster_cli() {
-	if [ -n "$RG_CLUSTER_REQUIREPASS" ]; then
-		redis-cli -a "$RG_CLUSTER_REQUIREPASS" --no-auth-warning "$@"
-	else
-		redis-cli "$@"
-	fi
-}
+rg_cluster_cli() { rg_redis_cli_pw "$RG_CLUSTER_REQUIREPASS" "$@"; }
 
 rg_start_redis_cluster() {
 	_masters=$1

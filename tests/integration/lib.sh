@@ -255,6 +255,17 @@ rg_start_policyd() {
 	rg_wait_port "$2" || rg_bail "policyd $1 did not start: $(cat "$RUN/$1.log")"
 }
 
+# rg_redis_cli_pw PASSWORD ARGS...: redis-cli, with AUTH PASSWORD unless it is empty.
+rg_redis_cli_pw() {
+	_pw=$1
+	shift
+	if [ -n "$_pw" ]; then
+		redis-cli -a "$_pw" --no-auth-warning "$@"
+	else
+		redis-cli "$@"
+	fi
+}
+
 # rg_stop PID: stop one server we started, and wait for it.
 rg_stop() {
 	kill "$1" 2>/dev/null

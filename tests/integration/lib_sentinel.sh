@@ -28,20 +28,8 @@ RG_SENTINEL_MASTER=mymaster
 RG_REDIS_REQUIREPASS=${RG_REDIS_REQUIREPASS:-}
 RG_SENTINEL_REQUIREPASS=${RG_SENTINEL_REQUIREPASS:-}
 
-rg_redis_cli() {
-	if [ -n "$RG_REDIS_REQUIREPASS" ]; then
-		redis-cli -a "$RG_REDIS_REQUIREPASS" --no-auth-warning "$@"
-	else
-		redis-cli "$@"
-	fi
-}
-rg_sentinel_cli() {
-	if [ -n "$RG_SENTINEL_REQUIREPASS" ]; then
-		redis-cli -a "$RG_SENTINEL_REQUIREPASS" --no-auth-warning "$@"
-	else
-		redis-cli "$@"
-	fi
-}
+rg_redis_cli() { rg_redis_cli_pw "$RG_REDIS_REQUIREPASS" "$@"; }
+rg_sentinel_cli() { rg_redis_cli_pw "$RG_SENTINEL_REQUIREPASS" "$@"; }
 
 # rg_start_redis_node PORT [REPLICAOF-PORT]: one redis-server in its own folder.
 rg_start_redis_node() {
