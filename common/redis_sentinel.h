@@ -87,9 +87,9 @@ void redis_sentinel_addr_format(const struct redis_sentinel_addr *a, char *out, 
 /*
  * Blocking: ask the Sentinels of target for the master (with
  * sentinel_password, when not empty) and check its ROLE (with password, the
- * server's, when not empty).  A standalone target is returned as it is.  Returns 0 and *server_r (a
- * standalone target, caller frees), or -1 and *error_r (caller frees) naming
- * what each Sentinel said.  For command-line tools and the notifier's
+ * server's, when not empty).  A standalone target is returned as it is.
+ * Returns 0 and *server_r (a standalone target, caller frees), or -1 and
+ * *error_r (caller frees) naming what each Sentinel said.  For command-line tools and the notifier's
  * synchronous queue, never for the per-request path.
  */
 int redis_sentinel_resolve_sync(const char *target, const char *sentinel_password, const char *password,
