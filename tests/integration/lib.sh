@@ -246,6 +246,15 @@ rg_policyd_lines() {
 	printf 'policy_pidfile = %s/%s.pid\npolicy_workers = 1\n' "$RUN" "$1"
 }
 
+# rg_notify_lines DOMAIN: the relayguard-notify lines of a test configuration:
+# owners from $RUN/owners.csv, a notice at 3 hits a day, from
+# rg-reports@DOMAIN into the outbox $RUN/outbox, state in $RUN/state.
+rg_notify_lines() {
+	printf 'owners_db = %s/owners.csv\nnotify_min_hits = 3\nnotify_window = 1d\nnotify_interval = 30d\n' "$RUN"
+	printf 'notify_from = rg-reports@%s\nnotify_template = %s/conf/notice.txt\n' "$1" "$RG_TOP_SRCDIR"
+	printf 'notify_transport = outbox:%s/outbox\nnotify_state_dir = %s/state\n' "$RUN" "$RUN"
+}
+
 # rg_start_policyd NAME PORT: relayguard-policyd -f on $RUN/NAME.conf (which
 # has rg_policyd_lines NAME PORT), its log in $RUN/NAME.log, tracked; returns
 # when PORT answers (bails out with its log when it does not).

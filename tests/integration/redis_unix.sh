@@ -42,14 +42,7 @@ redis_prefix = ux:
 report_enable = yes
 report_spool = $RUN/spool-$(basename "$1" .conf)
 log_level = info
-owners_db = $RUN/owners.csv
-notify_min_hits = 3
-notify_window = 1d
-notify_interval = 30d
-notify_from = rg-reports@unix.example
-notify_template = $RG_TOP_SRCDIR/conf/notice.txt
-notify_transport = outbox:$RUN/outbox
-notify_state_dir = $RUN/state
+$(rg_notify_lines unix.example)
 ${3:-}
 CONF
 }
