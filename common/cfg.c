@@ -417,7 +417,7 @@ static unsigned later_line(const cfg_t *cfg, enum cfg_id a, enum cfg_id b)
 }
 
 /* Exactly one way to reach Redis: a server, Sentinels with a master name,
- * or the seed nodes of a cluster. */
+ * or the seed nodes of a cluster; and no ACL user without a password. */
 static void redis_cross_checks(struct parser *p)
 {
 	const cfg_t *cfg = p->cfg;
@@ -448,6 +448,15 @@ static void redis_cross_checks(struct parser *p)
 	else if (master && !sentinels)
 		parse_error(p, cfg->v[CFG_REDIS_SENTINEL_MASTER].line,
 			    "redis_sentinel_master is set but redis_sentinels is not");
+	/* AUTH names a user only together with a password */
+	if (cfg->v[CFG_REDIS_USERNAME].u.s[0] != '\0' && cfg->v[CFG_REDIS_PASSWORD].u.s[0] == '\0')
+		parse_error(p, cfg->v[CFG_REDIS_USERNAME].line,
+			    "redis_username is set but redis_password is not: an ACL user needs its password");
+	if (cfg->v[CFG_REDIS_SENTINEL_USERNAME].u.s[0] != '\0' &&
+	    cfg->v[CFG_REDIS_SENTINEL_PASSWORD].u.s[0] == '\0')
+		parse_error(p, cfg->v[CFG_REDIS_SENTINEL_USERNAME].line,
+			    "redis_sentinel_username is set but redis_sentinel_password is not: "
+			    "an ACL user needs its password");
 }
 
 /* Checks that involve more than one setting; run on an otherwise good file. */

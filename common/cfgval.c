@@ -37,6 +37,7 @@
 #define E_DSN4 "expected an enhanced status code 4.X.Y"
 #define E_DSN5 "expected an enhanced status code 5.X.Y"
 #define E_REDIS "expected HOST:PORT, [IPV6-ADDRESS]:PORT or unix:/PATH"
+#define E_REDIS_USER "expected a Redis user name without spaces or control characters, at most 128 bytes"
 #define E_TRANSPORT "expected outbox:/DIR, sendmail:/PATH or smtp:HOST:PORT"
 
 const char *cfgval_next_item(const char **cursor, size_t *len_r)
@@ -519,6 +520,19 @@ int cfgval_check_redis_server(const char *s, const char **error_r)
 		return -1;
 	*error_r = E_REDIS;
 	return hp.port == 0 ? -1 : 0;
+}
+
+/* Redis refuses user names with spaces (ACL SETUSER); a control byte
+ * would be a typo that can only fail at AUTH, so say it here. */
+int cfgval_check_redis_username(const char *s, const char **error_r)
+{
+	size_t n = 0;
+
+	*error_r = E_REDIS_USER;
+	for (; *s != '\0'; s++, n++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return -1;
+	return n <= CFGVAL_REDIS_USER_MAX ? 0 : -1;
 }
 
 int cfgval_check_transport(const char *s, const char **error_r)

@@ -172,6 +172,8 @@ int cfgval_check_host(const char *s, const char **error_r) __attribute__((warn_u
 /* Validators for string settings of a special form. */
 int cfgval_check_dsn(const char *s, char cls, const char **error_r) __attribute__((warn_unused_result));
 int cfgval_check_redis_server(const char *s, const char **error_r) __attribute__((warn_unused_result));
+#define CFGVAL_REDIS_USER_MAX 128
+int cfgval_check_redis_username(const char *s, const char **error_r) __attribute__((warn_unused_result));
 int cfgval_check_transport(const char *s, const char **error_r) __attribute__((warn_unused_result));
 
 /* Normalized text: "30s", "1d", "500ms", "0s"; "64k", "16m", "100". */

@@ -156,9 +156,11 @@ static int setup_redis(engine_t *e, char **error_r)
 	}
 	struct rcache_opts ro = {
 		.server = server,
+		.sentinel_username = cfg_str(e->cfg, CFG_REDIS_SENTINEL_USERNAME),
 		.sentinel_password = cfg_str(e->cfg, CFG_REDIS_SENTINEL_PASSWORD),
 		.db = (int)cfg_int(e->cfg, CFG_REDIS_DB),
-		.password = *cfg_str(e->cfg, CFG_REDIS_PASSWORD) ? cfg_str(e->cfg, CFG_REDIS_PASSWORD) : NULL,
+		.username = cfg_str(e->cfg, CFG_REDIS_USERNAME),
+		.password = cfg_str(e->cfg, CFG_REDIS_PASSWORD),
 		.prefix = cfg_str(e->cfg, CFG_REDIS_PREFIX),
 		.timeout_ms = (unsigned)cfg_ms(e->cfg, CFG_REDIS_TIMEOUT),
 	};

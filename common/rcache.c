@@ -136,10 +136,7 @@ static int check_opts(rcache_t *rc, const struct rcache_opts *opts, struct buf *
 
 static void rc_release(rcache_t *rc)
 {
-	if (rc->password != NULL) {
-		explicit_bzero(rc->password, strlen(rc->password));
-		free(rc->password);
-	}
+	redis_auth_clear(&rc->auth);
 	if (rc->reconnect_ev != NULL)
 		event_free(rc->reconnect_ev);
 	if (rc->handshake_ev != NULL)
@@ -170,8 +167,7 @@ int rcache_new(struct event_base *base, const struct rcache_opts *opts, rcache_t
 	rc->server = xstrdup(opts->server);
 	rc->db = opts->db;
 	rc->prefix = xstrdup(opts->prefix != NULL ? opts->prefix : "");
-	if (opts->password != NULL && opts->password[0] != '\0')
-		rc->password = xstrdup(opts->password);
+	redis_auth_set(&rc->auth, opts->username, opts->password);
 	rc->timeout_ms = opts->timeout_ms != 0 ? opts->timeout_ms : RCACHE_TIMEOUT_DEFAULT_MS;
 	rc->backoff_ms = RCACHE_BACKOFF_MIN_MS;
 	rc->reconnect_ev = evtimer_new(base, rcache_conn_reconnect_cb, rc);
@@ -192,7 +188,7 @@ int rcache_new(struct event_base *base, const struct rcache_opts *opts, rcache_t
 		return 0;
 	}
 	if (rc->spec != NULL)
-		rc->sentinel = rsent_new(base, rc->spec, opts->sentinel_password,
+		rc->sentinel = rsent_new(base, rc->spec, opts->sentinel_username, opts->sentinel_password,
 					 rc->timeout_ms > RCACHE_CONNECT_TIMEOUT_MIN_MS ? rc->timeout_ms
 											: RCACHE_CONNECT_TIMEOUT_MIN_MS,
 					 rcache_conn_switch_cb, rc);

@@ -78,6 +78,8 @@ struct rcache_opts {
 	const char *prefix;	/* key prefix, e.g. "rg:"; NULL = ""; copied */
 	unsigned timeout_ms;	/* per request; 0 = RCACHE_TIMEOUT_DEFAULT_MS */
 	const char *sentinel_password; /* sentinel targets: AUTH of the Sentinels; NULL/"" none */
+	const char *username;	/* ACL user (redis_auth.h); NULL or "" for the default user */
+	const char *sentinel_username; /* the Sentinels' ACL user; NULL or "" for the default */
 };
 
 enum rcache_state {

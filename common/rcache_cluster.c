@@ -243,7 +243,8 @@ int rcluster_new(rcache_t *rc, const struct rcache_opts *opts, struct buf *err)
 	cl->owner = rc;
 	rc->cluster = cl;
 	cl->node_opts = (struct rcache_opts){
-		.db = 0, .password = rc->password, .prefix = rc->prefix, .timeout_ms = rc->timeout_ms,
+		.db = 0, .username = rc->auth.user, .password = rc->auth.password, .prefix = rc->prefix,
+		.timeout_ms = rc->timeout_ms,
 	};
 	cl->refresh_ev = evtimer_new(rc->base, refresh_cb, cl);
 	for (size_t i = 0; i < seeds.n; i++)

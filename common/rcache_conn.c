@@ -160,8 +160,7 @@ static void handshake_reply(redisAsyncContext *ac, void *r, void *privdata, cons
 	if (reply->type == REDIS_REPLY_ERROR) {
 		buf_printf(&why, "%s refused", what);
 		/* Redis does not echo the password, but be sure before quoting. */
-		if (reply->str != NULL &&
-		    (rc->password == NULL || strstr(reply->str, rc->password) == NULL))
+		if (reply->str != NULL && !redis_auth_in(&rc->auth, reply->str))
 			buf_printf(&why, " (%.*s)", RCACHE_REPLY_QUOTE_MAX, reply->str);
 		rc_note_refused(rc, buf_cstr(&why));
 		rcache_conn_drop(rc, buf_cstr(&why));
@@ -224,13 +223,13 @@ static void rc_handshake(rcache_t *rc, redisAsyncContext *ac)
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 	char dbtext[16];
 
+	const char *auth_argv[3];
+	size_t auth_lens[3];
+	int auth_argc = redis_auth_argv(&rc->auth, auth_argv, auth_lens);
+
 	rc->handshake_left = 0;
-	if (rc->password != NULL) {
-		const char *argv[] = { "AUTH", rc->password };
-		size_t lens[] = { 4, strlen(rc->password) };
-		if (redisAsyncCommandArgv(ac, auth_cb, rc, 2, argv, lens) == REDIS_OK)
-			rc->handshake_left++;
-	}
+	if (auth_argc > 0 && redisAsyncCommandArgv(ac, auth_cb, rc, auth_argc, auth_argv, auth_lens) == REDIS_OK)
+		rc->handshake_left++;
 	if (rc->db != 0) {
 		snprintf(dbtext, sizeof(dbtext), "%d", rc->db);
 		const char *argv[] = { "SELECT", dbtext };

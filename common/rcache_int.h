@@ -13,6 +13,7 @@
 #include <event2/util.h>
 #include <hiredis/async.h>
 
+#include "redis_auth.h"
 #include "rcache.h"
 #include "rcache_sentinel.h"
 
@@ -45,7 +46,7 @@ struct rcache {
 	char *host;			/* numeric address, or NULL with unix_path */
 	int port;
 	char *unix_path;
-	char *password;			/* NULL when none */
+	struct redis_auth auth;		/* of the server (not the Sentinels') */
 	int db;
 	char *prefix;
 	unsigned timeout_ms;

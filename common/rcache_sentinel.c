@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "log.h"
 #include "mem.h"
+#include "redis_auth.h"
 #include "rcache_sentinel.h"
 
 #define RSENT_RESUBSCRIBE_MS 1000u
@@ -27,7 +28,7 @@
 struct rsent {
 	struct event_base *base;
 	struct redis_sentinel_spec spec;
-	char *password;
+	struct redis_auth auth;
 	unsigned timeout_ms;
 	rsent_cb *on_switch, *cb;
 	void *switch_ctx, *ctx;
@@ -52,11 +53,11 @@ static redisAsyncContext *open_ctx(rsent_t *rs, size_t i, void (*on_conn)(const 
 	ac->data = rs;
 	redisAsyncSetConnectCallback(ac, on_conn);
 	redisAsyncSetDisconnectCallback(ac, on_disc);
-	if (rs->password != NULL) {
-		const char *argv[] = { "AUTH", rs->password };
-		size_t lens[] = { 4, strlen(rs->password) };
-		redisAsyncCommandArgv(ac, NULL, NULL, 2, argv, lens);	/* a refusal shows in the next reply */
-	}
+	const char *argv[3];
+	size_t lens[3];
+	int argc = redis_auth_argv(&rs->auth, argv, lens);
+	if (argc > 0)
+		redisAsyncCommandArgv(ac, NULL, NULL, argc, argv, lens); /* a refusal shows in the next reply */
 	return ac;
 }
 
@@ -240,14 +241,14 @@ static void resub_cb(evutil_socket_t fd, short what, void *arg)
 /* ---- life ------------------------------------------------------------------ */
 
 rsent_t *rsent_new(struct event_base *base, const struct redis_sentinel_spec *spec,
-		   const char *password, unsigned timeout_ms, rsent_cb *on_switch, void *ctx)
+		   const char *user, const char *password, unsigned timeout_ms, rsent_cb *on_switch,
+		   void *ctx)
 {
 	rsent_t *rs = xcalloc(1, sizeof(*rs));
 
 	rs->base = base;
 	rs->spec = *spec;
-	if (password != NULL && password[0] != '\0')
-		rs->password = xstrdup(password);
+	redis_auth_set(&rs->auth, user, password);
 	rs->timeout_ms = timeout_ms;
 	rs->on_switch = on_switch;
 	rs->switch_ctx = ctx;
@@ -270,10 +271,7 @@ void rsent_free(rsent_t **rsp)
 		redisAsyncFree(rs->sub_ac);
 	event_free(rs->ask_timeout_ev);
 	event_free(rs->resub_ev);
-	if (rs->password != NULL) {
-		explicit_bzero(rs->password, strlen(rs->password));
-		free(rs->password);
-	}
+	redis_auth_clear(&rs->auth);
 	buf_free(&rs->why);
 	free(rs);
 	*rsp = NULL;

@@ -2,7 +2,7 @@
  * rcache_sentinel - the asynchronous side of redis_sentinel, for rcache.
  *
  * rsent_ask() asks the Sentinels (in the configured order, each with AUTH
- * when a Sentinel password is set) for the master's address, without
+ * when a Sentinel password is set: user and password, copied) for the master's address, without
  * blocking: the answer comes exactly once to the callback, from the loop or
  * from inside a hiredis callback (the caller may open connections there, but
  * must not free the rsent_t).  A Sentinel that refuses, does not know the
@@ -29,7 +29,8 @@ typedef struct rsent rsent_t;
 typedef void rsent_cb(const struct redis_sentinel_addr *master, const char *why, void *ctx);
 
 rsent_t *rsent_new(struct event_base *base, const struct redis_sentinel_spec *spec,
-		   const char *password, unsigned timeout_ms, rsent_cb *on_switch, void *ctx);
+		   const char *user, const char *password, unsigned timeout_ms, rsent_cb *on_switch,
+		   void *ctx);
 void rsent_ask(rsent_t *rs, rsent_cb *cb, void *ctx);
 /* Free everything; a pending ask is dropped without its callback.  NULL is a no-op. */
 void rsent_free(rsent_t **rs);

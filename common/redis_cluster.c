@@ -244,10 +244,10 @@ int redis_cluster_command_key(int argc, const char *const *argv, const size_t *l
 /* ---- blocking resolution ------------------------------------------------ */
 
 /* Ask one seed for the map; 0 with *map_r, -1 with a reason in why. */
-static int ask_seed(const struct redis_sentinel_addr *s, const char *password, struct timeval tv,
+static int ask_seed(const struct redis_sentinel_addr *s, const struct redis_auth *auth, struct timeval tv,
 		    struct redis_cluster_map *map_r, struct buf *why)
 {
-	redisContext *c = redis_connect_sync(s, password, tv, why);
+	redisContext *c = redis_connect_sync(s, auth, tv, why);
 	struct rcache_reply copy;
 	const char *err;
 	int rc = -1;
@@ -273,7 +273,7 @@ static int ask_seed(const struct redis_sentinel_addr *s, const char *password, s
 }
 
 int redis_cluster_resolve_sync(const char *target, const char *key, size_t keylen,
-			       const char *password, unsigned timeout_ms, char **server_r, char **error_r)
+			       const struct redis_auth *auth, unsigned timeout_ms, char **server_r, char **error_r)
 {
 	struct redis_cluster_seeds seeds;
 	struct redis_cluster_map *map = xcalloc(1, sizeof(*map));
@@ -291,7 +291,7 @@ int redis_cluster_resolve_sync(const char *target, const char *key, size_t keyle
 	for (size_t i = 0; i < seeds.n; i++) {
 		redis_sentinel_addr_format(&seeds.node[i], text, sizeof(text));
 		buf_printf(&why, "%s %s: ", i > 0 ? ";" : "", text);
-		if (ask_seed(&seeds.node[i], password, tv, map, &why) != 0)
+		if (ask_seed(&seeds.node[i], auth, tv, map, &why) != 0)
 			continue;
 		const struct redis_sentinel_addr *m = redis_cluster_map_node(map, slot);
 		if (m == NULL) {
@@ -311,11 +311,10 @@ fail:
 	return -1;
 }
 
-int redis_target_resolve_sync(const char *target, const char *key, const char *sentinel_password,
-			      const char *password, unsigned timeout_ms, char **server_r, char **error_r)
+int redis_target_resolve_sync(const char *target, const char *key, const struct redis_auth *sentinel_auth,
+			      const struct redis_auth *auth, unsigned timeout_ms, char **server_r, char **error_r)
 {
 	if (redis_target_is_cluster(target))
-		return redis_cluster_resolve_sync(target, key, strlen(key), password, timeout_ms,
-						  server_r, error_r);
-	return redis_sentinel_resolve_sync(target, sentinel_password, password, timeout_ms, server_r, error_r);
+		return redis_cluster_resolve_sync(target, key, strlen(key), auth, timeout_ms, server_r, error_r);
+	return redis_sentinel_resolve_sync(target, sentinel_auth, auth, timeout_ms, server_r, error_r);
 }

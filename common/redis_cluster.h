@@ -117,14 +117,15 @@ int redis_cluster_command_key(int argc, const char *const *argv, const size_t *l
 
 /*
  * Blocking, for command-line tools and the notifier: ask the seeds of
- * target (each in turn, AUTH with password when set) for the slot map and
+ * target (each in turn, AUTH with auth, which may be NULL) for the slot map and
  * return the master serving key (keylen bytes) as "HOST:PORT" or
  * "[V6]:PORT" in *server_r (caller frees).  -1 and *error_r (caller frees)
  * saying what each seed answered.  Never the per-request path.  A client
  * that then gets MOVED (a resharding, a failover) asks again.
  */
+struct redis_auth;
 int redis_cluster_resolve_sync(const char *target, const char *key, size_t keylen,
-			       const char *password, unsigned timeout_ms, char **server_r,
+			       const struct redis_auth *auth, unsigned timeout_ms, char **server_r,
 			       char **error_r) __attribute__((warn_unused_result));
 
 /*
@@ -132,8 +133,8 @@ int redis_cluster_resolve_sync(const char *target, const char *key, size_t keyle
  * "unix:PATH") that holds key (ignored unless target is a cluster).  The one
  * entry point of the blocking clients (nqueue, rlists_import, probe store).
  */
-int redis_target_resolve_sync(const char *target, const char *key, const char *sentinel_password,
-			      const char *password, unsigned timeout_ms, char **server_r,
+int redis_target_resolve_sync(const char *target, const char *key, const struct redis_auth *sentinel_auth,
+			      const struct redis_auth *auth, unsigned timeout_ms, char **server_r,
 			      char **error_r) __attribute__((warn_unused_result));
 
 #endif

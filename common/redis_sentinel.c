@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "cfg.h"
 #include "mem.h"
+#include "redis_auth.h"
 #include "redis_sentinel.h"
 
 bool redis_target_is_sentinel(const char *target)
@@ -176,10 +177,13 @@ static redisReply *cmd(redisContext *c, int argc, const char **argv)
 	return redisCommandArgv(c, argc, argv, NULL);
 }
 
-redisContext *redis_connect_sync(const struct redis_sentinel_addr *s, const char *password, struct timeval tv,
-				struct buf *why)
+redisContext *redis_connect_sync(const struct redis_sentinel_addr *s, const struct redis_auth *auth,
+				struct timeval tv, struct buf *why)
 {
 	redisContext *c = redisConnectWithTimeout(s->host, s->port, tv);
+	const char *av[3];
+	size_t lens[3];
+	int ac;
 
 	if (c == NULL || c->err) {
 		buf_printf(why, "%s", c != NULL ? c->errstr : "out of memory");
@@ -188,9 +192,8 @@ redisContext *redis_connect_sync(const struct redis_sentinel_addr *s, const char
 		return NULL;
 	}
 	redisSetTimeout(c, tv);
-	if (password != NULL && password[0] != '\0') {
-		const char *av[] = { "AUTH", password };
-		redisReply *r = cmd(c, 2, av);
+	if ((ac = redis_auth_argv(auth, av, lens)) > 0) {
+		redisReply *r = redisCommandArgv(c, ac, av, lens);
 		bool refused = r == NULL || r->type == REDIS_REPLY_ERROR;
 		if (r != NULL)
 			freeReplyObject(r);
@@ -204,10 +207,10 @@ redisContext *redis_connect_sync(const struct redis_sentinel_addr *s, const char
 }
 
 /* Ask one Sentinel; 0 with *a_r filled, -1 with a reason in why. */
-static int ask_one(const struct redis_sentinel_addr *s, const char *master, const char *password,
+static int ask_one(const struct redis_sentinel_addr *s, const char *master, const struct redis_auth *auth,
 		   struct timeval tv, struct redis_sentinel_addr *a_r, struct buf *why)
 {
-	redisContext *c = redis_connect_sync(s, password, tv, why);
+	redisContext *c = redis_connect_sync(s, auth, tv, why);
 	redisReply *r = NULL;
 	int rc = -1;
 
@@ -232,21 +235,23 @@ static int ask_one(const struct redis_sentinel_addr *s, const char *master, cons
 	return rc;
 }
 
-/* Does the server at a say ROLE master?  With the server's password
- * (redis_password) when there is one.  A NOAUTH answer (a password the
+/* Does the server at a say ROLE master?  With the server's credentials
+ * (redis_username, redis_password) when there are any.  A NOAUTH answer (a password the
  * caller does not know) is taken as "cannot tell": the data connection's
  * own handshake then says what is wrong. */
-static bool role_is_master(const struct redis_sentinel_addr *a, const char *password, struct timeval tv,
-			   struct buf *why)
+static bool role_is_master(const struct redis_sentinel_addr *a, const struct redis_auth *auth,
+			   struct timeval tv, struct buf *why)
 {
 	struct buf cwhy = BUF_INIT;
-	redisContext *c = redis_connect_sync(a, password, tv, &cwhy);
+	redisContext *c = redis_connect_sync(a, auth, tv, &cwhy);
 	redisReply *r = NULL;
 	bool ok = false;
 
 	if (c == NULL) {
-		buf_puts(why, strcmp(buf_cstr(&cwhy), "AUTH refused") == 0 ? "it refused redis_password (AUTH)"
-									   : buf_cstr(&cwhy));
+		if (strcmp(buf_cstr(&cwhy), "AUTH refused") == 0)
+			buf_printf(why, "it refused %s (AUTH)", redis_auth_settings(auth, REDIS_AUTH_SERVER));
+		else
+			buf_puts(why, buf_cstr(&cwhy));
 		buf_free(&cwhy);
 		return false;
 	}
@@ -265,8 +270,8 @@ static bool role_is_master(const struct redis_sentinel_addr *a, const char *pass
 	return ok;
 }
 
-int redis_sentinel_resolve_sync(const char *target, const char *sentinel_password, const char *password,
-				unsigned timeout_ms, char **server_r, char **error_r)
+int redis_sentinel_resolve_sync(const char *target, const struct redis_auth *sentinel_auth,
+				const struct redis_auth *auth, unsigned timeout_ms, char **server_r, char **error_r)
 {
 	struct redis_sentinel_spec spec;
 	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
@@ -288,11 +293,11 @@ int redis_sentinel_resolve_sync(const char *target, const char *sentinel_passwor
 		struct redis_sentinel_addr m;
 		redis_sentinel_addr_format(&spec.sentinels[i], text, sizeof(text));
 		buf_printf(&why, "%s %s: ", i > 0 ? ";" : "", text);
-		if (ask_one(&spec.sentinels[i], spec.master, sentinel_password, tv, &m, &why) != 0)
+		if (ask_one(&spec.sentinels[i], spec.master, sentinel_auth, tv, &m, &why) != 0)
 			continue;
 		redis_sentinel_addr_format(&m, text, sizeof(text));
 		buf_printf(&why, "named %s, but ", text);
-		if (!role_is_master(&m, password, tv, &why))
+		if (!role_is_master(&m, auth, tv, &why))
 			continue;
 		buf_free(&why);
 		*server_r = xstrdup(text);

@@ -19,10 +19,10 @@
  * is asked SENTINEL get-master-addr-by-name NAME; the first answer wins, and
  * the server it names is then checked with ROLE (a Sentinel's view may be
  * stale right after a failover: a server that says it is a replica is not
- * used).  Sentinels that do not answer are skipped.  The Sentinel password
- * (redis_sentinel_password) is sent with AUTH to the Sentinels only; the
- * data password (redis_password) to the master only.  Neither is ever in a
- * message.
+ * used).  Sentinels that do not answer are skipped.  The Sentinels'
+ * credentials (redis_sentinel_username, redis_sentinel_password) are sent
+ * with AUTH to the Sentinels only; the servers' (redis_username,
+ * redis_password) to the master only.  No password is ever in a message.
  *
  * The parsers here read untrusted text (configuration, Sentinel replies and
  * pub/sub messages) and never crash on it.
@@ -85,15 +85,16 @@ int redis_sentinel_addr_set(struct redis_sentinel_addr *a, const char *host, siz
 void redis_sentinel_addr_format(const struct redis_sentinel_addr *a, char *out, size_t size);
 
 /*
- * Blocking: ask the Sentinels of target for the master (with
- * sentinel_password, when not empty) and check its ROLE (with password, the
- * server's, when not empty).  A standalone target is returned as it is.
+ * Blocking: ask the Sentinels of target for the master (with AUTH of
+ * sentinel_auth, when it has a password) and check its ROLE (with AUTH of
+ * auth, the server's).  Either may be NULL: no AUTH.  A standalone target is returned as it is.
  * Returns 0 and *server_r (a standalone target, caller frees), or -1 and
  * *error_r (caller frees) naming what each Sentinel said.  For command-line tools and the notifier's
  * synchronous queue, never for the per-request path.
  */
-int redis_sentinel_resolve_sync(const char *target, const char *sentinel_password, const char *password,
-				unsigned timeout_ms, char **server_r, char **error_r)
+struct redis_auth;
+int redis_sentinel_resolve_sync(const char *target, const struct redis_auth *sentinel_auth,
+				const struct redis_auth *auth, unsigned timeout_ms, char **server_r, char **error_r)
 	__attribute__((warn_unused_result));
 
 /* Value checks for the configuration table ("" is allowed: unset). */
@@ -102,13 +103,13 @@ int redis_sentinel_check_name(const char *s, const char **error_r);
 
 /*
  * Blocking: connect to s within tv (also every command's timeout), AUTH with
- * password when set.  The context (redisFree it), or NULL with the reason
+ * auth when it has a password (auth may be NULL).  The context (redisFree it), or NULL with the reason
  * appended to why (never the password).  Used to ask a Sentinel or a
  * cluster seed; never the per-request path.
  */
 struct redisContext;
 struct buf;
-struct redisContext *redis_connect_sync(const struct redis_sentinel_addr *s, const char *password,
+struct redisContext *redis_connect_sync(const struct redis_sentinel_addr *s, const struct redis_auth *auth,
 					struct timeval tv, struct buf *why);
 
 struct cfg;

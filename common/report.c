@@ -390,7 +390,6 @@ void report_emit(report_t *r, const struct report_event_in *in)
 static int setup_redis(report_t *r, char **error_r)
 {
 	char *server = redis_target_from_cfg(r->cfg);	/* redis_server or the Sentinels */
-	const char *password = cfg_str(r->cfg, CFG_REDIS_PASSWORD);
 
 	if (*server == '\0') {
 		free(server);
@@ -398,9 +397,11 @@ static int setup_redis(report_t *r, char **error_r)
 	}
 	struct rcache_opts ro = {
 		.server = server,
+		.sentinel_username = cfg_str(r->cfg, CFG_REDIS_SENTINEL_USERNAME),
 		.sentinel_password = cfg_str(r->cfg, CFG_REDIS_SENTINEL_PASSWORD),
 		.db = (int)cfg_int(r->cfg, CFG_REDIS_DB),
-		.password = *password ? password : NULL,
+		.username = cfg_str(r->cfg, CFG_REDIS_USERNAME),
+		.password = cfg_str(r->cfg, CFG_REDIS_PASSWORD),
 		.prefix = r->prefix,
 		.timeout_ms = (unsigned)cfg_ms(r->cfg, CFG_REDIS_TIMEOUT),
 	};

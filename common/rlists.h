@@ -65,9 +65,11 @@ struct rlists_conn_opts {
 				   "cluster:HOST:PORT,..." (redis_cluster.h: the master of
 				   the lists' hash slot) */
 	int db;			/* SELECT when not 0 */
+	const char *username;	/* NULL or "" for the default user (redis_auth.h) */
 	const char *password;	/* NULL or "" for none; sent with AUTH, never in a message */
 	const char *prefix;	/* key prefix; NULL = "" */
-	const char *sentinel_password; /* a sentinel:NAME@... server: AUTH of the Sentinels */
+	const char *sentinel_username; /* a sentinel:NAME@... server: AUTH of the Sentinels */
+	const char *sentinel_password;
 	const char *route_key;	/* a cluster: the key whose slot picks the node; NULL = the lists' */
 };
 

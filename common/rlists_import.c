@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "log.h"
 #include "mem.h"
+#include "redis_auth.h"
 #include "redis_cluster.h"
 #include "redis_sentinel.h"
 #include "rlists.h"
@@ -102,8 +103,13 @@ static redisContext *conn_open(const struct rlists_conn_opts *o, struct buf *err
 			buf_puts(&key, o->route_key);
 		else
 			rlists_key(&key, o->prefix != NULL ? o->prefix : "", NULL, NULL);
-		int rc = redis_target_resolve_sync(o->server, buf_cstr(&key), o->sentinel_password,
-						   o->password, RLISTS_CONNECT_TIMEOUT_MS, &server, &why);
+		struct redis_auth sentinel_auth, auth;
+		redis_auth_set(&sentinel_auth, o->sentinel_username, o->sentinel_password);
+		redis_auth_set(&auth, o->username, o->password);
+		int rc = redis_target_resolve_sync(o->server, buf_cstr(&key), &sentinel_auth, &auth,
+						   RLISTS_CONNECT_TIMEOUT_MS, &server, &why);
+		redis_auth_clear(&sentinel_auth);
+		redis_auth_clear(&auth);
 		buf_free(&key);
 		if (rc != 0) {
 			buf_puts(err, why);
@@ -148,8 +154,9 @@ static redisContext *conn_open(const struct rlists_conn_opts *o, struct buf *err
 	}
 	redisSetTimeout(c, tv);
 	if (o->password != NULL && o->password[0] != '\0') {
-		const char *argv[] = { "AUTH", o->password };
-		if (run_ok(c, err, 2, argv) != 0) {
+		bool user = o->username != NULL && o->username[0] != '\0';
+		const char *argv[] = { "AUTH", user ? o->username : o->password, o->password };
+		if (run_ok(c, err, user ? 3 : 2, argv) != 0) {
 			redisFree(c);
 			return NULL;	/* Redis does not echo the password */
 		}

@@ -40,8 +40,10 @@ static int conn_from_cfg(const cfg_t *cfg, const char *verb, struct rlists_conn_
 	target = redis_target_from_cfg(cfg);
 	*conn_r = (struct rlists_conn_opts){
 		.server = target,
+		.sentinel_username = cfg_str(cfg, CFG_REDIS_SENTINEL_USERNAME),
 		.sentinel_password = cfg_str(cfg, CFG_REDIS_SENTINEL_PASSWORD),
 		.db = (int)cfg_int(cfg, CFG_REDIS_DB),
+		.username = cfg_str(cfg, CFG_REDIS_USERNAME),
 		.password = cfg_str(cfg, CFG_REDIS_PASSWORD),
 		.prefix = cfg_str(cfg, CFG_REDIS_PREFIX),
 	};

@@ -2,13 +2,15 @@
 common_librelayguard_a_SOURCES += \
 	common/lru.c common/lru.h \
 	common/rcache.c common/rcache.h common/rcache_value.c common/rcache_conn.c \
-	common/redis_ev.c common/redis_ev.h
+	common/redis_ev.c common/redis_ev.h \
+	common/redis_auth.c common/redis_auth.h
 
 EXTRA_DIST += doc/redis-schema.md tests/integration/rcache.sh tests/integration/redis_ev.sh \
-	tests/integration/redis_unix.sh
+	tests/integration/redis_unix.sh tests/integration/redis_acl.sh
 
 check_PROGRAMS += tests/unit/test_lru tests/unit/test_rcache tests/integration/rcache_driver
-TESTS += tests/unit/test_lru tests/unit/test_rcache tests/integration/rcache.sh tests/integration/redis_unix.sh
+TESTS += tests/unit/test_lru tests/unit/test_rcache tests/integration/rcache.sh tests/integration/redis_unix.sh \
+	tests/integration/redis_acl.sh
 # common/redis_ev, the hiredis adapter, against a real redis-server
 check_PROGRAMS += tests/integration/redis_ev_driver
 TESTS += tests/integration/redis_ev.sh

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "mem.h"
+#include "redis_auth.h"
 #include "redis_cluster.h"
 #include "redis_sentinel.h"
 #include "nqueue.h"
@@ -147,11 +148,17 @@ static int connect_server(nqueue_t *q, const cfg_t *cfg, char **error_r)
 
 	/* On a cluster: the master of the stream's slot, which every key of
 	 * the notifier shares (doc/redis-schema.md). */
-	int rc = redis_target_resolve_sync(target, q->stream, cfg_str(cfg, CFG_REDIS_SENTINEL_PASSWORD),
-					   cfg_str(cfg, CFG_REDIS_PASSWORD), (unsigned)ms, &server, error_r);
+	struct redis_auth sentinel_auth, auth;
+	redis_auth_from_cfg(&sentinel_auth, cfg, REDIS_AUTH_SENTINEL);
+	redis_auth_from_cfg(&auth, cfg, REDIS_AUTH_SERVER);
+	int rc = redis_target_resolve_sync(target, q->stream, &sentinel_auth, &auth, (unsigned)ms, &server,
+					   error_r);
+	redis_auth_clear(&sentinel_auth);
 	free(target);
-	if (rc != 0)
+	if (rc != 0) {
+		redis_auth_clear(&auth);
 		return -1;
+	}
 	if (strncmp(server, "unix:", 5) == 0) {
 		q->c = redisConnectUnixWithTimeout(server + 5, tv);
 	} else {
@@ -170,18 +177,24 @@ static int connect_server(nqueue_t *q, const cfg_t *cfg, char **error_r)
 		buf_printf(&e, "redis %s: %s", server, q->c ? q->c->errstr : "cannot connect");
 		*error_r = buf_detach(&e);
 		free(server);
+		redis_auth_clear(&auth);
 		return -1;
 	}
 	free(server);
 	redisSetTimeout(q->c, cmd_tv);
-	const char *password = cfg_str(cfg, CFG_REDIS_PASSWORD);
 	redisReply *r;
-	if (*password != '\0') {
-		r = nqueue_run(q, "AUTH", password, NULL);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR)
+	const char *av[3];
+	size_t lens[3];
+	int ac = redis_auth_argv(&auth, av, lens);
+	if (ac > 0) {
+		r = redisCommandArgv(q->c, ac, av, lens);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			redis_auth_clear(&auth);
 			return nqueue_reply_error(q, r, "AUTH", error_r);	/* never echo the password */
+		}
 		freeReplyObject(r);
 	}
+	redis_auth_clear(&auth);
 	if (cfg_int(cfg, CFG_REDIS_DB) != 0) {
 		char db[24];
 		snprintf(db, sizeof(db), "%lld", cfg_int(cfg, CFG_REDIS_DB));

@@ -19,8 +19,10 @@ static bool redis_of(const cfg_t *cfg, struct rlists_conn_opts *o)
 {
 	*o = (struct rlists_conn_opts){
 		.db = (int)cfg_int(cfg, CFG_REDIS_DB),
+		.username = cfg_str(cfg, CFG_REDIS_USERNAME),
 		.password = cfg_str(cfg, CFG_REDIS_PASSWORD),
 		.prefix = cfg_str(cfg, CFG_REDIS_PREFIX),
+		.sentinel_username = cfg_str(cfg, CFG_REDIS_SENTINEL_USERNAME),
 		.sentinel_password = cfg_str(cfg, CFG_REDIS_SENTINEL_PASSWORD),
 		.route_key = PROBE_STORE_REDIS_TAG,
 	};

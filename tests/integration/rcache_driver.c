@@ -378,7 +378,7 @@ int main(int argc, char **argv)
 		{ "prefix", required_argument, NULL, 'p' }, { "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct rcache_opts opts = { NULL, 0, getenv("RG_REDIS_PASSWORD"), "rg:", 200, NULL };
+	struct rcache_opts opts = { .password = getenv("RG_REDIS_PASSWORD"), .prefix = "rg:", .timeout_ms = 200 };
 	char line[LINE_MAX_LEN], *error = NULL;
 	int c;
 

@@ -132,6 +132,8 @@ static const struct {
 	const char *error;
 } bad[] = {
 	{ "dnsbl_ipv6 = maybe", "t.conf:1: bad value for dnsbl_ipv6: \"maybe\": " E_BOOL },
+	{ "redis_username = rg user", "t.conf:1: bad value for redis_username: \"rg user\": expected a Redis user "
+				      "name without spaces or control characters, at most 128 bytes" },
 	{ "dnsbl_ipv6 =", "t.conf:1: bad value for dnsbl_ipv6: \"\": " E_BOOL },
 	{ "reject_code = 5x0", "t.conf:1: bad value for reject_code: \"5x0\": expected an integer" },
 	{ "reject_code = 450", "t.conf:1: bad value for reject_code: \"450\": expected an integer from 500 to 599" },
@@ -268,6 +270,13 @@ static const struct {
 	  "spf", "t.conf:2: bad value for dnsbl_sites: \"b..example\": zone name has an empty label" },
 	{ "cross check names the later line", "dnsbl_max_ttl = 1h\nspf = tag\ndnsbl_min_ttl = 2h\n", "spf",
 	  "t.conf:3: dnsbl_min_ttl = 2h is greater than dnsbl_max_ttl = 1h" },
+	{ "an ACL user with its password", "redis_username = rg-policy\nredis_password = x\n", "redis_username",
+	  "rg-policy" },
+	{ "an ACL user needs its password", "spf = tag\nredis_username = rg\n", "spf",
+	  "t.conf:2: redis_username is set but redis_password is not: an ACL user needs its password" },
+	{ "so does the Sentinels' ACL user", "redis_sentinel_username = s\nredis_password = p\n", "spf",
+	  "t.conf:1: redis_sentinel_username is set but redis_sentinel_password is not: an ACL user needs its "
+	  "password" },
 	{ "continuations of a bad line are skipped", "x\x02y = 1\n  more\nspf = tag\n", "spf",
 	  "t.conf:1: line holds a control character" },
 	{ "NUL byte", "spf = tag\nlog_level = info\0\n", "spf", "t.conf:2: line holds a control character" },
@@ -572,7 +581,7 @@ static void test_table(void)
 	is_int(bad_id, -1, "cfg_table[i].id == i for every row");
 	is_int(dup, -1, "every name is found at its own row");
 	is_int(no_desc, -1, "every setting has a description");
-	is_int(CFG__COUNT, 118, "118 settings");
+	is_int(CFG__COUNT, 120, "120 settings");
 	cfg = cfg_defaults();
 	ok(cfg != NULL, "every default parses");
 	cfg_unref(&cfg);

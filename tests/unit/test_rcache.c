@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "rcache.h"
+#include "redis_auth.h"
 #include "tap.h"
 
 static const struct {
@@ -106,26 +107,28 @@ static const struct {
 	bool good;
 	const char *name;
 } opts_cases[] = {
-	{ { "127.0.0.1:6379", 0, NULL, "rg:", 100, NULL }, true, "IPv4:port" },
-	{ { "localhost:6379", 0, NULL, NULL, 0, NULL }, true, "localhost:port" },
-	{ { "[::1]:6379", 2, "pw", "rg:", 100, NULL }, true, "[IPv6]:port" },
-	{ { "unix:/nonexistent/redis.sock", 0, NULL, "", 0, NULL }, true, "unix:/path" },
-	{ { "redis.example:6379", 0, NULL, NULL, 0, NULL }, false, "a host name (would block on DNS)" },
-	{ { "127.0.0.1", 0, NULL, NULL, 0, NULL }, false, "no port" },
-	{ { "127.0.0.1:0", 0, NULL, NULL, 0, NULL }, false, "port 0" },
-	{ { "127.0.0.1:65536", 0, NULL, NULL, 0, NULL }, false, "port 65536" },
-	{ { "127.0.0.1:+5", 0, NULL, NULL, 0, NULL }, false, "a signed port" },
-	{ { "::1:6379", 0, NULL, NULL, 0, NULL }, false, "IPv6 without brackets" },
-	{ { "[]:6379", 0, NULL, NULL, 0, NULL }, false, "empty brackets" },
-	{ { "unix:", 0, NULL, NULL, 0, NULL }, false, "empty socket path" },
-	{ { NULL, 0, NULL, NULL, 0, NULL }, false, "no server" },
-	{ { "127.0.0.1:6379", -1, NULL, NULL, 0, NULL }, false, "negative db" },
-	{ { "127.0.0.1:6379", 0, NULL, "a b", 0, NULL }, false, "space in the prefix" },
-	{ { "127.0.0.1:6379", 0, NULL, NULL, RCACHE_TIMEOUT_MAX_MS + 1, NULL }, false, "timeout too long" },
-	{ { "sentinel:mymaster@127.0.0.1:1,[::1]:2", 0, NULL, NULL, 0, "spw" }, true, "Sentinels" },
-	{ { "sentinel:mymaster@", 0, NULL, NULL, 0, NULL }, false, "no Sentinel" },
-	{ { "sentinel:@127.0.0.1:1", 0, NULL, NULL, 0, NULL }, false, "no master name" },
-	{ { "sentinel:m@redis.example:26379", 0, NULL, NULL, 0, NULL }, false, "a Sentinel host name" },
+	{ { .server = "127.0.0.1:6379", .prefix = "rg:", .timeout_ms = 100 }, true, "IPv4:port" },
+	{ { .server = "localhost:6379" }, true, "localhost:port" },
+	{ { .server = "[::1]:6379", .db = 2, .password = "pw", .prefix = "rg:", .timeout_ms = 100 },
+	  true, "[IPv6]:port" },
+	{ { .server = "127.0.0.1:6379", .username = "rg", .password = "pw" }, true, "an ACL user" },
+	{ { .server = "unix:/nonexistent/redis.sock", .prefix = "" }, true, "unix:/path" },
+	{ { .server = "redis.example:6379" }, false, "a host name (would block on DNS)" },
+	{ { .server = "127.0.0.1" }, false, "no port" },
+	{ { .server = "127.0.0.1:0" }, false, "port 0" },
+	{ { .server = "127.0.0.1:65536" }, false, "port 65536" },
+	{ { .server = "127.0.0.1:+5" }, false, "a signed port" },
+	{ { .server = "::1:6379" }, false, "IPv6 without brackets" },
+	{ { .server = "[]:6379" }, false, "empty brackets" },
+	{ { .server = "unix:" }, false, "empty socket path" },
+	{ { .server = NULL }, false, "no server" },
+	{ { .server = "127.0.0.1:6379", .db = -1 }, false, "negative db" },
+	{ { .server = "127.0.0.1:6379", .prefix = "a b" }, false, "space in the prefix" },
+	{ { .server = "127.0.0.1:6379", .timeout_ms = RCACHE_TIMEOUT_MAX_MS + 1 }, false, "timeout too long" },
+	{ { .server = "sentinel:mymaster@127.0.0.1:1,[::1]:2", .sentinel_password = "spw" }, true, "Sentinels" },
+	{ { .server = "sentinel:mymaster@" }, false, "no Sentinel" },
+	{ { .server = "sentinel:@127.0.0.1:1" }, false, "no master name" },
+	{ { .server = "sentinel:m@redis.example:26379" }, false, "a Sentinel host name" },
 };
 
 static void test_opts(struct event_base *base)
@@ -167,7 +170,7 @@ static void free_inside_cb(int status, const struct rcache_entry *entries, size_
 
 static void test_down(struct event_base *base)
 {
-	const struct rcache_opts opts = { "unix:/nonexistent/redis.sock", 0, NULL, "t:", 50, NULL };
+	const struct rcache_opts opts = { .server = "unix:/nonexistent/redis.sock", .prefix = "t:", .timeout_ms = 50 };
 	const char *sources[] = { "a.example", "b.example" };
 	const char *bad_sources[] = { "a:b" };
 	struct result r1 = { 0, 9, 9 }, r2 = { 0, 9, 9 }, r3 = { 0, 9, 9 }, r4 = { 0, 9, 9 };
@@ -209,6 +212,29 @@ static void test_down(struct event_base *base)
 	log_set_level(LOG_LVL_INFO);
 }
 
+/* The AUTH command of each form of credentials (redis_auth.h). */
+static void test_auth_argv(void)
+{
+	struct redis_auth a = { 0 };
+	const char *argv[3];
+	size_t lens[3];
+
+	is_int(redis_auth_argv(&a, argv, lens), 0, "no password: no AUTH");
+	is_int(redis_auth_argv(NULL, argv, lens), 0, "no credentials: no AUTH");
+	redis_auth_set(&a, "", "pw");
+	ok(redis_auth_argv(&a, argv, lens) == 2 && strcmp(argv[0], "AUTH") == 0 && strcmp(argv[1], "pw") == 0 &&
+		   lens[1] == 2, "a password alone: AUTH password");
+	ok(redis_auth_in(&a, "ERR pw") && !redis_auth_in(&a, "ERR p"), "a reply holding the password is seen");
+	redis_auth_clear(&a);
+	redis_auth_set(&a, "rg", "secret");
+	ok(redis_auth_argv(&a, argv, lens) == 3 && strcmp(argv[1], "rg") == 0 && strcmp(argv[2], "secret") == 0 &&
+		   lens[1] == 2 && lens[2] == 6, "an ACL user: AUTH user password");
+	is_str(redis_auth_settings(&a, REDIS_AUTH_SERVER), "redis_username/redis_password", "settings named");
+	redis_auth_clear(&a);
+	ok(a.user == NULL && a.password == NULL, "cleared");
+	is_str(redis_auth_settings(&a, REDIS_AUTH_SENTINEL), "redis_sentinel_password", "Sentinel settings named");
+}
+
 int main(void)
 {
 	struct event_base *base = event_base_new();
@@ -218,6 +244,7 @@ int main(void)
 	test_limits();
 	test_opts(base);
 	test_down(base);
+	test_auth_argv();
 	event_base_free(base);
 	return tap_done();
 }
