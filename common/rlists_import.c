@@ -154,6 +154,7 @@ static redisContext *conn_open(const struct rlists_conn_opts *o, struct buf *err
 	}
 	redisSetTimeout(c, tv);
 	if (o->password != NULL && o->password[0] != '\0') {
+		/* AUTH [user] password, as redis_auth.h says */
 		bool user = o->username != NULL && o->username[0] != '\0';
 		const char *argv[] = { "AUTH", user ? o->username : o->password, o->password };
 		if (run_ok(c, err, user ? 3 : 2, argv) != 0) {

@@ -5,11 +5,12 @@ common_librelayguard_a_SOURCES += \
 	common/rcache_sentinel.c common/rcache_sentinel.h
 
 EXTRA_DIST += tests/integration/sentinel.sh tests/integration/sentinel_auth.sh tests/integration/sentinel_readonly.sh \
+	tests/integration/sentinel_acl.sh \
 	tests/integration/lib_sentinel.sh
 
 check_PROGRAMS += tests/unit/test_redis_sentinel
 TESTS += tests/unit/test_redis_sentinel tests/integration/sentinel.sh tests/integration/sentinel_auth.sh \
-	tests/integration/sentinel_readonly.sh
+	tests/integration/sentinel_readonly.sh tests/integration/sentinel_acl.sh
 tests_unit_test_redis_sentinel_SOURCES = tests/unit/test_redis_sentinel.c tests/unit/tap.h
 
 # Redis Cluster hash slots: the key schema's one-slot-per-operation test.

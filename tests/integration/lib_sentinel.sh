@@ -22,14 +22,21 @@
 #                              the Sentinels' auth-pass for them)
 #   RG_SENTINEL_REQUIREPASS    the Sentinels' requirepass (which they also
 #                              use with each other)
+# ACL users (Redis 6.2+), when set too: the default user is then off, and
+#   RG_REDIS_USER              is the servers' user, with RG_REDIS_REQUIREPASS
+#                              (also for replication and the Sentinels)
+#   RG_SENTINEL_USER           the Sentinels' user, with RG_SENTINEL_REQUIREPASS
+#                              (also between the Sentinels)
 
 rg_require redis-server redis-cli redis-sentinel
 RG_SENTINEL_MASTER=mymaster
 RG_REDIS_REQUIREPASS=${RG_REDIS_REQUIREPASS:-}
 RG_SENTINEL_REQUIREPASS=${RG_SENTINEL_REQUIREPASS:-}
+RG_REDIS_USER=${RG_REDIS_USER:-}
+RG_SENTINEL_USER=${RG_SENTINEL_USER:-}
 
-rg_redis_cli() { rg_redis_cli_pw "$RG_REDIS_REQUIREPASS" "$@"; }
-rg_sentinel_cli() { rg_redis_cli_pw "$RG_SENTINEL_REQUIREPASS" "$@"; }
+rg_redis_cli() { rg_redis_cli_pw "$RG_REDIS_REQUIREPASS" ${RG_REDIS_USER:+--user "$RG_REDIS_USER"} "$@"; }
+rg_sentinel_cli() { rg_redis_cli_pw "$RG_SENTINEL_REQUIREPASS" ${RG_SENTINEL_USER:+--user "$RG_SENTINEL_USER"} "$@"; }
 
 # rg_start_redis_node PORT [REPLICAOF-PORT]: one redis-server in its own folder.
 rg_start_redis_node() {
@@ -37,7 +44,10 @@ rg_start_redis_node() {
 	mkdir -p "$_dir"
 	_port=$1; shift
 	if [ $# -gt 0 ]; then set -- --replicaof 127.0.0.1 "$1"; fi
-	if [ -n "$RG_REDIS_REQUIREPASS" ]; then
+	if [ -n "$RG_REDIS_USER" ]; then
+		set -- "$@" --user default off --user "$RG_REDIS_USER" on ">$RG_REDIS_REQUIREPASS" "~*" "&*" "+@all" \
+			--masteruser "$RG_REDIS_USER" --masterauth "$RG_REDIS_REQUIREPASS"
+	elif [ -n "$RG_REDIS_REQUIREPASS" ]; then
 		set -- "$@" --requirepass "$RG_REDIS_REQUIREPASS" --masterauth "$RG_REDIS_REQUIREPASS"
 	fi
 	redis-server --bind 127.0.0.1 --port "$_port" --save '' --appendonly no --daemonize no \
@@ -92,8 +102,15 @@ sentinel parallel-syncs $RG_SENTINEL_MASTER 1
 CONF
 		[ -z "$RG_REDIS_REQUIREPASS" ] ||
 			echo "sentinel auth-pass $RG_SENTINEL_MASTER $RG_REDIS_REQUIREPASS" >>"$RUN/sentinel-$_i.conf"
-		[ -z "$RG_SENTINEL_REQUIREPASS" ] ||
+		[ -z "$RG_REDIS_USER" ] ||
+			echo "sentinel auth-user $RG_SENTINEL_MASTER $RG_REDIS_USER" >>"$RUN/sentinel-$_i.conf"
+		if [ -n "$RG_SENTINEL_USER" ]; then
+			printf 'user default off\nuser %s on >%s ~* &* +@all\nsentinel sentinel-user %s\nsentinel sentinel-pass %s\n' \
+				"$RG_SENTINEL_USER" "$RG_SENTINEL_REQUIREPASS" "$RG_SENTINEL_USER" "$RG_SENTINEL_REQUIREPASS" \
+				>>"$RUN/sentinel-$_i.conf"
+		elif [ -n "$RG_SENTINEL_REQUIREPASS" ]; then
 			echo "requirepass $RG_SENTINEL_REQUIREPASS" >>"$RUN/sentinel-$_i.conf"
+		fi
 		redis-sentinel "$RUN/sentinel-$_i.conf" &
 		rg_track $!
 		rg_wait_port "$_sp" tcp || rg_bail "sentinel $_i did not start"

@@ -12,6 +12,9 @@
 #    the new master; no report event is lost;
 #  - a wrong Sentinel password or a wrong server password is an error that
 #    says which, never shows the password, and checks go on from DNS.
+# With SENTINEL_AUTH_ACL=yes (sentinel_acl.sh) the servers and the Sentinels
+# have Redis 6 ACL users instead, with their default users off, and
+# relayguard names them (redis_username, redis_sentinel_username).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd redis-server redis-cli redis-sentinel
 PY=/usr/bin/python3
@@ -30,6 +33,12 @@ SRV_PW="srv-pw-$$"
 SEN_PW="sen-pw-$$"
 RG_REDIS_REQUIREPASS=$SRV_PW
 RG_SENTINEL_REQUIREPASS=$SEN_PW
+SRV_SETTINGS=redis_password
+if [ "${SENTINEL_AUTH_ACL:-no}" = yes ]; then
+	RG_REDIS_USER=rg-server
+	RG_SENTINEL_USER=rg-sentinel
+	SRV_SETTINGS=redis_username/redis_password
+fi
 . "$RG_TOP_SRCDIR/tests/integration/lib_sentinel.sh"
 rg_start_sentinel_set
 P1=$RG_REDIS_P1
@@ -48,7 +57,9 @@ dnsbl_sites = auth.bl
 dnsbl_timeout = 2s
 redis_sentinels = $RG_SENTINELS
 redis_sentinel_master = mymaster
+redis_sentinel_username = ${RG_SENTINEL_USER:-}
 redis_sentinel_password = $2
+redis_username = ${RG_REDIS_USER:-}
 redis_password = $3
 redis_timeout = 300ms
 redis_prefix = rg:
@@ -130,7 +141,8 @@ rg_ok "$(grep -c wrong-sentinel-pw "$RUN/bad-sen.out")" "without showing the pas
 conf "$RUN/bad-srv.conf" "$SEN_PW" wrong-server-pw
 "$CTL" -c "$RUN/bad-srv.conf" import auth-list "$RUN/l.txt" >"$RUN/bad-srv.out" 2>&1
 rg_ok $((! $?)) "relayguard-ctl import with a wrong server password fails"
-rg_like "$(cat "$RUN/bad-srv.out")" "named 127.0.0.1:[0-9]+, but it refused redis_password \(AUTH\)" "and says the master refused redis_password"
+rg_like "$(cat "$RUN/bad-srv.out")" "named 127.0.0.1:[0-9]+, but it refused $SRV_SETTINGS \(AUTH\)" \
+	"and says the master refused $SRV_SETTINGS"
 rg_ok "$(grep -c wrong-server-pw "$RUN/bad-srv.out")" "without showing the password"
 
 PB=$(rg_free_port)
