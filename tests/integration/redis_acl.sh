@@ -2,7 +2,7 @@
 # redis_acl.sh - Redis 6 ACL users (redis_username), on a real redis-server
 # whose default user is off, so nothing gets in without a user name: the
 # least-privilege user doc/fleet.md gives ("~PREFIX* +@all -@dangerous
-# +info +role", no channels) is enough for every Redis client of
+# +role", no channels) is enough for every Redis client of
 # relayguard: policyd's cache and report writer, relayguard-notify sending a
 # notice, relayguard-ctl import, lists and queue; the server's ACL LOG shows
 # no denial.  A wrong user name is an error that says the server refused
@@ -35,7 +35,7 @@ appendonly no
 dir $RUN
 logfile $RUN/redis.log
 user default off
-user relayguard on >$PW ~ac:* +@all -@dangerous +info +role
+user relayguard on >$PW ~ac:* +@all -@dangerous +role
 user admin on >$ADMIN_PW ~* &* +@all
 CONF
 redis-server "$RUN/redis.conf" &
