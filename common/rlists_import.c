@@ -153,14 +153,16 @@ static redisContext *conn_open(const struct rlists_conn_opts *o, struct buf *err
 		return NULL;
 	}
 	redisSetTimeout(c, tv);
-	if (o->password != NULL && o->password[0] != '\0') {
-		/* AUTH [user] password, as redis_auth.h says */
-		bool user = o->username != NULL && o->username[0] != '\0';
-		const char *argv[] = { "AUTH", user ? o->username : o->password, o->password };
-		if (run_ok(c, err, user ? 3 : 2, argv) != 0) {
-			redisFree(c);
-			return NULL;	/* Redis does not echo the password */
-		}
+	struct redis_auth auth;
+	const char *auth_argv[3];
+	size_t auth_lens[3];
+	redis_auth_set(&auth, o->username, o->password);
+	int auth_argc = redis_auth_argv(&auth, auth_argv, auth_lens);
+	int refused = auth_argc > 0 ? run_ok(c, err, auth_argc, auth_argv) : 0;
+	redis_auth_clear(&auth);
+	if (refused != 0) {
+		redisFree(c);
+		return NULL;	/* Redis does not echo the password */
 	}
 	if (o->db != 0) {
 		char db[16];
