@@ -6,11 +6,11 @@ common_librelayguard_a_SOURCES += \
 	common/rcache_cluster.c common/rcache_int.h common/rcache_reply.c
 
 EXTRA_DIST += tests/integration/cluster.sh tests/integration/cluster_lib.sh tests/integration/cluster_auth.sh tests/data/cluster \
-	tests/integration/report_streams.sh bench/report-streams-bench.sh
+	tests/integration/report_streams.sh bench/report-streams-bench.sh tests/integration/cluster_acl.sh
 
 check_PROGRAMS += tests/unit/test_redis_cluster
 TESTS += tests/unit/test_redis_cluster tests/integration/cluster.sh tests/integration/report_streams.sh \
-	tests/integration/cluster_auth.sh
+	tests/integration/cluster_auth.sh tests/integration/cluster_acl.sh
 tests_unit_test_redis_cluster_SOURCES = tests/unit/test_redis_cluster.c tests/unit/tap.h
 
 # Fuzz target for the cluster parsers (pattern of mk/fuzz.mk).

@@ -10,6 +10,10 @@
 #    new master (its connection authenticated too), none lost;
 #  - a wrong password is one error per client (not one per node or per
 #    retry) that never shows the password, and checks go on from DNS.
+# With CLUSTER_AUTH_ACL=yes (cluster_acl.sh) the nodes have Redis 6 ACL
+# users instead, their default users off, and relayguard runs as the
+# least-privilege user of doc/fleet.md (redis_username), which no node's
+# ACL LOG records a denial for.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd redis-server redis-cli
 PY=/usr/bin/python3
@@ -27,10 +31,26 @@ rg_start_rbldnsd "$DNS" auth.bl:ip4set:auth.ip4set
 
 PW="cl-pw-$$"
 RG_CLUSTER_REQUIREPASS=$PW
+RG_USER=""
+if [ "${CLUSTER_AUTH_ACL:-no}" = yes ]; then
+	RG_CLUSTER_USER=cl-admin
+	RG_USER=relayguard
+fi
 . "$RG_TOP_SRCDIR/tests/integration/cluster_lib.sh"
 rg_start_redis_cluster 3 1
 FIRST=${RG_CLUSTER_PORTS%% *}
 rg_is "$(redis-cli -p "$FIRST" get x 2>&1 | cut -c1-6)" NOAUTH "the nodes refuse a client without the password"
+acl_denials() {	# entries in every node's ACL LOG
+	_n=0
+	for _p in $RG_CLUSTER_PORTS; do _n=$((_n + $(rg_cluster_cli -p "$_p" acl log | grep -c .))); done
+	echo "$_n"
+}
+if [ -n "$RG_USER" ]; then
+	for p in $RG_CLUSTER_PORTS; do
+		rg_cluster_cli -p "$p" acl setuser "$RG_USER" on ">$PW" "~ca:*" "+@all" "-@dangerous" "+role" >/dev/null
+		rg_cluster_cli -p "$p" acl log reset >/dev/null
+	done
+fi
 # C ARGS...: redis-cli -c (follows MOVED) with the password
 C() { rg_cluster_cli -c -p "$FIRST" "$@"; }
 printf '198.51.0.0/16,Auth Net,abuse@auth.example\n' >"$RUN/owners.csv"
@@ -43,6 +63,7 @@ dns_servers = 127.0.0.1:$DNS
 dnsbl_sites = auth.bl
 dnsbl_timeout = 2s
 redis_cluster_nodes = $RG_CLUSTER_NODES
+redis_username = $RG_USER
 redis_password = $2
 redis_timeout = 300ms
 redis_prefix = ca:
@@ -123,6 +144,8 @@ EVENTS=$((EVENTS + 12))
 rg_is "$r" none "twelve more listed clients refused"
 wait_xlen "$EVENTS"
 rg_is "$(C xlen ca:reports)" "$EVENTS" "all $EVENTS events on the stream, on the new master"
+
+[ -z "$RG_USER" ] || rg_is "$(acl_denials)" 0 "no node's ACL LOG records a denial for user $RG_USER"
 
 # A wrong password.
 PB=$(rg_free_port)

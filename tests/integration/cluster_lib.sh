@@ -26,12 +26,14 @@
 # rg_cluster_pid PORT, rg_cluster_replica_of PORT (a replica of that master),
 # rg_cluster_cli ARGS... (redis-cli with the nodes' password, if any).
 # RG_CLUSTER_REQUIREPASS, set before rg_start_redis_cluster, gives every node
-# that requirepass (and masterauth, for its replicas).
+# that requirepass (and masterauth, for its replicas); with RG_CLUSTER_USER
+# too, it is that ACL user's password instead, and the default user is off.
 
 RG_CLUSTER_NODE_TIMEOUT=${RG_CLUSTER_NODE_TIMEOUT:-2000}
 RG_CLUSTER_REQUIREPASS=${RG_CLUSTER_REQUIREPASS:-}
+RG_CLUSTER_USER=${RG_CLUSTER_USER:-}
 
-rg_cluster_cli() { rg_redis_cli_pw "$RG_CLUSTER_REQUIREPASS" "$@"; }
+rg_cluster_cli() { rg_redis_cli_pw "$RG_CLUSTER_REQUIREPASS" ${RG_CLUSTER_USER:+--user "$RG_CLUSTER_USER"} "$@"; }
 
 rg_start_redis_cluster() {
 	_masters=$1
@@ -71,7 +73,10 @@ rg_start_redis_cluster() {
 # nodes.conf, so it rejoins the cluster under its old ID (a master whose
 # slots went to its replica comes back as that replica's replica).
 rg_cluster_start_node() {
-	if [ -n "$RG_CLUSTER_REQUIREPASS" ]; then
+	if [ -n "$RG_CLUSTER_USER" ]; then
+		set -- "$1" --user default off --user "$RG_CLUSTER_USER" on ">$RG_CLUSTER_REQUIREPASS" "~*" "&*" "+@all" \
+			--masteruser "$RG_CLUSTER_USER" --masterauth "$RG_CLUSTER_REQUIREPASS"
+	elif [ -n "$RG_CLUSTER_REQUIREPASS" ]; then
 		set -- "$1" --requirepass "$RG_CLUSTER_REQUIREPASS" --masterauth "$RG_CLUSTER_REQUIREPASS"
 	fi
 	redis-server --bind 127.0.0.1 --port "$@" --save '' --appendonly no --daemonize no \
