@@ -13,7 +13,7 @@
 # With CLUSTER_AUTH_ACL=yes (cluster_acl.sh) the nodes have Redis 6 ACL
 # users instead, their default users off, and relayguard runs as the
 # least-privilege user of doc/fleet.md (redis_username), which no node's
-# ACL LOG records a denial for.
+# ACL LOG records a denial for; report_min_replicas = 1 adds WAIT.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd redis-server redis-cli
 PY=/usr/bin/python3
@@ -65,6 +65,7 @@ dnsbl_timeout = 2s
 redis_cluster_nodes = $RG_CLUSTER_NODES
 redis_username = $RG_USER
 redis_password = $2
+${RG_USER:+report_min_replicas = 1}
 redis_timeout = 300ms
 redis_prefix = ca:
 report_enable = yes
@@ -145,7 +146,15 @@ rg_is "$r" none "twelve more listed clients refused"
 wait_xlen "$EVENTS"
 rg_is "$(C xlen ca:reports)" "$EVENTS" "all $EVENTS events on the stream, on the new master"
 
-[ -z "$RG_USER" ] || rg_is "$(acl_denials)" 0 "no node's ACL LOG records a denial for user $RG_USER"
+if [ -n "$RG_USER" ]; then
+	rg_is "$(acl_denials)" 0 "no node's ACL LOG records a denial for user $RG_USER"
+	waits=0
+	for p in $RG_CLUSTER_PORTS; do
+		w=$(rg_cluster_cli -p "$p" info commandstats | sed -n 's/^cmdstat_wait:calls=\([0-9]*\),.*/\1/p')
+		waits=$((waits + ${w:-0}))
+	done
+	rg_ok $((waits == 0)) "and the user's WAITs were run ($waits)"
+fi
 
 # A wrong password.
 PB=$(rg_free_port)
