@@ -8,15 +8,12 @@
 # through the dnsbl module and the engine (dnsbl_txt_driver), through
 # relayguard-policyd, `relayguard-ctl check` and relayguard-milter.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3 || true)
 [ -n "$PY" ] || rg_require python3
 DRIVER=$RG_TOP_BUILDDIR/tests/integration/dnsbl_txt_driver
 POLICYD=$RG_TOP_BUILDDIR/policy/relayguard-policyd
 CTL=$RG_TOP_BUILDDIR/ctl/relayguard-ctl
 MILTER=$RG_TOP_BUILDDIR/milter/relayguard-milter
 rg_require miltertest
-CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
 for b in "$DRIVER" "$POLICYD" "$CTL" "$MILTER"; do [ -x "$b" ] || rg_bail "$b not built"; done
 
 # The TXT of 192.0.2.7 comes 3 s after its question: after the grace

@@ -15,8 +15,6 @@
 # and a UDP socket bound and never read: a resolver that never answers.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd dig
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3 || true)
 [ -n "$PY" ] || rg_require python3
 CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"
 POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"

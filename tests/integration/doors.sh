@@ -7,10 +7,7 @@
 # matrix.  Real rbldnsd zones (tests/data/engine, tests/data/spf).  TAP.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd miltertest
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3 || true)
 [ -n "$PY" ] || rg_require python3
-CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
 POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
 MILTER="$RG_TOP_BUILDDIR/milter/relayguard-milter"
 [ -x "$POLICYD" ] || rg_bail "$POLICYD not built"

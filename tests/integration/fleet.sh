@@ -37,9 +37,6 @@ if [ "$(id -u)" != 0 ]; then	# smtp-sink -u postfix
 	[ -n "${CI:-}" ] && rg_bail "smtp-sink needs root (CI runs as root)"
 	rg_skip_all "smtp-sink needs root"
 fi
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
 POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
 MILTER="$RG_TOP_BUILDDIR/milter/relayguard-milter"
 NOTIFY="$RG_TOP_BUILDDIR/notify/relayguard-notify"

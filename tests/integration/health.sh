@@ -12,9 +12,6 @@
 # it, not even on their first check.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd redis-server redis-cli miltertest
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
 POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
 MILTER="$RG_TOP_BUILDDIR/milter/relayguard-milter"
 CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"

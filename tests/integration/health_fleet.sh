@@ -9,9 +9,6 @@
 # pass again, both count it again.  With Redis gone, checks go on.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd redis-server redis-cli
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
 POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
 CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"
 for b in "$POLICYD" "$CTL"; do [ -x "$b" ] || rg_bail "$b not built"; done

@@ -11,6 +11,11 @@ set -u
 
 RG_TOP_SRCDIR=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 RG_TOP_BUILDDIR=${top_builddir:-$RG_TOP_SRCDIR}
+# python3 (Debian's, else the one on PATH), and the policy-protocol client
+# the policy tests speak through ($CLIENT ask PORT ATTR=VALUE...).
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3 || true)
+CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/relayguard-test.XXXXXX")
 # Every test writes under $RUN: without it, stop before touching anything.
 if [ -z "$RUN" ] || [ ! -d "$RUN" ]; then

@@ -7,10 +7,7 @@
 # every metric the Grafana dashboard uses must appear in a scrape.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd redis-server miltertest curl promtool
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3 || true)
 [ -n "$PY" ] || rg_require python3
-CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
 CHECK="$PY $RG_TOP_SRCDIR/tests/integration/metrics_check.py"
 POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
 MILTER="$RG_TOP_BUILDDIR/milter/relayguard-milter"

@@ -3,10 +3,7 @@
 # driven by tests/integration/policy_client.py over the policy protocol.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3 || true)
 [ -n "$PY" ] || rg_require python3
-CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
 POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
 [ -x "$POLICYD" ] || rg_bail "$POLICYD not built"
 

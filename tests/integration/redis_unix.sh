@@ -7,9 +7,6 @@
 # programs that need Redis, and checks go on without it.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd redis-server redis-cli
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
 POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
 NOTIFY="$RG_TOP_BUILDDIR/notify/relayguard-notify"
 CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"

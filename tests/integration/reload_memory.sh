@@ -19,10 +19,7 @@
 # RSS checks are not made (the normal build makes them); the log checks are.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd miltertest
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3 || true)
 [ -n "$PY" ] || rg_require python3
-CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
 POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
 MILTER="$RG_TOP_BUILDDIR/milter/relayguard-milter"
 for b in "$POLICYD" "$MILTER"; do [ -x "$b" ] || rg_bail "$b not built"; done

@@ -14,9 +14,6 @@
 # by age and size), an empty period, and data that needs HTML escaping.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd redis-server redis-cli chromium smtp-sink
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
 CHECK="$PY $RG_TOP_SRCDIR/tests/integration/report_html_check.py"
 POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
 NOTIFY="$RG_TOP_BUILDDIR/notify/relayguard-notify"

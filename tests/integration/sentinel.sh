@@ -13,9 +13,6 @@
 #  - relayguard-ctl lists finds the master through the Sentinels too.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
 rg_require rbldnsd redis-server redis-cli redis-sentinel
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-CLIENT="$PY $RG_TOP_SRCDIR/tests/integration/policy_client.py"
 POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
 CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"
 for b in "$POLICYD" "$CTL"; do [ -x "$b" ] || rg_bail "$b not built"; done
