@@ -6,7 +6,7 @@ common_librelayguard_a_SOURCES += \
 	common/redis_auth.c common/redis_auth.h
 
 EXTRA_DIST += doc/redis-schema.md tests/integration/rcache.sh tests/integration/redis_ev.sh \
-	tests/integration/redis_unix.sh tests/integration/redis_acl.sh
+	tests/integration/redis_unix.sh tests/integration/redis_acl.sh tests/integration/lib_redis_clients.sh
 
 check_PROGRAMS += tests/unit/test_lru tests/unit/test_rcache tests/integration/rcache_driver
 TESTS += tests/unit/test_lru tests/unit/test_rcache tests/integration/rcache.sh tests/integration/redis_unix.sh \

@@ -10,6 +10,7 @@
 # go on from DNS; a user without a password, or a name with a
 # space, is refused by check-config.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
+. "$RG_TOP_SRCDIR/tests/integration/lib_redis_clients.sh"
 rg_require rbldnsd redis-server redis-cli
 POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
 NOTIFY="$RG_TOP_BUILDDIR/notify/relayguard-notify"
@@ -85,29 +86,7 @@ rg_start_policyd p "$PP"
 for _ in $(seq 1 50); do grep -q "redis 127.0.0.1:$RP: connected" "$RUN/p.log" && break; sleep 0.1; done
 rg_like "$(cat "$RUN/p.log")" "redis 127.0.0.1:$RP: connected" "policyd connects as the ACL user"
 
-RCPT="protocol_state=RCPT protocol_name=ESMTP helo_name=client.example sender=s@example.org recipient=r@example.net"
-bad=""
-for i in 1 2 3 4; do
-	a=$($CLIENT ask "$PP" $RCPT client_address="198.51.100.$i" instance="i$i" | cut -d' ' -f1)
-	[ "$a" = action=550 ] || bad="$bad 198.51.100.$i=$a"
-done
-rg_is "${bad:-none}" none "four listed clients refused"
-for _ in $(seq 1 50); do [ "$(R exists "ac:v2:c:{198.51.100.4}:acl.bl")" = 1 ] && break; sleep 0.1; done
-rg_is "$(R exists "ac:v2:c:{198.51.100.4}:acl.bl")" 1 "their answers are cached in Redis"
-for _ in $(seq 1 50); do [ "$(R xlen ac:reports)" = 4 ] && break; sleep 0.1; done
-rg_is "$(R xlen ac:reports)" 4 "and their four report events are on the stream"
-rg_is "$(R acl log | grep -c .)" 0 "the server logged no ACL denial for policyd"
-
-rg_like "$("$CTL" -c "$RUN/p.conf" queue 2>&1)" "length +4" "relayguard-ctl queue as the ACL user"
-"$NOTIFY" -c "$RUN/p.conf" --once --consumer a 2>"$RUN/notify.err"
-rg_is "$?" 0 "relayguard-notify --once as the ACL user: $(tail -c 300 "$RUN/notify.err")"
-rg_is "$(grep -l '^To: abuse@acl.example' "$RUN"/outbox/*.eml 2>/dev/null | wc -l)" 1 "one notice, to the network's abuse contact"
-rg_is "$(R xpending ac:reports notify | head -1)" 0 "every event acknowledged"
-
-printf '203.0.113.0/24\n' >"$RUN/l.txt"
-"$CTL" -c "$RUN/p.conf" import acl-list "$RUN/l.txt" >"$RUN/import.out" 2>&1
-rg_ok $? "relayguard-ctl import as the ACL user: $(head -c 200 "$RUN/import.out")"
-rg_like "$("$CTL" -c "$RUN/p.conf" lists 2>&1)" "acl-list" "relayguard-ctl lists shows it"
+rg_redis_clients_check "$PP" ac: acl.bl acl.example "as the ACL user"
 rg_is "$(R acl log | grep -c .)" 0 "no ACL denial for any client: $(R acl log | head -20 | tr '\n' ' ')"
 
 # --- a wrong user name: an error that says so, never the password -------------------
@@ -116,7 +95,7 @@ conf "$RUN/bad.conf" nobody-here "$PW"
 rg_ok $((! $?)) "relayguard-ctl queue with a user the server does not know fails"
 rg_like "$(cat "$RUN/bad.out")" "AUTH.*WRONGPASS" "and says the server refused the AUTH: $(head -c 200 "$RUN/bad.out")"
 rg_ok "$(grep -c "$PW" "$RUN/bad.out")" "without showing the password"
-"$CTL" -c "$RUN/bad.conf" import acl-list "$RUN/l.txt" >"$RUN/bad-import.out" 2>&1
+"$CTL" -c "$RUN/bad.conf" import test-list "$RUN/l.txt" >"$RUN/bad-import.out" 2>&1
 rg_ok $((! $?)) "relayguard-ctl import as an unknown user fails"
 rg_like "$(cat "$RUN/bad-import.out")" "WRONGPASS" "and says why: $(head -c 200 "$RUN/bad-import.out")"
 
@@ -125,7 +104,7 @@ conf "$RUN/pb.conf" nobody-here "$PW" "$(rg_policyd_lines pb "$PB")
 stats_dir = $RUN/stats-pb
 stats_interval = 1s"
 rg_start_policyd pb "$PB"
-rg_is "$($CLIENT ask "$PB" $RCPT client_address=198.51.100.9 instance=b1 | cut -d' ' -f1)" "action=550" \
+rg_is "$($CLIENT ask "$PB" protocol_state=RCPT client_address=198.51.100.9 instance=b1 | cut -d' ' -f1)" "action=550" \
 	"policyd as an unknown user still checks, from DNS"
 for _ in $(seq 1 50); do grep -q "AUTH refused" "$RUN/pb.log" && break; sleep 0.1; done
 rg_like "$(grep "AUTH refused" "$RUN/pb.log" | head -1)" "error: redis 127.0.0.1:$RP: AUTH refused \(WRONGPASS" \

@@ -6,6 +6,7 @@
 # queue.  A socket path that does not exist is a clear error at the
 # programs that need Redis, and checks go on without it.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh" || { echo "Bail out! cannot read tests/integration/lib.sh"; exit 99; }
+. "$RG_TOP_SRCDIR/tests/integration/lib_redis_clients.sh"
 rg_require rbldnsd redis-server redis-cli
 POLICYD="$RG_TOP_BUILDDIR/policy/relayguard-policyd"
 NOTIFY="$RG_TOP_BUILDDIR/notify/relayguard-notify"
@@ -49,28 +50,7 @@ rg_start_policyd p "$PP"
 for _ in $(seq 1 50); do grep -q "redis unix:$SOCK: connected" "$RUN/p.log" && break; sleep 0.1; done
 rg_like "$(cat "$RUN/p.log")" "redis unix:$SOCK: connected" "policyd connects to Redis over its unix socket"
 
-RCPT="protocol_state=RCPT protocol_name=ESMTP helo_name=client.example sender=s@example.org recipient=r@example.net"
-bad=""
-for i in 1 2 3 4; do
-	a=$($CLIENT ask "$PP" $RCPT client_address="198.51.100.$i" instance="i$i" | cut -d' ' -f1)
-	[ "$a" = action=550 ] || bad="$bad 198.51.100.$i=$a"
-done
-rg_is "${bad:-none}" none "four listed clients refused"
-for _ in $(seq 1 50); do [ "$(R exists "ux:v2:c:{198.51.100.4}:unix.bl")" = 1 ] && break; sleep 0.1; done
-rg_is "$(R exists "ux:v2:c:{198.51.100.4}:unix.bl")" 1 "their answers are cached in Redis"
-for _ in $(seq 1 50); do [ "$(R xlen ux:reports)" = 4 ] && break; sleep 0.1; done
-rg_is "$(R xlen ux:reports)" 4 "and their four report events are on the stream"
-
-rg_like "$("$CTL" -c "$RUN/p.conf" queue 2>&1)" "length +4" "relayguard-ctl queue reads the stream over the socket"
-"$NOTIFY" -c "$RUN/p.conf" --once --consumer u 2>"$RUN/notify.err"
-rg_is "$?" 0 "relayguard-notify --once over the socket"
-rg_is "$(grep -l '^To: abuse@unix.example' "$RUN"/outbox/*.eml 2>/dev/null | wc -l)" 1 "one notice, to the network's abuse contact"
-rg_is "$(R xpending ux:reports notify | head -1)" 0 "every event acknowledged"
-
-printf '203.0.113.0/24\n' >"$RUN/l.txt"
-"$CTL" -c "$RUN/p.conf" import unix-list "$RUN/l.txt" >"$RUN/import.out" 2>&1
-rg_ok $? "relayguard-ctl import over the socket: $(head -c 200 "$RUN/import.out")"
-rg_like "$("$CTL" -c "$RUN/p.conf" lists 2>&1)" "unix-list" "relayguard-ctl lists shows it"
+rg_redis_clients_check "$PP" ux: unix.bl unix.example "over the socket"
 
 # A socket that is not there: a clear error, and no hang.
 conf "$RUN/gone.conf" "unix:$RUN/nothing.sock"
