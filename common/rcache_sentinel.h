@@ -2,10 +2,10 @@
  * rcache_sentinel - the asynchronous side of redis_sentinel, for rcache.
  *
  * rsent_ask() asks the Sentinels (in the configured order, each with AUTH
- * when a Sentinel password is set: user and password, copied) for the master's address, without
- * blocking: the answer comes exactly once to the callback, from the loop or
- * from inside a hiredis callback (the caller may open connections there, but
- * must not free the rsent_t).  A Sentinel that refuses, does not know the
+ * when a Sentinel password is set; user and password are copied) for the
+ * master's address, without blocking: the answer comes exactly once to the
+ * callback, from the loop or from inside a hiredis callback (the caller may
+ * open connections there, but must not free the rsent_t).  A Sentinel that refuses, does not know the
  * master or does not answer within timeout_ms is skipped; when none
  * answers, the callback gets NULL and a reason.  One ask at a time: a new
  * rsent_ask() while one is pending replaces its callback.

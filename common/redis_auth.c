@@ -59,11 +59,7 @@ bool redis_auth_in(const struct redis_auth *a, const char *text)
 	return a != NULL && a->password != NULL && text != NULL && strstr(text, a->password) != NULL;
 }
 
-const char *redis_auth_settings(const struct redis_auth *a, enum redis_auth_of which)
+const char *redis_auth_settings(const struct redis_auth *a)
 {
-	bool user = a != NULL && a->user != NULL;
-
-	if (which == REDIS_AUTH_SENTINEL)
-		return user ? "redis_sentinel_username/redis_sentinel_password" : "redis_sentinel_password";
-	return user ? "redis_username/redis_password" : "redis_password";
+	return a != NULL && a->user != NULL ? "redis_username/redis_password" : "redis_password";
 }

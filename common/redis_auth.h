@@ -49,8 +49,8 @@ int redis_auth_argv(const struct redis_auth *a, const char *argv[3], size_t lens
  * must not be quoted in a log line.  Redis does not echo it; be sure. */
 bool redis_auth_in(const struct redis_auth *a, const char *text);
 
-/* "redis_password" or "redis_username/redis_password" (with a user), or
- * the Sentinel settings: the settings to check when AUTH is refused. */
-const char *redis_auth_settings(const struct redis_auth *a, enum redis_auth_of which);
+/* The settings to check when a server refuses the AUTH of a:
+ * "redis_password", or "redis_username/redis_password" with a user. */
+const char *redis_auth_settings(const struct redis_auth *a);
 
 #endif

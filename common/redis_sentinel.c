@@ -249,7 +249,7 @@ static bool role_is_master(const struct redis_sentinel_addr *a, const struct red
 
 	if (c == NULL) {
 		if (strcmp(buf_cstr(&cwhy), "AUTH refused") == 0)
-			buf_printf(why, "it refused %s (AUTH)", redis_auth_settings(auth, REDIS_AUTH_SERVER));
+			buf_printf(why, "it refused %s (AUTH)", redis_auth_settings(auth));
 		else
 			buf_puts(why, buf_cstr(&cwhy));
 		buf_free(&cwhy);

@@ -229,10 +229,10 @@ static void test_auth_argv(void)
 	redis_auth_set(&a, "rg", "secret");
 	ok(redis_auth_argv(&a, argv, lens) == 3 && strcmp(argv[1], "rg") == 0 && strcmp(argv[2], "secret") == 0 &&
 		   lens[1] == 2 && lens[2] == 6, "an ACL user: AUTH user password");
-	is_str(redis_auth_settings(&a, REDIS_AUTH_SERVER), "redis_username/redis_password", "settings named");
+	is_str(redis_auth_settings(&a), "redis_username/redis_password", "settings named");
 	redis_auth_clear(&a);
 	ok(a.user == NULL && a.password == NULL, "cleared");
-	is_str(redis_auth_settings(&a, REDIS_AUTH_SENTINEL), "redis_sentinel_password", "Sentinel settings named");
+	is_str(redis_auth_settings(&a), "redis_password", "without a user, the password alone is named");
 }
 
 int main(void)
