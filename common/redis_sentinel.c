@@ -236,9 +236,9 @@ static int ask_one(const struct redis_sentinel_addr *s, const char *master, cons
 }
 
 /* Does the server at a say ROLE master?  With the server's credentials
- * (redis_username, redis_password) when there are any.  A NOAUTH answer (a password the
- * caller does not know) is taken as "cannot tell": the data connection's
- * own handshake then says what is wrong. */
+ * (redis_username, redis_password) when there are any.  A NOAUTH answer
+ * (a password the caller does not know) is taken as "cannot tell": the
+ * data connection's own handshake then says what is wrong. */
 static bool role_is_master(const struct redis_sentinel_addr *a, const struct redis_auth *auth,
 			   struct timeval tv, struct buf *why)
 {
