@@ -21,10 +21,7 @@ NOTIFY="$RG_TOP_BUILDDIR/notify/relayguard-notify"
 CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"
 for b in "$POLICYD" "$NOTIFY" "$CTL"; do [ -x "$b" ] || rg_bail "$b not built"; done
 
-printf ':127.0.0.2:Listed in auth.bl\n198.51.0.0/16\n127.0.0.2\n' >"$RUN/auth.ip4set"
-chmod 644 "$RUN/auth.ip4set"
-DNS=$(rg_free_port)
-rg_start_rbldnsd "$DNS" auth.bl:ip4set:auth.ip4set
+rg_start_listing_zone auth.bl 198.51.0.0/16
 
 PW="cl-pw-$$"
 RG_CLUSTER_REQUIREPASS=$PW

@@ -218,6 +218,16 @@ rg_require() {
 # Dataset files must be readable by the rbldns user: keep them under $RUN.
 rg_start_rbldnsd() { rg_start_rbldnsd_as rbldnsd "$@"; }
 
+# rg_start_listing_zone ZONE NETWORK: rbldnsd on a free port (in $DNS)
+# serving the one ip4set zone ZONE, which lists NETWORK and the RFC 5782
+# test address 127.0.0.2, each with "Listed in ZONE" (file $RUN/ZONE.ip4set).
+rg_start_listing_zone() {
+	printf ':127.0.0.2:Listed in %s\n%s\n127.0.0.2\n' "$1" "$2" >"$RUN/$1.ip4set"
+	chmod 644 "$RUN/$1.ip4set"
+	DNS=$(rg_free_port)
+	rg_start_rbldnsd "$DNS" "$1:ip4set:$1.ip4set"
+}
+
 # rg_start_rbldnsd_as NAME PORT ZONESPEC...: the same, for a test that runs
 # more than one: $RUN/NAME.log (the queries), NAME.pid, NAME.err.
 # RG_RBLDNSD_PID is the PID of the last one started.

@@ -17,10 +17,7 @@ NOTIFY="$RG_TOP_BUILDDIR/notify/relayguard-notify"
 CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"
 for b in "$POLICYD" "$NOTIFY" "$CTL"; do [ -x "$b" ] || rg_bail "$b not built"; done
 
-printf ':127.0.0.2:Listed in acl.bl\n198.51.100.0/24\n127.0.0.2\n' >"$RUN/acl.ip4set"
-chmod 644 "$RUN/acl.ip4set"
-DNS=$(rg_free_port)
-rg_start_rbldnsd "$DNS" acl.bl:ip4set:acl.ip4set
+rg_start_listing_zone acl.bl 198.51.100.0/24
 
 PW="rg-acl-pw-$$"
 ADMIN_PW="admin-pw-$$"

@@ -13,10 +13,7 @@ NOTIFY="$RG_TOP_BUILDDIR/notify/relayguard-notify"
 CTL="$RG_TOP_BUILDDIR/ctl/relayguard-ctl"
 for b in "$POLICYD" "$NOTIFY" "$CTL"; do [ -x "$b" ] || rg_bail "$b not built"; done
 
-printf ':127.0.0.2:Listed in unix.bl\n198.51.100.0/24\n127.0.0.2\n' >"$RUN/unix.ip4set"
-chmod 644 "$RUN/unix.ip4set"
-DNS=$(rg_free_port)
-rg_start_rbldnsd "$DNS" unix.bl:ip4set:unix.ip4set
+rg_start_listing_zone unix.bl 198.51.100.0/24
 
 SOCK="$RUN/redis.sock"
 redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 --save '' --appendonly no \
